@@ -1,0 +1,76 @@
+from odoo import fields, models
+from odoo.fields import Domain
+
+from .service_ticket import TICKET_CHANNELS
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    service_tier_id = fields.Many2one(
+        "service.tier", string="Service Tier", index="btree_not_null", tracking=True,
+        help="Service level of this customer; contacts follow their company's tier.",
+    )
+    service_preferred_channel = fields.Selection(
+        TICKET_CHANNELS, string="Preferred Channel",
+        help="How this customer prefers to be contacted.",
+    )
+    service_preferred_user_id = fields.Many2one(
+        "res.users", string="Preferred Agent", index="btree_not_null",
+        domain="[('share', '=', False)]",
+        help="Agent who gets this customer's tickets when qualified and available.",
+    )
+    service_ticket_ids = fields.One2many("service.ticket", "partner_id", string="Service Tickets")
+    service_ticket_count = fields.Integer(compute="_compute_service_ticket_counts", string="Tickets")
+    service_open_ticket_count = fields.Integer(compute="_compute_service_ticket_counts", string="Open Tickets")
+    service_last_contact_date = fields.Datetime(
+        string="Last Contact", readonly=True, copy=False,
+        help="Last time this customer reached the service desk, on any channel.",
+    )
+
+    def _service_ticket_domain(self):
+        """Tickets shown for these partners: a company (commercial entity) sees
+        the tickets of all its contacts, a contact its own."""
+        companies = self.filtered(lambda p: p == p.commercial_partner_id)
+        return Domain.OR([
+            Domain("commercial_partner_id", "in", companies.ids),
+            Domain("partner_id", "in", (self - companies).ids),
+        ])
+
+    def _compute_service_ticket_counts(self):
+        Ticket = self.env["service.ticket"]
+        if not Ticket.has_access("read"):
+            self.service_ticket_count = self.service_open_ticket_count = 0
+            return
+        by_company = {
+            (partner.id, is_closed): count
+            for partner, is_closed, count in Ticket._read_group(
+                [("commercial_partner_id", "in", self.ids)], ["commercial_partner_id", "is_closed"], ["__count"],
+            )
+        }
+        by_contact = {
+            (partner.id, is_closed): count
+            for partner, is_closed, count in Ticket._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id", "is_closed"], ["__count"],
+            )
+        }
+        for partner in self:
+            counts = by_company if partner == partner.commercial_partner_id else by_contact
+            open_count = counts.get((partner.id, False), 0)
+            partner.service_open_ticket_count = open_count
+            partner.service_ticket_count = open_count + counts.get((partner.id, True), 0)
+
+    def _service_touch_contact(self, when=None):
+        """Record that these customers just contacted the desk."""
+        partners = (self | self.commercial_partner_id).filtered("id")
+        if partners:
+            partners.sudo().write({"service_last_contact_date": when or fields.Datetime.now()})
+
+    def action_open_service_tickets(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("service_desk.service_ticket_action")
+        action.update(
+            domain=self._service_ticket_domain(),
+            context={"default_partner_id": self.id, "search_default_filter_open": 1},
+        )
+        return action

@@ -1,0 +1,69 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ServiceStage(models.Model):
+    _name = "service.stage"
+    _description = "Service Ticket Stage"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    description = fields.Text(translate=True)
+    fold = fields.Boolean(
+        string="Folded in Kanban",
+        help="Tickets in a folded stage are hidden from the kanban unless unfolded.",
+    )
+    team_ids = fields.Many2many(
+        "service.team", "service_stage_team_rel", "stage_id", "team_id", string="Teams",
+        help="Teams using this stage. A stage without team is offered to every team.",
+    )
+    sla_pause = fields.Boolean(
+        string="Pause SLA",
+        help="While a ticket is in this stage, its SLA targets do not run "
+        "(e.g. waiting for the customer).",
+    )
+    is_resolved = fields.Boolean(
+        string="Resolved",
+        help="Entering this stage resolves the ticket and meets its resolution target.",
+    )
+    is_closed = fields.Boolean(
+        string="Closed",
+        help="Tickets in this stage are finished: they no longer count as open.",
+    )
+    template_id = fields.Many2one(
+        "mail.template", string="Email Template",
+        domain="[('model', '=', 'service.ticket')]",
+        help="Email sent to the customer when a ticket reaches this stage.",
+    )
+    rating_request = fields.Boolean(
+        string="Request Rating",
+        help="Ask the customer to rate the service when a ticket reaches this stage.",
+    )
+    auto_close_days = fields.Integer(
+        string="Auto-close After (days)",
+        help="Tickets left in this stage that many days are closed automatically. 0 disables it.",
+    )
+    ticket_count = fields.Integer(compute="_compute_ticket_count")
+
+    _auto_close_days_positive = models.Constraint(
+        "CHECK(auto_close_days >= 0)",
+        "The auto-close delay cannot be negative.",
+    )
+
+    @api.constrains("sla_pause", "is_resolved", "is_closed")
+    def _check_pause_not_final(self):
+        for stage in self:
+            if stage.sla_pause and (stage.is_resolved or stage.is_closed):
+                raise ValidationError(self.env._(
+                    "Stage %(stage)s cannot pause the SLA and end the ticket at once.",
+                    stage=stage.name,
+                ))
+
+    def _compute_ticket_count(self):
+        counts = dict(self.env["service.ticket"]._read_group(
+            [("stage_id", "in", self.ids)], ["stage_id"], ["__count"],
+        ))
+        for stage in self:
+            stage.ticket_count = counts.get(stage, 0)

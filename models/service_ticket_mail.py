@@ -1,0 +1,65 @@
+from odoo import api, models
+from odoo.tools import email_normalize
+
+# Headers by which mail servers and programs mark a message nobody typed:
+# out-of-office replies, delivery reports, mailing lists (RFC 3834 and common practice).
+AUTOMATIC_HEADERS = {
+    "Auto-Submitted": lambda value: value.strip().lower() != "no",
+    "X-Autoreply": lambda value: bool(value.strip()),
+    "X-Autorespond": lambda value: bool(value.strip()),
+    "X-Auto-Response-Suppress": lambda value: "oof" in value.lower() or "all" in value.lower(),
+    "Precedence": lambda value: value.strip().lower() in ("bulk", "junk", "list", "auto_reply"),
+}
+
+
+class ServiceTicket(models.Model):
+    _inherit = "service.ticket"
+
+    @api.model
+    def _is_automatic_email(self, message):
+        """Whether an incoming email was sent by a program rather than a person."""
+        return any(
+            message.get(header) is not None and is_automatic(str(message.get(header)))
+            for header, is_automatic in AUTOMATIC_HEADERS.items()
+        )
+
+    @api.model
+    def _routing_check_route(self, message, message_dict, route, raise_exception=True):
+        """Automatic replies and bulk mail never open a ticket: answering them
+        with an acknowledgement is how reply loops start."""
+        route = super()._routing_check_route(message, message_dict, route, raise_exception=raise_exception)
+        if route and not route[1] and self._is_automatic_email(message):
+            self._routing_warn(
+                self.env._("automatic reply, no ticket created"),
+                message_dict.get("message_id"), route, raise_exception=False,
+            )
+            return ()
+        return route
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        values = dict(custom_values or {})
+        email_from = msg_dict.get("email_from")
+        if not msg_dict.get("author_id") and email_from:
+            author = self.env["mail.thread"]._partner_find_from_emails_single([email_from], no_create=False)
+            msg_dict["author_id"] = author.id
+        values.setdefault("name", msg_dict.get("subject") or self.env._("No Subject"))
+        values.setdefault("channel", "email")
+        values.setdefault("partner_id", msg_dict.get("author_id"))
+        values.setdefault("description", msg_dict.get("body"))
+        if email_from:
+            values.setdefault("partner_email", email_normalize(email_from) or email_from)
+        values["email_cc"] = ", ".join(self._mail_cc_sanitized_raw_dict(msg_dict.get("cc")).values())
+        ticket = super(ServiceTicket, self.with_context(mail_create_nolog=True)).message_new(
+            msg_dict, custom_values=values,
+        )
+        if ticket.partner_id:
+            ticket.message_subscribe(ticket.partner_id.ids)
+        return ticket
+
+    def message_update(self, msg_dict, update_vals=None):
+        result = super().message_update(msg_dict, update_vals=update_vals)
+        author = self.env["res.partner"].browse(msg_dict.get("author_id")).exists()
+        if author:
+            author._service_touch_contact()
+        return result
