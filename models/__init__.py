@@ -7,4 +7,9 @@ from . import service_category
 from . import service_category_skill
 from . import service_ticket
 from . import service_ticket_mail
+from . import service_ticket_type
+from . import service_sla_policy
+from . import service_ticket_sla
+from . import service_ticket_sla_rules
 from . import res_partner
+from . import res_partner_sla

@@ -11,7 +11,8 @@ class ServiceTeam(models.Model):
     _order = "sequence, name, id"
 
     def _default_stage_ids(self):
-        return self.env["service.stage"].search([("team_ids", "=", False)])
+        # a new team starts with every stage; removing one makes it specific to the other teams
+        return self.env["service.stage"].search([])
 
     name = fields.Char(required=True, translate=True, tracking=True)
     sequence = fields.Integer(default=10)

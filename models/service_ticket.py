@@ -1,5 +1,7 @@
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
@@ -73,8 +75,7 @@ class ServiceTicket(models.Model):
         string="Customer Phone", compute="_compute_partner_phone", store=True, readonly=False,
     )
     company_id = fields.Many2one(
-        "res.company", compute="_compute_company_id", store=True, readonly=False, required=True,
-        index=True, default=lambda self: self.env.company,
+        "res.company", compute="_compute_company_id", store=True, readonly=False, required=True, index=True,
     )
     team_id = fields.Many2one(
         "service.team", string="Team", required=True, tracking=True, index=True, ondelete="restrict",
@@ -137,8 +138,7 @@ class ServiceTicket(models.Model):
     @api.depends("team_id")
     def _compute_company_id(self):
         for ticket in self:
-            if ticket.team_id:
-                ticket.company_id = ticket.team_id.company_id
+            ticket.company_id = ticket.team_id.company_id or ticket.company_id or self.env.company
 
     @api.depends("team_id")
     def _compute_stage_id(self):
@@ -218,6 +218,7 @@ class ServiceTicket(models.Model):
                 if team:
                     vals["team_id"] = team.id
             company = self.env["service.team"].browse(vals.get("team_id")).company_id or self.env.company
+            vals.setdefault("company_id", company.id)
             if not vals.get("number") or vals["number"] == self.env._("New"):
                 vals["number"] = self.env["ir.sequence"].with_company(company).next_by_code("service.ticket") \
                     or self.env._("New")
@@ -336,19 +337,63 @@ class ServiceTicket(models.Model):
         return "team_id"
 
     def _message_post_after_hook(self, message, msg_vals):
-        self._register_first_response(message)
-        if message.author_id and message.author_id == self.partner_id:
-            self.partner_id._service_touch_contact(message.date)
+        if self._is_conversation_message(message):
+            author = message.author_id
+            if any(not user.share for user in author.user_ids):
+                self._service_agent_replied(message.date)
+            elif author:
+                self._service_customer_wrote(author, message.date)
         return super()._message_post_after_hook(message, msg_vals)
 
-    def _register_first_response(self, message):
-        """The first public reply of an internal user to the customer is the
-        first response; notes and automatic messages are not."""
-        if self.env.context.get("service_automatic_message"):
-            return
-        if message.message_type not in ("comment", "email") or message.subtype_id != self.env.ref("mail.mt_comment"):
-            return
-        author_user = message.author_id.user_ids[:1]
-        if not author_user or author_user.share:
-            return
-        self.filtered(lambda t: not t.first_response_date).write({"first_response_date": message.date})
+    def _is_conversation_message(self, message):
+        """Whether a message is part of the conversation with the customer:
+        a public comment or email typed by someone, not a note, a tracking
+        message or an automatic email."""
+        return (
+            not self.env.context.get("service_automatic_message")
+            and message.message_type in ("comment", "email")
+            and message.subtype_id == self.env.ref("mail.mt_comment")
+        )
+
+    def _service_agent_replied(self, when):
+        """An internal user answered the customer publicly at `when`."""
+        self.filtered(lambda t: not t.first_response_date).write({"first_response_date": when})
+
+    def _service_customer_wrote(self, author, when):
+        """The customer (or another outside contact) wrote on the ticket at `when`."""
+        author._service_touch_contact(when)
+
+    # ------------------------------------------------------------------
+    # Escalation
+    # ------------------------------------------------------------------
+
+    def _escalation_users(self):
+        """Who takes an escalated ticket: the team's senior members other than
+        the current agent, else the escalation team's seniors."""
+        self.ensure_one()
+        for team in (self.team_id, self.team_id.escalation_team_id):
+            seniors = team.member_ids.filtered(lambda m: m.seniority == "senior").user_id - self.user_id
+            if seniors:
+                return seniors
+        return self.env["res.users"]
+
+    def action_escalate(self, reason=None, notify_users=None):
+        """Raise the escalation level, record why in the chatter and give the
+        escalation users (or `notify_users`) an activity."""
+        reason = reason or self.env._("Escalated by %s.", self.env.user.name)
+        for ticket in self:
+            ticket.escalation_level += 1
+            ticket.message_post(
+                body=Markup("<p>%s</p><p>%s</p>") % (
+                    self.env._("Escalation level %s", ticket.escalation_level), reason,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+            for user in notify_users or ticket._escalation_users():
+                ticket.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=self.env._("Escalated ticket"),
+                    note=reason,
+                    user_id=user.id,
+                )
+        return True

@@ -56,10 +56,3 @@ class ServiceTicket(models.Model):
         if ticket.partner_id:
             ticket.message_subscribe(ticket.partner_id.ids)
         return ticket
-
-    def message_update(self, msg_dict, update_vals=None):
-        result = super().message_update(msg_dict, update_vals=update_vals)
-        author = self.env["res.partner"].browse(msg_dict.get("author_id")).exists()
-        if author:
-            author._service_touch_contact()
-        return result

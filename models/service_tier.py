@@ -23,6 +23,10 @@ class ServiceTier(models.Model):
     currency_id = fields.Many2one(
         "res.currency", default=lambda self: self.env.company.currency_id, required=True,
     )
+    sla_policy_id = fields.Many2one(
+        "service.sla.policy", string="SLA Policy",
+        help="Applies to this tier's tickets that no contract and no other policy covers.",
+    )
     partner_ids = fields.One2many("res.partner", "service_tier_id", string="Customers")
     partner_count = fields.Integer(compute="_compute_partner_count")
 

@@ -1,0 +1,138 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .service_ticket import TICKET_PRIORITIES
+
+TARGET_FIELDS = {
+    "first_response": "first_response_hours",
+    "next_response": "next_response_hours",
+    "resolution": "resolution_hours",
+}
+
+
+class ServiceSlaPolicy(models.Model):
+    _name = "service.sla.policy"
+    _description = "Service Level Agreement Policy"
+    _inherit = ["mail.thread"]
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    sequence = fields.Integer(default=10, help="Policies are tried in this order; the first that matches applies.")
+    active = fields.Boolean(default=True)
+    description = fields.Html(translate=True)
+    company_id = fields.Many2one(
+        "res.company", index="btree_not_null",
+        help="Leave empty to use this policy in every company.",
+    )
+
+    # conditions: each non-empty one must match
+    team_ids = fields.Many2many("service.team", string="Teams")
+    category_ids = fields.Many2many("service.category", string="Categories")
+    ticket_types = fields.Many2many("service.ticket.type", string="Ticket Types")
+    min_priority = fields.Selection(
+        TICKET_PRIORITIES, string="Minimum Priority",
+        help="Applies to tickets of this priority or higher.",
+    )
+    tier_ids = fields.Many2many("service.tier", string="Customer Tiers")
+    partner_ids = fields.Many2many(
+        "res.partner", string="Customers",
+        help="Applies to these customers and to their contacts.",
+    )
+
+    # targets, in working hours of the calendar
+    first_response_hours = fields.Float(tracking=True, help="Working hours to first answer the customer. 0: no target.")
+    next_response_hours = fields.Float(
+        tracking=True, help="Working hours to answer each new customer message after the first response. 0: no target.",
+    )
+    resolution_hours = fields.Float(tracking=True, help="Working hours to resolve the ticket. 0: no target.")
+    resource_calendar_id = fields.Many2one(
+        "resource.calendar", string="Business Hours",
+        help="Working time the targets count in. Empty: the team's, else the company's.",
+    )
+    warning_percent = fields.Integer(
+        default=80, help="Share of a target's working time after which it is at risk.",
+    )
+    escalation_user_id = fields.Many2one(
+        "res.users", string="Escalate To", domain="[('share', '=', False)]",
+        help="Gets an activity when a target of this policy is breached. "
+        "Empty: the senior members of the ticket's team.",
+    )
+    ticket_count = fields.Integer(compute="_compute_ticket_count")
+
+    _hours_positive = models.Constraint(
+        "CHECK(first_response_hours >= 0 AND next_response_hours >= 0 AND resolution_hours >= 0)",
+        "SLA targets cannot be negative.",
+    )
+    _warning_percent_range = models.Constraint(
+        "CHECK(warning_percent BETWEEN 1 AND 100)",
+        "The warning threshold is a percentage between 1 and 100.",
+    )
+
+    @api.constrains("first_response_hours", "next_response_hours", "resolution_hours")
+    def _check_has_target(self):
+        for policy in self:
+            if not any(policy[fname] for fname in TARGET_FIELDS.values()):
+                raise ValidationError(self.env._("Policy %s needs at least one target.", policy.name))
+
+    def _compute_ticket_count(self):
+        counts = dict(self.env["service.ticket"]._read_group(
+            [("sla_policy_id", "in", self.ids)], ["sla_policy_id"], ["__count"],
+        ))
+        for policy in self:
+            policy.ticket_count = counts.get(policy, 0)
+
+    # ------------------------------------------------------------------
+    # Matching
+    # ------------------------------------------------------------------
+
+    def _mismatch_reason(self, ticket):
+        """None when every non-empty condition of this policy matches the
+        ticket, else the first condition that does not."""
+        self.ensure_one()
+        customer = ticket.partner_id
+        if self.company_id and self.company_id != ticket.company_id:
+            return self.env._("other company")
+        if self.team_ids and ticket.team_id not in self.team_ids:
+            return self.env._("team")
+        if self.category_ids and not (ticket.category_id and
+                                      self._category_in(ticket.category_id, self.category_ids)):
+            return self.env._("category")
+        if self.ticket_types and ticket.ticket_type not in self.ticket_types.mapped("code"):
+            return self.env._("ticket type")
+        if self.min_priority and ticket.priority < self.min_priority:
+            return self.env._("priority")
+        if self.tier_ids and ticket._sla_customer_tier() not in self.tier_ids:
+            return self.env._("customer tier")
+        if self.partner_ids and not (customer | customer.commercial_partner_id) & self.partner_ids:
+            return self.env._("customer")
+        return None
+
+    @api.model
+    def _category_in(self, category, categories):
+        """A condition on a category covers its subcategories."""
+        ancestors = {int(cid) for cid in (category.parent_path or "").split("/") if cid}
+        return bool(ancestors & set(categories.ids)) or category in categories
+
+    def _matching_conditions(self):
+        """Human-readable list of the conditions this policy checks."""
+        self.ensure_one()
+        labels = []
+        for fname in ("team_ids", "category_ids", "ticket_types", "tier_ids", "partner_ids"):
+            if self[fname]:
+                labels.append(f"{self._fields[fname].get_description(self.env)['string']}: "
+                              f"{', '.join(self[fname].mapped('display_name'))}")
+        if self.min_priority:
+            labels.append(self.env._("priority at least %s",
+                                     dict(TICKET_PRIORITIES)[self.min_priority]))
+        return labels
+
+    @api.model
+    def _policies_for_matching(self):
+        """Active policies in order, with their conditions prefetched: one set
+        of queries whatever the number of tickets to match."""
+        policies = self.search([], order="sequence, id")
+        policies.fetch([
+            "company_id", "min_priority", "team_ids", "category_ids", "ticket_types", "tier_ids", "partner_ids",
+            "first_response_hours", "next_response_hours", "resolution_hours", "resource_calendar_id",
+        ])
+        return policies

@@ -1,0 +1,224 @@
+from odoo import api, fields, models
+
+TARGET_TYPES = [
+    ("first_response", "First Response"),
+    ("next_response", "Next Response"),
+    ("resolution", "Resolution"),
+]
+SLA_LINE_STATUSES = [
+    ("ongoing", "Ongoing"),
+    ("paused", "Paused"),
+    ("at_risk", "At Risk"),
+    ("met", "Met"),
+    ("breached", "Breached"),
+]
+
+
+class ServiceTicketSla(models.Model):
+    """One SLA target of one ticket. Its clock runs in working time of
+    `calendar_id`; pauses push the deadline by the working time they last."""
+
+    _name = "service.ticket.sla"
+    _description = "Ticket SLA Target"
+    _order = "deadline, id"
+    _rec_name = "target_type"
+
+    ticket_id = fields.Many2one("service.ticket", required=True, index=True, ondelete="cascade")
+    policy_id = fields.Many2one("service.sla.policy", string="Policy", required=True, index=True, ondelete="restrict")
+    target_type = fields.Selection(TARGET_TYPES, string="Target", required=True)
+    company_id = fields.Many2one(related="ticket_id.company_id", store=True, index=True)
+    team_id = fields.Many2one(related="ticket_id.team_id", store=True, string="Team")
+    user_id = fields.Many2one(related="ticket_id.user_id", store=True, string="Agent")
+    partner_id = fields.Many2one(related="ticket_id.commercial_partner_id", store=True, string="Customer")
+    calendar_id = fields.Many2one("resource.calendar", string="Business Hours", required=True, ondelete="restrict")
+    target_hours = fields.Float(required=True, help="Working hours allowed for this target.")
+    warning_percent = fields.Integer(required=True, default=80)
+    start_date = fields.Datetime(required=True)
+    deadline = fields.Datetime(readonly=True)
+    warning_date = fields.Datetime(readonly=True, help="When the target becomes at risk.")
+    reached_date = fields.Datetime(readonly=True)
+    status = fields.Selection(SLA_LINE_STATUSES, default="ongoing", required=True, readonly=True, index=True)
+    paused_hours = fields.Float(readonly=True, help="Working hours during which the clock was stopped.")
+    pause_start = fields.Datetime(readonly=True)
+    warned = fields.Boolean(readonly=True, help="The agent was told the target is at risk.")
+    escalated = fields.Boolean(readonly=True, help="The breach was escalated.")
+    elapsed_hours = fields.Float(
+        readonly=True, aggregator="avg", string="Working Hours to Reach",
+        help="Working hours from start to reach, pauses excluded.",
+    )
+    met_count = fields.Integer(compute="_compute_outcome_counts", store=True, aggregator="sum", string="Met")
+    breached_count = fields.Integer(compute="_compute_outcome_counts", store=True, aggregator="sum", string="Breached")
+
+    # the deadline cron reads these through partial indexes: its cost follows
+    # the lines that are due, not the tickets that are open
+    _deadline_open_idx = models.Index("(deadline) WHERE reached_date IS NULL AND status IN ('ongoing', 'at_risk')")
+    _warning_open_idx = models.Index("(warning_date) WHERE reached_date IS NULL AND status = 'ongoing'")
+
+    @api.depends("status")
+    def _compute_outcome_counts(self):
+        for line in self:
+            line.met_count = int(line.status == "met")
+            line.breached_count = int(line.status == "breached")
+
+    @api.depends("target_type", "ticket_id")
+    def _compute_display_name(self):
+        labels = dict(TARGET_TYPES)
+        for line in self:
+            line.display_name = f"{line.ticket_id.number} {labels.get(line.target_type, '')}"
+
+    # ------------------------------------------------------------------
+    # Working-time arithmetic (the calendar's own planning functions)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _plan(self, calendar, start, hours):
+        return calendar.plan_hours(hours, start, compute_leaves=True)
+
+    @api.model
+    def _working_hours(self, calendar, start, end):
+        if not start or not end or end <= start:
+            return 0.0
+        return calendar.get_work_hours_count(start, end, compute_leaves=True)
+
+    def _schedule_values(self):
+        """Deadline and warning date of this line from its start, target and pauses."""
+        self.ensure_one()
+        return {
+            "deadline": self._plan(self.calendar_id, self.start_date, self.target_hours + self.paused_hours),
+            "warning_date": self._plan(
+                self.calendar_id, self.start_date,
+                self.target_hours * self.warning_percent / 100.0 + self.paused_hours,
+            ),
+        }
+
+    # ------------------------------------------------------------------
+    # Clock events
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        for line in lines:
+            values = line._schedule_values()
+            if line.reached_date:
+                values.update(line._reach_values(line.reached_date, values["deadline"]))
+            line.write(values)
+        return lines
+
+    def _reach_values(self, when, deadline):
+        self.ensure_one()
+        elapsed = self._working_hours(self.calendar_id, self.start_date, when) - self.paused_hours
+        return {
+            "reached_date": when,
+            "pause_start": False,
+            "elapsed_hours": max(elapsed, 0.0),
+            "status": "met" if deadline and when <= deadline and not self.escalated else "breached",
+        }
+
+    def _reach(self, when):
+        """The target is met (or missed) at `when`."""
+        for line in self.filtered(lambda l: not l.reached_date):
+            if line.pause_start:
+                line._resume(when)
+            line.write(line._reach_values(when, line.deadline))
+
+    def _pause(self, when):
+        """Stop the clock of the running lines at `when`."""
+        # a target already past its deadline is breached: a pause cannot save it
+        running = self.filtered(
+            lambda l: not l.reached_date and not l.pause_start and l.status != "breached"
+            and (not l.deadline or l.deadline > when)
+        )
+        running.write({"pause_start": when, "status": "paused"})
+
+    def _resume(self, when):
+        """Restart the clock of paused lines: the working time of the pause
+        moves the deadline."""
+        for line in self.filtered("pause_start"):
+            paused = self._working_hours(line.calendar_id, line.pause_start, when)
+            line.write({"paused_hours": line.paused_hours + paused, "pause_start": False})
+            line.write(line._schedule_values())
+            line.status = line._status_after_resume(when)
+
+    def _reopen(self, when):
+        """A reached resolution target runs again: the time it spent reached
+        does not count."""
+        for line in self.filtered("reached_date"):
+            stopped = self._working_hours(line.calendar_id, line.reached_date, when)
+            line.write({
+                "paused_hours": line.paused_hours + stopped,
+                "reached_date": False,
+                "elapsed_hours": 0.0,
+            })
+            line.write(line._schedule_values())
+            line.status = line._status_after_resume(when)
+
+    def _status_after_resume(self, when):
+        self.ensure_one()
+        if self.escalated:
+            return "breached"
+        if self.warned:
+            return "at_risk"
+        return "ongoing"
+
+    # ------------------------------------------------------------------
+    # Deadline watch
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _due_domain(self, kind, now):
+        if kind == "breach":
+            return [("reached_date", "=", False), ("status", "in", ("ongoing", "at_risk")), ("deadline", "<=", now)]
+        return [("reached_date", "=", False), ("status", "=", "ongoing"), ("warning_date", "<=", now),
+                ("deadline", ">", now)]
+
+    @api.model
+    def _cron_check_deadlines(self, batch_size=200):
+        """Breach the lines past their deadline, then warn about those past
+        their warning date. Each line acts once (its status leaves the due
+        domain), so an interrupted run resumes where it stopped."""
+        now = fields.Datetime.now()
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        for kind in ("breach", "warning"):
+            while True:
+                lines = self.search(self._due_domain(kind, now), order="deadline, id", limit=batch_size)
+                if not lines:
+                    break
+                if kind == "breach":
+                    lines._escalate_breaches()
+                else:
+                    lines._warn_at_risk()
+                if in_cron:
+                    self.env["ir.cron"]._commit_progress(len(lines))
+                else:
+                    self.env.flush_all()
+
+    def _warn_at_risk(self):
+        self.write({"status": "at_risk", "warned": True})
+        labels = dict(TARGET_TYPES)
+        for line in self:
+            ticket = line.ticket_id
+            users = ticket.user_id or ticket._escalation_users()
+            for user in users:
+                ticket.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    date_deadline=fields.Date.context_today(line, line.deadline),
+                    summary=self.env._("%(target)s at risk", target=labels[line.target_type]),
+                    note=self.env._(
+                        "The %(target)s target of %(ticket)s is due on %(deadline)s.",
+                        target=labels[line.target_type], ticket=ticket.display_name,
+                        deadline=fields.Datetime.to_string(line.deadline),
+                    ),
+                    user_id=user.id,
+                )
+
+    def _escalate_breaches(self):
+        self.write({"status": "breached", "escalated": True})
+        labels = dict(TARGET_TYPES)
+        for line in self:
+            reason = self.env._(
+                "%(target)s target of policy %(policy)s breached (deadline %(deadline)s).",
+                target=labels[line.target_type], policy=line.policy_id.name,
+                deadline=fields.Datetime.to_string(line.deadline),
+            )
+            line.ticket_id.action_escalate(reason, notify_users=line.policy_id.escalation_user_id)

@@ -1,0 +1,233 @@
+from odoo import api, fields, models
+
+from .service_sla_policy import TARGET_FIELDS
+
+TICKET_SLA_STATUSES = [
+    ("none", "No SLA"),
+    ("ongoing", "On Track"),
+    ("at_risk", "At Risk"),
+    ("breached", "Breached"),
+    ("met", "Met"),
+]
+# a change of one of these re-evaluates the policy while a target is open
+SLA_CONDITION_FIELDS = ("team_id", "category_id", "ticket_type", "priority", "partner_id")
+
+
+class ServiceTicket(models.Model):
+    """SLA behaviour of the ticket: which policy applies, its targets and
+    their clock (DESIGN.md §4)."""
+
+    _inherit = "service.ticket"
+
+    sla_policy_id = fields.Many2one(
+        "service.sla.policy", string="SLA Policy", readonly=True, index="btree_not_null", tracking=True,
+    )
+    sla_policy_reason = fields.Char(string="Why this Policy", readonly=True)
+    sla_line_ids = fields.One2many("service.ticket.sla", "ticket_id", string="SLA Targets")
+    sla_status = fields.Selection(
+        TICKET_SLA_STATUSES, string="SLA Status", compute="_compute_sla_summary", store=True, index=True,
+    )
+    sla_deadline = fields.Datetime(
+        string="SLA Deadline", compute="_compute_sla_summary", store=True, index=True,
+        help="Earliest deadline of the targets still running.",
+    )
+    first_response_hours = fields.Float(
+        readonly=True, aggregator="avg", help="Working hours from creation to the first response.",
+    )
+    resolution_hours = fields.Float(
+        readonly=True, aggregator="avg",
+        help="Working hours from creation to resolution, time paused or resolved excluded.",
+    )
+
+    @api.depends("sla_line_ids.status", "sla_line_ids.deadline", "sla_line_ids.reached_date")
+    def _compute_sla_summary(self):
+        for ticket in self:
+            lines = ticket.sla_line_ids
+            running = lines.filtered(lambda l: not l.reached_date)
+            statuses = set(running.mapped("status"))
+            if "breached" in statuses:
+                status = "breached"
+            elif "at_risk" in statuses:
+                status = "at_risk"
+            elif running:
+                status = "ongoing"
+            elif lines:
+                status = "breached" if "breached" in lines.mapped("status") else "met"
+            else:
+                status = "none"
+            ticket.sla_status = status
+            deadlines = running.filtered(lambda l: l.status != "paused").mapped("deadline")
+            ticket.sla_deadline = min(deadlines) if deadlines else False
+
+    # ------------------------------------------------------------------
+    # Which policy
+    # ------------------------------------------------------------------
+
+    def _sla_customer_tier(self):
+        self.ensure_one()
+        return self.partner_id.service_tier_id or self.commercial_partner_id.service_tier_id
+
+    def _sla_contract_policy(self):
+        """(policy, reason) from the customer's active service contract;
+        contracts extend this."""
+        self.ensure_one()
+        return self.env["service.sla.policy"], ""
+
+    def _sla_find_policies(self):
+        """{ticket: (policy, reason)} following DESIGN.md §4: the active
+        contract's policy, else the first policy by sequence whose conditions
+        all match, else the tier's policy, else none."""
+        candidates = self.env["service.sla.policy"]._policies_for_matching()
+        found = {}
+        for ticket in self:
+            policy, reason = ticket._sla_contract_policy()
+            if not policy:
+                policy = next((p for p in candidates if p._mismatch_reason(ticket) is None), policy)
+                if policy:
+                    conditions = policy._matching_conditions()
+                    reason = self.env._("Matches %s", "; ".join(conditions)) if conditions \
+                        else self.env._("Applies to every ticket")
+            if not policy:
+                tier = ticket._sla_customer_tier()
+                policy = tier.sla_policy_id
+                if policy:
+                    reason = self.env._("Policy of the customer's tier %s", tier.name)
+            found[ticket] = (policy, reason if policy else "")
+        return found
+
+    def _sla_calendar(self, policy=None):
+        self.ensure_one()
+        return (policy and policy.resource_calendar_id) or self.team_id.resource_calendar_id \
+            or self.company_id.resource_calendar_id
+
+    # ------------------------------------------------------------------
+    # Targets
+    # ------------------------------------------------------------------
+
+    def _sla_line_values(self, policy, target_type, start, replaced=None):
+        self.ensure_one()
+        values = {
+            "ticket_id": self.id,
+            "policy_id": policy.id,
+            "target_type": target_type,
+            "calendar_id": self._sla_calendar(policy).id,
+            "target_hours": policy[TARGET_FIELDS[target_type]],
+            "warning_percent": policy.warning_percent,
+            "start_date": start,
+        }
+        if replaced:
+            values.update(
+                paused_hours=replaced.paused_hours, pause_start=replaced.pause_start,
+                status="paused" if replaced.pause_start else "ongoing",
+            )
+        elif target_type == "first_response" and self.first_response_date:
+            values["reached_date"] = self.first_response_date
+        elif target_type == "resolution" and self.resolved_date:
+            values["reached_date"] = self.resolved_date
+        elif self._sla_clock_stopped(self.stage_id):
+            values.update(pause_start=fields.Datetime.now(), status="paused")
+        return values
+
+    @api.model
+    def _sla_clock_stopped(self, stage):
+        return stage.sla_pause or stage.is_resolved or stage.is_closed
+
+    def _sla_apply_policies(self):
+        """Set each ticket's policy and replace its open targets by the
+        policy's: start dates kept, reached targets kept. SLA bookkeeping
+        runs as superuser: agents and customers only read it."""
+        tickets = self.sudo()
+        values_list = []
+        stale = tickets.env["service.ticket.sla"]
+        for ticket, (policy, reason) in tickets._sla_find_policies().items():
+            if policy == ticket.sla_policy_id and (ticket.sla_line_ids or not policy):
+                if reason != ticket.sla_policy_reason:
+                    ticket.sla_policy_reason = reason
+                continue
+            ticket.write({"sla_policy_id": policy.id, "sla_policy_reason": reason})
+            open_lines = ticket.sla_line_ids.filtered(lambda l: not l.reached_date)
+            reached_types = set(ticket.sla_line_ids.filtered("reached_date").mapped("target_type"))
+            stale |= open_lines
+            if not policy or not ticket._sla_calendar(policy):
+                continue
+            for target_type, fname in TARGET_FIELDS.items():
+                replaced = open_lines.filtered(lambda l: l.target_type == target_type)[:1]
+                if not policy[fname] or target_type in reached_types and not replaced:
+                    continue
+                if target_type == "next_response" and not replaced:
+                    continue  # opened by the customer's next message
+                start = replaced.start_date if replaced else ticket.create_date
+                values_list.append(ticket._sla_line_values(policy, target_type, start, replaced))
+        stale.unlink()
+        stale.create(values_list)
+
+    # ------------------------------------------------------------------
+    # Events
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        tickets = super().create(vals_list)
+        tickets._sla_apply_policies()
+        return tickets
+
+    def write(self, vals):
+        old_stages = {ticket: ticket.stage_id for ticket in self} if "stage_id" in vals else None
+        result = super().write(vals)
+        if old_stages is not None:
+            self._sla_on_stage_change(old_stages, fields.Datetime.now())
+        if any(fname in vals for fname in SLA_CONDITION_FIELDS):
+            self.filtered(
+                lambda t: any(not l.reached_date for l in t.sla_line_ids) or not t.sla_line_ids
+            )._sla_apply_policies()
+        return result
+
+    def _sla_on_stage_change(self, old_stages, now):
+        for ticket in self.sudo():
+            old, new = old_stages[ticket], ticket.stage_id
+            lines = ticket.sla_line_ids
+            was_stopped, is_stopped = self._sla_clock_stopped(old), self._sla_clock_stopped(new)
+            resolution = lines.filtered(lambda l: l.target_type == "resolution")
+            if (old.is_resolved or old.is_closed) and not (new.is_resolved or new.is_closed):
+                resolution._reopen(now)
+            if was_stopped and not is_stopped:
+                lines._resume(now)
+            if new.is_resolved and not old.is_resolved:
+                resolution._reach(now)
+            if is_stopped and not was_stopped:
+                lines._pause(now)
+            if new.is_resolved and not old.is_resolved:
+                ticket.resolution_hours = ticket._sla_elapsed_hours(now, resolution)
+
+    def _sla_elapsed_hours(self, when, line=None):
+        """Working hours from creation to `when`, pauses of `line` excluded."""
+        self.ensure_one()
+        if line:
+            return line.elapsed_hours if line.reached_date else 0.0
+        calendar = self._sla_calendar(self.sla_policy_id)
+        if not calendar:
+            return 0.0
+        return self.env["service.ticket.sla"]._working_hours(calendar, self.create_date, when)
+
+    def _service_agent_replied(self, when):
+        first_time = self.filtered(lambda t: not t.first_response_date)
+        super()._service_agent_replied(when)
+        for ticket in self.sudo():
+            ticket.sla_line_ids.filtered(
+                lambda l: l.target_type in ("first_response", "next_response") and not l.reached_date
+            )._reach(when)
+        for ticket in first_time.sudo():
+            line = ticket.sla_line_ids.filtered(lambda l: l.target_type == "first_response")[:1]
+            ticket.first_response_hours = ticket._sla_elapsed_hours(when, line)
+
+    def _service_customer_wrote(self, author, when):
+        super()._service_customer_wrote(author, when)
+        values_list = []
+        for ticket in self.sudo():
+            policy = ticket.sla_policy_id
+            if not (policy.next_response_hours and ticket.first_response_date):
+                continue
+            if ticket.sla_line_ids.filtered(lambda l: l.target_type == "next_response" and not l.reached_date):
+                continue
+            values_list.append(ticket._sla_line_values(policy, "next_response", when))
+        self.env["service.ticket.sla"].sudo().create(values_list)

@@ -1,0 +1,520 @@
+from contextlib import contextmanager
+from datetime import datetime
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.tests import TransactionCase, tagged
+
+# 2026-11-20 is a Friday; the calendars below work Monday to Friday, 8-12 and 13-17
+FRIDAY = datetime(2026, 11, 20)
+
+
+def at(day, hour, minute=0):
+    return datetime(day.year, day.month, day.day, hour, minute)
+
+
+class SlaCase(TransactionCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False, mail_notrack=False))
+        cls.env["service.sla.policy"].search([]).active = False
+        cls.env["service.tier"].search([]).sla_policy_id = False
+        cls.calendar = cls._make_calendar("SLA test hours", "UTC")
+        cls.company = cls.env.company
+        cls.agent = cls.env["res.users"].create({
+            "name": "Sla Agent", "login": "sla_agent", "email": "sla_agent@example.com",
+            "group_ids": [(4, cls.env.ref("service_desk.group_service_user").id)],
+        })
+        cls.senior = cls.env["res.users"].create({
+            "name": "Sla Senior", "login": "sla_senior", "email": "sla_senior@example.com",
+            "group_ids": [(4, cls.env.ref("service_desk.group_service_user").id)],
+        })
+        cls.escalation_user = cls.env["res.users"].create({
+            "name": "Sla Escalation", "login": "sla_escalation", "email": "sla_escalation@example.com",
+            "group_ids": [(4, cls.env.ref("service_desk.group_service_manager").id)],
+        })
+        cls.team = cls.env["service.team"].create({
+            "name": "SLA Team", "resource_calendar_id": cls.calendar.id,
+            "member_ids": [
+                (0, 0, {"user_id": cls.agent.id, "seniority": "regular"}),
+                (0, 0, {"user_id": cls.senior.id, "seniority": "senior"}),
+            ],
+        })
+        cls.gold = cls.env["service.tier"].create({"name": "SLA Gold"})
+        cls.customer = cls.env["res.partner"].create({
+            "name": "Sla Customer", "email": "customer@example.com", "is_company": True,
+        })
+        cls.gold_customer = cls.env["res.partner"].create({
+            "name": "Sla Gold Customer", "email": "gold@example.com", "is_company": True,
+            "service_tier_id": cls.gold.id,
+        })
+        cls.policy = cls._make_policy("Default", first_response_hours=2, resolution_hours=10, sequence=50)
+        cls.stage_new = cls.env.ref("service_desk.stage_new")
+        cls.stage_progress = cls.env.ref("service_desk.stage_in_progress")
+        cls.stage_waiting = cls.env.ref("service_desk.stage_waiting")
+        cls.stage_resolved = cls.env.ref("service_desk.stage_resolved")
+        cls.stage_closed = cls.env.ref("service_desk.stage_closed")
+
+    @classmethod
+    def _make_calendar(cls, name, tz, company=None):
+        calendar = cls.env["resource.calendar"].create({
+            "name": name, "tz": tz, "company_id": (company or cls.env.company).id,
+        })
+        calendar.leave_ids.unlink()  # a new calendar copies the company's holidays
+        return calendar
+
+    @classmethod
+    def _make_policy(cls, name, **values):
+        return cls.env["service.sla.policy"].create(dict({"name": name, "warning_percent": 50}, **values))
+
+    @contextmanager
+    def at(self, when):
+        """Freeze Python time and the transaction time (create_date) at `when`."""
+        with freeze_time(when), patch.object(type(self.env.cr), "now", lambda cr: when):
+            yield
+
+    def _ticket(self, when, **values):
+        with self.at(when):
+            return self.env["service.ticket"].create(dict({
+                "name": "Printer down", "team_id": self.team.id, "partner_id": self.customer.id,
+                "user_id": self.agent.id,
+            }, **values))
+
+    def _line(self, ticket, target_type):
+        lines = ticket.sla_line_ids.filtered(lambda l: l.target_type == target_type)
+        self.assertEqual(len(lines), 1, f"expected one {target_type} target")
+        return lines
+
+    def _reply(self, ticket, when, user=None, **kwargs):
+        with self.at(when):
+            ticket.with_user(user or self.agent).message_post(
+                body="Here is the answer", message_type="comment", subtype_xmlid="mail.mt_comment", **kwargs,
+            )
+
+    def _customer_writes(self, ticket, when):
+        with self.at(when):
+            ticket.message_post(
+                body="Still broken", author_id=ticket.partner_id.id,
+                message_type="email", subtype_xmlid="mail.mt_comment",
+            )
+
+
+@tagged("post_install", "-at_install")
+class TestSlaClock(SlaCase):
+
+    def test_deadline_within_the_day(self):
+        ticket = self._ticket(at(FRIDAY, 9))
+        self.assertEqual(ticket.sla_policy_id, self.policy)
+        self.assertEqual(self._line(ticket, "first_response").deadline, at(FRIDAY, 11))
+        self.assertEqual(self._line(ticket, "first_response").warning_date, at(FRIDAY, 10))
+        self.assertEqual(ticket.sla_status, "ongoing")
+        self.assertEqual(ticket.sla_deadline, at(FRIDAY, 11))
+
+    def test_lunch_break_is_not_working_time(self):
+        ticket = self._ticket(at(FRIDAY, 11))
+        self.assertEqual(self._line(ticket, "first_response").deadline, at(FRIDAY, 14))
+
+    def test_weekend_inside_target(self):
+        ticket = self._ticket(at(FRIDAY, 15))
+        self.assertEqual(self._line(ticket, "first_response").deadline, at(FRIDAY, 17))
+        # 2 hours on Friday, 8 on Monday
+        self.assertEqual(self._line(ticket, "resolution").deadline, datetime(2026, 11, 23, 17, 0))
+
+    def test_public_holiday_inside_target(self):
+        self.env["resource.calendar.leaves"].create({
+            "name": "Public holiday", "calendar_id": self.calendar.id,
+            "date_from": datetime(2026, 11, 23, 0, 0), "date_to": datetime(2026, 11, 23, 23, 59, 59),
+        })
+        ticket = self._ticket(at(FRIDAY, 15))
+        # Monday is off: the 8 remaining hours fall on Tuesday
+        self.assertEqual(self._line(ticket, "resolution").deadline, datetime(2026, 11, 24, 17, 0))
+
+    def test_ticket_created_outside_working_hours(self):
+        saturday = datetime(2026, 11, 21, 10, 0)
+        ticket = self._ticket(saturday)
+        line = self._line(ticket, "first_response")
+        self.assertEqual(line.start_date, saturday)
+        self.assertEqual(line.deadline, datetime(2026, 11, 23, 10, 0))
+
+    def test_pause_moves_deadline_by_paused_working_time(self):
+        ticket = self._ticket(at(FRIDAY, 9))
+        with self.at(at(FRIDAY, 10)):
+            ticket.stage_id = self.stage_waiting
+        line = self._line(ticket, "first_response")
+        self.assertEqual(line.status, "paused")
+        self.assertFalse(ticket.sla_deadline, "a paused target has no running deadline")
+        self.assertEqual(ticket.sla_status, "ongoing")
+        with self.at(at(FRIDAY, 15)):
+            ticket.stage_id = self.stage_progress
+        # paused 10:00-15:00 = 4 working hours (lunch excluded)
+        self.assertEqual(line.paused_hours, 4.0)
+        self.assertEqual(line.status, "ongoing")
+        self.assertEqual(line.deadline, at(FRIDAY, 16))
+
+    def test_pause_over_weekend_counts_only_working_time(self):
+        ticket = self._ticket(at(FRIDAY, 16))
+        with self.at(at(FRIDAY, 16, 30)):
+            ticket.stage_id = self.stage_waiting
+        with self.at(datetime(2026, 11, 23, 8, 0)):
+            ticket.stage_id = self.stage_progress
+        line = self._line(ticket, "first_response")
+        self.assertEqual(line.paused_hours, 0.5)
+        # 1 hour left when paused at 16:30 Friday (0.5 used): deadline Monday 9:30
+        self.assertEqual(line.deadline, datetime(2026, 11, 23, 9, 30))
+
+    def test_pause_after_deadline_does_not_save_target(self):
+        ticket = self._ticket(at(FRIDAY, 9))
+        with self.at(at(FRIDAY, 12)):
+            ticket.stage_id = self.stage_waiting
+        line = self._line(ticket, "first_response")
+        self.assertNotEqual(line.status, "paused")
+        self.assertEqual(line.deadline, at(FRIDAY, 11))
+        self._reply(ticket, at(FRIDAY, 16))
+        self.assertEqual(line.status, "breached")
+
+    def test_reopen_resumes_the_same_clock(self):
+        ticket = self._ticket(at(FRIDAY, 8))
+        with self.at(at(FRIDAY, 10)):
+            ticket.stage_id = self.stage_resolved
+        resolution = self._line(ticket, "resolution")
+        self.assertEqual(resolution.status, "met")
+        self.assertEqual(resolution.elapsed_hours, 2.0)
+        self.assertEqual(ticket.resolution_hours, 2.0)
+        with self.at(datetime(2026, 11, 23, 9, 0)):
+            ticket.action_reopen()
+        self.assertFalse(resolution.reached_date)
+        self.assertEqual(resolution.status, "ongoing")
+        # resolved Friday 10:00 to Monday 9:00 = 7 working hours that do not count
+        self.assertEqual(resolution.paused_hours, 7.0)
+        self.assertEqual(resolution.start_date, at(FRIDAY, 8))
+        # 10 hours target: 2 used on Friday, 8 left from Monday 9:00
+        self.assertEqual(resolution.deadline, datetime(2026, 11, 24, 9, 0))
+        with self.at(datetime(2026, 11, 23, 11, 0)):
+            ticket.stage_id = self.stage_resolved
+        self.assertEqual(resolution.status, "met")
+        self.assertEqual(resolution.elapsed_hours, 4.0)
+
+    def test_resolution_late_is_breached(self):
+        ticket = self._ticket(at(FRIDAY, 8))
+        with self.at(datetime(2026, 11, 24, 8, 0)):
+            ticket.stage_id = self.stage_resolved
+        self.assertEqual(self._line(ticket, "resolution").status, "breached")
+        # the first response never came: the deadline watch breaches it
+        with self.at(datetime(2026, 11, 24, 8, 5)):
+            self.env["service.ticket.sla"]._cron_check_deadlines()
+        self.assertEqual(self._line(ticket, "first_response").status, "breached")
+        self.assertEqual(ticket.sla_status, "breached")
+
+    def test_two_companies_with_their_calendars(self):
+        company2 = self.env["res.company"].create({"name": "SLA Bangkok Co"})
+        bangkok = self._make_calendar("Bangkok hours", "Asia/Bangkok", company2)
+        team2 = self.env["service.team"].create({
+            "name": "Bangkok desk", "company_id": company2.id, "resource_calendar_id": bangkok.id,
+        })
+        policy2 = self._make_policy("Bangkok", first_response_hours=2, resolution_hours=8,
+                                    company_id=company2.id, sequence=1)
+        # Friday 9:00 UTC is 16:00 in Bangkok: 1 hour left that day, 1 more on Monday
+        ticket2 = self._ticket(at(FRIDAY, 9), team_id=team2.id, user_id=False)
+        ticket1 = self._ticket(at(FRIDAY, 9))
+        self.assertEqual(ticket2.company_id, company2)
+        self.assertEqual(ticket2.sla_policy_id, policy2)
+        self.assertEqual(ticket1.sla_policy_id, self.policy, "the other company's policy never applies")
+        self.assertEqual(self._line(ticket2, "first_response").deadline, datetime(2026, 11, 23, 2, 0))
+        self.assertEqual(self._line(ticket1, "first_response").deadline, at(FRIDAY, 11))
+
+    def test_policy_calendar_wins_over_team_calendar(self):
+        night = self._make_calendar("Night shift", "UTC")
+        night.attendance_ids.unlink()
+        night.attendance_ids = [
+            (0, 0, {"name": f"day {d}", "dayofweek": str(d), "hour_from": 18, "hour_to": 22}) for d in range(7)
+        ]
+        self.policy.resource_calendar_id = night
+        ticket = self._ticket(at(FRIDAY, 9))
+        self.assertEqual(self._line(ticket, "first_response").deadline, at(FRIDAY, 20))
+
+
+@tagged("post_install", "-at_install")
+class TestSlaResponses(SlaCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.policy.next_response_hours = 1
+
+    def test_public_reply_meets_first_response(self):
+        ticket = self._ticket(at(FRIDAY, 9))
+        self._reply(ticket, at(FRIDAY, 10))
+        line = self._line(ticket, "first_response")
+        self.assertEqual(line.reached_date, at(FRIDAY, 10))
+        self.assertEqual(line.status, "met")
+        self.assertEqual(ticket.first_response_date, at(FRIDAY, 10))
+        self.assertEqual(ticket.first_response_hours, 1.0)
+
+    def test_note_does_not_meet_first_response(self):
+        ticket = self._ticket(at(FRIDAY, 9))
+        with self.at(at(FRIDAY, 10)):
+            ticket.with_user(self.agent).message_post(body="internal", message_type="comment",
+                                                      subtype_xmlid="mail.mt_note")
+        self.assertFalse(self._line(ticket, "first_response").reached_date)
+        self.assertFalse(ticket.first_response_date)
+
+    def test_stage_change_does_not_meet_first_response(self):
+        ticket = self._ticket(at(FRIDAY, 9))
+        with self.at(at(FRIDAY, 10)):
+            ticket.stage_id = self.stage_progress
+        self.assertFalse(self._line(ticket, "first_response").reached_date)
+
+    def test_acknowledgement_does_not_meet_first_response(self):
+        self.assertTrue(self.stage_new.template_id, "the New stage sends the acknowledgement")
+        ticket = self._ticket(at(FRIDAY, 9))
+        with self.at(at(FRIDAY, 9)):
+            self.env.flush_all()
+            ticket._message_track_post_template(["stage_id"])
+        acks = ticket.message_ids.filtered(lambda m: ticket.number in (m.subject or ""))
+        self.assertTrue(acks, "the acknowledgement was posted")
+        self.assertFalse(self._line(ticket, "first_response").reached_date)
+
+    def test_customer_message_does_not_meet_first_response(self):
+        ticket = self._ticket(at(FRIDAY, 9))
+        self._customer_writes(ticket, at(FRIDAY, 9, 30))
+        self.assertFalse(self._line(ticket, "first_response").reached_date)
+        self.assertFalse(ticket.sla_line_ids.filtered(lambda l: l.target_type == "next_response"),
+                         "next response opens only after the first response")
+
+    def test_next_response_opens_on_customer_message_after_first_response(self):
+        ticket = self._ticket(at(FRIDAY, 9))
+        self._reply(ticket, at(FRIDAY, 9, 30))
+        self._customer_writes(ticket, at(FRIDAY, 11))
+        line = self._line(ticket, "next_response")
+        self.assertEqual(line.start_date, at(FRIDAY, 11))
+        self.assertEqual(line.deadline, at(FRIDAY, 12))
+        # a second customer message does not open a second target
+        self._customer_writes(ticket, at(FRIDAY, 11, 30))
+        self._line(ticket, "next_response")
+        self._reply(ticket, at(FRIDAY, 13, 30))
+        self.assertEqual(line.status, "breached")
+        self._customer_writes(ticket, at(FRIDAY, 14))
+        lines = ticket.sla_line_ids.filtered(lambda l: l.target_type == "next_response")
+        self.assertEqual(len(lines), 2)
+        self.assertEqual(lines.filtered(lambda l: not l.reached_date).deadline, at(FRIDAY, 15))
+
+    def test_first_response_without_policy_still_dated(self):
+        self.policy.active = False
+        ticket = self._ticket(at(FRIDAY, 9))
+        self.assertEqual(ticket.sla_status, "none")
+        self._reply(ticket, at(FRIDAY, 11))
+        self.assertEqual(ticket.first_response_date, at(FRIDAY, 11))
+        self.assertEqual(ticket.first_response_hours, 2.0, "team's calendar when no policy applies")
+
+
+@tagged("post_install", "-at_install")
+class TestSlaPolicyChoice(SlaCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.urgent = cls._make_policy("Urgent", min_priority="3", first_response_hours=1,
+                                      resolution_hours=4, sequence=10)
+        cls.tier_policy = cls._make_policy("Gold tier", first_response_hours=3, resolution_hours=6,
+                                           sequence=90, team_ids=[(6, 0, cls.env["service.team"].create(
+                                               {"name": "Nobody's"}).ids)])
+        cls.gold.sla_policy_id = cls.tier_policy
+
+    def test_first_matching_policy_by_sequence(self):
+        ticket = self._ticket(at(FRIDAY, 9), priority="3")
+        self.assertEqual(ticket.sla_policy_id, self.urgent)
+        self.assertIn("priority", ticket.sla_policy_reason.lower())
+        self.urgent.sequence = 60
+        ticket2 = self._ticket(at(FRIDAY, 9), priority="3")
+        self.assertEqual(ticket2.sla_policy_id, self.policy, "lower sequence wins")
+
+    def test_every_condition_must_match(self):
+        category = self.env["service.category"].create({"name": "Printers"})
+        sub = self.env["service.category"].create({"name": "Laser", "parent_id": category.id})
+        special = self._make_policy(
+            "Printers incidents", first_response_hours=1, resolution_hours=2, sequence=5,
+            category_ids=[(6, 0, category.ids)],
+            ticket_types=[(6, 0, self.env.ref("service_desk.ticket_type_incident").ids)],
+            partner_ids=[(6, 0, self.customer.ids)], team_ids=[(6, 0, self.team.ids)],
+        )
+        self.assertEqual(self._ticket(at(FRIDAY, 9), category_id=sub.id, ticket_type="incident").sla_policy_id,
+                         special, "a subcategory matches its parent's condition")
+        self.assertEqual(self._ticket(at(FRIDAY, 9), category_id=sub.id, ticket_type="question").sla_policy_id,
+                         self.policy)
+        self.assertEqual(self._ticket(at(FRIDAY, 9), ticket_type="incident").sla_policy_id, self.policy)
+        contact = self.env["res.partner"].create({"name": "Contact", "parent_id": self.customer.id})
+        self.assertEqual(self._ticket(at(FRIDAY, 9), category_id=category.id, ticket_type="incident",
+                                      partner_id=contact.id).sla_policy_id,
+                         special, "a contact of a listed customer matches")
+
+    def test_tier_policy_when_no_policy_matches(self):
+        self.policy.active = False
+        ticket = self._ticket(at(FRIDAY, 9), partner_id=self.gold_customer.id)
+        self.assertEqual(ticket.sla_policy_id, self.tier_policy)
+        self.assertIn(self.gold.name, ticket.sla_policy_reason)
+        self.assertEqual(self.gold_customer.service_sla_policy_id, self.tier_policy)
+        self.assertFalse(self._ticket(at(FRIDAY, 9)).sla_policy_id, "no tier, no policy")
+
+    def test_conditions_win_over_tier(self):
+        ticket = self._ticket(at(FRIDAY, 9), partner_id=self.gold_customer.id)
+        self.assertEqual(ticket.sla_policy_id, self.policy)
+
+    def test_contract_wins_over_conditions(self):
+        contract_policy = self._make_policy("Contract", first_response_hours=5, resolution_hours=9, sequence=99)
+        ticket_model = type(self.env["service.ticket"])
+        with patch.object(ticket_model, "_sla_contract_policy", lambda t: (contract_policy, "Contract C-1")):
+            ticket = self._ticket(at(FRIDAY, 9), priority="3", partner_id=self.gold_customer.id)
+        self.assertEqual(ticket.sla_policy_id, contract_policy)
+        self.assertEqual(ticket.sla_policy_reason, "Contract C-1")
+
+    def test_priority_change_reevaluates_open_targets(self):
+        ticket = self._ticket(at(FRIDAY, 9))
+        self._reply(ticket, at(FRIDAY, 9, 30))
+        first = self._line(ticket, "first_response")
+        with self.at(at(FRIDAY, 10)):
+            ticket.priority = "3"
+        self.assertEqual(ticket.sla_policy_id, self.urgent)
+        self.assertIn(first, ticket.sla_line_ids, "reached targets stay")
+        self.assertEqual(first.policy_id, self.policy)
+        resolution = self._line(ticket, "resolution")
+        self.assertEqual(resolution.policy_id, self.urgent)
+        self.assertEqual(resolution.start_date, at(FRIDAY, 9), "start date kept")
+        self.assertEqual(resolution.deadline, at(FRIDAY, 14), "4 working hours from 9:00, lunch excluded")
+
+    def test_customer_change_reevaluates(self):
+        self.policy.active = False
+        ticket = self._ticket(at(FRIDAY, 9))
+        self.assertFalse(ticket.sla_line_ids)
+        with self.at(at(FRIDAY, 10)):
+            ticket.partner_id = self.gold_customer
+        self.assertEqual(ticket.sla_policy_id, self.tier_policy)
+        self.assertEqual(self._line(ticket, "first_response").start_date, at(FRIDAY, 9))
+        self.assertEqual(self._line(ticket, "first_response").deadline, at(FRIDAY, 12))
+
+    def test_no_reevaluation_once_targets_reached(self):
+        ticket = self._ticket(at(FRIDAY, 9))
+        self._reply(ticket, at(FRIDAY, 9, 30))
+        with self.at(at(FRIDAY, 10)):
+            ticket.stage_id = self.stage_resolved
+        lines = ticket.sla_line_ids
+        with self.at(at(FRIDAY, 11)):
+            ticket.priority = "3"
+        self.assertEqual(ticket.sla_policy_id, self.policy)
+        self.assertEqual(ticket.sla_line_ids, lines)
+
+    def test_policy_match_queries_do_not_grow_with_policies(self):
+        def queries_for_one_ticket():
+            self._ticket(at(FRIDAY, 9), priority="2")  # warm-up
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self._ticket(at(FRIDAY, 9), priority="2")
+            return self.env.cr.sql_log_count - before
+
+        for i in range(3):
+            self._make_policy(f"Other {i}", first_response_hours=1, resolution_hours=2, sequence=20,
+                              partner_ids=[(6, 0, self.gold_customer.ids)])
+        few = queries_for_one_ticket()
+        for i in range(45):
+            self._make_policy(f"More {i}", first_response_hours=1, resolution_hours=2, sequence=20,
+                              partner_ids=[(6, 0, self.gold_customer.ids)])
+        many = queries_for_one_ticket()
+        self.assertEqual(few, many)
+
+
+@tagged("post_install", "-at_install")
+class TestSlaDeadlineCron(SlaCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.policy.escalation_user_id = cls.escalation_user
+
+    def _activities(self, ticket, user):
+        return ticket.activity_ids.filtered(lambda a: a.user_id == user)
+
+    def _run_cron(self, when, **kwargs):
+        with self.at(when):
+            self.env["service.ticket.sla"]._cron_check_deadlines(**kwargs)
+
+    def test_at_risk_warns_agent_once(self):
+        ticket = self._ticket(at(FRIDAY, 9))
+        self._run_cron(at(FRIDAY, 9, 30))
+        self.assertEqual(self._line(ticket, "first_response").status, "ongoing")
+        self._run_cron(at(FRIDAY, 10, 15))
+        line = self._line(ticket, "first_response")
+        self.assertEqual(line.status, "at_risk")
+        self.assertEqual(ticket.sla_status, "at_risk")
+        self.assertEqual(len(self._activities(ticket, self.agent)), 1)
+        self._run_cron(at(FRIDAY, 10, 30))
+        self.assertEqual(len(self._activities(ticket, self.agent)), 1, "warned once")
+
+    def test_at_risk_without_agent_warns_seniors(self):
+        ticket = self._ticket(at(FRIDAY, 9), user_id=False)
+        self._run_cron(at(FRIDAY, 10, 15))
+        self.assertEqual(len(self._activities(ticket, self.senior)), 1)
+
+    def test_breach_escalates_once(self):
+        ticket = self._ticket(at(FRIDAY, 9))
+        self._run_cron(at(FRIDAY, 11, 30))
+        line = self._line(ticket, "first_response")
+        self.assertEqual(line.status, "breached")
+        self.assertTrue(line.escalated)
+        self.assertEqual(ticket.escalation_level, 1)
+        self.assertEqual(ticket.sla_status, "breached")
+        self.assertEqual(len(self._activities(ticket, self.escalation_user)), 1)
+        self.assertFalse(self._activities(ticket, self.agent), "a breach skips the at-risk warning")
+        self._run_cron(at(FRIDAY, 12))
+        self._run_cron(at(FRIDAY, 16))
+        self.assertEqual(ticket.escalation_level, 1, "escalated once across runs")
+        self.assertEqual(len(self._activities(ticket, self.escalation_user)), 1)
+        # the resolution target breaches on its own, later
+        self._run_cron(datetime(2026, 11, 23, 17, 30))
+        self.assertEqual(ticket.escalation_level, 2)
+
+    def test_breach_without_escalation_user_goes_to_seniors(self):
+        self.policy.escalation_user_id = False
+        ticket = self._ticket(at(FRIDAY, 9))
+        self._run_cron(at(FRIDAY, 11, 30))
+        self.assertEqual(len(self._activities(ticket, self.senior)), 1)
+
+    def test_paused_and_reached_targets_are_not_due(self):
+        paused = self._ticket(at(FRIDAY, 9))
+        met = self._ticket(at(FRIDAY, 9))
+        with self.at(at(FRIDAY, 9, 30)):
+            paused.stage_id = self.stage_waiting
+        self._reply(met, at(FRIDAY, 9, 30))
+        self._run_cron(at(FRIDAY, 16))
+        self.assertEqual(self._line(paused, "first_response").status, "paused")
+        self.assertEqual(self._line(met, "first_response").status, "met")
+        self.assertEqual(paused.escalation_level + met.escalation_level, 0)
+
+    def test_interrupted_run_resumes_to_the_same_state(self):
+        tickets = self.env["service.ticket"]
+        for _i in range(5):
+            tickets |= self._ticket(at(FRIDAY, 9))
+        model = type(self.env["service.ticket.sla"])
+        original = model._escalate_breaches
+        calls = []
+
+        def failing(lines):
+            calls.append(len(lines))
+            if len(calls) == 3:
+                raise RuntimeError("worker killed")
+            return original(lines)
+
+        # no savepoint here: what the first batches did stays, as a commit per batch would keep it
+        interrupted = False
+        with patch.object(model, "_escalate_breaches", failing):
+            try:
+                self._run_cron(at(FRIDAY, 11, 30), batch_size=1)
+            except RuntimeError:
+                interrupted = True
+        self.assertTrue(interrupted)
+        self.assertEqual(sum(tickets.mapped("escalation_level")), 2)
+        self._run_cron(at(FRIDAY, 11, 30), batch_size=1)
+        self.assertEqual(tickets.mapped("escalation_level"), [1] * 5)
+        self.assertTrue(all(line.escalated for line in tickets.sla_line_ids
+                            if line.target_type == "first_response"))
