@@ -518,3 +518,39 @@ class TestSlaDeadlineCron(SlaCase):
         self.assertEqual(tickets.mapped("escalation_level"), [1] * 5)
         self.assertTrue(all(line.escalated for line in tickets.sla_line_ids
                             if line.target_type == "first_response"))
+
+
+@tagged("post_install", "-at_install")
+class TestSlaCompliance(SlaCase):
+
+    def test_compliance_figures_by_team(self):
+        durations = [1, 2, 3, 4, 6]  # working hours to first response, all on Friday from 8:00
+        for hours in durations:
+            ticket = self._ticket(at(FRIDAY, 8))
+            self._reply(ticket, at(FRIDAY, 8 + hours + (1 if 8 + hours > 12 else 0)))
+        groups = self.env["service.ticket.sla"]._read_group(
+            [("team_id", "=", self.team.id), ("target_type", "=", "first_response")],
+            ["team_id"],
+            ["met_count:sum", "breached_count:sum", "elapsed_hours_median:median", "elapsed_hours_p90:p90"],
+        )
+        [(team, met, breached, median, p90)] = groups
+        self.assertEqual(team, self.team)
+        self.assertEqual((met, breached), (2, 3), "target is 2 working hours")
+        self.assertAlmostEqual(median, 3.0)
+        self.assertAlmostEqual(p90, 5.2)  # between 4 and 6
+
+    def test_running_targets_are_left_out_of_percentiles(self):
+        self._ticket(at(FRIDAY, 8))
+        ticket = self._ticket(at(FRIDAY, 8))
+        self._reply(ticket, at(FRIDAY, 9))
+        [(median,)] = self.env["service.ticket.sla"]._read_group(
+            [("team_id", "=", self.team.id), ("target_type", "=", "first_response")], [],
+            ["elapsed_hours_median:median"],
+        )
+        self.assertAlmostEqual(median, 1.0)
+
+    def test_pivot_measures_are_described(self):
+        fields_info = self.env["service.ticket.sla"].fields_get(["elapsed_hours_median", "elapsed_hours_p90"],
+                                                               ["aggregator"])
+        self.assertEqual(fields_info["elapsed_hours_median"]["aggregator"], "median")
+        self.assertEqual(fields_info["elapsed_hours_p90"]["aggregator"], "p90")
