@@ -36,6 +36,7 @@ already keeps in Odoo.
         "views/service_sla_policy_views.xml",
         "views/res_partner_views.xml",
         "views/service_ticket_sla_views.xml",
+        "views/service_ticket_routing_views.xml",
         "views/menus.xml",
     ],
     "demo": [

@@ -13,3 +13,5 @@ from . import service_ticket_sla
 from . import service_ticket_sla_rules
 from . import res_partner
 from . import res_partner_sla
+from . import service_team_member_routing
+from . import service_ticket_routing

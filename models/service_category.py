@@ -22,7 +22,7 @@ class ServiceCategory(models.Model):
     )
     company_id = fields.Many2one(related="team_id.company_id", store=True, index="btree_not_null")
     skill_line_ids = fields.One2many(
-        "service.category.skill", "category_id", string="Required Skills",
+        "service.category.skill", "category_id", string="Required Skills", copy=True,
         help="Skills and minimum levels an agent needs to be routed tickets of this category.",
     )
     portal_visible = fields.Boolean(string="Visible on Portal", default=True)

@@ -1,0 +1,205 @@
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+
+
+class ServiceTicket(models.Model):
+    """Routing of tickets to agents (DESIGN.md §5): who may take the ticket,
+    who is free, who wins and why, written down for the people who ask."""
+
+    _inherit = "service.ticket"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        tickets = super().create(vals_list)
+        tickets.filtered(lambda t: not t.user_id and t.team_id.assignment_method != "manual").action_assign_agent()
+        return tickets
+
+    def action_assign_agent(self):
+        """Route each ticket to the best agent of its team, or explain why nobody."""
+        for ticket in self:
+            ticket._route()
+        return True
+
+    def action_reroute(self):
+        """Route again, whoever has the ticket now (button and server action)."""
+        self.write({"user_id": False})
+        return self.action_assign_agent()
+
+    def action_escalate(self, reason=None, notify_users=None):
+        previous_agents = {ticket: ticket.user_id for ticket in self}
+        result = super().action_escalate(reason=reason, notify_users=notify_users)
+        for ticket in self:
+            ticket._route(escalation=True)
+            previous = previous_agents[ticket]
+            if previous and previous != ticket.user_id:
+                ticket.message_post(
+                    body=self.env._("%(ticket)s was escalated to %(agent)s.", ticket=ticket.display_name,
+                                    agent=ticket.user_id.name or self.env._("nobody yet")),
+                    partner_ids=previous.partner_id.ids, subtype_xmlid="mail.mt_note",
+                )
+        return result
+
+    # ------------------------------------------------------------------
+    # The routing itself
+    # ------------------------------------------------------------------
+
+    def _routing_candidates(self, escalation):
+        """Members who may take the ticket: the team's active members; on
+        escalation its seniors, else the escalation team's members."""
+        self.ensure_one()
+        members = self.team_id.member_ids.filtered("active")
+        if not escalation:
+            return members
+        seniors = members.filtered(lambda m: m.seniority == "senior" and m.user_id != self.user_id)
+        if seniors:
+            return seniors
+        return self.team_id.escalation_team_id.member_ids.filtered("active")
+
+    def _route(self, escalation=False):
+        self.ensure_one()
+        ticket = self.sudo()
+        now = fields.Datetime.now()
+        members = ticket._routing_candidates(escalation)
+        verdicts = ticket._routing_verdicts(members, now)
+        winner, why = ticket._routing_pick(verdicts)
+        while winner and not winner._routing_claim(ticket, now):
+            verdicts[winner]["excluded"] = self.env._("reached capacity while routing")
+            winner, why = ticket._routing_pick(verdicts)
+        explanation = ticket._routing_render(verdicts, winner, why, escalation)
+        values = {"routing_explanation": explanation}
+        if winner:
+            values["user_id"] = winner.user_id.id
+            if winner.team_id != ticket.team_id:
+                values["team_id"] = winner.team_id.id
+        ticket.write(values)
+        ticket.message_post(body=explanation, subtype_xmlid="mail.mt_note")
+        if not winner:
+            ticket._routing_ask_seniors()
+        return winner
+
+    def _routing_verdicts(self, members, now):
+        """{member: verdict} where a verdict says whether the member is
+        excluded and why, and the figures the ranking uses."""
+        self.ensure_one()
+        required = self.category_id.skill_line_ids if self.team_id.assignment_method == "skills" else \
+            self.env["service.category.skill"]
+        open_counts = members._routing_open_counts()
+        levels = members._routing_skill_levels(required.skill_id)
+        availability = members._routing_availability(now, self.team_id.resource_calendar_id)
+        verdicts = {}
+        for member in members:
+            working_now, next_start, time_off_until = availability[member]
+            verdict = {
+                "excluded": False,
+                "open": open_counts[member],
+                "ratio": member._routing_load_ratio(open_counts[member]),
+                "margin": 0,
+                "working_now": working_now,
+                "next_start": next_start,
+                "time_off_until": time_off_until,
+            }
+            missing = []
+            for line in required:
+                level = levels[member].get(line.skill_id)
+                if level is None or level < line.level_progress:
+                    missing.append(self.env._(
+                        "missing skill %(skill)s at level %(level)s", skill=line.skill_id.name,
+                        level=line.skill_level_id.name,
+                    ))
+                else:
+                    verdict["margin"] += level - line.level_progress
+            if missing:
+                verdict["excluded"] = ", ".join(missing)
+            elif member.max_open_tickets and open_counts[member] >= member.max_open_tickets:
+                verdict["excluded"] = self.env._("at capacity %(open)s/%(max)s", open=open_counts[member],
+                                                 max=member.max_open_tickets)
+            elif not next_start:
+                verdict["excluded"] = self.env._("no working time in the next two weeks")
+            verdicts[member] = verdict
+        return verdicts
+
+    def _routing_pick(self, verdicts):
+        """(winner, why) among the members not excluded."""
+        self.ensure_one()
+        eligible = [member for member, verdict in verdicts.items() if not verdict["excluded"]]
+        if not eligible:
+            return self.env["service.team.member"], ""
+        working = [m for m in eligible if verdicts[m]["working_now"]]
+        if working:
+            pool, availability_why = working, self.env._("works now")
+        else:
+            soonest = min(verdicts[m]["next_start"] for m in eligible)
+            pool = [m for m in eligible if verdicts[m]["next_start"] == soonest]
+            availability_why = self.env._("nobody works now; available soonest (%s)",
+                                          fields.Datetime.to_string(soonest))
+        preferred = self.partner_id.service_preferred_user_id or \
+            self.commercial_partner_id.service_preferred_user_id
+        favourite = next((m for m in pool if preferred and m.user_id == preferred), None)
+        if favourite:
+            return favourite, self.env._("%s, and is the customer's preferred agent", availability_why)
+
+        def rank(member):
+            verdict = verdicts[member]
+            return (verdict["ratio"], -verdict["margin"], member.last_assigned_date or fields.Datetime.to_datetime(0),
+                    member.id)
+
+        ordered = sorted(pool, key=rank)
+        winner = ordered[0]
+        if len(ordered) == 1:
+            return winner, availability_why
+        runner_up = ordered[1]
+        best, second = verdicts[winner], verdicts[runner_up]
+        if best["ratio"] != second["ratio"]:
+            tie_break = self.env._("lowest load (%(open)s open, %(ratio)s%%)", open=best["open"],
+                                   ratio=round(best["ratio"] * 100))
+        elif best["margin"] != second["margin"]:
+            tie_break = self.env._("same load, larger skill margin (+%s)", best["margin"])
+        else:
+            tie_break = self.env._("same load and skills, least recently assigned")
+        return winner, f"{availability_why}; {tie_break}"
+
+    def _routing_render(self, verdicts, winner, why, escalation):
+        self.ensure_one()
+        _ = self.env._
+        rows = []
+        for member, verdict in verdicts.items():
+            if verdict["excluded"]:
+                status = _("excluded: %s", verdict["excluded"])
+            elif member == winner:
+                status = _("assigned: %s", why)
+            elif verdict["time_off_until"]:
+                status = _("on time off until %s", fields.Datetime.to_string(verdict["time_off_until"]))
+            elif not verdict["working_now"]:
+                status = _("not working now (next: %s)", fields.Datetime.to_string(verdict["next_start"]))
+            else:
+                status = _("qualified, not chosen")
+            if verdict["time_off_until"] and verdict["excluded"]:
+                status += _(" (on time off until %s)", fields.Datetime.to_string(verdict["time_off_until"]))
+            rows.append(Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>") % (
+                member.user_id.name, verdict["open"], verdict["margin"], status,
+            ))
+        if winner:
+            headline = _("Assigned to %(agent)s: %(why)s.", agent=winner.user_id.name, why=why)
+        elif not verdicts:
+            headline = _("Nobody to route to: team %s has no member for this.", self.team_id.name)
+        else:
+            headline = _("Left unassigned: no member of %s qualifies now.", self.team_id.name)
+        if escalation:
+            headline = _("Escalation. %s", headline)
+        header = Markup("<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>") % (
+            _("Agent"), _("Open tickets"), _("Skill margin"), _("Decision"),
+        )
+        return Markup('<p>%s</p><table class="table table-sm o_service_routing">%s%s</table>') % (
+            escape(headline), header, Markup("").join(rows),
+        )
+
+    def _routing_ask_seniors(self):
+        self.ensure_one()
+        for user in self._escalation_users() or self.team_id.member_ids.filtered(
+                lambda m: m.seniority == "senior").user_id:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo", user_id=user.id,
+                summary=self.env._("Nobody could take this ticket"),
+                note=self.env._("Routing found no qualified, available agent: see the Routing tab."),
+            )

@@ -1,0 +1,334 @@
+from datetime import date, datetime, timedelta
+
+from freezegun import freeze_time
+
+from odoo.tests import TransactionCase, tagged
+
+# a Wednesday, after any date the test database could have been created on, so
+# that employees' contract versions (dated on creation) already apply
+WEDNESDAY_10 = datetime(2030, 1, 9, 10, 0)
+WEDNESDAY_20 = datetime(2030, 1, 9, 20, 0)
+
+
+class RoutingCase(TransactionCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["service.sla.policy"].search([]).active = False
+        cls.day_calendar = cls._calendar("Day shift", 8, 17)
+        cls.night_calendar = cls._calendar("Night shift", 18, 23)
+        cls.team = cls.env["service.team"].create({
+            "name": "Routing desk", "assignment_method": "skills", "resource_calendar_id": cls.day_calendar.id,
+        })
+        skill_type = cls.env["hr.skill.type"].create({
+            "name": "Routing skills",
+            "skill_ids": [(0, 0, {"name": "Printers"}), (0, 0, {"name": "Networks"})],
+            "skill_level_ids": [
+                (0, 0, {"name": "Beginner", "level_progress": 20}),
+                (0, 0, {"name": "Confirmed", "level_progress": 60}),
+                (0, 0, {"name": "Expert", "level_progress": 100}),
+            ],
+        })
+        cls.skill_type = skill_type
+        cls.printers, cls.networks = skill_type.skill_ids.sorted("name")[1], skill_type.skill_ids.sorted("name")[0]
+        cls.beginner, cls.confirmed, cls.expert = skill_type.skill_level_ids.sorted("level_progress")
+        cls.category = cls.env["service.category"].create({
+            "name": "Printer repair", "team_id": cls.team.id,
+            "skill_line_ids": [(0, 0, {
+                "skill_type_id": skill_type.id, "skill_id": cls.printers.id, "skill_level_id": cls.confirmed.id,
+            })],
+        })
+        cls.customer = cls.env["res.partner"].create({"name": "Routing customer", "is_company": True})
+
+    @classmethod
+    def _calendar(cls, name, hour_from, hour_to):
+        calendar = cls.env["resource.calendar"].create({
+            "name": name, "tz": "UTC",
+            "attendance_ids": [
+                (0, 0, {"name": f"{day}", "dayofweek": str(day), "hour_from": hour_from, "hour_to": hour_to})
+                for day in range(5)
+            ],
+        })
+        calendar.leave_ids.unlink()
+        return calendar
+
+    @classmethod
+    def _agent(cls, name, levels=None, calendar=None, team=None, capacity=0, seniority="regular", company=None):
+        company = company or cls.env.company
+        user = cls.env["res.users"].create({
+            "name": name, "login": f"routing_{name.lower().replace(' ', '_')}",
+            "company_id": company.id, "company_ids": [(6, 0, company.ids)],
+            "group_ids": [(4, cls.env.ref("service_desk.group_service_user").id)],
+        })
+        employee = cls.env["hr.employee"].create({
+            "name": name, "user_id": user.id, "company_id": company.id,
+            "resource_calendar_id": (calendar or cls.day_calendar).id,
+        })
+        for skill, level in (levels or {}).items():
+            cls._give_skill(employee, skill, level)
+        member = cls.env["service.team.member"].create({
+            "team_id": (team or cls.team).id, "user_id": user.id,
+            "max_open_tickets": capacity, "seniority": seniority,
+        })
+        return member
+
+    @classmethod
+    def _give_skill(cls, employee, skill, level, valid_to=False):
+        return cls.env["hr.employee.skill"].create({
+            "employee_id": employee.id, "skill_id": skill.id, "skill_level_id": level.id,
+            "skill_type_id": skill.skill_type_id.id, "valid_from": date(2020, 1, 1), "valid_to": valid_to,
+        })
+
+    def _ticket(self, when=WEDNESDAY_10, **values):
+        with freeze_time(when):
+            return self.env["service.ticket"].create(dict({
+                "name": "Printer jam", "team_id": self.team.id, "category_id": self.category.id,
+                "partner_id": self.customer.id,
+            }, **values))
+
+    def _load(self, member, count):
+        for _i in range(count):
+            self.env["service.ticket"].create({
+                "name": "busy", "team_id": member.team_id.id, "user_id": member.user_id.id,
+            })
+
+
+@tagged("post_install", "-at_install")
+class TestRoutingRules(RoutingCase):
+
+    def test_missing_skill_is_excluded(self):
+        novice = self._agent("Novice", {self.networks: self.expert})
+        expert = self._agent("Expert", {self.printers: self.expert})
+        ticket = self._ticket()
+        self.assertEqual(ticket.user_id, expert.user_id)
+        self.assertIn("missing skill Printers at level Confirmed", ticket.routing_explanation)
+        self.assertIn(novice.user_id.name, ticket.routing_explanation)
+
+    def test_level_too_low_is_excluded(self):
+        self._agent("Low", {self.printers: self.beginner})
+        ticket = self._ticket()
+        self.assertFalse(ticket.user_id)
+        self.assertIn("missing skill Printers at level Confirmed", ticket.routing_explanation)
+
+    def test_expired_skill_does_not_count(self):
+        member = self._agent("Expired")
+        self._give_skill(member.employee_id, self.printers, self.expert, valid_to=date(2029, 12, 31))
+        self.assertFalse(self._ticket().user_id)
+        member.employee_id.employee_skill_ids.valid_to = date(2030, 12, 31)
+        self.assertEqual(self._ticket().user_id, member.user_id)
+
+    def test_capacity_reached_is_excluded(self):
+        busy = self._agent("Busy", {self.printers: self.expert}, capacity=2)
+        free = self._agent("Free", {self.printers: self.confirmed}, capacity=5)
+        self._load(busy, 2)
+        ticket = self._ticket()
+        self.assertEqual(ticket.user_id, free.user_id)
+        self.assertIn("at capacity 2/2", ticket.routing_explanation)
+
+    def test_time_off_today_is_skipped(self):
+        away = self._agent("Away", {self.printers: self.expert})
+        present = self._agent("Present", {self.printers: self.confirmed})
+        self.env["resource.calendar.leaves"].create({
+            "name": "Holidays", "resource_id": away.employee_id.resource_id.id,
+            "calendar_id": self.day_calendar.id,
+            "date_from": datetime(2030, 1, 7), "date_to": datetime(2030, 1, 11, 23, 0),
+        })
+        ticket = self._ticket()
+        self.assertEqual(ticket.user_id, present.user_id)
+        self.assertIn("on time off until 2030-01-11 23:00:00", ticket.routing_explanation)
+
+    def test_outside_working_hours_prefers_who_works_now(self):
+        day = self._agent("Day", {self.printers: self.expert})
+        night = self._agent("Night", {self.printers: self.confirmed}, calendar=self.night_calendar)
+        self.assertEqual(self._ticket(WEDNESDAY_10).user_id, day.user_id)
+        self.assertEqual(self._ticket(WEDNESDAY_20).user_id, night.user_id)
+
+    def test_nobody_working_takes_the_soonest(self):
+        day = self._agent("Day", {self.printers: self.expert})
+        self._agent("Night", {self.printers: self.expert}, calendar=self.night_calendar)
+        # 23:30: the day shift starts at 8:00, the night shift at 18:00
+        ticket = self._ticket(datetime(2030, 1, 9, 23, 30))
+        self.assertEqual(ticket.user_id, day.user_id)
+        self.assertIn("available soonest", ticket.routing_explanation)
+
+    def test_public_holiday_counts_as_not_working(self):
+        day = self._agent("Day", {self.printers: self.expert})
+        night = self._agent("Night", {self.printers: self.expert}, calendar=self.night_calendar)
+        self.env["resource.calendar.leaves"].create({
+            "name": "National day", "calendar_id": self.day_calendar.id,
+            "date_from": datetime(2030, 1, 9), "date_to": datetime(2030, 1, 9, 23, 59),
+        })
+        ticket = self._ticket(WEDNESDAY_10)
+        # nobody works at 10:00: the night shift (18:00) comes before the day shift (Thursday 8:00)
+        self.assertEqual(ticket.user_id, night.user_id)
+        self.assertNotEqual(ticket.user_id, day.user_id)
+
+    def test_preferred_agent_wins_when_qualified(self):
+        self._agent("Idle", {self.printers: self.expert})
+        preferred = self._agent("Preferred", {self.printers: self.confirmed})
+        self._load(preferred, 3)
+        self.customer.service_preferred_user_id = preferred.user_id
+        ticket = self._ticket()
+        self.assertEqual(ticket.user_id, preferred.user_id)
+        self.assertIn("preferred agent", ticket.routing_explanation)
+
+    def test_preferred_agent_not_qualified_loses(self):
+        idle = self._agent("Idle", {self.printers: self.expert})
+        preferred = self._agent("Preferred", {self.printers: self.beginner})
+        self.customer.service_preferred_user_id = preferred.user_id
+        self.assertEqual(self._ticket().user_id, idle.user_id)
+
+    def test_preferred_agent_at_capacity_loses(self):
+        idle = self._agent("Idle", {self.printers: self.expert})
+        preferred = self._agent("Preferred", {self.printers: self.expert}, capacity=1)
+        self._load(preferred, 1)
+        self.customer.service_preferred_user_id = preferred.user_id
+        self.assertEqual(self._ticket().user_id, idle.user_id)
+
+    def test_lowest_load_ratio_wins(self):
+        small = self._agent("Small", {self.printers: self.expert}, capacity=2)
+        big = self._agent("Big", {self.printers: self.confirmed}, capacity=10)
+        self._load(small, 1)  # 50 %
+        self._load(big, 3)  # 30 %
+        ticket = self._ticket()
+        self.assertEqual(ticket.user_id, big.user_id)
+        self.assertIn("lowest load", ticket.routing_explanation)
+
+    def test_skill_margin_breaks_load_tie(self):
+        self._agent("Confirmed", {self.printers: self.confirmed})
+        expert = self._agent("Expert", {self.printers: self.expert})
+        ticket = self._ticket()
+        self.assertEqual(ticket.user_id, expert.user_id)
+        self.assertIn("larger skill margin", ticket.routing_explanation)
+
+    def test_least_recently_assigned_breaks_full_tie(self):
+        first = self._agent("First", {self.printers: self.expert})
+        second = self._agent("Second", {self.printers: self.expert})
+        first.last_assigned_date = datetime(2030, 1, 9, 9, 0)
+        second.last_assigned_date = datetime(2030, 1, 9, 8, 0)
+        ticket = self._ticket()
+        self.assertEqual(ticket.user_id, second.user_id)
+        self.assertIn("least recently assigned", ticket.routing_explanation)
+        self.assertEqual(second.last_assigned_date, WEDNESDAY_10)
+        # round robin: the next identical ticket goes to the other agent
+        ticket.user_id = False  # keeps loads equal
+        self.assertEqual(self._ticket().user_id, first.user_id)
+
+    def test_no_candidate_leaves_unassigned_and_tells_seniors(self):
+        senior = self._agent("Senior", {self.networks: self.expert}, seniority="senior")
+        ticket = self._ticket()
+        self.assertFalse(ticket.user_id)
+        self.assertEqual(ticket.team_id, self.team)
+        self.assertIn("no member of Routing desk qualifies", ticket.routing_explanation)
+        activity = ticket.activity_ids.filtered(lambda a: a.user_id == senior.user_id)
+        self.assertEqual(len(activity), 1)
+        self.assertIn("Routing", ticket.message_ids[0].body)
+
+    def test_manual_team_does_not_route(self):
+        self._agent("Anyone", {self.printers: self.expert})
+        self.team.assignment_method = "manual"
+        ticket = self._ticket()
+        self.assertFalse(ticket.user_id)
+        self.assertFalse(ticket.routing_explanation)
+
+    def test_balanced_ignores_skills(self):
+        self.team.assignment_method = "balanced"
+        novice = self._agent("Novice")
+        self.assertEqual(self._ticket().user_id, novice.user_id)
+
+    def test_explicit_agent_is_kept(self):
+        self._agent("Expert", {self.printers: self.expert})
+        chosen = self._agent("Chosen")
+        ticket = self._ticket(user_id=chosen.user_id.id)
+        self.assertEqual(ticket.user_id, chosen.user_id)
+
+    def test_multi_company_agent_uses_employee_of_team_company(self):
+        company2 = self.env["res.company"].create({"name": "Routing Co 2"})
+        member = self._agent("Travelling", {self.printers: self.expert})
+        user = member.user_id
+        user.company_ids = [(4, company2.id)]
+        team2 = self.env["service.team"].create({
+            "name": "Desk 2", "company_id": company2.id, "assignment_method": "skills",
+            "resource_calendar_id": self.day_calendar.id,
+        })
+        category2 = self.category.copy({"team_id": team2.id})
+        member2 = self.env["service.team.member"].create({"team_id": team2.id, "user_id": user.id})
+        self.assertFalse(member2.employee_id, "no employee in company 2 yet")
+        ticket = self._ticket(team_id=team2.id, category_id=category2.id)
+        self.assertFalse(ticket.user_id, "skills of another company's employee do not count")
+        employee2 = self.env["hr.employee"].create({
+            "name": "Travelling (2)", "user_id": user.id, "company_id": company2.id,
+            "resource_calendar_id": self.day_calendar.id,
+        })
+        self._give_skill(employee2, self.printers, self.confirmed)
+        member2.invalidate_recordset(["employee_id"])
+        self.assertEqual(member2.employee_id, employee2)
+        self.assertEqual(self._ticket(team_id=team2.id, category_id=category2.id).user_id, user)
+
+
+@tagged("post_install", "-at_install")
+class TestEscalation(RoutingCase):
+
+    def test_escalation_goes_to_senior(self):
+        regular = self._agent("Regular", {self.printers: self.expert})
+        senior = self._agent("Senior", {self.printers: self.confirmed}, seniority="senior")
+        ticket = self._ticket()
+        self.assertEqual(ticket.user_id, regular.user_id)
+        with freeze_time(WEDNESDAY_10 + timedelta(hours=1)):
+            ticket.action_escalate("Customer reopened: still jammed")
+        self.assertEqual(ticket.user_id, senior.user_id)
+        self.assertEqual(ticket.escalation_level, 1)
+        bodies = " ".join(ticket.message_ids.mapped("body"))
+        self.assertIn("Customer reopened: still jammed", bodies)
+        self.assertIn("escalated to Senior", bodies)
+        notified = ticket.message_ids.filtered(lambda m: regular.user_id.partner_id in m.partner_ids)
+        self.assertTrue(notified, "the previous agent is told")
+
+    def test_escalation_without_seniors_goes_to_escalation_team(self):
+        self._agent("Regular", {self.printers: self.expert})
+        experts = self.env["service.team"].create({
+            "name": "Experts", "assignment_method": "skills", "resource_calendar_id": self.day_calendar.id,
+        })
+        self.team.escalation_team_id = experts
+        expert = self._agent("Expert", {self.printers: self.expert}, team=experts, seniority="senior")
+        ticket = self._ticket()
+        ticket.action_escalate("Too hard")
+        self.assertEqual(ticket.user_id, expert.user_id)
+        self.assertEqual(ticket.team_id, experts)
+
+    def test_escalation_with_nobody_keeps_agent_and_tells_why(self):
+        regular = self._agent("Regular", {self.printers: self.expert})
+        ticket = self._ticket()
+        ticket.action_escalate("Angry customer")
+        self.assertEqual(ticket.user_id, regular.user_id)
+        self.assertEqual(ticket.escalation_level, 1)
+        self.assertIn("Escalation", ticket.routing_explanation)
+
+    def test_reroute_button(self):
+        first = self._agent("First", {self.printers: self.expert}, capacity=1)
+        second = self._agent("Second", {self.printers: self.expert}, capacity=5)
+        ticket = self._ticket(user_id=first.user_id.id)
+        self._load(first, 1)
+        ticket.action_reroute()
+        self.assertEqual(ticket.user_id, second.user_id)
+
+
+@tagged("post_install", "-at_install")
+class TestRoutingQueries(RoutingCase):
+
+    def _queries_to_route(self):
+        self._ticket()  # warm-up
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        self._ticket()
+        return self.env.cr.sql_log_count - before
+
+    def test_queries_do_not_grow_with_team_size(self):
+        for i in range(10):
+            self._agent(f"Small {i}", {self.printers: self.expert}, capacity=1000)
+        small = self._queries_to_route()
+        for i in range(90):
+            self._agent(f"Big {i}", {self.printers: self.expert}, capacity=1000)
+        big = self._queries_to_route()
+        self.assertEqual(small, big)
