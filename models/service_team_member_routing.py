@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from pytz import utc
+from pytz import timezone, utc
 
 from odoo import fields, models
 from odoo.tools import SQL
@@ -62,31 +62,36 @@ class ServiceTeamMember(models.Model):
 
     def _routing_availability(self, now, default_calendar):
         """{member: (working_now, next_start, time_off_until)}: whether the
-        member works at `now` (their calendar, time off and public holidays
-        included), when their next working period starts, and until when
-        they are on time off."""
-        by_calendar = {}
+        member works at `now` (their calendar, public holidays and their own
+        time off), when their next working period starts, and until when
+        they are on time off. Members sharing a calendar and a time zone
+        share its working periods: the cost follows the number of distinct
+        calendars, not of members."""
+        groups = {}
         for member in self:
             employee = member.employee_id.sudo()
             calendar = employee.resource_calendar_id or employee.resource_id.calendar_id or default_calendar
-            by_calendar[calendar] = by_calendar.get(calendar, self.browse()) | member
+            tz = employee.resource_id.tz or calendar.tz
+            groups[calendar, tz] = groups.get((calendar, tz), self.browse()) | member
+        time_off = self._routing_time_off(now)
         start = utc.localize(now)
         result = {}
-        for calendar, members in by_calendar.items():
+        for (calendar, tz), members in groups.items():
             if not calendar:
-                result.update(dict.fromkeys(members, (True, now)))
+                result.update({m: (m not in time_off, time_off.get(m, now), time_off.get(m)) for m in members})
                 continue
-            intervals = calendar._work_intervals_batch(
-                start, start + AVAILABILITY_HORIZON, resources=members.employee_id.sudo().resource_id,
-            )
+            periods = [
+                (begin.astimezone(utc).replace(tzinfo=None), end.astimezone(utc).replace(tzinfo=None))
+                for begin, end, __ in calendar._work_intervals_batch(
+                    start, start + AVAILABILITY_HORIZON, tz=timezone(tz) if tz else None,
+                )[False]
+            ]
             for member in members:
-                first = next(iter(intervals[member.employee_id.sudo().resource_id.id or False]), None)
-                if first:
-                    result[member] = (first[0] <= start, first[0].astimezone(utc).replace(tzinfo=None))
-                else:
-                    result[member] = (False, False)
-        time_off = self._routing_time_off(now)
-        return {member: (*result[member], time_off.get(member)) for member in self}
+                away_until = time_off.get(member)
+                free_from = max(now, away_until) if away_until else now
+                next_start = next((max(begin, free_from) for begin, end in periods if end > free_from), False)
+                result[member] = (next_start == now, next_start, away_until)
+        return result
 
     def _routing_time_off(self, now):
         """{member: end of the member's own time off covering `now`}."""

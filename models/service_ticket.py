@@ -45,13 +45,11 @@ class ServiceTicket(models.Model):
     _mail_post_access = "read"
 
     def _default_team_id(self):
-        return self.env["service.team"].search(
-            [("company_id", "in", self.env.companies.ids)], limit=1,
-        )
-
-    def _default_stage_id(self):
-        team = self.env["service.team"].browse(self.env.context.get("default_team_id"))
-        return self._first_stage_of(team or self._default_team_id())
+        """The first team the user belongs to, else the company's first team."""
+        Team = self.env["service.team"]
+        domain = [("company_id", "in", self.env.companies.ids)]
+        return Team.search(domain + [("member_ids.user_id", "=", self.env.uid)], limit=1) \
+            or Team.search(domain, limit=1)
 
     name = fields.Char(string="Subject", required=True, tracking=True)
     number = fields.Char(
@@ -217,8 +215,12 @@ class ServiceTicket(models.Model):
                 team = Category.browse(vals["category_id"]).team_id
                 if team:
                     vals["team_id"] = team.id
-            company = self.env["service.team"].browse(vals.get("team_id")).company_id or self.env.company
+            team = self.env["service.team"].browse(vals.get("team_id"))
+            company = team.company_id or self.env.company
             vals.setdefault("company_id", company.id)
+            if not vals.get("stage_id"):
+                # given explicitly, the first stage's email (the acknowledgement) goes out on creation
+                vals["stage_id"] = self._first_stage_of(team).id
             if not vals.get("number") or vals["number"] == self.env._("New"):
                 vals["number"] = self.env["ir.sequence"].with_company(company).next_by_code("service.ticket") \
                     or self.env._("New")

@@ -1,0 +1,104 @@
+"""Benchmarks of service_desk, each printing two measurements taken side by
+side in the same run, their ratio and the target (DESIGN.md section 9).
+
+Run through `make bench` (a throwaway database with the addon installed), or:
+
+    python3 -m benchmarks.bench --database DB [odoo options...] [--agents 500] [--tickets 1000]
+
+Every benchmark works inside a transaction that is rolled back: the
+database is left as it was.
+"""
+
+import argparse
+import logging
+import sys
+import time
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+_logger = logging.getLogger("service_desk.bench")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--agents", type=int, default=500, help="agents in the routed team (default 500)")
+    parser.add_argument("--tickets", type=int, default=1000, help="tickets created per side (default 1000)")
+    parser.add_argument("--policies", type=int, default=50, help="SLA policies to match against (default 50)")
+    parser.add_argument("--open-lines", type=int, default=100_000,
+                        help="open SLA targets in the deadline benchmark (default 100000)")
+    parser.add_argument("--due-lines", type=int, default=1000, help="due SLA targets (default 1000)")
+    parser.add_argument("--only", action="append", help="run only these benchmarks (by name)")
+    return parser.parse_known_args(argv)
+
+
+class Bench:
+    """A comparison of two timed runs."""
+
+    def __init__(self, env, args):
+        self.env = env
+        self.args = args
+        self.rows = []
+
+    @contextmanager
+    def rolled_back(self):
+        self.env.cr.execute("SAVEPOINT bench")
+        try:
+            yield
+        finally:
+            self.env.invalidate_all()
+            self.env.cr.execute("ROLLBACK TO SAVEPOINT bench")
+            self.env.invalidate_all()
+
+    @staticmethod
+    def timed(function):
+        start = time.perf_counter()
+        function()
+        return time.perf_counter() - start
+
+    def record(self, name, subject, first_label, first, second_label, second, target):
+        ratio = first / second if second else float("inf")
+        self.rows.append((name, subject, first_label, first, second_label, second, ratio, target))
+        _logger.info("%s: %.3fs vs %.3fs, ratio %.2f (target %s)", name, first, second, ratio, target)
+
+    def print_table(self, out=sys.stdout):
+        header = ("benchmark", "what is measured", "A", "A (s)", "B", "B (s)", "A/B", "target", "ok")
+        lines = [header]
+        for name, subject, a_label, a, b_label, b, ratio, target in self.rows:
+            ok = "yes" if ratio <= target else "NO"
+            lines.append((name, subject, a_label, f"{a:.3f}", b_label, f"{b:.3f}", f"{ratio:.2f}", f"<= {target}", ok))
+        widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
+        for index, line in enumerate(lines):
+            out.write(" | ".join(str(cell).ljust(width) for cell, width in zip(line, widths)) + "\n")
+            if index == 0:
+                out.write("-+-".join("-" * width for width in widths) + "\n")
+        out.flush()
+        return all(ratio <= target for *__, ratio, target in self.rows)
+
+
+def main(argv=None):
+    args, odoo_args = parse_args(sys.argv[1:] if argv is None else argv)
+    import odoo  # noqa: PLC0415 (Odoo is loaded after the arguments are read)
+    from odoo import api
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+
+    config.parse_config(["--database", args.database, "--log-level", "warn", *odoo_args])
+    from . import bench_routing, bench_sla
+
+    registry = Registry(args.database)
+    with registry.cursor() as cr:
+        # the context of a real request: tracking, creation messages and acknowledgements included
+        env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+        bench = Bench(env, args)
+        for module in (bench_routing, bench_sla):
+            for name, function in module.BENCHMARKS:
+                if not args.only or name in args.only:
+                    function(bench)
+        cr.rollback()
+    all_ok = bench.print_table()
+    return 0 if all_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
