@@ -9,6 +9,7 @@ dist=${1:-$SD_LOCAL/dist}
 build="$SD_LOCAL/build"
 rm -rf "$build"
 mkdir -p "$build" "$dist"
+rm -f "$dist"/odoo_addon_service_desk-*.whl
 git clone --quiet "$SD_ROOT" "$build/service_desk"
 (cd "$build/service_desk" && "$PYTHON" -m pip wheel --quiet --no-deps . -w "$dist")
 rm -rf "$build"
