@@ -55,7 +55,6 @@ def raw_bounce(to, failed_recipient, subject):
         f"Subject: {subject}",
         f"Date: {_now_header()}",
         f"Message-ID: <{uuid4().hex}@mx.customer-a.example.com>",
-        "Auto-Submitted: auto-replied",
         "MIME-Version: 1.0",
         f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"',
         "",
@@ -230,6 +229,22 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
         self.assertEqual(self.Ticket.search_count([]), ticket_count, "no new ticket")
         self.assertEqual(self._ticket_of(reply_id), ticket)
         self.assertFalse(self._mails_to(self.customer_b_contact), "no acknowledgement on a reply")
+
+    def test_agent_reply_by_email(self):
+        """An agent answering from their mailbox gives the first response, and
+        is not a customer getting in touch."""
+        first_id = self._receive(self.customer_a_contact.email_formatted, self.alias_team_a, "Wifi down")
+        ticket = self._ticket_of(first_id)
+        with freeze_time(T2):
+            reply_id = self._receive(
+                self.user_agent_a.email_formatted, self.alias_team_a, "Re: Wifi down",
+                body="Please restart the router.", headers=[("In-Reply-To", first_id)],
+            )
+        reply = ticket.message_ids.filtered(lambda m: m.message_id == reply_id)
+        self.assertEqual(reply.author_id, self.user_agent_a.partner_id)
+        self.assertEqual(ticket.first_response_date, T2)
+        self.assertFalse(self.user_agent_a.partner_id.service_last_contact_date)
+        self.assertFalse(self.company.partner_id.service_last_contact_date)
 
     # ------------------------------------------------------------------
     # Mail nobody typed
