@@ -98,6 +98,33 @@ print(row[0] if row else "missing")
 PY
 }
 
+# Install service_desk with demo data in a database, creating the database when
+# it does not exist, and upgrade it when it is installed already.  Odoo's log
+# is shown and kept in .local/log/install-DB.log.  Fails when the install
+# fails, when the addon is not installed afterwards, or when Odoo loaded it
+# without its demo data (Odoo only warns about that).
+sd_install() {
+    local db=$1 log state
+    shift
+    mkdir -p "$SD_LOCAL/log"
+    log="$SD_LOCAL/log/install-$db.log"
+    if ! sd_odoo server "${SD_ODOO_OPTS[@]}" -d "$db" --with-demo \
+            -i service_desk "$@" --stop-after-init \
+            --http-interface=127.0.0.1 --log-level=warn 2>&1 | tee "$log"; then
+        sd_log "installing service_desk in $db failed: see the errors above ($log)."
+        return 1
+    fi
+    state=$(sd_module_state "$db")
+    if [ "$state" != installed ]; then
+        sd_log "service_desk is '$state' in $db after the install: see the errors above ($log)."
+        return 1
+    fi
+    if grep -q "demo data failed to install" "$log"; then
+        sd_log "Odoo installed service_desk in $db WITHOUT its demo data, because loading it failed: see the error above ($log)."
+        return 1
+    fi
+}
+
 # Drop a database and its filestore; quiet, for cleanups.
 sd_drop_db() {
     sd_odoo db "${SD_ODOO_OPTS[@]}" drop "$1" >>"$SD_LOCAL/log/drop.log" 2>&1

@@ -14,21 +14,37 @@ HTTP_INTERFACE=${HTTP_INTERFACE:-127.0.0.1}
 
 sd_require_odoo
 sd_odoo_options
-mkdir -p "$SD_LOCAL/log"
+
+port_free() {
+    "$PYTHON" - "$HTTP_INTERFACE" "$HTTP_PORT" <<'PY'
+import socket, sys
+with socket.socket() as s:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind((sys.argv[1], int(sys.argv[2])))
+    except OSError:
+        sys.exit(1)
+PY
+}
+check_port() {
+    port_free || sd_die "port $HTTP_PORT of $HTTP_INTERFACE is in use: stop what listens there, or choose another port (make demo HTTP_PORT=8070)."
+}
+check_port
 
 if [ "$(sd_db_exists "$DEMO_DB")" = yes ]; then
     sd_log "reusing the database $DEMO_DB: installing or upgrading service_desk"
+    # -i installs the addon where it is missing, -u upgrades it where it is there
+    sd_install "$DEMO_DB" -u service_desk ||
+        sd_die "the demo database $DEMO_DB is left as it is; 'make drop-demo' starts it afresh."
 else
     sd_log "creating the database $DEMO_DB with demo data and service_desk (a minute or two)"
+    if ! sd_install "$DEMO_DB"; then
+        sd_drop_db "$DEMO_DB" || true
+        sd_die "dropped the half-made database $DEMO_DB; fix the error above and run 'make demo' again."
+    fi
 fi
-# -i installs the addon where it is missing, -u upgrades it where it is there;
-# --with-demo only matters for a database that does not exist yet.
-sd_odoo server "${SD_ODOO_OPTS[@]}" -d "$DEMO_DB" --with-demo \
-    -i service_desk -u service_desk --stop-after-init \
-    --http-interface="$HTTP_INTERFACE" --log-level=warn
-state=$(sd_module_state "$DEMO_DB")
-[ "$state" = installed ] || sd_die "service_desk is '$state' in $DEMO_DB after the install: see the errors above."
 
+check_port  # again: the install took a while
 url="http://$HTTP_INTERFACE:$HTTP_PORT"
 cat <<EOF
 

@@ -10,5 +10,6 @@ if [ "$(sd_db_exists "$1")" = no ]; then
     sd_log "there is no database $1"
     exit 0
 fi
-sd_odoo db "${SD_ODOO_OPTS[@]}" drop "$1"
+mkdir -p "$SD_LOCAL/log"
+sd_drop_db "$1" || sd_die "could not drop the database $1: see $SD_LOCAL/log/drop.log"
 sd_log "dropped the database $1"

@@ -60,11 +60,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 sd_log "installing service_desk with demo data in the throwaway database $db"
-sd_odoo server "${SD_ODOO_OPTS[@]}" -d "$db" --with-demo -i service_desk \
-    --stop-after-init --http-interface=127.0.0.1 --log-level=warn \
-    || sd_die "installing service_desk in $db failed: see the errors above."
-state=$(sd_module_state "$db")
-[ "$state" = installed ] || sd_die "service_desk is '$state' in $db after the install: see the errors above."
+sd_install "$db" || exit 1
+rm -f "$SD_LOCAL/log/install-$db.log"
 
 # --- the tests ------------------------------------------------------------------
 
