@@ -3,7 +3,8 @@
 # options that reach it (--db_host=... --db_port=... --db_user=...).
 #
 # - PGHOST / PGPORT / PGUSER / PGPASSWORD set: that server is used as it is.
-# - SD_ODOO_RC (an Odoo configuration file) set: its db_* options are used.
+# - SD_ODOO_RC or ODOO_RC (an Odoo configuration file) set: its db_* options
+#   are used, and nothing is printed.
 # - otherwise a private cluster (the embedded default) is created once and
 #   started when it is not running: data in $SD_PGDATA, reachable only through
 #   a Unix socket in that directory, port $SD_PGPORT, superuser "odoo".
@@ -12,7 +13,7 @@ set -euo pipefail
 
 log() { echo "service_desk: $*" >&2; }
 
-if [ -n "${SD_ODOO_RC:-}" ]; then
+if [ -n "${SD_ODOO_RC:-}${ODOO_RC:-}" ]; then
     exit 0  # the configuration file carries the connection options
 fi
 if [ -n "${PGHOST:-}${PGPORT:-}${PGUSER:-}" ]; then

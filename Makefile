@@ -1,0 +1,49 @@
+# Developer commands of service_desk.  `make` (or `make help`) lists them.
+# Every generated file (database cluster links, filestore, logs, builds) lives
+# under .local/, which git ignores.  Variables can be overridden on the command
+# line: make demo HTTP_PORT=8070, make test TESTS=tests/test_ticket.py ...
+
+SHELL := /bin/bash
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+
+PYTHON ?= python3
+DEMO_DB ?= service_desk_demo
+HTTP_PORT ?= 8069
+HTTP_INTERFACE ?= 127.0.0.1
+ADDONS_PATH ?= $(ROOT)/.local/addons
+TESTS ?= tests
+PYTEST_ARGS ?=
+TEST_LOG_LEVEL ?= warn
+WHEEL_DIR ?= $(ROOT)/.local/dist
+
+export PYTHON DEMO_DB HTTP_PORT HTTP_INTERFACE ADDONS_PATH TESTS PYTEST_ARGS \
+	TEST_LOG_LEVEL
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test wheel drop-demo clean
+
+help: ## list these commands
+	@echo "service_desk: make <command> [VARIABLE=value ...]"
+	@echo
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
+	@echo
+	@echo "Variables: DEMO_DB=$(DEMO_DB) HTTP_PORT=$(HTTP_PORT) HTTP_INTERFACE=$(HTTP_INTERFACE)"
+	@echo "  TESTS=$(TESTS) PYTEST_ARGS=$(PYTEST_ARGS) TEST_LOG_LEVEL=$(TEST_LOG_LEVEL) PYTHON=$(PYTHON)"
+	@echo "  PGHOST/PGPORT/PGUSER or SD_ODOO_RC=odoo.conf: use an existing PostgreSQL server"
+
+demo: ## demo database with service_desk, served on http://127.0.0.1:8069
+	@bash "$(ROOT)/tools/demo.sh"
+
+test: ## run the tests in a throwaway database (tours in headless Chromium)
+	@bash "$(ROOT)/tools/test.sh"
+
+wheel: ## build the odoo-addon-service_desk wheel of the last commit into .local/dist
+	@bash "$(ROOT)/tools/wheel.sh" "$(WHEEL_DIR)"
+
+drop-demo: ## drop the demo database, so the next `make demo` starts afresh
+	@bash "$(ROOT)/tools/drop-db.sh" "$(DEMO_DB)"
+
+clean: ## remove generated files in .local/ (not the databases)
+	rm -rf "$(ROOT)/.local/addons" "$(ROOT)/.local/build" "$(ROOT)/.local/dist" \
+		"$(ROOT)/.local/log" "$(ROOT)/.local/pytest_cache"

@@ -1,0 +1,269 @@
+"""Record rules: who sees which ticket, team, member and category."""
+from odoo import Command
+from odoo.addons.mail.tests.common import mail_new_test_user
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import FIXTURE_CONTEXT, ServiceDeskCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTicketRecordRules(ServiceDeskCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ticket_a = cls._create_ticket(cls.team_a, name="A: portal contact", partner_id=cls.partner_portal_a.id)
+        cls.ticket_a_colleague = cls._create_ticket(
+            cls.team_a, name="A: colleague", partner_id=cls.customer_a_contact.id,
+        )
+        cls.ticket_a_company = cls._create_ticket(cls.team_b, name="B: customer A", partner_id=cls.customer_a.id)
+        cls.ticket_b = cls._create_ticket(cls.team_b, name="B: customer B", partner_id=cls.customer_b_contact.id)
+        cls.ticket_b_assigned = cls._create_ticket(
+            cls.team_b, name="B: assigned to agent A", partner_id=cls.customer_b.id, user_id=cls.user_agent_a.id,
+        )
+        cls.ticket_no_customer = cls._create_ticket(cls.team_a, name="A: internal request")
+        cls.ticket_other = cls._create_ticket(
+            cls.team_other, name="Other company", partner_id=cls.customer_a.id,
+            company_id=cls.company_other.id,
+        )
+        cls.tickets = (
+            cls.ticket_a | cls.ticket_a_colleague | cls.ticket_a_company | cls.ticket_b
+            | cls.ticket_b_assigned | cls.ticket_no_customer | cls.ticket_other
+        )
+
+    def _visible(self, user, **context):
+        """The fixture tickets user finds by searching."""
+        Ticket = self.env["service.ticket"].with_user(user).with_context(**context)
+        return Ticket.search([("id", "in", self.tickets.ids)])
+
+    def _assert_readable(self, user, tickets, **context):
+        tickets = tickets.with_user(user).with_context(**context)
+        tickets.invalidate_recordset()
+        self.assertEqual(len(tickets.read(["number", "name"])), len(tickets))
+
+    def _assert_unreadable(self, user, tickets, **context):
+        for ticket in tickets.with_user(user).with_context(**context):
+            ticket.invalidate_recordset()
+            with self.subTest(user=user.login, ticket=ticket.sudo().name), \
+                    self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+                ticket.read(["name"])
+
+    # ------------------------------------------------------------------
+    # Agents
+    # ------------------------------------------------------------------
+
+    def test_agent_sees_own_teams_and_own_tickets(self):
+        own = self.ticket_a | self.ticket_a_colleague | self.ticket_no_customer | self.ticket_b_assigned
+        self.assertEqual(self._visible(self.user_agent_a), own)
+        self._assert_readable(self.user_agent_a, own)
+        self._assert_unreadable(self.user_agent_a, self.ticket_b | self.ticket_a_company | self.ticket_other)
+
+        self.assertEqual(
+            self._visible(self.user_agent_b),
+            self.ticket_a_company | self.ticket_b | self.ticket_b_assigned,
+        )
+        self._assert_unreadable(self.user_agent_b, self.ticket_a | self.ticket_other)
+
+    def test_agent_writes_own_teams_tickets_only(self):
+        self.ticket_a.with_user(self.user_agent_a).write({"priority": "2", "user_id": self.user_agent_a.id})
+        self.assertEqual(self.ticket_a.priority, "2")
+        self.ticket_b_assigned.with_user(self.user_agent_a).priority = "3"
+        self.assertEqual(self.ticket_b_assigned.priority, "3")
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+            self.ticket_b.with_user(self.user_agent_a).write({"priority": "2"})
+        self.assertEqual(self.ticket_b.priority, "0")
+
+    def test_agent_creates_in_own_team_only(self):
+        Ticket = self.env["service.ticket"].with_user(self.user_agent_a).with_context(**FIXTURE_CONTEXT)
+        ticket = Ticket.create({"name": "Phone call", "team_id": self.team_a.id})
+        self.assertEqual(ticket.team_id, self.team_a)
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+            Ticket.create({"name": "Not my team", "team_id": self.team_b.id})
+        # ... unless the ticket is their own
+        ticket = Ticket.create({"name": "Mine in B", "team_id": self.team_b.id, "user_id": self.user_agent_a.id})
+        self.assertEqual(ticket.team_id, self.team_b)
+
+    def test_agent_cannot_delete(self):
+        with self.assertRaises(AccessError):
+            self.ticket_a.with_user(self.user_agent_a).unlink()
+        self.assertTrue(self.ticket_a.exists())
+
+    def test_agent_moved_to_other_team(self):
+        """Unassigning or handing a ticket over to another team takes it out of sight."""
+        self.ticket_b_assigned.user_id = self.user_agent_b
+        self._assert_unreadable(self.user_agent_a, self.ticket_b_assigned)
+        self.ticket_a.team_id = self.team_b
+        self._assert_unreadable(self.user_agent_a, self.ticket_a)
+        self._assert_readable(self.user_agent_b, self.ticket_a)
+
+    def test_agent_inactive_membership(self):
+        self.member_a.active = False
+        self.assertEqual(self._visible(self.user_agent_a), self.ticket_b_assigned)
+        self._assert_unreadable(self.user_agent_a, self.ticket_a)
+        self.member_a.active = True
+        self._assert_readable(self.user_agent_a, self.ticket_a)
+        self.member_a.unlink()
+        self._assert_unreadable(self.user_agent_a, self.ticket_a)
+
+    def test_agent_other_company(self):
+        self.assertEqual(self._visible(self.user_agent_other), self.ticket_other)
+        self._assert_readable(self.user_agent_other, self.ticket_other)
+        self._assert_unreadable(self.user_agent_other, self.ticket_a)
+
+    # ------------------------------------------------------------------
+    # Managers and companies
+    # ------------------------------------------------------------------
+
+    def test_manager_sees_all_of_company(self):
+        company_tickets = self.tickets - self.ticket_other
+        self.assertEqual(self._visible(self.user_manager), company_tickets)
+        self._assert_readable(self.user_manager, company_tickets)
+        company_tickets.with_user(self.user_manager).write({"priority": "1"})
+        self.ticket_no_customer.with_user(self.user_manager).unlink()
+        self.assertFalse(self.ticket_no_customer.exists())
+
+    def test_manager_limited_to_one_company(self):
+        """A ticket of the other company is invisible to a manager of the main company only."""
+        self.assertNotIn(self.ticket_other, self._visible(self.user_manager))
+        self._assert_unreadable(self.user_manager, self.ticket_other)
+        with self.assertRaises(AccessError):
+            self.ticket_other.with_user(self.user_manager).write({"priority": "1"})
+
+    def test_manager_multi_company(self):
+        both = [self.company.id, self.company_other.id]
+        self.assertEqual(self._visible(self.user_manager_mc, allowed_company_ids=both), self.tickets)
+        self._assert_readable(self.user_manager_mc, self.ticket_other, allowed_company_ids=both)
+        # with only the main company selected, the other company's ticket is out of sight
+        self.assertEqual(
+            self._visible(self.user_manager_mc, allowed_company_ids=[self.company.id]),
+            self.tickets - self.ticket_other,
+        )
+        self._assert_unreadable(self.user_manager_mc, self.ticket_other, allowed_company_ids=[self.company.id])
+
+    def test_agent_of_both_companies(self):
+        """Team membership does not open a company the user has not selected."""
+        self.user_agent_a.company_ids = [Command.link(self.company_other.id)]
+        self.team_other.member_ids = [Command.create({"user_id": self.user_agent_a.id})]
+        both = [self.company.id, self.company_other.id]
+        self._assert_readable(self.user_agent_a, self.ticket_other, allowed_company_ids=both)
+        self._assert_unreadable(self.user_agent_a, self.ticket_other, allowed_company_ids=[self.company.id])
+
+    # ------------------------------------------------------------------
+    # Customers and other users
+    # ------------------------------------------------------------------
+
+    def test_portal_sees_own_company_tickets(self):
+        of_customer_a = self.ticket_a | self.ticket_a_colleague | self.ticket_a_company
+        self.assertEqual(self._visible(self.user_portal_a), of_customer_a)
+        self._assert_readable(self.user_portal_a, of_customer_a)
+        self._assert_unreadable(self.user_portal_a, self.ticket_b | self.ticket_no_customer)
+
+        of_customer_b = self.ticket_b | self.ticket_b_assigned
+        self.assertEqual(self._visible(self.user_portal_b), of_customer_b)
+        self._assert_unreadable(self.user_portal_b, of_customer_a)
+
+    def test_portal_other_company_ticket(self):
+        """Customer A's ticket handled by the other company stays with that company."""
+        self._assert_unreadable(self.user_portal_a, self.ticket_other)
+
+    def test_portal_individual(self):
+        """A customer without company sees its own tickets only."""
+        individual = mail_new_test_user(
+            self.env, login="sd_portal_solo", groups="base.group_portal", name="Sam Solo",
+            email="sam@solo.example.com", company_id=self.company.id,
+        )
+        own = self._create_ticket(name="Solo", partner_id=individual.partner_id.id)
+        self.tickets |= own
+        self.assertEqual(self._visible(individual), own)
+        self._assert_unreadable(individual, self.ticket_a)
+
+    def test_portal_cannot_change_tickets(self):
+        Ticket = self.env["service.ticket"].with_user(self.user_portal_a)
+        with self.assertRaises(AccessError):
+            self.ticket_a.with_user(self.user_portal_a).write({"name": "Changed"})
+        with self.assertRaises(AccessError):
+            Ticket.create({"name": "New one", "team_id": self.team_a.id, "partner_id": self.partner_portal_a.id})
+        with self.assertRaises(AccessError):
+            self.ticket_a.with_user(self.user_portal_a).unlink()
+        self.assertEqual(self.ticket_a.name, "A: portal contact")
+
+    def test_internal_user_without_service_rights(self):
+        Ticket = self.env["service.ticket"].with_user(self.user_internal)
+        self.assertFalse(Ticket.has_access("read"))
+        with self.assertRaises(AccessError):
+            Ticket.search([])
+        self._assert_unreadable(self.user_internal, self.ticket_a | self.ticket_no_customer)
+        with self.assertRaises(AccessError):
+            Ticket.create({"name": "Try", "team_id": self.team_a.id})
+
+
+@tagged("post_install", "-at_install")
+class TestConfigurationRecordRules(ServiceDeskCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Category = cls.env["service.category"]
+        cls.category_shared = Category.create({"name": "SD General"})
+        cls.category_a = Category.create({"name": "SD Printers", "team_id": cls.team_a.id})
+        cls.category_other = Category.create({"name": "SD Billing", "team_id": cls.team_other.id})
+        cls.team_hidden = cls.env["service.team"].with_context(tracking_disable=True).create({
+            "name": "SD Internal IT", "company_id": cls.company.id, "portal_visible": False,
+            "stage_ids": [Command.set(cls.stages.ids)],
+        })
+
+    def _assert_access(self, user, records, readable, **context):
+        for record in records.with_user(user).with_context(**context):
+            record.invalidate_recordset()
+            with self.subTest(user=user.login, model=record._name, record=record.sudo().display_name):
+                if readable:
+                    record.read(["display_name"])
+                else:
+                    with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+                        record.read(["display_name"])
+
+    def test_teams_by_company(self):
+        teams_main = self.team_a | self.team_b | self.team_hidden
+        for user in (self.user_agent_a, self.user_agent_b, self.user_manager):
+            self._assert_access(user, teams_main, True)
+            self._assert_access(user, self.team_other, False)
+        self._assert_access(self.user_agent_other, self.team_other, True)
+        self._assert_access(self.user_agent_other, self.team_a, False)
+        self._assert_access(self.user_manager_mc, teams_main | self.team_other, True)
+        self._assert_access(self.user_manager_mc, self.team_other, False, allowed_company_ids=[self.company.id])
+        found = self.env["service.team"].with_user(self.user_agent_a).search([
+            ("id", "in", (teams_main | self.team_other).ids),
+        ])
+        self.assertEqual(found, teams_main)
+
+    def test_teams_for_portal(self):
+        self._assert_access(self.user_portal_a, self.team_a | self.team_b, True)
+        self._assert_access(self.user_portal_a, self.team_hidden | self.team_other, False)
+        found = self.env["service.team"].with_user(self.user_portal_a).search([
+            ("id", "in", (self.team_a | self.team_hidden | self.team_other).ids),
+        ])
+        self.assertEqual(found, self.team_a)
+
+    def test_members_by_company(self):
+        members_main = self.member_a | self.member_b
+        self._assert_access(self.user_agent_a, members_main, True)
+        self._assert_access(self.user_agent_a, self.member_other, False)
+        self._assert_access(self.user_agent_other, self.member_other, True)
+        self._assert_access(self.user_agent_other, members_main, False)
+        self._assert_access(self.user_manager, self.member_other, False)
+        self._assert_access(self.user_manager_mc, members_main | self.member_other, True)
+
+    def test_categories_by_company(self):
+        self._assert_access(self.user_agent_a, self.category_shared | self.category_a, True)
+        self._assert_access(self.user_agent_a, self.category_other, False)
+        self._assert_access(self.user_agent_other, self.category_shared | self.category_other, True)
+        self._assert_access(self.user_agent_other, self.category_a, False)
+        self._assert_access(self.user_portal_a, self.category_shared | self.category_a, True)
+        self._assert_access(self.user_portal_a, self.category_other, False)
+        self._assert_access(self.user_manager_mc, self.category_shared | self.category_a | self.category_other, True)
+        found = self.env["service.category"].with_user(self.user_agent_a).search([
+            ("id", "in", (self.category_shared | self.category_a | self.category_other).ids),
+        ])
+        self.assertEqual(found, self.category_shared | self.category_a)

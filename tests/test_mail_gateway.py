@@ -1,0 +1,288 @@
+"""Email intake: what the team aliases do with incoming mail."""
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from uuid import uuid4
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.addons.mail.tests.common import MailCommon
+from odoo.tests import tagged
+from odoo.tools import email_normalize, mute_logger
+
+from .common import ServiceDeskCommon
+
+T1 = datetime(2026, 2, 2, 8, 0)
+T2 = datetime(2026, 2, 3, 16, 45)
+
+
+def _now_header():
+    """Date header of an email written now (frozen time included)."""
+    return format_datetime(datetime.now(timezone.utc).replace(microsecond=0))
+
+
+def raw_email(email_from, to, subject, msg_id, body, headers=(), cc=""):
+    """A plain text email as a mail server hands it over, written now."""
+    lines = [
+        "Return-Path: <%s>" % (email_normalize(email_from) or ""),
+        f"From: {email_from}",
+        f"To: {to}",
+    ]
+    if cc:
+        lines.append(f"Cc: {cc}")
+    lines += [
+        f"Subject: {subject}",
+        f"Date: {_now_header()}",
+        f"Message-ID: {msg_id}",
+        *(f"{name}: {value}" for name, value in headers),
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: 8bit",
+        "",
+        body,
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def raw_bounce(to, failed_recipient, subject):
+    """A delivery status notification from a mail server."""
+    boundary = "sd-bounce-boundary-42"
+    return "\n".join([
+        "Return-Path: <>",
+        "From: Mail Delivery System <MAILER-DAEMON@mx.customer-a.example.com>",
+        f"To: {to}",
+        f"Subject: {subject}",
+        f"Date: {_now_header()}",
+        f"Message-ID: <{uuid4().hex}@mx.customer-a.example.com>",
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"',
+        "",
+        f"--{boundary}",
+        "Content-Type: text/plain; charset=us-ascii",
+        "",
+        "Your message could not be delivered to one or more recipients.",
+        "",
+        f"--{boundary}",
+        "Content-Type: message/delivery-status",
+        "",
+        "Reporting-MTA: dns; mx.customer-a.example.com",
+        "",
+        f"Final-Recipient: rfc822; {failed_recipient}",
+        "Action: failed",
+        "Status: 5.1.1",
+        "",
+        f"--{boundary}--",
+        "",
+    ])
+
+
+@tagged("post_install", "-at_install", "mail_gateway")
+class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].set_param("mail.gateway.loop.threshold", 50)
+        cls.alias_team_a = cls.team_a.alias_email
+        cls.alias_team_b = cls.team_b.alias_email
+        cls.Ticket = cls.env["service.ticket"]
+
+    def setUp(self):
+        super().setUp()
+        self.assertTrue(self.alias_team_a, "team A has an address")
+
+    def _receive(self, email_from, to, subject, body="My printer does not start.", msg_id=None,
+                 headers=(), cc="", raw=None):
+        """Hand an email to the gateway like the mail fetcher does; return its Message-ID."""
+        msg_id = msg_id or f"<{uuid4().hex}@mail.sender.example.com>"
+        raw = raw or raw_email(email_from, to, subject, msg_id, body, headers=headers, cc=cc)
+        with self.mock_mail_gateway():
+            self.env["mail.thread"].sudo().message_process(None, raw)
+            self.flush_tracking()
+        return msg_id
+
+    def _ticket_of(self, msg_id):
+        message = self.env["mail.message"].search([("message_id", "=", msg_id)])
+        self.assertEqual(message.model, "service.ticket", "the email was posted on a ticket")
+        return self.Ticket.browse(message.res_id)
+
+    def _mails_to(self, partner):
+        return self._new_mails.filtered(lambda mail: partner in mail.recipient_ids)
+
+    # ------------------------------------------------------------------
+    # New requests
+    # ------------------------------------------------------------------
+
+    def test_new_email_known_customer(self):
+        customer = self.customer_a_contact
+        partner_count = self.env["res.partner"].search_count([])
+        with freeze_time(T1):
+            msg_id = self._receive(
+                '"Carla Customer" <CARLA@Customer-A.example.com>', self.alias_team_a, "Printer jammed",
+                body="The printer in room 4 is jammed since this morning.",
+            )
+        ticket = self._ticket_of(msg_id)
+        self.assertEqual(self.env["res.partner"].search_count([]), partner_count, "no contact created")
+        self.assertEqual(ticket.name, "Printer jammed")
+        self.assertRegex(ticket.number, r"^SD\d{5}$")
+        self.assertEqual(ticket.channel, "email")
+        self.assertEqual(ticket.team_id, self.team_a)
+        self.assertEqual(ticket.company_id, self.company)
+        self.assertEqual(ticket.stage_id, self.stage_new)
+        self.assertEqual(ticket.partner_id, customer)
+        self.assertEqual(ticket.commercial_partner_id, self.customer_a)
+        self.assertEqual(email_normalize(ticket.partner_email), "carla@customer-a.example.com")
+        self.assertIn("room 4 is jammed", ticket.description)
+        self.assertIn(customer, ticket.message_partner_ids, "the customer follows the ticket")
+        self.assertFalse(ticket.first_response_date)
+        self.assertEqual(customer.service_last_contact_date, T1)
+
+        incoming = ticket.message_ids.filtered(lambda m: m.message_id == msg_id)
+        self.assertEqual(incoming.author_id, customer)
+        self.assertEqual(incoming.message_type, "email")
+
+    def test_new_email_unknown_sender(self):
+        msg_id = self._receive("Nina Newcomer <nina@newcomer.example.com>", self.alias_team_b, "Where is my order?")
+        ticket = self._ticket_of(msg_id)
+        newcomer = self.env["res.partner"].search([("email_normalized", "=", "nina@newcomer.example.com")])
+        self.assertEqual(len(newcomer), 1, "a contact is created for the unknown sender")
+        self.assertEqual(newcomer.name, "Nina Newcomer")
+        self.assertEqual(ticket.partner_id, newcomer)
+        self.assertEqual(ticket.team_id, self.team_b)
+        self.assertEqual(ticket.channel, "email")
+        self.assertIn(newcomer, ticket.message_partner_ids)
+
+    def test_new_email_from_portal_user(self):
+        msg_id = self._receive(self.partner_portal_a.email_formatted, self.alias_team_a, "Toner empty")
+        ticket = self._ticket_of(msg_id)
+        self.assertEqual(ticket.partner_id, self.partner_portal_a)
+        self.assertEqual(ticket.with_user(self.user_portal_a).read(["number"])[0]["number"], ticket.number)
+
+    def test_new_email_keeps_cc(self):
+        msg_id = self._receive(
+            self.customer_a_contact.email_formatted, self.alias_team_a, "Broken keyboard",
+            cc='"Head of IT" <it@customer-a.example.com>',
+        )
+        ticket = self._ticket_of(msg_id)
+        self.assertIn("it@customer-a.example.com", ticket.email_cc)
+
+    def test_acknowledgement(self):
+        """The New stage's template tells the customer the ticket number."""
+        msg_id = self._receive("Nina Newcomer <nina@newcomer.example.com>", self.alias_team_a, "Screen flickers")
+        ticket = self._ticket_of(msg_id)
+        self.assertEqual(self.stage_new.template_id, self.env.ref("service_desk.mail_template_ticket_received"))
+        acknowledgements = self._mails_to(ticket.partner_id)
+        self.assertEqual(len(acknowledgements), 1, "one acknowledgement to the customer")
+        self.assertIn(ticket.number, acknowledgements.subject)
+        self.assertIn(ticket.number, str(acknowledgements.body_html))
+        self.assertFalse(ticket.first_response_date, "an acknowledgement is no response")
+
+    def test_email_to_team_of_other_company(self):
+        domain_other = self.env["mail.alias.domain"].create({
+            "name": "other-company.example.com",
+            "company_ids": [Command.link(self.company_other.id)],
+        })
+        self.team_other.write({"alias_name": "sd-other", "alias_domain_id": domain_other.id})
+        msg_id = self._receive(self.customer_b_contact.email_formatted, "sd-other@other-company.example.com",
+                               "Invoice question")
+        ticket = self._ticket_of(msg_id)
+        self.assertEqual(ticket.team_id, self.team_other)
+        self.assertEqual(ticket.company_id, self.company_other)
+
+    # ------------------------------------------------------------------
+    # Replies
+    # ------------------------------------------------------------------
+
+    def test_reply_threads_into_ticket(self):
+        with freeze_time(T1):
+            first_id = self._receive(self.customer_a_contact.email_formatted, self.alias_team_a, "Scanner offline")
+        ticket = self._ticket_of(first_id)
+        ticket_count = self.Ticket.search_count([])
+
+        # the customer adds something, replying to their own first email
+        with freeze_time(T2):
+            reply_id = self._receive(
+                self.customer_a_contact.email_formatted, self.alias_team_a, "Re: Scanner offline",
+                body="It shows error E42.", headers=[("In-Reply-To", first_id), ("References", first_id)],
+            )
+        self.assertEqual(self.Ticket.search_count([]), ticket_count, "no new ticket")
+        self.assertEqual(self._ticket_of(reply_id), ticket)
+        self.assertFalse(self._mails_to(self.customer_a_contact), "no second acknowledgement")
+        self.assertEqual(self.customer_a_contact.service_last_contact_date, T2)
+        self.assertEqual(ticket.stage_id, self.stage_new)
+        self.assertFalse(ticket.first_response_date)
+
+    def test_reply_to_agent_threads_into_ticket(self):
+        first_id = self._receive(self.customer_b_contact.email_formatted, self.alias_team_b, "Refund")
+        ticket = self._ticket_of(first_id)
+        answer = ticket.with_user(self.user_agent_b).message_post(
+            body="Could you send us the invoice number?", message_type="comment", subtype_xmlid="mail.mt_comment",
+        )
+        self.assertTrue(ticket.first_response_date)
+        ticket_count = self.Ticket.search_count([])
+        # a reply to the agent's email whose subject was changed, found by References only
+        reply_id = self._receive(
+            self.customer_b_contact.email_formatted, self.alias_team_b, "invoice number",
+            body="It is INV/2026/0042.", headers=[("References", f"<unrelated@elsewhere.example.com> {answer.message_id}")],
+        )
+        self.assertEqual(self.Ticket.search_count([]), ticket_count, "no new ticket")
+        self.assertEqual(self._ticket_of(reply_id), ticket)
+        self.assertFalse(self._mails_to(self.customer_b_contact), "no acknowledgement on a reply")
+
+    def test_agent_reply_by_email(self):
+        """An agent answering from their mailbox gives the first response, and
+        is not a customer getting in touch."""
+        first_id = self._receive(self.customer_a_contact.email_formatted, self.alias_team_a, "Wifi down")
+        ticket = self._ticket_of(first_id)
+        with freeze_time(T2):
+            reply_id = self._receive(
+                self.user_agent_a.email_formatted, self.alias_team_a, "Re: Wifi down",
+                body="Please restart the router.", headers=[("In-Reply-To", first_id)],
+            )
+        reply = ticket.message_ids.filtered(lambda m: m.message_id == reply_id)
+        self.assertEqual(reply.author_id, self.user_agent_a.partner_id)
+        self.assertEqual(ticket.first_response_date, T2)
+        self.assertFalse(self.user_agent_a.partner_id.service_last_contact_date)
+        self.assertFalse(self.company.partner_id.service_last_contact_date)
+
+    # ------------------------------------------------------------------
+    # Mail nobody typed
+    # ------------------------------------------------------------------
+
+    def test_automatic_emails_create_no_ticket(self):
+        for index, header in enumerate([
+            ("Auto-Submitted", "auto-replied"),
+            ("Auto-Submitted", "auto-generated"),
+            ("Auto-Submitted", "Auto-Replied; owner-email=\"nina@newcomer.example.com\""),
+            ("Precedence", "bulk"),
+            ("Precedence", "list"),
+            ("Precedence", "junk"),
+            ("X-Autoreply", "yes"),
+            ("X-Autorespond", "Out of office"),
+        ]):
+            with self.subTest(header=header):
+                ticket_count = self.Ticket.search_count([])
+                subject = f"Out of office {index}"
+                with mute_logger("odoo.addons.mail.models.mail_thread"):
+                    msg_id = self._receive("Nina Newcomer <nina@newcomer.example.com>", self.alias_team_a,
+                                           subject, headers=[header])
+                self.assertEqual(self.Ticket.search_count([]), ticket_count)
+                self.assertFalse(self.Ticket.search([("name", "=", subject)]))
+                self.assertFalse(self.env["mail.message"].search([("message_id", "=", msg_id)]))
+                self.assertFalse(self._new_mails, "nothing is sent back to a robot")
+
+    def test_auto_submitted_no_creates_ticket(self):
+        msg_id = self._receive(self.customer_a_contact.email_formatted, self.alias_team_a, "Typed by a human",
+                               headers=[("Auto-Submitted", "no"), ("Precedence", "first-class")])
+        ticket = self._ticket_of(msg_id)
+        self.assertEqual(ticket.name, "Typed by a human")
+
+    def test_bounce_creates_no_ticket(self):
+        ticket_count = self.Ticket.search_count([])
+        with mute_logger("odoo.addons.mail.models.mail_thread"):
+            self._receive(None, None, None, raw=raw_bounce(
+                self.alias_team_a, "nina@newcomer.example.com", "Undelivered Mail Returned to Sender",
+            ))
+        self.assertEqual(self.Ticket.search_count([]), ticket_count)
+        self.assertFalse(self.Ticket.search([("name", "ilike", "Undelivered Mail")]))

@@ -1,0 +1,131 @@
+# shellcheck shell=bash
+# Shared by the developer scripts in tools/: where the checkout is, how Odoo is
+# run, and the Odoo options that reach the database.  Source it, do not run it.
+#
+# Settings read from the environment (the Makefile passes its variables on):
+#   PYTHON           the interpreter that imports Odoo 19.0 (python3)
+#   ADDONS_PATH      addons directories for Odoo; Odoo adds its own addons
+#                    (default: .local/addons, where service_desk is linked)
+#   SD_ODOO_RC       an Odoo configuration file whose db_* options (and
+#   or ODOO_RC       anything else) are used instead of the local cluster
+#   PGHOST PGPORT    an existing PostgreSQL server, see tools/postgres.sh
+#   PGUSER PGPASSWORD
+
+SD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SD_LOCAL="$SD_ROOT/.local"
+PYTHON=${PYTHON:-python3}
+
+sd_log() { echo "service_desk: $*" >&2; }
+sd_die() { sd_log "$*"; exit 1; }
+
+# Run a command as root: directly when we are root, else through sudo.
+sd_as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Stop with one clear sentence when Odoo 19.0 cannot be imported.
+sd_require_odoo() {
+    local found
+    if ! found=$("$PYTHON" -c 'import odoo.release as r; print(r.serie)' 2>/dev/null); then
+        sd_die "Odoo 19.0 is not importable by $PYTHON: install an Odoo 19.0 source tree for it (for example 'pip install -e /path/to/odoo-19.0', or add the tree to PYTHONPATH) and run this again."
+    fi
+    if [ "$found" != "19.0" ]; then
+        sd_die "$PYTHON imports Odoo $found, but service_desk needs Odoo 19.0: install an Odoo 19.0 source tree for it (for example 'pip install -e /path/to/odoo-19.0') and run this again."
+    fi
+}
+
+# Odoo takes an addon's name from its directory.  The checkout may be named
+# anything, so Odoo finds it as .local/addons/service_desk, a symlink to it.
+sd_link_addon() {
+    local link="$SD_LOCAL/addons/service_desk"
+    mkdir -p "$SD_LOCAL/addons"
+    if [ "$(readlink "$link" 2>/dev/null)" != "$SD_ROOT" ]; then
+        ln -sfn "$SD_ROOT" "$link"
+    fi
+}
+
+# The configuration file chosen by the developer, if any.
+sd_odoo_rc() { echo "${SD_ODOO_RC:-${ODOO_RC:-}}"; }
+
+# Fill the array SD_ODOO_OPTS with the options every Odoo command here needs:
+# configuration file, database server, addons path and data directory.
+# The database server is made available first (see tools/postgres.sh).
+sd_odoo_options() {
+    local rc pg
+    sd_link_addon
+    SD_ODOO_OPTS=()
+    rc=$(sd_odoo_rc)
+    if [ -n "$rc" ]; then
+        [ -r "$rc" ] || sd_die "the Odoo configuration file $rc cannot be read."
+        SD_ODOO_OPTS+=("--config=$rc")
+    fi
+    pg=$(bash "$SD_ROOT/tools/postgres.sh")
+    # shellcheck disable=SC2206  # postgres.sh prints options without spaces
+    SD_ODOO_OPTS+=($pg)
+    SD_ODOO_OPTS+=("--addons-path=${ADDONS_PATH:-$SD_LOCAL/addons}")
+    SD_ODOO_OPTS+=("--data-dir=$SD_LOCAL/data")
+}
+
+# Run an Odoo command (server, db, shell...) with the importable Odoo only:
+# no console script is needed.
+sd_odoo() { "$PYTHON" -m odoo "$@"; }
+
+# Print whether the database exists: "yes" or "no".
+sd_db_exists() {
+    "$PYTHON" - "$1" "${SD_ODOO_OPTS[@]}" <<'PY'
+import sys
+from odoo.tools import config
+name, options = sys.argv[1], sys.argv[2:]
+config.parse_config(options + ["--http-interface=127.0.0.1"])
+from odoo.service import db
+print("yes" if db.exp_db_exist(name) else "no")
+PY
+}
+
+# Print the state of the service_desk module in the database
+# (installed, uninstalled, to upgrade...), or "missing" when it is unknown.
+sd_module_state() {
+    "$PYTHON" - "$1" "${SD_ODOO_OPTS[@]}" <<'PY'
+import sys
+from odoo.tools import config
+name, options = sys.argv[1], sys.argv[2:]
+config.parse_config(options + ["--http-interface=127.0.0.1"])
+import odoo.sql_db
+with odoo.sql_db.db_connect(name).cursor() as cr:
+    cr.execute("SELECT state FROM ir_module_module WHERE name = 'service_desk'")
+    row = cr.fetchone()
+print(row[0] if row else "missing")
+PY
+}
+
+# Install service_desk with demo data in a database, creating the database when
+# it does not exist, and upgrade it when it is installed already.  Odoo's log
+# is shown and kept in .local/log/install-DB.log.  Fails when the install
+# fails, when the addon is not installed afterwards, or when Odoo loaded it
+# without its demo data (Odoo only warns about that).
+sd_install() {
+    local db=$1 log state
+    shift
+    mkdir -p "$SD_LOCAL/log"
+    log="$SD_LOCAL/log/install-$db.log"
+    if ! sd_odoo server "${SD_ODOO_OPTS[@]}" -d "$db" --with-demo \
+            -i service_desk "$@" --stop-after-init \
+            --http-interface=127.0.0.1 --log-level=warn 2>&1 | tee "$log"; then
+        sd_log "installing service_desk in $db failed: see the errors above ($log)."
+        return 1
+    fi
+    state=$(sd_module_state "$db")
+    if [ "$state" != installed ]; then
+        sd_log "service_desk is '$state' in $db after the install: see the errors above ($log)."
+        return 1
+    fi
+    if grep -q "demo data failed to install" "$log"; then
+        sd_log "Odoo installed service_desk in $db WITHOUT its demo data, because loading it failed: see the error above ($log)."
+        return 1
+    fi
+}
+
+# Drop a database and its filestore; quiet, for cleanups.
+sd_drop_db() {
+    sd_odoo db "${SD_ODOO_OPTS[@]}" drop "$1" >>"$SD_LOCAL/log/drop.log" 2>&1
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# `make demo`: a database with demo data and service_desk, served on
+# http://$HTTP_INTERFACE:$HTTP_PORT until Ctrl-C.
+#
+# The database ($DEMO_DB) is created with demo data the first time and reused
+# afterwards; each run installs service_desk when it is missing and upgrades
+# it (-u) otherwise, so the demo follows the code of the checkout.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+DEMO_DB=${DEMO_DB:-service_desk_demo}
+HTTP_PORT=${HTTP_PORT:-8069}
+HTTP_INTERFACE=${HTTP_INTERFACE:-127.0.0.1}
+
+sd_require_odoo
+sd_odoo_options
+
+port_free() {
+    "$PYTHON" - "$HTTP_INTERFACE" "$HTTP_PORT" <<'PY'
+import socket, sys
+with socket.socket() as s:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind((sys.argv[1], int(sys.argv[2])))
+    except OSError:
+        sys.exit(1)
+PY
+}
+check_port() {
+    port_free || sd_die "port $HTTP_PORT of $HTTP_INTERFACE is in use: stop what listens there, or choose another port (make demo HTTP_PORT=8070)."
+}
+check_port
+
+if [ "$(sd_db_exists "$DEMO_DB")" = yes ]; then
+    sd_log "reusing the database $DEMO_DB: installing or upgrading service_desk"
+    # -i installs the addon where it is missing, -u upgrades it where it is there
+    sd_install "$DEMO_DB" -u service_desk ||
+        sd_die "the demo database $DEMO_DB is left as it is; 'make drop-demo' starts it afresh."
+else
+    sd_log "creating the database $DEMO_DB with demo data and service_desk (a minute or two)"
+    if ! sd_install "$DEMO_DB"; then
+        sd_drop_db "$DEMO_DB" || true
+        sd_die "dropped the half-made database $DEMO_DB; fix the error above and run 'make demo' again."
+    fi
+fi
+
+check_port  # again: the install took a while
+url="http://$HTTP_INTERFACE:$HTTP_PORT"
+cat <<EOF
+
+  service_desk demo: $url  (database $DEMO_DB)
+
+    manager          admin  / admin
+    agent            agent  / agent
+    portal customer  portal / portal   (portal at $url/my)
+
+  Ctrl-C stops the server; the database stays for the next 'make demo'.
+
+EOF
+exec "$PYTHON" -m odoo server "${SD_ODOO_OPTS[@]}" -d "$DEMO_DB" \
+    --db-filter="^${DEMO_DB}\$" \
+    --http-interface="$HTTP_INTERFACE" --http-port="$HTTP_PORT" \
+    --log-level="${LOG_LEVEL:-info}"
