@@ -10,10 +10,6 @@ class ServiceTeam(models.Model):
     _inherit = ["mail.alias.mixin", "mail.thread"]
     _order = "sequence, name, id"
 
-    def _default_stage_ids(self):
-        # a new team starts with every stage; removing one makes it specific to the other teams
-        return self.env["service.stage"].search([])
-
     name = fields.Char(required=True, translate=True, tracking=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
@@ -39,8 +35,8 @@ class ServiceTeam(models.Model):
         "member gets the ticket. Skills: the best qualified available member gets it.",
     )
     stage_ids = fields.Many2many(
-        "service.stage", "service_stage_team_rel", "team_id", "stage_id", string="Stages",
-        default=_default_stage_ids,
+        "service.stage", "service_stage_team_rel", "team_id", "stage_id", string="Own Stages",
+        help="Stages only some teams use. Stages linked to no team serve every team.",
     )
     portal_visible = fields.Boolean(
         string="Visible on Portal", default=True,

@@ -215,7 +215,9 @@ class ServiceTicket(models.Model):
                 team = Category.browse(vals["category_id"]).team_id
                 if team:
                     vals["team_id"] = team.id
-            team = self.env["service.team"].browse(vals.get("team_id"))
+            if "team_id" not in vals:
+                vals["team_id"] = self.default_get(["team_id"]).get("team_id")
+            team = self.env["service.team"].browse(vals["team_id"])
             company = team.company_id or self.env.company
             vals.setdefault("company_id", company.id)
             if not vals.get("stage_id"):

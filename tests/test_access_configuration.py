@@ -20,6 +20,9 @@ EXPECTED_ACCESS = {
     "service.category.skill": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
     "service.tag": {"manager": ALL, "agent": ALL - {"unlink"}, "portal": NONE, "internal": NONE},
     "service.tier": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
+    "service.ticket.type": {"manager": ALL, "agent": READ, "portal": READ, "internal": NONE},
+    "service.sla.policy": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
+    "service.ticket.sla": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
 }
 
 
