@@ -1,7 +1,7 @@
 """The SLA deadline watch: its cost must follow the due targets, not the
 open ones (DESIGN.md section 9)."""
 
-from odoo import Command
+from odoo.fields import Command
 from odoo.tools import SQL
 
 TARGET = 1.5

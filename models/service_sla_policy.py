@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from .service_ticket import TICKET_PRIORITIES
@@ -128,11 +128,31 @@ class ServiceSlaPolicy(models.Model):
 
     @api.model
     def _policies_for_matching(self):
-        """Active policies in order, with their conditions prefetched: one set
-        of queries whatever the number of tickets to match."""
-        policies = self.search([], order="sequence, id")
+        """Active policies in order, their conditions in the cache: matching
+        tickets then costs no query, whatever the number of policies."""
+        policies = self.browse(self._active_policy_ids())
         policies.fetch([
-            "company_id", "min_priority", "team_ids", "category_ids", "ticket_types", "tier_ids", "partner_ids",
-            "first_response_hours", "next_response_hours", "resolution_hours", "resource_calendar_id",
+            "name", "company_id", "min_priority", "team_ids", "category_ids", "ticket_types", "tier_ids",
+            "partner_ids", "first_response_hours", "next_response_hours", "resolution_hours",
+            "resource_calendar_id", "warning_percent", "escalation_user_id",
         ])
         return policies
+
+    @api.model
+    @tools.ormcache()
+    def _active_policy_ids(self):
+        return tuple(self.sudo().search([], order="sequence, id").ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if {"active", "sequence", "company_id"} & set(vals):
+            self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()

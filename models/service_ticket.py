@@ -113,7 +113,8 @@ class ServiceTicket(models.Model):
     closed_date = fields.Datetime(readonly=True, copy=False, index="btree_not_null")
     reopen_count = fields.Integer(readonly=True, copy=False)
     escalation_level = fields.Integer(readonly=True, copy=False)
-    routing_explanation = fields.Html(readonly=True, copy=False, sanitize=True)
+    # written by routing only, from escaped values (service_ticket_routing.py)
+    routing_explanation = fields.Html(readonly=True, copy=False, sanitize=False)
 
     _number_company_uniq = models.UniqueIndex("(company_id, number)", "Ticket numbers are unique per company.")
 

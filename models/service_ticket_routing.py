@@ -1,6 +1,15 @@
+from collections import Counter
+from datetime import datetime
+
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
+
+from .service_team_member_routing import _load_ratio
+
+
+# members listed one by one in an explanation; the others are counted by reason
+EXPLAINED_MEMBERS = 15
 
 
 class ServiceTicket(models.Model):
@@ -72,8 +81,10 @@ class ServiceTicket(models.Model):
             values["user_id"] = winner.user_id.id
             if winner.team_id != ticket.team_id:
                 values["team_id"] = winner.team_id.id
-        ticket.write(values)
-        ticket.message_post(body=explanation, subtype_xmlid="mail.mt_note")
+        # the note below records the assignment and why: no separate tracking message
+        ticket.with_context(mail_notrack=True).write(values)
+        # an internal note that notifies nobody: the assignment itself notifies the agent
+        ticket._message_log(body=explanation)
         if not winner:
             ticket._routing_ask_seniors()
         return winner
@@ -84,39 +95,47 @@ class ServiceTicket(models.Model):
         self.ensure_one()
         required = self.category_id.skill_line_ids if self.team_id.assignment_method == "skills" else \
             self.env["service.category.skill"]
+        requirements = [(line.skill_id.id, line.level_progress, line.skill_id.name, line.skill_level_id.name)
+                        for line in required]
+        profiles = members._routing_profiles()
         open_counts = members._routing_open_counts()
-        levels = members._routing_skill_levels(required.skill_id)
-        availability = members._routing_availability(now, self.team_id.resource_calendar_id)
+        levels = members._routing_skill_levels(
+            [p["employee_id"] for p in profiles.values() if p["employee_id"]], required.skill_id,
+        )
+        availability = members._routing_availability(profiles, now, self.team_id.resource_calendar_id)
+        _ = self.env._
         verdicts = {}
         for member in members:
-            working_now, next_start, time_off_until = availability[member]
-            verdict = {
-                "excluded": False,
-                "open": open_counts[member],
-                "ratio": member._routing_load_ratio(open_counts[member]),
-                "margin": 0,
+            profile = profiles[member.id]
+            open_count = open_counts.get(member.id, 0)
+            capacity = profile["max_open_tickets"]
+            working_now, next_start, time_off_until = availability[member.id]
+            employee_levels = levels.get(profile["employee_id"], {})
+            missing, margin = [], 0
+            for skill_id, required_progress, skill_name, level_name in requirements:
+                level = employee_levels.get(skill_id)
+                if level is None or level < required_progress:
+                    missing.append(_("missing skill %(skill)s at level %(level)s", skill=skill_name, level=level_name))
+                else:
+                    margin += level - required_progress
+            if missing:
+                excluded = ", ".join(missing)
+            elif capacity and open_count >= capacity:
+                excluded = _("at capacity %(open)s/%(max)s", open=open_count, max=capacity)
+            elif not next_start:
+                excluded = _("no working time in the next two weeks")
+            else:
+                excluded = False
+            verdicts[member] = {
+                "excluded": excluded,
+                "open": open_count,
+                "ratio": _load_ratio(open_count, capacity),
+                "margin": margin,
                 "working_now": working_now,
                 "next_start": next_start,
                 "time_off_until": time_off_until,
+                "last_assigned": profile["last_assigned_date"],
             }
-            missing = []
-            for line in required:
-                level = levels[member].get(line.skill_id)
-                if level is None or level < line.level_progress:
-                    missing.append(self.env._(
-                        "missing skill %(skill)s at level %(level)s", skill=line.skill_id.name,
-                        level=line.skill_level_id.name,
-                    ))
-                else:
-                    verdict["margin"] += level - line.level_progress
-            if missing:
-                verdict["excluded"] = ", ".join(missing)
-            elif member.max_open_tickets and open_counts[member] >= member.max_open_tickets:
-                verdict["excluded"] = self.env._("at capacity %(open)s/%(max)s", open=open_counts[member],
-                                                 max=member.max_open_tickets)
-            elif not next_start:
-                verdict["excluded"] = self.env._("no working time in the next two weeks")
-            verdicts[member] = verdict
         return verdicts
 
     def _routing_pick(self, verdicts):
@@ -141,8 +160,7 @@ class ServiceTicket(models.Model):
 
         def rank(member):
             verdict = verdicts[member]
-            return (verdict["ratio"], -verdict["margin"], member.last_assigned_date or fields.Datetime.to_datetime(0),
-                    member.id)
+            return (verdict["ratio"], -verdict["margin"], verdict["last_assigned"] or datetime.min, member.id)
 
         ordered = sorted(pool, key=rank)
         winner = ordered[0]
@@ -160,24 +178,29 @@ class ServiceTicket(models.Model):
         return winner, f"{availability_why}; {tie_break}"
 
     def _routing_render(self, verdicts, winner, why, escalation):
+        """The explanation: the winner, then the other candidates in the
+        order routing ranked them, then the excluded ones with their reason.
+        Large teams list the first EXPLAINED_MEMBERS members and count the
+        rest by reason, so that the table stays readable."""
         self.ensure_one()
         _ = self.env._
+        eligible = sorted((m for m, v in verdicts.items() if not v["excluded"] and m != winner),
+                          key=lambda m: (not verdicts[m]["working_now"], verdicts[m]["ratio"]))
+        excluded = [m for m, v in verdicts.items() if v["excluded"]]
+        ordered = ([winner] if winner else []) + eligible + excluded
         rows = []
-        for member, verdict in verdicts.items():
-            if verdict["excluded"]:
-                status = _("excluded: %s", verdict["excluded"])
-            elif member == winner:
-                status = _("assigned: %s", why)
-            elif verdict["time_off_until"]:
-                status = _("on time off until %s", fields.Datetime.to_string(verdict["time_off_until"]))
-            elif not verdict["working_now"]:
-                status = _("not working now (next: %s)", fields.Datetime.to_string(verdict["next_start"]))
-            else:
-                status = _("qualified, not chosen")
-            if verdict["time_off_until"] and verdict["excluded"]:
-                status += _(" (on time off until %s)", fields.Datetime.to_string(verdict["time_off_until"]))
+        for member in ordered[:EXPLAINED_MEMBERS]:
+            verdict = verdicts[member]
             rows.append(Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>") % (
-                member.user_id.name, verdict["open"], verdict["margin"], status,
+                member.user_id.name, verdict["open"], verdict["margin"],
+                self._routing_decision(member, verdict, winner, why),
+            ))
+        rest = ordered[EXPLAINED_MEMBERS:]
+        if rest:
+            reasons = Counter(verdicts[m]["excluded"] or _("qualified, not chosen") for m in rest)
+            summary = "; ".join(f"{count} × {reason}" for reason, count in reasons.most_common())
+            rows.append(Markup('<tr><td colspan="4">%s</td></tr>') % _(
+                "and %(count)s more: %(summary)s", count=len(rest), summary=summary,
             ))
         if winner:
             headline = _("Assigned to %(agent)s: %(why)s.", agent=winner.user_id.name, why=why)
@@ -193,6 +216,21 @@ class ServiceTicket(models.Model):
         return Markup('<p>%s</p><table class="table table-sm o_service_routing">%s%s</table>') % (
             escape(headline), header, Markup("").join(rows),
         )
+
+    def _routing_decision(self, member, verdict, winner, why):
+        _ = self.env._
+        if verdict["excluded"]:
+            status = _("excluded: %s", verdict["excluded"])
+            if verdict["time_off_until"]:
+                status += _(" (on time off until %s)", fields.Datetime.to_string(verdict["time_off_until"]))
+            return status
+        if member == winner:
+            return _("assigned: %s", why)
+        if verdict["time_off_until"]:
+            return _("on time off until %s", fields.Datetime.to_string(verdict["time_off_until"]))
+        if not verdict["working_now"]:
+            return _("not working now (next: %s)", fields.Datetime.to_string(verdict["next_start"]))
+        return _("qualified, not chosen")
 
     def _routing_ask_seniors(self):
         self.ensure_one()

@@ -1,6 +1,13 @@
+from datetime import timedelta
+
+from pytz import utc
+
 from odoo import api, fields, models
 from odoo.models import parse_read_group_spec
 from odoo.tools import SQL
+
+# how far ahead a deadline is looked for, in weeks of working time
+PLANNING_WEEKS = 104
 
 # percentile aggregates offered to pivots and graphs, over reached targets only
 PERCENTILES = {"median": 0.5, "p90": 0.9}
@@ -107,8 +114,28 @@ class ServiceTicketSla(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _plan(self, calendar, start, hours):
-        return calendar.plan_hours(hours, start, compute_leaves=True)
+    def _plan(self, calendar, start, hours_list):
+        """{hours: datetime reached after that many working hours from
+        `start`} for every value of `hours_list`, walking the calendar's
+        work intervals (its holidays included) once, as plan_hours does for
+        one value. Naive UTC in and out."""
+        pending = sorted(set(hours_list))
+        reached = {}
+        origin = utc.localize(start)
+        done = 0.0
+        for week in range(PLANNING_WEEKS):
+            window_start = origin + timedelta(weeks=week)
+            intervals = calendar._work_intervals_batch(window_start, window_start + timedelta(weeks=1))[False]
+            for begin, end, __ in intervals:
+                length = (end - begin).total_seconds() / 3600
+                while pending and pending[0] <= done + length:
+                    hours = pending.pop(0)
+                    moment = begin + timedelta(seconds=round((hours - done) * 3600))
+                    reached[hours] = moment.astimezone(utc).replace(tzinfo=None)
+                done += length
+                if not pending:
+                    return reached
+        return dict(reached, **dict.fromkeys(pending, False))
 
     @api.model
     def _working_hours(self, calendar, start, end):
@@ -116,16 +143,22 @@ class ServiceTicketSla(models.Model):
             return 0.0
         return calendar.get_work_hours_count(start, end, compute_leaves=True)
 
-    def _schedule_values(self):
-        """Deadline and warning date of this line from its start, target and pauses."""
+    def _schedule_hours(self):
+        """Working hours from the start to the deadline and to the warning."""
         self.ensure_one()
-        return {
-            "deadline": self._plan(self.calendar_id, self.start_date, self.target_hours + self.paused_hours),
-            "warning_date": self._plan(
-                self.calendar_id, self.start_date,
-                self.target_hours * self.warning_percent / 100.0 + self.paused_hours,
-            ),
-        }
+        return (
+            self.target_hours + self.paused_hours,
+            self.target_hours * self.warning_percent / 100.0 + self.paused_hours,
+        )
+
+    def _schedule_values(self, planned=None):
+        """Deadline and warning date of this line from its start, target and
+        pauses; `planned` holds the calendar walk when several lines share it."""
+        self.ensure_one()
+        deadline_hours, warning_hours = self._schedule_hours()
+        if planned is None:
+            planned = self._plan(self.calendar_id, self.start_date, [deadline_hours, warning_hours])
+        return {"deadline": planned[deadline_hours], "warning_date": planned[warning_hours]}
 
     # ------------------------------------------------------------------
     # Clock events
@@ -134,8 +167,13 @@ class ServiceTicketSla(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
+        # lines sharing a calendar and a start (a new ticket's targets) share one calendar walk
+        walks = {}
         for line in lines:
-            values = line._schedule_values()
+            walks.setdefault((line.calendar_id, line.start_date), []).extend(line._schedule_hours())
+        planned = {key: self._plan(*key, hours) for key, hours in walks.items()}
+        for line in lines:
+            values = line._schedule_values(planned[line.calendar_id, line.start_date])
             if line.reached_date:
                 values.update(line._reach_values(line.reached_date, values["deadline"]))
             line.write(values)
