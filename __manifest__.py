@@ -44,6 +44,7 @@ already keeps in Odoo.
         "demo/hr_skills_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/product_demo.xml",
+        "demo/stock.lot.csv",
         "demo/sale_order_demo.xml",
         "demo/service_team_demo.xml",
         "demo/service_ticket_demo.xml",

@@ -6,6 +6,7 @@
 # afterwards; each run installs service_desk when it is missing and upgrades
 # it (-u) otherwise, so the demo follows the code of the checkout.
 set -euo pipefail
+# shellcheck source=tools/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 DEMO_DB=${DEMO_DB:-service_desk_demo}

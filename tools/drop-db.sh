@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make drop-demo`: drop a database and its filestore.
 set -euo pipefail
+# shellcheck source=tools/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 [ $# = 1 ] || sd_die "usage: tools/drop-db.sh DATABASE"

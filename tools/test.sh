@@ -11,6 +11,7 @@
 #   TEST_LOG_LEVEL  Odoo's log level during the tests (warn); shown for failures
 #   KEEP_DB=1    keep the database afterwards (its name is printed)
 set -euo pipefail
+# shellcheck source=tools/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 sd_require_odoo
@@ -44,6 +45,7 @@ sd_odoo_options
 mkdir -p "$SD_LOCAL/log"
 db="service_desk_test_$(date +%Y%m%d_%H%M%S)_$$"
 
+# shellcheck disable=SC2329  # called by the EXIT trap
 cleanup() {
     local status=$?
     trap - EXIT INT TERM

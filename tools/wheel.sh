@@ -3,6 +3,7 @@
 # whool names the distribution after the addon's directory, so the commit is
 # cloned into .local/build/service_desk and built there.
 set -euo pipefail
+# shellcheck source=tools/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 dist=${1:-$SD_LOCAL/dist}
