@@ -289,10 +289,15 @@ class ServiceTicketSla(models.Model):
     def _escalate_breaches(self):
         self.write({"status": "breached", "escalated": True})
         labels = dict(TARGET_TYPES)
-        for line in self:
-            reason = self.env._(
+        # escalating may move a ticket to another team and replace its open
+        # targets: decide everything before acting
+        escalations = [
+            (line.ticket_id, line.policy_id.escalation_user_id, self.env._(
                 "%(target)s target of policy %(policy)s breached (deadline %(deadline)s).",
                 target=labels[line.target_type], policy=line.policy_id.name,
                 deadline=fields.Datetime.to_string(line.deadline),
-            )
-            line.ticket_id.action_escalate(reason, notify_users=line.policy_id.escalation_user_id)
+            ))
+            for line in self
+        ]
+        for ticket, escalation_user, reason in escalations:
+            ticket.action_escalate(reason, notify_users=escalation_user)

@@ -116,9 +116,12 @@ class ServiceTicket(models.Model):
             "start_date": start,
         }
         if replaced:
+            # the clock and what was already done about it carry over: a
+            # breach stays escalated once, a warning given is not given again
             values.update(
                 paused_hours=replaced.paused_hours, pause_start=replaced.pause_start,
-                status="paused" if replaced.pause_start else "ongoing",
+                warned=replaced.warned, escalated=replaced.escalated,
+                status=replaced.status if replaced.status in ("paused", "breached", "at_risk") else "ongoing",
             )
         elif target_type == "first_response" and self.first_response_date:
             values["reached_date"] = self.first_response_date

@@ -22,6 +22,8 @@ class SlaCase(TransactionCase):
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False, mail_notrack=False))
         cls.env["service.sla.policy"].search([]).active = False
         cls.env["service.tier"].search([]).sla_policy_id = False
+        # targets of other tickets (demo data) are out of the deadline watch's way
+        cls.env["service.ticket.sla"].search([("reached_date", "=", False)]).write({"status": "met"})
         cls.calendar = cls._make_calendar("SLA test hours", "UTC")
         cls.company = cls.env.company
         cls.agent = cls.env["res.users"].create({
@@ -554,3 +556,29 @@ class TestSlaCompliance(SlaCase):
                                                                ["aggregator"])
         self.assertEqual(fields_info["elapsed_hours_median"]["aggregator"], "median")
         self.assertEqual(fields_info["elapsed_hours_p90"]["aggregator"], "p90")
+
+
+@tagged("post_install", "-at_install")
+class TestSlaEscalationToAnotherTeam(SlaCase):
+
+    def test_breach_escalated_to_another_team_is_not_escalated_again(self):
+        experts = self.env["service.team"].create({
+            "name": "SLA experts", "resource_calendar_id": self.calendar.id,
+            "member_ids": [(0, 0, {"user_id": self.escalation_user.id, "seniority": "senior"})],
+        })
+        self.team.member_ids.filtered(lambda m: m.seniority == "senior").unlink()
+        self.team.escalation_team_id = experts
+        other_policy = self._make_policy("Experts", first_response_hours=3, resolution_hours=12, sequence=1,
+                                         team_ids=[(6, 0, experts.ids)])
+        ticket = self._ticket(at(FRIDAY, 9))
+        with self.at(at(FRIDAY, 11, 30)):
+            self.env["service.ticket.sla"]._cron_check_deadlines()
+        self.assertEqual(ticket.team_id, experts)
+        self.assertEqual(ticket.sla_policy_id, other_policy)
+        first = self._line(ticket, "first_response")
+        self.assertEqual(first.policy_id, other_policy)
+        self.assertTrue(first.escalated, "the replaced target keeps its escalation")
+        self.assertEqual(first.start_date, at(FRIDAY, 9))
+        with self.at(at(FRIDAY, 13, 30)):
+            self.env["service.ticket.sla"]._cron_check_deadlines()
+        self.assertEqual(ticket.escalation_level, 1)
