@@ -14,13 +14,14 @@ ADDONS_PATH ?= $(ROOT)/.local/addons
 TESTS ?= tests
 PYTEST_ARGS ?=
 TEST_LOG_LEVEL ?= warn
+BENCH_ARGS ?=
 WHEEL_DIR ?= $(ROOT)/.local/dist
 
 export PYTHON DEMO_DB HTTP_PORT HTTP_INTERFACE ADDONS_PATH TESTS PYTEST_ARGS \
-	TEST_LOG_LEVEL
+	TEST_LOG_LEVEL BENCH_ARGS
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test wheel drop-demo clean
+.PHONY: help demo test bench wheel drop-demo clean
 
 help: ## list these commands
 	@echo "service_desk: make <command> [VARIABLE=value ...]"
@@ -37,6 +38,9 @@ demo: ## demo database with service_desk, served on http://127.0.0.1:8069
 
 test: ## run the tests in a throwaway database (tours in headless Chromium)
 	@bash "$(ROOT)/tools/test.sh"
+
+bench: ## benchmarks side by side in a throwaway database, ratios against targets
+	@bash "$(ROOT)/tools/bench.sh"
 
 wheel: ## build the odoo-addon-service_desk wheel of the last commit into .local/dist
 	@bash "$(ROOT)/tools/wheel.sh" "$(WHEEL_DIR)"

@@ -48,6 +48,7 @@ already keeps in Odoo.
         "demo/sale_order_demo.xml",
         "demo/service_team_demo.xml",
         "demo/service_ticket_demo.xml",
+        "demo/service_sla_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

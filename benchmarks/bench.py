@@ -29,7 +29,8 @@ def parse_args(argv):
                         help="open SLA targets in the deadline benchmark (default 100000)")
     parser.add_argument("--due-lines", type=int, default=1000, help="due SLA targets (default 1000)")
     parser.add_argument("--only", action="append", help="run only these benchmarks (by name)")
-    return parser.parse_known_args(argv)
+    args, odoo_args = parser.parse_known_args(argv)
+    return args, [arg for arg in odoo_args if arg != "--"]
 
 
 class Bench:

@@ -81,6 +81,18 @@ class ServiceSlaPolicy(models.Model):
         for policy in self:
             policy.ticket_count = counts.get(policy, 0)
 
+    def action_apply_to_open_tickets(self):
+        """Choose the policy of every open ticket again, after policies changed."""
+        tickets = self.env["service.ticket"].search([("is_closed", "=", False)])
+        tickets.action_sla_recompute()
+        return {
+            "type": "ir.actions.client", "tag": "display_notification",
+            "params": {
+                "type": "success", "sticky": False,
+                "message": self.env._("SLA targets of %s open tickets recomputed.", len(tickets)),
+            },
+        }
+
     # ------------------------------------------------------------------
     # Matching
     # ------------------------------------------------------------------

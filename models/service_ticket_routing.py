@@ -204,8 +204,11 @@ class ServiceTicket(models.Model):
             ))
         if winner:
             headline = _("Assigned to %(agent)s: %(why)s.", agent=winner.user_id.name, why=why)
+        elif not verdicts and escalation:
+            headline = _("No senior agent of %s other than the current one, and no escalation team to take over.",
+                         self.team_id.name)
         elif not verdicts:
-            headline = _("Nobody to route to: team %s has no member for this.", self.team_id.name)
+            headline = _("Nobody to route to: team %s has no active member.", self.team_id.name)
         else:
             headline = _("Left unassigned: no member of %s qualifies now.", self.team_id.name)
         if escalation:

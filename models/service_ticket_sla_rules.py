@@ -164,6 +164,17 @@ class ServiceTicket(models.Model):
         stale.unlink()
         stale.create(values_list)
 
+    def action_sla_recompute(self):
+        """Rebuild the SLA targets of these tickets from their history: the
+        policy that applies now, targets started at creation and reached at
+        the recorded first response and resolution (after importing tickets
+        or changing policies)."""
+        tickets = self.sudo()
+        tickets.sla_line_ids.unlink()
+        tickets.write({"sla_policy_id": False, "sla_policy_reason": False})
+        tickets._sla_apply_policies()
+        return True
+
     # ------------------------------------------------------------------
     # Events
     # ------------------------------------------------------------------

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make bench`: install service_desk (without demo data) in a throwaway
+# database, run every benchmark of benchmarks/ against it and print their
+# table: what was measured, the two runs compared side by side, both times,
+# their ratio and the target.  The database is dropped at the end.
+#
+#   BENCH_ARGS  scale and selection, e.g. "--agents 100 --tickets 200" or
+#               "--only sla_deadline_cron" (see python3 -m benchmarks.bench -h)
+#   KEEP_DB=1   keep the database afterwards (its name is printed)
+set -euo pipefail
+# shellcheck source=tools/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+sd_require_odoo
+sd_odoo_options
+mkdir -p "$SD_LOCAL/log"
+db="service_desk_bench_$(date +%Y%m%d_%H%M%S)_$$"
+
+# shellcheck disable=SC2329  # called by the EXIT trap
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    if [ "${KEEP_DB:-}" = 1 ]; then
+        sd_log "kept the database $db (KEEP_DB=1)"
+    else
+        sd_drop_db "$db" || true
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+sd_log "installing service_desk in the throwaway database $db"
+log="$SD_LOCAL/log/install-$db.log"
+if ! sd_odoo server "${SD_ODOO_OPTS[@]}" -d "$db" -i service_desk --stop-after-init \
+        --http-interface=127.0.0.1 --log-level=warn >"$log" 2>&1; then
+    cat "$log" >&2
+    sd_die "installing service_desk in $db failed ($log)."
+fi
+[ "$(sd_module_state "$db")" = installed ] || { cat "$log" >&2; sd_die "service_desk is not installed in $db ($log)."; }
+rm -f "$log"
+
+sd_log "running the benchmarks (a few minutes on two cores at the default scale)"
+cd "$SD_ROOT"
+# shellcheck disable=SC2086  # BENCH_ARGS is a list of options
+"$PYTHON" -m benchmarks.bench --database "$db" ${BENCH_ARGS:-} -- "${SD_ODOO_OPTS[@]}" --http-interface=127.0.0.1
