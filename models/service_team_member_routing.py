@@ -145,7 +145,7 @@ class ServiceTeamMember(models.Model):
                 result[member_id] = (next_start == now, next_start, away_until)
         return result
 
-    def _routing_claim(self, ticket, now):
+    def _routing_claim(self, now):
         """Take the ticket for this member if still below capacity. The row
         lock on the member serialises concurrent routings to the same agent:
         a second transaction waits, then fails to serialize and is retried by

@@ -20,8 +20,12 @@ class ServiceTicket(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # a new ticket is routed from its values, so that it is created with its agent
+        decisions = [self._routing_decide_new(vals) for vals in vals_list]
         tickets = super().create(vals_list)
-        tickets.filtered(lambda t: not t.user_id and t.team_id.assignment_method != "manual").action_assign_agent()
+        for ticket, decision in zip(tickets, decisions):
+            if decision:
+                ticket._routing_record(*decision)
         return tickets
 
     def action_assign_agent(self):
@@ -66,28 +70,61 @@ class ServiceTicket(models.Model):
         return self.team_id.escalation_team_id.member_ids.filtered("active")
 
     def _route(self, escalation=False):
+        """Route an existing ticket (on demand, on escalation)."""
+        self.ensure_one()
+        winner, explanation = self._routing_decide(escalation)
+        values = {"routing_explanation": explanation}
+        if winner:
+            values["user_id"] = winner.user_id.id
+            if winner.team_id != self.team_id:
+                values["team_id"] = winner.team_id.id
+        # the note of _routing_record records the assignment and why: no separate tracking message
+        self.sudo().with_context(mail_notrack=True).write(values)
+        self._routing_record(winner, explanation)
+        return winner
+
+    @api.model
+    def _routing_decide_new(self, vals):
+        """Route a ticket about to be created, from its values; fill in its
+        agent and explanation and return (winner, explanation), or None when
+        the ticket is not routed (agent given, manual team)."""
+        if vals.get("user_id"):
+            return None
+        team_id = vals.get("team_id") or self.default_get(["team_id"]).get("team_id")
+        team = self.env["service.team"].browse(team_id)
+        if not team or team.assignment_method == "manual":
+            return None
+        draft = self.sudo().new({
+            fname: vals[fname] for fname in ("category_id", "partner_id") if vals.get(fname)
+        } | {"team_id": team.id})
+        winner, explanation = draft._routing_decide(escalation=False)
+        vals["routing_explanation"] = explanation
+        if winner:
+            vals["user_id"] = winner.user_id.id
+        return winner, explanation
+
+    def _routing_decide(self, escalation):
+        """(winner member, explanation) for this ticket, the winner's
+        capacity claimed; no winner when nobody qualifies."""
         self.ensure_one()
         ticket = self.sudo()
         now = fields.Datetime.now()
         members = ticket._routing_candidates(escalation)
         verdicts = ticket._routing_verdicts(members, now)
         winner, why = ticket._routing_pick(verdicts)
-        while winner and not winner._routing_claim(ticket, now):
+        while winner and not winner._routing_claim(now):
             verdicts[winner]["excluded"] = self.env._("reached capacity while routing")
             winner, why = ticket._routing_pick(verdicts)
-        explanation = ticket._routing_render(verdicts, winner, why, escalation)
-        values = {"routing_explanation": explanation}
-        if winner:
-            values["user_id"] = winner.user_id.id
-            if winner.team_id != ticket.team_id:
-                values["team_id"] = winner.team_id.id
-        # the note below records the assignment and why: no separate tracking message
-        ticket.with_context(mail_notrack=True).write(values)
-        # an internal note that notifies nobody: the assignment itself notifies the agent
-        ticket._message_log(body=explanation)
+        return winner, ticket._routing_render(verdicts, winner, why, escalation)
+
+    def _routing_record(self, winner, explanation):
+        """Keep the explanation in the chatter as an internal note that
+        notifies nobody (the assignment itself notifies the agent), and when
+        nobody could take the ticket, ask the seniors."""
+        self.ensure_one()
+        self._message_log(body=explanation)
         if not winner:
-            ticket._routing_ask_seniors()
-        return winner
+            self._routing_ask_seniors()
 
     def _routing_verdicts(self, members, now):
         """{member: verdict} where a verdict says whether the member is
