@@ -113,7 +113,7 @@ class ServiceTicket(models.Model):
         verdicts = ticket._routing_verdicts(members, now)
         winner, why = ticket._routing_pick(verdicts)
         while winner and not winner._routing_claim(now):
-            verdicts[winner]["excluded"] = self.env._("reached capacity while routing")
+            verdicts[winner.id]["excluded"] = self.env._("reached capacity while routing")
             winner, why = ticket._routing_pick(verdicts)
         return winner, ticket._routing_render(verdicts, winner, why, escalation)
 
@@ -127,8 +127,9 @@ class ServiceTicket(models.Model):
             self._routing_ask_seniors()
 
     def _routing_verdicts(self, members, now):
-        """{member: verdict} where a verdict says whether the member is
-        excluded and why, and the figures the ranking uses."""
+        """{member id: verdict} where a verdict says whether the member is
+        excluded and why, and the figures the ranking uses. Members are
+        handled as ids and plain values: large teams stay cheap."""
         self.ensure_one()
         required = self.category_id.skill_line_ids if self.team_id.assignment_method == "skills" else \
             self.env["service.category.skill"]
@@ -142,11 +143,10 @@ class ServiceTicket(models.Model):
         availability = members._routing_availability(profiles, now, self.team_id.resource_calendar_id)
         _ = self.env._
         verdicts = {}
-        for member in members:
-            profile = profiles[member.id]
-            open_count = open_counts.get(member.id, 0)
+        for member_id, profile in profiles.items():
+            open_count = open_counts.get(member_id, 0)
             capacity = profile["max_open_tickets"]
-            working_now, next_start, time_off_until = availability[member.id]
+            working_now, next_start, time_off_until = availability[member_id]
             employee_levels = levels.get(profile["employee_id"], {})
             missing, margin = [], 0
             for skill_id, required_progress, skill_name, level_name in requirements:
@@ -163,7 +163,8 @@ class ServiceTicket(models.Model):
                 excluded = _("no working time in the next two weeks")
             else:
                 excluded = False
-            verdicts[member] = {
+            verdicts[member_id] = {
+                "user_id": profile["user_id"],
                 "excluded": excluded,
                 "open": open_count,
                 "ratio": _load_ratio(open_count, capacity),
@@ -176,9 +177,9 @@ class ServiceTicket(models.Model):
         return verdicts
 
     def _routing_pick(self, verdicts):
-        """(winner, why) among the members not excluded."""
+        """(winner member, why) among the members not excluded."""
         self.ensure_one()
-        eligible = [member for member, verdict in verdicts.items() if not verdict["excluded"]]
+        eligible = [member_id for member_id, verdict in verdicts.items() if not verdict["excluded"]]
         if not eligible:
             return self.env["service.team.member"], ""
         working = [m for m in eligible if verdicts[m]["working_now"]]
@@ -191,18 +192,19 @@ class ServiceTicket(models.Model):
                                           fields.Datetime.to_string(soonest))
         preferred = self.partner_id.service_preferred_user_id or \
             self.commercial_partner_id.service_preferred_user_id
-        favourite = next((m for m in pool if preferred and m.user_id == preferred), None)
+        Member = self.env["service.team.member"]
+        favourite = next((m for m in pool if preferred and verdicts[m]["user_id"] == preferred.id), None)
         if favourite:
-            return favourite, self.env._("%s, and is the customer's preferred agent", availability_why)
+            return Member.browse(favourite), self.env._("%s, and is the customer's preferred agent", availability_why)
 
-        def rank(member):
-            verdict = verdicts[member]
-            return (verdict["ratio"], -verdict["margin"], verdict["last_assigned"] or datetime.min, member.id)
+        def rank(member_id):
+            verdict = verdicts[member_id]
+            return (verdict["ratio"], -verdict["margin"], verdict["last_assigned"] or datetime.min, member_id)
 
         ordered = sorted(pool, key=rank)
         winner = ordered[0]
         if len(ordered) == 1:
-            return winner, availability_why
+            return Member.browse(winner), availability_why
         runner_up = ordered[1]
         best, second = verdicts[winner], verdicts[runner_up]
         if best["ratio"] != second["ratio"]:
@@ -212,7 +214,7 @@ class ServiceTicket(models.Model):
             tie_break = self.env._("same load, larger skill margin (+%s)", best["margin"])
         else:
             tie_break = self.env._("same load and skills, least recently assigned")
-        return winner, f"{availability_why}; {tie_break}"
+        return Member.browse(winner), f"{availability_why}; {tie_break}"
 
     def _routing_render(self, verdicts, winner, why, escalation):
         """The explanation: the winner, then the other candidates in the
@@ -221,13 +223,13 @@ class ServiceTicket(models.Model):
         rest by reason, so that the table stays readable."""
         self.ensure_one()
         _ = self.env._
-        eligible = sorted((m for m, v in verdicts.items() if not v["excluded"] and m != winner),
+        eligible = sorted((m for m, v in verdicts.items() if not v["excluded"] and m != winner.id),
                           key=lambda m: (not verdicts[m]["working_now"], verdicts[m]["ratio"]))
         excluded = [m for m, v in verdicts.items() if v["excluded"]]
-        ordered = ([winner] if winner else []) + eligible + excluded
+        ordered = ([winner.id] if winner else []) + eligible + excluded
         rows = []
-        for member in ordered[:EXPLAINED_MEMBERS]:
-            verdict = verdicts[member]
+        for member in self.env["service.team.member"].browse(ordered[:EXPLAINED_MEMBERS]):
+            verdict = verdicts[member.id]
             rows.append(Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>") % (
                 member.user_id.name, verdict["open"], verdict["margin"],
                 self._routing_decision(member, verdict, winner, why),
