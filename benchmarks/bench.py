@@ -1,5 +1,5 @@
 """Benchmarks of service_desk, each printing two measurements taken side by
-side in the same run, their ratio and the target (DESIGN.md section 9).
+side in the same run, their ratio and the target.
 
 Run through `make bench` (a throwaway database with the addon installed), or:
 

@@ -1,5 +1,5 @@
 """Creating tickets with SLA policies and skill routing, against manual
-assignment without policy (DESIGN.md section 9)."""
+assignment without policy."""
 
 from odoo.fields import Command
 

@@ -1,5 +1,5 @@
 """The SLA deadline watch: its cost must follow the due targets, not the
-open ones (DESIGN.md section 9)."""
+open ones."""
 
 from odoo.fields import Command
 from odoo.tools import SQL

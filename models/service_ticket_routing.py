@@ -13,7 +13,7 @@ EXPLAINED_MEMBERS = 15
 
 
 class ServiceTicket(models.Model):
-    """Routing of tickets to agents (DESIGN.md §5): who may take the ticket,
+    """Routing of tickets to agents: who may take the ticket,
     who is free, who wins and why, written down for the people who ask."""
 
     _inherit = "service.ticket"

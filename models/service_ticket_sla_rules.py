@@ -15,7 +15,7 @@ SLA_CONDITION_FIELDS = ("team_id", "category_id", "ticket_type", "priority", "pa
 
 class ServiceTicket(models.Model):
     """SLA behaviour of the ticket: which policy applies, its targets and
-    their clock (DESIGN.md §4)."""
+    their clock."""
 
     _inherit = "service.ticket"
 
@@ -74,7 +74,7 @@ class ServiceTicket(models.Model):
         return self.env["service.sla.policy"], ""
 
     def _sla_find_policies(self):
-        """{ticket: (policy, reason)} following DESIGN.md §4: the active
+        """{ticket: (policy, reason)} in this order: the active
         contract's policy, else the first policy by sequence whose conditions
         all match, else the tier's policy, else none."""
         candidates = self.env["service.sla.policy"]._policies_for_matching()
