@@ -17,6 +17,7 @@ already keeps in Odoo.
     "data": [
         "security/service_desk_security.xml",
         "security/ir.model.access.csv",
+        "security/interaction_security.xml",
         "data/ir_sequence_data.xml",
         "data/mail_message_subtype_data.xml",
         "data/mail_template_data.xml",
@@ -38,6 +39,7 @@ already keeps in Odoo.
         "views/service_ticket_sla_views.xml",
         "views/service_ticket_routing_views.xml",
         "views/menus.xml",
+        "views/service_interaction_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
@@ -49,6 +51,7 @@ already keeps in Odoo.
         "demo/service_team_demo.xml",
         "demo/service_ticket_demo.xml",
         "demo/service_sla_demo.xml",
+        "demo/service_interaction_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -15,3 +15,9 @@ from . import res_partner
 from . import res_partner_sla
 from . import service_team_member_routing
 from . import service_ticket_routing
+from . import service_interaction
+from . import service_contact_timeline
+from . import service_ticket_interaction
+from . import res_partner_interaction
+from . import service_api_request
+from . import service_ticket_api

@@ -9,6 +9,8 @@ AUTOMATIC_HEADERS = {
     "X-Autorespond": lambda value: bool(value.strip()),
     "X-Auto-Response-Suppress": lambda value: "oof" in value.lower() or "all" in value.lower(),
     "Precedence": lambda value: value.strip().lower() in ("bulk", "junk", "list", "auto_reply"),
+    # a null return path marks delivery reports and other automatic mail (RFC 5321)
+    "Return-Path": lambda value: value.strip() in ("<>", ""),
 }
 
 

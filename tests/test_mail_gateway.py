@@ -23,8 +23,10 @@ def _now_header():
 
 def raw_email(email_from, to, subject, msg_id, body, headers=(), cc=""):
     """A plain text email as a mail server hands it over, written now."""
+    return_path = next((value for name, value in headers if name.lower() == "return-path"), None)
+    headers = [(name, value) for name, value in headers if name.lower() != "return-path"]
     lines = [
-        "Return-Path: <%s>" % (email_normalize(email_from) or ""),
+        "Return-Path: %s" % (return_path if return_path is not None else f"<{email_normalize(email_from) or ''}>"),
         f"From: {email_from}",
         f"To: {to}",
     ]
@@ -260,6 +262,7 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
             ("Precedence", "junk"),
             ("X-Autoreply", "yes"),
             ("X-Autorespond", "Out of office"),
+            ("Return-Path", "<>"),
         ]):
             with self.subTest(header=header):
                 ticket_count = self.Ticket.search_count([])

@@ -1,0 +1,123 @@
+import json
+import logging
+import re
+
+from psycopg2 import errors
+
+from odoo import http
+from odoo.exceptions import AccessDenied, AccessError, UserError, ValidationError
+from odoo.http import request
+
+
+_logger = logging.getLogger(__name__)
+
+API_PREFIX = "/service_desk/api/v1/tickets"
+MAX_PAYLOAD_BYTES = 256 * 1024
+MAX_IDEMPOTENCY_KEY = 200
+
+
+class ApiError(Exception):
+    def __init__(self, status, message, **details):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details
+
+
+class ServiceDeskApi(http.Controller):
+    """Ticket intake for telephony, chat widgets and other systems.
+
+    Authentication: `Authorization: Bearer <Odoo API key>` of a user in the
+    service desk agent group. Answers are JSON, errors `{"error": ...}`
+    with the HTTP status saying what went wrong."""
+
+    # ------------------------------------------------------------------
+    # Routes
+    # ------------------------------------------------------------------
+
+    @http.route(API_PREFIX, type="http", auth="none", methods=["POST"], csrf=False, save_session=False,
+                readonly=False)
+    def create_ticket(self, **_kwargs):
+        return self._answer(self._create_ticket)
+
+    @http.route(f"{API_PREFIX}/<string:number>", type="http", auth="none", methods=["GET"], csrf=False,
+                save_session=False, readonly=True)
+    def ticket_status(self, number, **_kwargs):
+        return self._answer(lambda: self._ticket_status(number))
+
+    # ------------------------------------------------------------------
+    # Handling
+    # ------------------------------------------------------------------
+
+    def _answer(self, handler):
+        try:
+            self._authenticate()
+            status, body = handler()
+        except ApiError as error:
+            status, body = error.status, dict(error=error.message, **error.details)
+        except (UserError, ValidationError) as error:
+            status, body = 422, {"error": str(error)}
+        except AccessError:
+            status, body = 403, {"error": "This API key's user may not do that."}
+        return request.make_json_response(body, status=status)
+
+    def _authenticate(self):
+        header = request.httprequest.headers.get("Authorization", "")
+        match = re.match(r"^bearer\s+(\S+)$", header, re.IGNORECASE)
+        if not match:
+            raise ApiError(401, "Authentication required: send 'Authorization: Bearer <API key>'.")
+        try:
+            uid = request.env["res.users.apikeys"]._check_credentials(scope="rpc", key=match.group(1))
+        except AccessDenied:
+            uid = None
+        if not uid:
+            raise ApiError(401, "Invalid or expired API key.")
+        request.update_env(user=uid)
+        if not request.env.user.has_group("service_desk.group_service_user"):
+            raise ApiError(403, "The API key's user is not a service desk agent.")
+
+    def _json_payload(self):
+        length = request.httprequest.content_length
+        if length and length > MAX_PAYLOAD_BYTES:
+            raise ApiError(413, f"The request body is larger than {MAX_PAYLOAD_BYTES} bytes.")
+        raw = request.httprequest.get_data(as_text=False)
+        if len(raw) > MAX_PAYLOAD_BYTES:
+            raise ApiError(413, f"The request body is larger than {MAX_PAYLOAD_BYTES} bytes.")
+        try:
+            payload = json.loads(raw or b"null")
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "The request body is not valid JSON.") from None
+        if not isinstance(payload, dict):
+            raise ApiError(400, "The request body must be a JSON object.")
+        return payload
+
+    def _create_ticket(self):
+        payload = self._json_payload()
+        key = request.httprequest.headers.get("Idempotency-Key", "").strip()
+        if len(key) > MAX_IDEMPOTENCY_KEY:
+            raise ApiError(400, f"The Idempotency-Key header is longer than {MAX_IDEMPOTENCY_KEY} characters.")
+        Requests = request.env["service.api.request"].sudo()
+        if key:
+            previous = Requests.search([("user_id", "=", request.env.uid), ("idempotency_key", "=", key)])
+            if previous:
+                return previous.response_status, previous.response_body
+        values = request.env["service.ticket"]._api_ticket_values(payload)
+        ticket = request.env["service.ticket"].create(values)
+        status, body = 201, ticket._api_status()
+        if key:
+            try:
+                with request.env.cr.savepoint():
+                    Requests.create({
+                        "idempotency_key": key, "user_id": request.env.uid, "ticket_id": ticket.id,
+                        "response_status": status, "response_body": body,
+                    })
+            except errors.UniqueViolation:
+                # the same request is being handled by another worker right now
+                raise ApiError(409, "A request with this Idempotency-Key is in progress: retry it later.") from None
+        return status, body
+
+    def _ticket_status(self, number):
+        ticket = request.env["service.ticket"].search([("number", "=", number)], limit=1)
+        if not ticket:
+            raise ApiError(404, f"No ticket {number} for this API key's user.")
+        return 200, ticket._api_status()

@@ -1,0 +1,104 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import email_normalize, plaintext2html
+
+API_FIELDS = {"email", "phone", "name", "description", "channel", "product", "serial", "external_ref", "team"}
+
+
+class ServiceTicket(models.Model):
+    """Tickets created and read by other systems through the JSON API
+    (controllers/api.py)."""
+
+    _inherit = "service.ticket"
+
+    external_ref = fields.Char(
+        string="External Reference", index="btree_not_null", copy=False,
+        help="Identifier of this request in the system that sent it (telephony, chat...).",
+    )
+
+    @api.model
+    def _api_ticket_values(self, payload):
+        """Ticket values from an API payload; a UserError says what is wrong."""
+        _ = self.env._
+        unknown = set(payload) - API_FIELDS
+        if unknown:
+            raise UserError(_("Unknown fields: %s.", ", ".join(sorted(unknown))))
+        name = payload.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise UserError(_("'name' (the subject) is required."))
+        channel = payload.get("channel") or "api"
+        if channel not in dict(self._fields["channel"].selection):
+            raise UserError(_("Unknown channel %(channel)s; use one of %(channels)s.", channel=channel,
+                              channels=", ".join(dict(self._fields["channel"].selection))))
+        partner = self._api_customer(payload.get("email"), payload.get("phone"))
+        values = {
+            "name": name.strip(),
+            "partner_id": partner.id,
+            "channel": channel,
+            "external_ref": payload.get("external_ref") or False,
+        }
+        if payload.get("description"):
+            values["description"] = plaintext2html(str(payload["description"]))
+        if payload.get("team"):
+            team = self.env["service.team"].search([("name", "=ilike", str(payload["team"]))], limit=1)
+            if not team:
+                raise UserError(_("No team named %s.", payload["team"]))
+            values["team_id"] = team.id
+        product, lot = self._api_product_and_serial(payload.get("product"), payload.get("serial"), partner)
+        values.update(product_id=product.id, lot_id=lot.id)
+        return values
+
+    @api.model
+    def _api_customer(self, email, phone):
+        # agents may not create contacts: the lookup and the minimal contact are the API's own
+        Partner = self.env["res.partner"].sudo()
+        normalized = email_normalize(email) if email else False
+        if email and not normalized:
+            raise UserError(self.env._("%s is not a valid email address.", email))
+        if not normalized and not phone:
+            raise UserError(self.env._("Give the customer's 'email' or 'phone'."))
+        partner = Partner.search([("email_normalized", "=", normalized)], limit=1) if normalized else Partner
+        if not partner and phone:
+            partner = Partner.search(["|", ("phone", "=", phone), ("phone_sanitized", "=", phone)], limit=1) \
+                if "phone_sanitized" in Partner._fields else Partner.search([("phone", "=", phone)], limit=1)
+        if partner:
+            return partner.sudo(False)
+        policy = self.env["ir.config_parameter"].sudo().get_param("service_desk.api_unknown_customer", "create")
+        if policy != "create":
+            raise UserError(self.env._("Unknown customer, and this service desk accepts only known customers."))
+        partner = Partner.create({"name": normalized or phone, "email": normalized or False, "phone": phone or False})
+        return partner.sudo(False)
+
+    @api.model
+    def _api_product_and_serial(self, product_ref, serial, partner):
+        # looked up for any agent, whatever their inventory rights
+        Product, Lot = self.env["product.product"].sudo(), self.env["stock.lot"].sudo()
+        product = Product
+        if product_ref:
+            product = Product.search(["|", ("default_code", "=", product_ref), ("name", "=", product_ref)], limit=1)
+            if not product:
+                raise UserError(self.env._("No product %s.", product_ref))
+        lot = Lot
+        if serial:
+            domain = [("name", "=", serial)] + ([("product_id", "=", product.id)] if product else [])
+            lot = Lot.search(domain, limit=1)
+            if not lot:
+                raise UserError(self.env._("No serial number %s.", serial))
+            product = product or lot.product_id
+        return product.sudo(False), lot.sudo(False)
+
+    def _api_status(self):
+        self.ensure_one()
+        return {
+            "number": self.number,
+            "name": self.name,
+            "stage": self.stage_id.name,
+            "closed": self.is_closed,
+            "resolved": self.is_resolved,
+            "team": self.team_id.name,
+            "agent": self.user_id.name or None,
+            "sla_status": self.sla_status,
+            "sla_deadline": fields.Datetime.to_string(self.sla_deadline) if self.sla_deadline else None,
+            "external_ref": self.external_ref or None,
+            "created": fields.Datetime.to_string(self.create_date),
+        }

@@ -1,0 +1,120 @@
+"""The JSON API for telephony, chat widgets and other systems."""
+import json
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from .common import ServiceDeskCommon
+
+URL = "/service_desk/api/v1/tickets"
+
+
+@tagged("post_install", "-at_install")
+class TestTicketApi(HttpCase, ServiceDeskCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        expiration = fields.Datetime.now() + timedelta(hours=12)
+        cls.key_agent = cls.env["res.users.apikeys"].with_user(cls.user_agent_a).sudo()._generate(
+            None, "telephony", expiration)
+        cls.key_internal = cls.env["res.users.apikeys"].with_user(cls.user_internal).sudo()._generate(
+            None, "not an agent", expiration)
+
+    def _post(self, payload, key=None, headers=None, raw=None):
+        headers = dict(headers or {})
+        if key is not False:
+            headers["Authorization"] = f"Bearer {key or self.key_agent}"
+        headers.setdefault("Content-Type", "application/json")
+        data = raw if raw is not None else json.dumps(payload)
+        return self.url_open(URL, data=data, headers=headers)
+
+    def _get(self, number, key=None):
+        return self.opener.get(self.base_url() + f"{URL}/{number}",
+                               headers={"Authorization": f"Bearer {key or self.key_agent}"}, timeout=30)
+
+    def test_create_ticket_for_known_customer(self):
+        response = self._post({
+            "email": "Carla@Customer-A.example.com", "name": "Printer on fire",
+            "description": "Smoke <script>x</script>", "channel": "phone", "external_ref": "CALL-42",
+            "team": "SD Team A",
+        })
+        self.assertEqual(response.status_code, 201, response.text)
+        body = response.json()
+        ticket = self.env["service.ticket"].search([("number", "=", body["number"])])
+        self.assertEqual(ticket.partner_id, self.customer_a_contact)
+        self.assertEqual(ticket.channel, "phone")
+        self.assertEqual(ticket.external_ref, "CALL-42")
+        self.assertEqual(ticket.team_id, self.team_a)
+        self.assertEqual(ticket.create_uid, self.user_agent_a)
+        self.assertNotIn("<script>", str(ticket.description))
+        self.assertEqual(body["stage"], self.stage_new.name)
+
+    def test_unknown_customer_created_or_refused_by_policy(self):
+        response = self._post({"email": "newcomer@example.org", "name": "Hello"})
+        self.assertEqual(response.status_code, 201, response.text)
+        ticket = self.env["service.ticket"].search([("number", "=", response.json()["number"])])
+        self.assertEqual(ticket.partner_id.email, "newcomer@example.org")
+        self.assertEqual(ticket.channel, "api")
+        self.env["ir.config_parameter"].sudo().set_param("service_desk.api_unknown_customer", "refuse")
+        response = self._post({"email": "stranger@example.org", "name": "Hello"})
+        self.assertEqual(response.status_code, 422)
+        self.assertIn("Unknown customer", response.json()["error"])
+
+    def test_idempotency_key_returns_first_answer(self):
+        headers = {"Idempotency-Key": "call-2030-0001"}
+        first = self._post({"email": "carla@customer-a.example.com", "name": "Retry me"}, headers=headers)
+        second = self._post({"email": "carla@customer-a.example.com", "name": "Retry me"}, headers=headers)
+        self.assertEqual(first.status_code, 201)
+        self.assertEqual(second.status_code, 201)
+        self.assertEqual(first.json(), second.json())
+        self.assertEqual(self.env["service.ticket"].search_count([("name", "=", "Retry me")]), 1)
+        third = self._post({"email": "carla@customer-a.example.com", "name": "Retry me"},
+                           headers={"Idempotency-Key": "call-2030-0002"})
+        self.assertNotEqual(third.json()["number"], first.json()["number"])
+
+    def test_get_status(self):
+        ticket = self._create_ticket(partner_id=self.customer_a_contact.id, name="Known ticket")
+        response = self._get(ticket.number)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()["number"], ticket.number)
+        self.assertEqual(response.json()["stage"], ticket.stage_id.name)
+
+    def test_get_other_team_ticket_is_not_found(self):
+        ticket = self._create_ticket(team=self.team_b, partner_id=self.customer_b_contact.id)
+        response = self._get(ticket.number)
+        self.assertEqual(response.status_code, 404)
+        self.assertNotIn(ticket.name, response.text)
+        self.assertEqual(self._get("SD99999").status_code, 404)
+
+    def test_authentication_errors(self):
+        self.assertEqual(self._post({"name": "x"}, key=False).status_code, 401)
+        response = self._post({"name": "x"}, key="not-a-key")
+        self.assertEqual(response.status_code, 401)
+        self.assertIn("error", response.json())
+        response = self._post({"email": "carla@customer-a.example.com", "name": "x"}, key=self.key_internal)
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(response.headers["Content-Type"].split(";")[0], "application/json")
+
+    def test_bad_input_errors(self):
+        cases = [
+            ({"email": "carla@customer-a.example.com"}, 422, "name"),
+            ({"name": "No customer"}, 422, "email"),
+            ({"email": "not an email", "name": "x"}, 422, "valid email"),
+            ({"email": "carla@customer-a.example.com", "name": "x", "channel": "pigeon"}, 422, "channel"),
+            ({"email": "carla@customer-a.example.com", "name": "x", "serial": "NOPE-1"}, 422, "serial"),
+            ({"email": "carla@customer-a.example.com", "name": "x", "colour": "red"}, 422, "Unknown fields"),
+        ]
+        for payload, status, text in cases:
+            with self.subTest(payload=payload):
+                response = self._post(payload)
+                self.assertEqual(response.status_code, status, response.text)
+                self.assertIn(text, response.json()["error"])
+        self.assertEqual(self._post(None, raw="{not json").status_code, 400)
+        self.assertEqual(self._post(None, raw="[1, 2]").status_code, 400)
+        with mute_logger("werkzeug"):
+            huge = self._post(None, raw=json.dumps({"name": "x", "description": "a" * 300_000}))
+        self.assertEqual(huge.status_code, 413)
+        self.assertFalse(self.env["service.ticket"].search([("description", "ilike", "aaaaaaaa")]))
