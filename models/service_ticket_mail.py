@@ -1,5 +1,5 @@
 from odoo import api, models
-from odoo.tools import email_normalize
+from odoo.tools import email_normalize, email_split
 
 # Headers by which mail servers and programs mark a message nobody typed:
 # out-of-office replies, delivery reports, mailing lists (RFC 3834 and common practice).
@@ -55,6 +55,17 @@ class ServiceTicket(models.Model):
         ticket = super(ServiceTicket, self.with_context(mail_create_nolog=True)).message_new(
             msg_dict, custom_values=values,
         )
-        if ticket.partner_id:
-            ticket.message_subscribe(ticket.partner_id.ids)
+        ticket._subscribe_correspondents(msg_dict)
         return ticket
+
+    def message_update(self, msg_dict, update_vals=None):
+        self._subscribe_correspondents(msg_dict)
+        return super().message_update(msg_dict, update_vals=update_vals)
+
+    def _subscribe_correspondents(self, msg_dict):
+        """The customer and the known contacts in copy follow the ticket, so
+        they get its answers; internal users in copy are left out."""
+        in_copy = self._partner_find_from_emails_single(email_split(msg_dict.get("cc") or ""), no_create=True)
+        customers = in_copy.filtered(lambda partner: not any(not user.share for user in partner.user_ids))
+        for ticket in self:
+            ticket.message_subscribe((ticket.partner_id | customers).ids)

@@ -169,6 +169,19 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
         ticket = self._ticket_of(msg_id)
         self.assertIn("it@customer-a.example.com", ticket.email_cc)
 
+    def test_known_customers_in_cc_follow_the_ticket(self):
+        colleague = self.customer_a.copy({"name": "Cora Colleague", "email": "cora@customer-a.example.com",
+                                          "is_company": False, "parent_id": self.customer_a.id})
+        msg_id = self._receive(
+            self.customer_a_contact.email_formatted, self.alias_team_a, "Broken mouse",
+            cc=f"{colleague.email_formatted}, {self.user_agent_b.email_formatted}",
+        )
+        ticket = self._ticket_of(msg_id)
+        self.assertIn(colleague, ticket.message_partner_ids)
+        self.assertIn(self.customer_a_contact, ticket.message_partner_ids)
+        self.assertNotIn(self.user_agent_b.partner_id, ticket.message_partner_ids,
+                         "an internal user in copy is not a customer")
+
     def test_acknowledgement(self):
         """The New stage's template tells the customer the ticket number."""
         msg_id = self._receive("Nina Newcomer <nina@newcomer.example.com>", self.alias_team_a, "Screen flickers")
