@@ -18,6 +18,7 @@ already keeps in Odoo.
         "security/service_desk_security.xml",
         "security/ir.model.access.csv",
         "security/interaction_security.xml",
+        "security/report_security.xml",
         "data/ir_sequence_data.xml",
         "data/mail_message_subtype_data.xml",
         "data/mail_template_data.xml",
@@ -40,6 +41,7 @@ already keeps in Odoo.
         "views/service_ticket_routing_views.xml",
         "views/menus.xml",
         "views/service_interaction_views.xml",
+        "report/service_ticket_report_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

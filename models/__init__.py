@@ -1,3 +1,4 @@
+from . import service_percentile_mixin
 from . import service_tier
 from . import service_tag
 from . import service_stage

@@ -3,16 +3,9 @@ from datetime import timedelta
 from pytz import utc
 
 from odoo import api, fields, models
-from odoo.models import parse_read_group_spec
-from odoo.tools import SQL
 
 # how far ahead a deadline is looked for, in weeks of working time
 PLANNING_WEEKS = 104
-
-# percentile aggregates offered to pivots and graphs, over reached targets only
-PERCENTILES = {"median": 0.5, "p90": 0.9}
-# measures that read elapsed_hours through a percentile
-PERCENTILE_MEASURES = {"elapsed_hours_median": "median", "elapsed_hours_p90": "p90"}
 
 TARGET_TYPES = [
     ("first_response", "First Response"),
@@ -33,9 +26,11 @@ class ServiceTicketSla(models.Model):
     `calendar_id`; pauses push the deadline by the working time they last."""
 
     _name = "service.ticket.sla"
+    _inherit = ["service.percentile.mixin"]
     _description = "Ticket SLA Target"
     _order = "deadline, id"
     _rec_name = "target_type"
+    _percentile_measures = {"elapsed_hours_median": "elapsed_hours", "elapsed_hours_p90": "elapsed_hours"}
 
     ticket_id = fields.Many2one("service.ticket", required=True, index=True, ondelete="cascade")
     policy_id = fields.Many2one("service.sla.policy", string="Policy", required=True, index=True, ondelete="restrict")
@@ -61,10 +56,10 @@ class ServiceTicketSla(models.Model):
         help="Working hours from start to reach, pauses excluded.",
     )
     elapsed_hours_median = fields.Float(
-        string="Median Working Hours", compute="_compute_elapsed_percentiles", aggregator="median",
+        string="Median Working Hours", compute="_compute_percentile_measures", aggregator="median",
     )
     elapsed_hours_p90 = fields.Float(
-        string="P90 Working Hours", compute="_compute_elapsed_percentiles", aggregator="p90",
+        string="P90 Working Hours", compute="_compute_percentile_measures", aggregator="p90",
     )
     met_count = fields.Integer(compute="_compute_outcome_counts", store=True, aggregator="sum", string="Met")
     breached_count = fields.Integer(compute="_compute_outcome_counts", store=True, aggregator="sum", string="Breached")
@@ -79,29 +74,6 @@ class ServiceTicketSla(models.Model):
         for line in self:
             line.met_count = int(line.status == "met")
             line.breached_count = int(line.status == "breached")
-
-    def _compute_elapsed_percentiles(self):
-        # a single line's percentile is its own value; groups are computed in SQL
-        for line in self:
-            line.elapsed_hours_median = line.elapsed_hours_p90 = line.elapsed_hours
-
-    def _field_to_sql(self, alias, fname, query=None):
-        if fname in PERCENTILE_MEASURES:
-            return super()._field_to_sql(alias, "elapsed_hours", query)
-        return super()._field_to_sql(alias, fname, query)
-
-    def _read_group_select(self, aggregate_spec, query):
-        fname, __, func = parse_read_group_spec(aggregate_spec)
-        if func not in PERCENTILES:
-            return super()._read_group_select(aggregate_spec, query)
-        if fname not in PERCENTILE_MEASURES and fname != "elapsed_hours":
-            raise ValueError(f"Aggregate {func!r} only applies to working hours, not {fname!r}.")
-        return SQL(
-            "PERCENTILE_CONT(%s) WITHIN GROUP (ORDER BY %s) FILTER (WHERE %s IS NOT NULL)",
-            PERCENTILES[func],
-            self._field_to_sql(self._table, fname, query),
-            self._field_to_sql(self._table, "reached_date", query),
-        )
 
     @api.depends("target_type", "ticket_id")
     def _compute_display_name(self):
@@ -222,7 +194,7 @@ class ServiceTicketSla(models.Model):
             line.write({
                 "paused_hours": line.paused_hours + stopped,
                 "reached_date": False,
-                "elapsed_hours": 0.0,
+                "elapsed_hours": False,
             })
             line.write(line._schedule_values())
             line.status = line._status_after_resume(when)

@@ -173,6 +173,14 @@ class ServiceTicket(models.Model):
         tickets.sla_line_ids.unlink()
         tickets.write({"sla_policy_id": False, "sla_policy_reason": False})
         tickets._sla_apply_policies()
+        for ticket in tickets:
+            lines = {line.target_type: line for line in ticket.sla_line_ids if line.target_type != "next_response"}
+            ticket.write({
+                "first_response_hours": ticket.first_response_date and ticket._sla_elapsed_hours(
+                    ticket.first_response_date, lines.get("first_response")),
+                "resolution_hours": ticket.resolved_date and ticket._sla_elapsed_hours(
+                    ticket.resolved_date, lines.get("resolution")),
+            })
         return True
 
     # ------------------------------------------------------------------

@@ -8,3 +8,4 @@ from . import test_ticket_lifecycle
 from . import test_ui
 from . import test_api
 from . import test_interaction
+from . import test_report

@@ -26,6 +26,8 @@ EXPECTED_ACCESS = {
     "service.interaction": {"manager": ALL, "agent": ALL - {"unlink"}, "portal": NONE, "internal": NONE},
     "service.contact.timeline": {"manager": READ, "agent": READ, "portal": NONE, "internal": NONE},
     "service.api.request": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
+    "service.ticket.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
+    "service.stage.duration.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
 }
 
 

@@ -1,0 +1,2 @@
+from . import service_ticket_report
+from . import service_stage_duration_report

@@ -1,0 +1,103 @@
+"""Ticket analysis: each measure on hand-built tickets with known answers."""
+from datetime import datetime
+
+from odoo.tests import tagged
+
+from .test_sla import FRIDAY, SlaCase, at
+
+MONDAY = datetime(2026, 11, 23)
+
+
+@tagged("post_install", "-at_install")
+class TestTicketReport(SlaCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Report = cls.env["service.ticket.report"]
+
+    def _row(self, ticket):
+        self.env.flush_all()
+        return self.Report.search([("ticket_id", "=", ticket.id)])
+
+    def _groups(self, measures, domain=None):
+        self.env.flush_all()
+        [row] = self.Report._read_group([("team_id", "=", self.team.id)] + (domain or []), [], measures)
+        return row
+
+    def test_durations_in_working_and_calendar_hours_across_weekend(self):
+        ticket = self._ticket(at(FRIDAY, 15))
+        self._reply(ticket, at(MONDAY, 9))
+        with self.at(at(MONDAY, 11)):
+            ticket.stage_id = self.stage_resolved
+        row = self._row(ticket)
+        self.assertEqual(row.first_response_hours, 3.0, "2 hours on Friday, 1 on Monday")
+        self.assertEqual(row.first_response_calendar_hours, 66.0)
+        self.assertEqual(row.resolution_hours, 5.0)
+        self.assertEqual(row.resolution_calendar_hours, 68.0)
+        self.assertEqual(row.first_response_sla, "breached", "target 2 working hours")
+        self.assertEqual(row.resolution_sla, "met")
+        self.assertEqual(row.sla_compliance, 50.0)
+
+    def test_fcr_and_reopen_rates(self):
+        one_reply = self._ticket(at(FRIDAY, 9))
+        self._reply(one_reply, at(FRIDAY, 10))
+        two_replies = self._ticket(at(FRIDAY, 9))
+        self._reply(two_replies, at(FRIDAY, 10))
+        self._reply(two_replies, at(FRIDAY, 11))
+        reopened = self._ticket(at(FRIDAY, 9))
+        self._reply(reopened, at(FRIDAY, 10))
+        open_ticket = self._ticket(at(FRIDAY, 9))
+        with self.at(at(FRIDAY, 12)):
+            (one_reply | two_replies | reopened).stage_id = self.stage_resolved
+        with self.at(at(FRIDAY, 13)):
+            reopened.action_reopen()
+        with self.at(at(FRIDAY, 14)):
+            reopened.stage_id = self.stage_resolved
+        replies = one_reply.message_ids.filtered(lambda m: m.subtype_id == self.env.ref("mail.mt_comment"))
+        self.assertEqual(len(replies), 1, replies.mapped("body"))
+        row = self._row(one_reply)
+        self.assertEqual((row.reopen_count, bool(row.resolved_date), row.fcr_rate), (0, True, 100.0))
+        self.assertEqual(self._row(two_replies).fcr_rate, 0.0)
+        self.assertEqual(self._row(reopened).fcr_rate, 0.0)
+        self.assertFalse(self._row(open_ticket).fcr_rate, "not resolved: no first contact resolution yet")
+        fcr, reopen, count = self._groups(["fcr_rate:avg", "reopen_rate:avg", "ticket_count:sum"])
+        self.assertAlmostEqual(fcr, 100 / 3)
+        self.assertAlmostEqual(reopen, 100 / 3)
+        self.assertEqual(count, 4)
+
+    def test_percentiles_of_first_response(self):
+        for hours in (1, 2, 3, 4, 6):
+            ticket = self._ticket(at(FRIDAY, 8))
+            self._reply(ticket, at(FRIDAY, 8 + hours + (1 if 8 + hours > 12 else 0)))
+        self._ticket(at(FRIDAY, 8))  # never answered: left out
+        median, p90 = self._groups(["first_response_hours_median:median", "first_response_hours_p90:p90"])
+        self.assertAlmostEqual(median, 3.0)
+        self.assertAlmostEqual(p90, 5.2)
+
+    def test_age_bucket_and_open_backlog(self):
+        old = self._ticket(datetime(2026, 10, 1, 9, 0))
+        with self.at(at(FRIDAY, 9)):
+            recent = self.env["service.ticket"].create({"name": "recent", "team_id": self.team.id})
+        with self.at(at(FRIDAY, 10)):
+            rows = self._row(old) | self._row(recent)
+            self.assertEqual(rows.filtered(lambda r: r.ticket_id == old).age_bucket, "30")
+        self.assertTrue(all(rows.mapped("is_open")))
+
+    def test_time_in_stage(self):
+        ticket = self._ticket(at(FRIDAY, 9))
+        with self.at(at(FRIDAY, 9)):
+            self.env.cr.flush()  # created in an earlier transaction than its moves, as in real use
+        with self.at(at(FRIDAY, 11)):
+            ticket.stage_id = self.stage_progress
+            self.env.cr.flush()  # tracking values are written when the transaction flushes
+        with self.at(at(FRIDAY, 14)):
+            ticket.stage_id = self.stage_resolved
+            self.env.cr.flush()
+        stays = self.env["service.stage.duration.report"].search([("ticket_id", "=", ticket.id)])
+        hours = {stay.stage_id: stay.hours for stay in stays}
+        self.assertEqual(hours, {self.stage_new: 2.0, self.stage_progress: 3.0})
+
+    def test_agents_cannot_read_the_analysis(self):
+        self.assertFalse(self.Report.with_user(self.agent).has_access("read"))
+        self.assertTrue(self.Report.with_user(self.escalation_user).has_access("read"))
