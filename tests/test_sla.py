@@ -415,13 +415,16 @@ class TestSlaPolicyChoice(SlaCase):
             self._ticket(at(FRIDAY, 9), priority="2")
             return self.env.cr.sql_log_count - before
 
-        for i in range(3):
+        # 5 active policies (the default one and the urgent one of the class included), then 50
+        for i in range(2):
             self._make_policy(f"Other {i}", first_response_hours=1, resolution_hours=2, sequence=20,
                               partner_ids=[(6, 0, self.gold_customer.ids)])
+        self.assertEqual(self.env["service.sla.policy"].search_count([]), 5)
         few = queries_for_one_ticket()
         for i in range(45):
             self._make_policy(f"More {i}", first_response_hours=1, resolution_hours=2, sequence=20,
                               partner_ids=[(6, 0, self.gold_customer.ids)])
+        self.assertEqual(self.env["service.sla.policy"].search_count([]), 50)
         many = queries_for_one_ticket()
         self.assertEqual(few, many)
 
