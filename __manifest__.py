@@ -42,6 +42,7 @@ already keeps in Odoo.
         "views/menus.xml",
         "views/service_interaction_views.xml",
         "report/service_ticket_report_views.xml",
+        "views/service_volume_forecast_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

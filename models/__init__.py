@@ -22,3 +22,4 @@ from . import service_ticket_interaction
 from . import res_partner_interaction
 from . import service_api_request
 from . import service_ticket_api
+from . import service_volume_forecast

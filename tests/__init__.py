@@ -9,3 +9,4 @@ from . import test_ui
 from . import test_api
 from . import test_interaction
 from . import test_report
+from . import test_forecast
