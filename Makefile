@@ -21,7 +21,7 @@ export PYTHON DEMO_DB HTTP_PORT HTTP_INTERFACE ADDONS_PATH TESTS PYTEST_ARGS \
 	TEST_LOG_LEVEL BENCH_ARGS
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench wheel drop-demo clean
+.PHONY: help demo test bench lint wheel drop-demo clean
 
 help: ## list these commands
 	@echo "service_desk: make <command> [VARIABLE=value ...]"
@@ -41,6 +41,9 @@ test: ## run the tests in a throwaway database (tours in headless Chromium)
 
 bench: ## benchmarks side by side in a throwaway database, ratios against targets
 	@bash "$(ROOT)/tools/bench.sh"
+
+lint: ## ruff's checks of the Python code
+	@bash "$(ROOT)/tools/lint.sh"
 
 wheel: ## build the odoo-addon-service_desk wheel of the last commit into .local/dist
 	@bash "$(ROOT)/tools/wheel.sh" "$(WHEEL_DIR)"

@@ -14,7 +14,6 @@ import logging
 import sys
 import time
 from contextlib import contextmanager
-from datetime import datetime, timedelta
 
 _logger = logging.getLogger("service_desk.bench")
 
@@ -70,7 +69,7 @@ class Bench:
             lines.append((name, subject, a_label, f"{a:.3f}", b_label, f"{b:.3f}", f"{ratio:.2f}", f"<= {target}", ok))
         widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
         for index, line in enumerate(lines):
-            out.write(" | ".join(str(cell).ljust(width) for cell, width in zip(line, widths)) + "\n")
+            out.write(" | ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)) + "\n")
             if index == 0:
                 out.write("-+-".join("-" * width for width in widths) + "\n")
         out.flush()
@@ -79,7 +78,7 @@ class Bench:
 
 def main(argv=None):
     args, odoo_args = parse_args(sys.argv[1:] if argv is None else argv)
-    import odoo  # noqa: PLC0415 (Odoo is loaded after the arguments are read)
+    import odoo
     from odoo import api
     from odoo.modules.registry import Registry
     from odoo.tools import config

@@ -8,7 +8,6 @@ from odoo import http
 from odoo.exceptions import AccessDenied, AccessError, UserError, ValidationError
 from odoo.http import request
 
-
 _logger = logging.getLogger(__name__)
 
 API_PREFIX = "/service_desk/api/v1/tickets"

@@ -48,7 +48,7 @@ class ServiceTicket(models.Model):
         """The first team the user belongs to, else the company's first team."""
         Team = self.env["service.team"]
         domain = [("company_id", "in", self.env.companies.ids)]
-        return Team.search(domain + [("member_ids.user_id", "=", self.env.uid)], limit=1) \
+        return Team.search([*domain, ("member_ids.user_id", "=", self.env.uid)], limit=1) \
             or Team.search(domain, limit=1)
 
     name = fields.Char(string="Subject", required=True, tracking=True)
@@ -243,7 +243,7 @@ class ServiceTicket(models.Model):
     def _apply_lifecycle_dates(self, old_stages, now):
         """Write the dates and counters that the move from old_stages[ticket]
         to the ticket's current stage implies, one write per distinct change."""
-        batches = defaultdict(lambda: self.browse())
+        batches = defaultdict(self.browse)
         for ticket in self:
             values = ticket._lifecycle_dates_values(old_stages[ticket], ticket.stage_id, now)
             if values:
@@ -268,7 +268,10 @@ class ServiceTicket(models.Model):
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
-        return [dict(vals, name=self.env._("%s (copy)", ticket.name)) for ticket, vals in zip(self, vals_list)]
+        return [
+            dict(vals, name=self.env._("%s (copy)", ticket.name))
+            for ticket, vals in zip(self, vals_list, strict=True)
+        ]
 
     # ------------------------------------------------------------------
     # Actions

@@ -7,7 +7,6 @@ from odoo import api, fields, models
 
 from .service_team_member_routing import _load_ratio
 
-
 # members listed one by one in an explanation; the others are counted by reason
 EXPLAINED_MEMBERS = 15
 
@@ -23,7 +22,7 @@ class ServiceTicket(models.Model):
         # a new ticket is routed from its values, so that it is created with its agent
         decisions = [self._routing_decide_new(vals) for vals in vals_list]
         tickets = super().create(vals_list)
-        for ticket, decision in zip(tickets, decisions):
+        for ticket, decision in zip(tickets, decisions, strict=True):
             if decision:
                 ticket._routing_record(*decision)
         return tickets

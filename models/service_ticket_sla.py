@@ -163,7 +163,7 @@ class ServiceTicketSla(models.Model):
 
     def _reach(self, when):
         """The target is met (or missed) at `when`."""
-        for line in self.filtered(lambda l: not l.reached_date):
+        for line in self.filtered(lambda line: not line.reached_date):
             if line.pause_start:
                 line._resume(when)
             line.write(line._reach_values(when, line.deadline))
@@ -172,8 +172,8 @@ class ServiceTicketSla(models.Model):
         """Stop the clock of the running lines at `when`."""
         # a target already past its deadline is breached: a pause cannot save it
         running = self.filtered(
-            lambda l: not l.reached_date and not l.pause_start and l.status != "breached"
-            and (not l.deadline or l.deadline > when)
+            lambda line: not line.reached_date and not line.pause_start and line.status != "breached"
+            and (not line.deadline or line.deadline > when)
         )
         running.write({"pause_start": when, "status": "paused"})
 

@@ -43,7 +43,7 @@ class ServiceTicket(models.Model):
     def _compute_sla_summary(self):
         for ticket in self:
             lines = ticket.sla_line_ids
-            running = lines.filtered(lambda l: not l.reached_date)
+            running = lines.filtered(lambda line: not line.reached_date)
             statuses = set(running.mapped("status"))
             if "breached" in statuses:
                 status = "breached"
@@ -56,7 +56,7 @@ class ServiceTicket(models.Model):
             else:
                 status = "none"
             ticket.sla_status = status
-            deadlines = running.filtered(lambda l: l.status != "paused").mapped("deadline")
+            deadlines = running.filtered(lambda line: line.status != "paused").mapped("deadline")
             ticket.sla_deadline = min(deadlines) if deadlines else False
 
     # ------------------------------------------------------------------
@@ -148,14 +148,15 @@ class ServiceTicket(models.Model):
                     ticket.sla_policy_reason = reason
                 continue
             ticket.write({"sla_policy_id": policy.id, "sla_policy_reason": reason})
-            open_lines = ticket.sla_line_ids.filtered(lambda l: not l.reached_date)
+            open_lines = ticket.sla_line_ids.filtered(lambda line: not line.reached_date)
             reached_types = set(ticket.sla_line_ids.filtered("reached_date").mapped("target_type"))
             stale |= open_lines
             if not policy or not ticket._sla_calendar(policy):
                 continue
+            open_by_type = {line.target_type: line for line in open_lines}
             for target_type, fname in TARGET_FIELDS.items():
-                replaced = open_lines.filtered(lambda l: l.target_type == target_type)[:1]
-                if not policy[fname] or target_type in reached_types and not replaced:
+                replaced = open_by_type.get(target_type)
+                if not policy[fname] or (target_type in reached_types and not replaced):
                     continue
                 if target_type == "next_response" and not replaced:
                     continue  # opened by the customer's next message
@@ -200,7 +201,7 @@ class ServiceTicket(models.Model):
             self._sla_on_stage_change(old_stages, fields.Datetime.now())
         if any(fname in vals for fname in SLA_CONDITION_FIELDS):
             self.filtered(
-                lambda t: any(not l.reached_date for l in t.sla_line_ids) or not t.sla_line_ids
+                lambda t: any(not line.reached_date for line in t.sla_line_ids) or not t.sla_line_ids
             )._sla_apply_policies()
         return result
 
@@ -209,7 +210,7 @@ class ServiceTicket(models.Model):
             old, new = old_stages[ticket], ticket.stage_id
             lines = ticket.sla_line_ids
             was_stopped, is_stopped = self._sla_clock_stopped(old), self._sla_clock_stopped(new)
-            resolution = lines.filtered(lambda l: l.target_type == "resolution")
+            resolution = lines.filtered(lambda line: line.target_type == "resolution")
             if (old.is_resolved or old.is_closed) and not (new.is_resolved or new.is_closed):
                 resolution._reopen(now)
             if was_stopped and not is_stopped:
@@ -236,10 +237,10 @@ class ServiceTicket(models.Model):
         super()._service_agent_replied(when)
         for ticket in self.sudo():
             ticket.sla_line_ids.filtered(
-                lambda l: l.target_type in ("first_response", "next_response") and not l.reached_date
+                lambda line: line.target_type in ("first_response", "next_response") and not line.reached_date
             )._reach(when)
         for ticket in first_time.sudo():
-            line = ticket.sla_line_ids.filtered(lambda l: l.target_type == "first_response")[:1]
+            line = ticket.sla_line_ids.filtered(lambda line: line.target_type == "first_response")[:1]
             ticket.first_response_hours = ticket._sla_elapsed_hours(when, line)
 
     def _service_customer_wrote(self, author, when):
@@ -249,7 +250,7 @@ class ServiceTicket(models.Model):
             policy = ticket.sla_policy_id
             if not (policy.next_response_hours and ticket.first_response_date):
                 continue
-            if ticket.sla_line_ids.filtered(lambda l: l.target_type == "next_response" and not l.reached_date):
+            if ticket.sla_line_ids.filtered(lambda line: line.target_type == "next_response" and not line.reached_date):
                 continue
             values_list.append(ticket._sla_line_values(policy, "next_response", when))
         self.env["service.ticket.sla"].sudo().create(values_list)

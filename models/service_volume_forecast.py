@@ -61,7 +61,7 @@ class ServiceVolumeForecast(models.TransientModel):
     @api.model
     def _mape(self, actual, predicted):
         """Mean absolute percentage error over the weeks with tickets; None when no week had any."""
-        errors = [abs(a - p) / a for a, p in zip(actual, predicted) if a]
+        errors = [abs(a - p) / a for a, p in zip(actual, predicted, strict=True) if a]
         return 100 * sum(errors) / len(errors) if errors else None
 
     @api.model

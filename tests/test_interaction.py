@@ -39,7 +39,7 @@ class TestInteractions(ServiceDeskCommon):
         self.assertFalse(ticket.first_response_date, "the customer calling is not an answer")
         self._log(ticket_id=ticket.id, direction="outbound", summary="Called back with the fix")
         self.assertTrue(ticket.first_response_date)
-        line = ticket.sla_line_ids.filtered(lambda l: l.target_type == "first_response")
+        line = ticket.sla_line_ids.filtered(lambda line: line.target_type == "first_response")
         self.assertEqual(line.status, "met")
         self.assertEqual(len(ticket.interaction_ids), 2)
         self.assertEqual(ticket.interaction_ids.partner_id, self.customer_a_contact,
@@ -50,10 +50,10 @@ class TestInteractions(ServiceDeskCommon):
         self._log(ticket_id=ticket.id, direction="outbound")
         self._log(ticket_id=ticket.id, direction="inbound", summary="Calls again: still broken")
         self.assertTrue(ticket.sla_line_ids.filtered(
-            lambda l: l.target_type == "next_response" and not l.reached_date))
+            lambda line: line.target_type == "next_response" and not line.reached_date))
 
     def test_log_contact_creates_ticket_when_asked(self):
-        wizard, action = self._log(partner_id=self.customer_b_contact.id, channel="visit", create_ticket=True,
+        _wizard, action = self._log(partner_id=self.customer_b_contact.id, channel="visit", create_ticket=True,
                                    transcript="Came to the shop <b>angry</b>")
         interaction = self.env["service.interaction"].search([("partner_id", "=", self.customer_b_contact.id)])
         ticket = interaction.ticket_id
@@ -85,11 +85,10 @@ class TestInteractions(ServiceDeskCommon):
             })
 
     def test_negative_duration_refused(self):
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
-            with self.env.cr.savepoint():
-                self.env["service.interaction"].create({
-                    "partner_id": self.customer_b_contact.id, "summary": "x", "duration_minutes": -3,
-                })
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.env.cr.savepoint():
+            self.env["service.interaction"].create({
+                "partner_id": self.customer_b_contact.id, "summary": "x", "duration_minutes": -3,
+            })
 
     def test_timeline_merges_messages_and_contacts_newest_first(self):
         ticket = self._create_ticket(partner_id=self.customer_a_contact.id)

@@ -239,7 +239,8 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
         # a reply to the agent's email whose subject was changed, found by References only
         reply_id = self._receive(
             self.customer_b_contact.email_formatted, self.alias_team_b, "invoice number",
-            body="It is INV/2026/0042.", headers=[("References", f"<unrelated@elsewhere.example.com> {answer.message_id}")],
+            body="It is INV/2026/0042.",
+            headers=[("References", f"<unrelated@elsewhere.example.com> {answer.message_id}")],
         )
         self.assertEqual(self.Ticket.search_count([]), ticket_count, "no new ticket")
         self.assertEqual(self._ticket_of(reply_id), ticket)

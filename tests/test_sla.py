@@ -86,7 +86,7 @@ class SlaCase(TransactionCase):
             }, **values))
 
     def _line(self, ticket, target_type):
-        lines = ticket.sla_line_ids.filtered(lambda l: l.target_type == target_type)
+        lines = ticket.sla_line_ids.filtered(lambda line: line.target_type == target_type)
         self.assertEqual(len(lines), 1, f"expected one {target_type} target")
         return lines
 
@@ -283,7 +283,7 @@ class TestSlaResponses(SlaCase):
         ticket = self._ticket(at(FRIDAY, 9))
         self._customer_writes(ticket, at(FRIDAY, 9, 30))
         self.assertFalse(self._line(ticket, "first_response").reached_date)
-        self.assertFalse(ticket.sla_line_ids.filtered(lambda l: l.target_type == "next_response"),
+        self.assertFalse(ticket.sla_line_ids.filtered(lambda line: line.target_type == "next_response"),
                          "next response opens only after the first response")
 
     def test_next_response_opens_on_customer_message_after_first_response(self):
@@ -299,9 +299,9 @@ class TestSlaResponses(SlaCase):
         self._reply(ticket, at(FRIDAY, 13, 30))
         self.assertEqual(line.status, "breached")
         self._customer_writes(ticket, at(FRIDAY, 14))
-        lines = ticket.sla_line_ids.filtered(lambda l: l.target_type == "next_response")
+        lines = ticket.sla_line_ids.filtered(lambda line: line.target_type == "next_response")
         self.assertEqual(len(lines), 2)
-        self.assertEqual(lines.filtered(lambda l: not l.reached_date).deadline, at(FRIDAY, 15))
+        self.assertEqual(lines.filtered(lambda line: not line.reached_date).deadline, at(FRIDAY, 15))
 
     def test_first_response_without_policy_still_dated(self):
         self.policy.active = False

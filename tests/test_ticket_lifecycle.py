@@ -399,7 +399,8 @@ class TestTicketFirstResponse(ServiceDeskCommon):
         with freeze_time(T1):
             ticket.stage_id = self.stage_in_progress
             self._flush_tracking()
-        tracking = self.ticket.message_ids.filtered(lambda m: m.subtype_id == self.env.ref("service_desk.mt_ticket_stage"))
+        stage_subtype = self.env.ref("service_desk.mt_ticket_stage")
+        tracking = self.ticket.message_ids.filtered(lambda m: m.subtype_id == stage_subtype)
         self.assertEqual(len(tracking), 1, "the stage change was tracked")
         self.assertEqual(tracking.author_id, self.user_agent_a.partner_id)
         self.assertFalse(ticket.first_response_date)

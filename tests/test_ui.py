@@ -9,7 +9,8 @@ class TestServiceDeskTour(HttpCase, ServiceDeskCommon):
 
     def test_agent_ticket_tour(self):
         customer = self.env["res.partner"].create({
-            "name": "SD Tour Customer", "email": "tour.customer@customer-a.example.com", "parent_id": self.customer_a.id,
+            "name": "SD Tour Customer", "email": "tour.customer@customer-a.example.com",
+            "parent_id": self.customer_a.id,
         })
         # a ticket already waiting, so the New column is there
         self._create_ticket(name="Waiting call", partner_id=self.customer_a_contact.id)
