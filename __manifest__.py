@@ -43,6 +43,7 @@ already keeps in Odoo.
         "views/service_interaction_views.xml",
         "report/service_ticket_report_views.xml",
         "views/service_volume_forecast_views.xml",
+        "report/service_review_templates.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

@@ -1,1 +1,3 @@
-from . import service_stage_duration_report, service_ticket_report
+from . import service_ticket_report
+from . import service_stage_duration_report
+from . import service_review_report

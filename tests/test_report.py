@@ -1,6 +1,7 @@
 """Ticket analysis: each measure on hand-built tickets with known answers."""
 from datetime import datetime
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .test_sla import FRIDAY, SlaCase, at
@@ -101,3 +102,36 @@ class TestTicketReport(SlaCase):
     def test_agents_cannot_read_the_analysis(self):
         self.assertFalse(self.Report.with_user(self.agent).has_access("read"))
         self.assertTrue(self.Report.with_user(self.escalation_user).has_access("read"))
+
+
+@tagged("post_install", "-at_install")
+class TestServiceReview(SlaCase):
+
+    def test_review_figures_and_rendering(self):
+        answered = self._ticket(at(FRIDAY, 9), name="Answered in time")
+        self._reply(answered, at(FRIDAY, 10))
+        with self.at(at(FRIDAY, 12)):
+            answered.stage_id = self.stage_resolved
+        self._ticket(at(FRIDAY, 9), name="Still waiting")
+        other = self._ticket(at(FRIDAY, 9), name="Other customer", partner_id=self.gold_customer.id)
+        self.env.flush_all()
+        data = {"date_from": "2026-11-01", "date_to": "2026-11-30"}
+        Review = self.env["report.service_desk.report_service_review"]
+        review = Review._get_report_values(self.customer.ids, data)["reviews"][self.customer.id]
+        self.assertEqual((review["ticket_count"], review["resolved_count"], review["open_count"]), (2, 1, 1))
+        self.assertEqual(review["first_response_median"], 1.0)
+        self.assertNotIn(other, review["tickets"].ticket_id)
+        html, __ = self.env["ir.actions.report"]._render_qweb_pdf(
+            "service_desk.action_report_service_review", self.customer.ids, data=data)
+        html = html.decode() if isinstance(html, bytes) else html
+        self.assertIn("Answered in time", html)
+        self.assertIn("Still waiting", html)
+        self.assertNotIn("Other customer", html)
+        outside = Review._get_report_values(self.customer.ids, {"date_from": "2026-12-01", "date_to": "2026-12-31"})
+        self.assertEqual(outside["reviews"][self.customer.id]["ticket_count"], 0)
+
+    def test_wizard_refuses_reversed_period(self):
+        with self.assertRaises(UserError):
+            self.env["service.review.wizard"].create({
+                "partner_id": self.customer.id, "date_from": "2026-12-01", "date_to": "2026-11-01",
+            })

@@ -1,1 +1,2 @@
 from . import service_log_contact
+from . import service_review_wizard

@@ -1,0 +1,58 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+
+class ServiceReviewReport(models.AbstractModel):
+    """A printable service review of a customer for a period: volumes,
+    service levels, satisfaction and the tickets themselves."""
+
+    _name = "report.service_desk.report_service_review"
+    _description = "Customer Service Review"
+
+    @api.model
+    def _review_period(self, data):
+        date_to = fields.Date.to_date((data or {}).get("date_to")) or fields.Date.context_today(self)
+        date_from = fields.Date.to_date((data or {}).get("date_from")) or date_to - timedelta(days=90)
+        return date_from, date_to
+
+    @api.model
+    def _review_of(self, partner, date_from, date_to):
+        Report = self.env["service.ticket.report"].sudo()
+        start = fields.Datetime.to_datetime(date_from)
+        end = fields.Datetime.to_datetime(date_to) + timedelta(days=1)
+        domain = [("partner_id", "=", partner.commercial_partner_id.id),
+                  ("create_date", ">=", start), ("create_date", "<", end)]
+        [(count, compliance, first_response, resolution, rating, fcr)] = Report._read_group(domain, [], [
+            "ticket_count:sum", "sla_compliance:avg", "first_response_hours_median:median",
+            "resolution_hours_median:median", "rating:avg", "fcr_rate:avg",
+        ])
+        by_channel = Report._read_group(domain, ["channel"], ["ticket_count:sum"])
+        rows = Report.search(domain, order="create_date")
+        channels = dict(Report._fields["channel"].selection)
+        return {
+            "partner": partner.commercial_partner_id,
+            "ticket_count": count or 0,
+            "resolved_count": len(rows.filtered("resolved_date")),
+            "open_count": len(rows.filtered(lambda row: row.is_open and not row.resolved_date)),
+            "sla_compliance": compliance,
+            "first_response_median": first_response,
+            "resolution_median": resolution,
+            "rating": rating,
+            "fcr_rate": fcr,
+            "by_channel": [(channels.get(channel, channel), total) for channel, total in by_channel],
+            "tickets": rows,
+        }
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        date_from, date_to = self._review_period(data)
+        partners = self.env["res.partner"].browse(docids or (data or {}).get("partner_ids", []))
+        return {
+            "doc_ids": partners.ids,
+            "doc_model": "res.partner",
+            "docs": partners,
+            "date_from": date_from,
+            "date_to": date_to,
+            "reviews": {partner.id: self._review_of(partner, date_from, date_to) for partner in partners},
+        }
