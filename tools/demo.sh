@@ -14,6 +14,12 @@ HTTP_PORT=${HTTP_PORT:-8069}
 HTTP_INTERFACE=${HTTP_INTERFACE:-127.0.0.1}
 
 sd_require_odoo
+if ! command -v wkhtmltopdf >/dev/null 2>&1; then
+    # Odoo prints PDF reports (the customer service review) with wkhtmltopdf
+    sd_log "wkhtmltopdf is missing (PDF reports need it): installing it from Debian's packages"
+    { sd_as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive sd_as_root apt-get install -y -qq wkhtmltopdf; } >&2 ||
+        sd_log "wkhtmltopdf could not be installed: PDF reports will be offered as HTML only."
+fi
 sd_odoo_options
 
 port_free() {
