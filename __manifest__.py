@@ -28,6 +28,7 @@ already keeps in Odoo.
         "data/service_ticket_type_data.xml",
         "data/service_sla_policy_data.xml",
         "data/ir_cron_data.xml",
+        "data/ir_cron_retention_data.xml",
         "views/service_ticket_views.xml",
         "views/service_team_views.xml",
         "views/service_team_member_views.xml",
@@ -44,6 +45,7 @@ already keeps in Odoo.
         "report/service_ticket_report_views.xml",
         "views/service_volume_forecast_views.xml",
         "report/service_review_templates.xml",
+        "views/privacy_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

@@ -25,3 +25,7 @@ from . import (
     service_tier,
     service_volume_forecast,
 )
+from . import res_company_retention
+from . import res_config_settings
+from . import service_ticket_retention
+from . import res_partner_privacy

@@ -18,7 +18,7 @@ class ServiceTicketReport(models.Model):
     and calendar hours, SLA outcomes, reopens, escalations, rating, age.
     Rates are averages of 0/100 columns (empty where they do not apply), so
     pivots show them as percentages; medians and p90 come from the
-    percentile mixin."""
+    percentile mixin. Archived tickets count too."""
 
     _name = "service.ticket.report"
     _inherit = ["service.percentile.mixin"]
@@ -141,7 +141,6 @@ class ServiceTicketReport(models.Model):
                     WHERE message.model = 'service.ticket' AND message.res_id = ticket.id
                       AND message.message_type IN ('comment', 'email') AND message.subtype_id = %s
                    ) replies ON TRUE
-             WHERE ticket.active IS TRUE
             """,
             comment,
         )

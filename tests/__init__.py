@@ -12,3 +12,4 @@ from . import (
     test_ticket_lifecycle,
     test_ui,
 )
+from . import test_privacy

@@ -1,2 +1,3 @@
 from . import service_log_contact
 from . import service_review_wizard
+from . import service_erase_wizard

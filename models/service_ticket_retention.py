@@ -1,0 +1,69 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+
+
+class ServiceTicket(models.Model):
+    """Keeping only the data that is needed: closed tickets are archived
+    after a while, and later their conversation content is purged while
+    the figures stay."""
+
+    _inherit = "service.ticket"
+
+    content_purged = fields.Boolean(readonly=True, copy=False,
+                                    help="Summaries, transcripts and attachments were deleted by retention.")
+
+    @api.model
+    def _archive_domain(self, company, months):
+        if not months:
+            return [("id", "=", False)]
+        limit = fields.Datetime.now() - relativedelta(months=months)
+        return [("company_id", "=", company.id), ("active", "=", True), ("is_closed", "=", True),
+                ("closed_date", "<", limit)]
+
+    @api.model
+    def _purge_domain(self, company, months):
+        if not months:
+            return [("id", "=", False)]
+        limit = fields.Datetime.now() - relativedelta(months=months)
+        return [("company_id", "=", company.id), ("active", "=", False), ("content_purged", "=", False),
+                ("closed_date", "<", limit)]
+
+    @api.model
+    def _cron_archive(self, batch_size=500):
+        """Archive old closed tickets, then purge the content of old archived
+        ones, company by company, in batches. Each batch leaves the domain it
+        was found by, so an interrupted run resumes where it stopped."""
+        Ticket = self.sudo().with_context(active_test=False, tracking_disable=True)
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        for company in self.env["res.company"].sudo().search([]):
+            steps = [(Ticket._archive_domain(company, company.service_archive_months), "_archive_batch")]
+            if company.service_purge_enabled:
+                steps.append((Ticket._purge_domain(company, company.service_purge_months), "_purge_content"))
+            for domain, method in steps:
+                while tickets := Ticket.search(domain, limit=batch_size, order="closed_date, id"):
+                    getattr(tickets, method)()
+                    if in_cron:
+                        self.env["ir.cron"]._commit_progress(len(tickets))
+                    else:
+                        self.env.flush_all()
+
+    def _archive_batch(self):
+        self.write({"active": False})
+
+    def _purge_content(self):
+        """Delete what was said, keep what happened: interactions lose their
+        summary and transcript, tickets and interactions their attachments."""
+        interactions = self.env["service.interaction"].sudo().search([("ticket_id", "in", self.ids)])
+        attachments = self.env["ir.attachment"].sudo().search([
+            ("res_model", "=", "service.ticket"), ("res_id", "in", self.ids),
+        ]) | interactions.attachment_ids
+        interactions.write({"summary": self.env._("(purged)"), "transcript": False})
+        attachments.unlink()
+        self.write({"content_purged": True})
+
+    def _lifecycle_dates_values(self, old_stage, new_stage, now):
+        values = super()._lifecycle_dates_values(old_stage, new_stage, now)
+        if "reopen_count" in values and not self.active:
+            values["active"] = True  # reopening an archived ticket brings it back
+        return values

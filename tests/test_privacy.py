@@ -1,0 +1,198 @@
+"""Customer data kept lean and lawful: archiving, retention, export, erasure."""
+import io
+import json
+import zipfile
+from datetime import datetime
+
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError
+from odoo.tests import HttpCase, tagged
+
+from .common import ServiceDeskCommon
+
+NOW = datetime(2030, 6, 1, 10, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestRetention(ServiceDeskCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"service_archive_months": 12, "service_purge_months": 24, "service_purge_enabled": True})
+        # tickets of other tests and of the demo are out of the way
+        cls.env["service.ticket"].search([("company_id", "=", cls.company.id)]).closed_date = False
+
+    def _closed_ticket(self, closed, **values):
+        ticket = self._create_ticket(partner_id=self.customer_a_contact.id, **values)
+        ticket.stage_id = self.stage_closed
+        ticket.closed_date = closed
+        return ticket
+
+    def _run(self, **kwargs):
+        with freeze_time(NOW):
+            self.env["service.ticket"]._cron_archive(**kwargs)
+
+    def test_archive_after_the_period(self):
+        old = self._closed_ticket(datetime(2029, 5, 1))
+        recent = self._closed_ticket(datetime(2029, 7, 1))
+        still_open = self._create_ticket(partner_id=self.customer_a_contact.id)
+        self._run()
+        self.assertFalse(old.active)
+        self.assertTrue(recent.active)
+        self.assertTrue(still_open.active)
+        self.assertIn(old, self.env["service.ticket"].with_context(active_test=False).search(
+            [("active", "=", False), ("id", "=", old.id)]))
+        self.env.flush_all()
+        self.assertTrue(self.env["service.ticket.report"].search([("ticket_id", "=", old.id)]),
+                        "archived tickets keep counting in the analysis")
+
+    def test_batches_and_resumed_run(self):
+        tickets = self.env["service.ticket"]
+        for day in range(1, 6):
+            tickets |= self._closed_ticket(datetime(2029, 1, day))
+        model = type(self.env["service.ticket"])
+        original, calls = model._archive_batch, []
+
+        def interrupted(batch):
+            calls.append(len(batch))
+            if len(calls) == 3:
+                raise RuntimeError("worker killed")
+            return original(batch)
+
+        from unittest.mock import patch
+        with patch.object(model, "_archive_batch", interrupted):
+            try:
+                self._run(batch_size=2)
+            except RuntimeError:
+                pass
+        self.assertEqual(len(tickets.filtered("active")), 1)
+        self._run(batch_size=2)
+        self.assertFalse(any(tickets.mapped("active")))
+
+    def test_reopen_unarchives(self):
+        old = self._closed_ticket(datetime(2029, 1, 1))
+        self._run()
+        self.assertFalse(old.active)
+        old.action_reopen()
+        self.assertTrue(old.active)
+        self.assertEqual(old.reopen_count, 1)
+
+    def test_purge_keeps_figures_and_matches_dry_run(self):
+        old = self._closed_ticket(datetime(2027, 1, 1))
+        old.first_response_hours = 2.5
+        interaction = self.env["service.interaction"].create({
+            "partner_id": self.customer_a_contact.id, "ticket_id": old.id, "channel": "chat",
+            "summary": "Chat about the invoice", "transcript": "Customer: my card number is ...",
+            "duration_minutes": 4,
+        })
+        attachment = self.env["ir.attachment"].create({
+            "name": "photo.png", "raw": b"png", "res_model": "service.ticket", "res_id": old.id,
+        })
+        recent_archived = self._closed_ticket(datetime(2029, 1, 1))
+        self._run()  # archives both; purges the one closed over 24 months ago
+        settings = self.env["res.config.settings"].create({})
+        with freeze_time(NOW):
+            settings._compute_service_retention_counts()
+        self.assertEqual(settings.service_purge_count, 0, "nothing left to purge after the run")
+        self.assertTrue(old.content_purged)
+        self.assertFalse(recent_archived.content_purged)
+        self.assertFalse(interaction.transcript)
+        self.assertNotIn("invoice", interaction.summary)
+        self.assertFalse(attachment.exists())
+        self.assertEqual((interaction.channel, interaction.duration_minutes), ("chat", 4))
+        self.assertEqual(old.first_response_hours, 2.5)
+
+    def test_dry_run_counts_what_the_run_does(self):
+        self._closed_ticket(datetime(2027, 1, 1))
+        self._closed_ticket(datetime(2029, 1, 1))
+        self._closed_ticket(datetime(2030, 1, 1))
+        settings = self.env["res.config.settings"].create({})
+        with freeze_time(NOW):
+            settings._compute_service_retention_counts()
+        self.assertEqual(settings.service_archive_count, 2)
+        archived_before = self.env["service.ticket"].with_context(active_test=False).search_count(
+            [("active", "=", False)])
+        self._run()
+        archived_after = self.env["service.ticket"].with_context(active_test=False).search_count(
+            [("active", "=", False)])
+        self.assertEqual(archived_after - archived_before, 2)
+
+
+@tagged("post_install", "-at_install")
+class TestExportAndErasure(HttpCase, ServiceDeskCommon):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ticket = cls._create_ticket(partner_id=cls.partner_portal_a.id, name="My own request")
+        cls.ticket.message_post(body="Public answer", message_type="comment", subtype_xmlid="mail.mt_comment",
+                                author_id=cls.user_agent_a.partner_id.id)
+        cls.ticket.message_post(body="Internal gossip", message_type="comment", subtype_xmlid="mail.mt_note")
+        cls.other = cls._create_ticket(team=cls.team_b, partner_id=cls.partner_portal_b.id, name="Their request")
+        cls.env["service.interaction"].create({
+            "partner_id": cls.partner_portal_a.id, "channel": "phone", "summary": "Called about the order",
+            "transcript": "Said the address is 12 Rose Street",
+        })
+
+    def _zip_json(self, content):
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return json.loads(archive.read("service_data.json"))
+
+    def test_portal_customer_exports_own_data_only(self):
+        self.authenticate(self.user_portal_a.login, self.user_portal_a.login)
+        response = self.url_open("/my/service/export")
+        self.assertEqual(response.status_code, 200)
+        data = self._zip_json(response.content)
+        subjects = [ticket["subject"] for ticket in data["tickets"]]
+        self.assertIn("My own request", subjects)
+        self.assertNotIn("Their request", subjects)
+        bodies = json.dumps(data)
+        self.assertIn("Public answer", bodies)
+        self.assertNotIn("Internal gossip", bodies)
+        self.assertEqual(data["contacts"][0]["summary"], "Called about the order")
+
+    def test_export_requires_login(self):
+        response = self.url_open("/my/service/export", allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303))
+
+    def test_manager_export_and_agent_refused(self):
+        action = self.env["res.partner"].with_user(self.user_manager).browse(self.customer_a.id).action_service_export()
+        self.assertIn("/web/content/", action["url"])
+        with self.assertRaises(UserError):
+            self.env["res.partner"].with_user(self.user_agent_a).browse(self.customer_a.id).action_service_export()
+
+    def test_erasure_refused_with_open_tickets(self):
+        with self.assertRaisesRegex(UserError, self.ticket.number):
+            self.partner_portal_a.with_user(self.user_manager).action_service_erase("asked by email")
+
+    def test_erasure_anonymises_and_keeps_statistics(self):
+        contact = self.customer_a_contact
+        ticket = self._create_ticket(partner_id=contact.id, name="Closed request")
+        ticket.message_post(body="From the customer", author_id=contact.id, message_type="email",
+                            subtype_xmlid="mail.mt_comment")
+        ticket.stage_id = self.stage_closed
+        interaction = self.env["service.interaction"].create({
+            "partner_id": contact.id, "ticket_id": ticket.id, "channel": "chat", "summary": "Chat",
+            "transcript": "My phone is 555-0100",
+        })
+        self.env.flush_all()
+        count_before = self.env["service.ticket.report"].search_count([("partner_id", "=", self.customer_a.id)])
+        with self.assertRaises(UserError):
+            contact.with_user(self.user_agent_a).action_service_erase("no right")
+        with self.assertRaises(UserError):
+            contact.with_user(self.user_manager).action_service_erase("  ")
+        contact.with_user(self.user_manager).action_service_erase("Customer asked by email")
+        self.assertFalse(contact.active)
+        self.assertIn("Anonymous", contact.name)
+        self.assertFalse(contact.email or contact.phone)
+        self.assertFalse(ticket.partner_email)
+        self.assertFalse(interaction.transcript)
+        message = ticket.message_ids.filtered(lambda m: m.author_id == contact)
+        self.assertTrue(message and all("Anonymous" in m.email_from for m in message))
+        self.env.flush_all()
+        self.assertEqual(
+            self.env["service.ticket.report"].search_count([("partner_id", "=", self.customer_a.id)]),
+            count_before, "statistics unchanged")
+        self.assertIn("Customer asked by email", self.customer_a.message_ids[0].body)
