@@ -2,7 +2,9 @@
 import io
 import json
 import zipfile
+from contextlib import suppress
 from datetime import datetime
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -61,12 +63,8 @@ class TestRetention(ServiceDeskCommon):
                 raise RuntimeError("worker killed")
             return original(batch)
 
-        from unittest.mock import patch
-        with patch.object(model, "_archive_batch", interrupted):
-            try:
-                self._run(batch_size=2)
-            except RuntimeError:
-                pass
+        with patch.object(model, "_archive_batch", interrupted), suppress(RuntimeError):
+            self._run(batch_size=2)
         self.assertEqual(len(tickets.filtered("active")), 1)
         self._run(batch_size=2)
         self.assertFalse(any(tickets.mapped("active")))
