@@ -1,5 +1,9 @@
+import logging
+
 from odoo import api, models
 from odoo.tools import email_normalize, email_split
+
+_logger = logging.getLogger(__name__)
 
 # Headers by which mail servers and programs mark a message nobody typed:
 # out-of-office replies, delivery reports, mailing lists (RFC 3834 and common practice).
@@ -26,10 +30,27 @@ class ServiceTicket(models.Model):
         )
 
     @api.model
+    def _is_oversized_email(self, message):
+        """Whether an incoming email is larger than the system parameter
+        service_desk.max_email_mb (25 MB by default) allows."""
+        limit_mb = self.env["ir.config_parameter"].sudo().get_param("service_desk.max_email_mb", "25")
+        try:
+            limit = float(limit_mb) * 1024 * 1024
+        except ValueError:
+            limit = 25 * 1024 * 1024
+        return len(message.as_bytes()) > limit
+
+    @api.model
     def _routing_check_route(self, message, message_dict, route, raise_exception=True):
         """Automatic replies and bulk mail never open a ticket: answering them
         with an acknowledgement is how reply loops start."""
         route = super()._routing_check_route(message, message_dict, route, raise_exception=raise_exception)
+        if route and not route[1] and self._is_oversized_email(message):
+            _logger.warning(
+                "Email %s from %s refused: larger than the service desk accepts (service_desk.max_email_mb), "
+                "no ticket created", message_dict.get("message_id"), message_dict.get("email_from"),
+            )
+            return ()
         if route and not route[1] and self._is_automatic_email(message):
             self._routing_warn(
                 self.env._("automatic reply, no ticket created"),

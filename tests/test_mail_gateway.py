@@ -289,6 +289,18 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
                 self.assertFalse(self.env["mail.message"].search([("message_id", "=", msg_id)]))
                 self.assertFalse(self._new_mails, "nothing is sent back to a robot")
 
+    def test_oversized_email_creates_no_ticket(self):
+        self.env["ir.config_parameter"].sudo().set_param("service_desk.max_email_mb", "0.01")  # 10 KB
+        ticket_count = self.Ticket.search_count([])
+        with self.assertLogs("odoo.addons.service_desk.models.service_ticket_mail", level="WARNING") as logs:
+            self._receive("Nina Newcomer <nina@newcomer.example.com>", self.alias_team_a, "Huge scan",
+                          body="x" * 20_000)
+        self.assertEqual(self.Ticket.search_count([]), ticket_count)
+        self.assertTrue(any("larger than the service desk accepts" in line for line in logs.output))
+        msg_id = self._receive("Nina Newcomer <nina@newcomer.example.com>", self.alias_team_a, "Small note",
+                               body="short")
+        self.assertEqual(self._ticket_of(msg_id).name, "Small note")
+
     def test_auto_submitted_no_creates_ticket(self):
         msg_id = self._receive(self.customer_a_contact.email_formatted, self.alias_team_a, "Typed by a human",
                                headers=[("Auto-Submitted", "no"), ("Precedence", "first-class")])
