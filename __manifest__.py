@@ -38,6 +38,7 @@ already keeps in Odoo.
         "views/service_ticket_sla_views.xml",
         "views/service_ticket_routing_views.xml",
         "views/menus.xml",
+        "views/portal_templates.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

@@ -15,3 +15,4 @@ from . import res_partner
 from . import res_partner_sla
 from . import service_team_member_routing
 from . import service_ticket_routing
+from . import service_ticket_portal
