@@ -352,12 +352,8 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         partner = env.user.partner_id
         Ticket = env["service.ticket"]
         products, lots = Ticket._portal_customer_assets(partner)
-        teams = env["service.team"].sudo().search([
-            ("portal_visible", "=", True), ("company_id", "in", (partner.company_id or env.company).ids),
-        ])
-        categories = env["service.category"].sudo().search([
-            "|", ("team_id", "=", False), ("team_id", "in", teams.ids),
-        ])
+        teams = Ticket._portal_teams()
+        categories = Ticket._portal_categories(teams)
         type_labels = dict(Ticket._fields["ticket_type"]._description_selection(env))
         return self._service_portal_layout_values(
             page_name="service_ticket_new",

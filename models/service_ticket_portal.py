@@ -52,6 +52,20 @@ class ServiceTicket(models.Model):
         ])
 
     @api.model
+    def _portal_teams(self):
+        """Teams of the user's companies that take requests from the portal."""
+        return self.env["service.team"].sudo().search([
+            ("portal_visible", "=", True), ("company_id", "in", self.env.companies.ids),
+        ])
+
+    @api.model
+    def _portal_categories(self, teams):
+        """Categories a customer may choose: shown on the portal, of a portal team or of none."""
+        return self.env["service.category"].sudo().search([
+            ("portal_visible", "=", True), "|", ("team_id", "=", False), ("team_id", "in", teams.ids),
+        ])
+
+    @api.model
     def _portal_prepare_values(self, partner, form):
         """Check a portal form for a new ticket and return the values to create it with.
 
@@ -82,21 +96,19 @@ class ServiceTicket(models.Model):
         if ticket_type not in PORTAL_TICKET_TYPES:
             errors.append(_("Please choose a valid kind of request."))
 
-        Team = self.env["service.team"].sudo()
+        teams = self._portal_teams()
         category = self.env["service.category"].sudo().browse(as_id("category_id")).exists()
-        if form.get("category_id") and not category:
-            errors.append(_("The chosen category does not exist."))
-        team = Team.browse(as_id("team_id")).exists()
-        if not team:
-            team = category.team_id
-        company_ids = partner.company_id.ids or self.env.companies.ids
-        if team and (not team.portal_visible or not team.active):
+        if form.get("category_id") and category not in self._portal_categories(teams):
+            errors.append(_("The chosen category is not available."))
+            category = category.browse()
+        team = self.env["service.team"].sudo().browse(as_id("team_id")).exists()
+        if form.get("team_id") and team not in teams:
             errors.append(_("This team does not take requests from the portal."))
-        if category and category.team_id and team and category.team_id != team:
+            team = team.browse()
+        if category.team_id and team and category.team_id != team:
             errors.append(_("Category %(category)s is not handled by team %(team)s.",
                             category=category.name, team=team.name))
-        if not team:
-            team = Team.search([("portal_visible", "=", True), ("company_id", "in", company_ids)], limit=1)
+        team = team or category.team_id or teams[:1]
         if not team:
             errors.append(_("No team takes requests from the portal at the moment."))
 

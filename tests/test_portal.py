@@ -265,6 +265,24 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self.assertIn("This order is not one of yours.", response.text)
         self.assertFalse(self.env["service.ticket"].search([("name", "=", "Printer makes noise")]))
 
+    def test_create_ticket_for_hidden_or_foreign_team_refused(self):
+        hidden = self.env["service.category"].create({
+            "name": "SD Internal Only", "team_id": self.team_a.id, "portal_visible": False,
+        })
+        self._login_a()
+        for values, error in (
+            ({"team_id": str(self.team_other.id)}, "This team does not take requests from the portal."),
+            ({"team_id": "", "category_id": str(hidden.id)}, "The chosen category is not available."),
+        ):
+            with self.subTest(values=values):
+                response = self._post("/my/service/tickets/new", self._new_ticket_form(**values))
+                self.assertEqual(response.status_code, 400)
+                self.assertIn(error, response.text)
+        self.team_b.portal_visible = False
+        response = self._post("/my/service/tickets/new", self._new_ticket_form(team_id=str(self.team_b.id)))
+        self.assertIn("This team does not take requests from the portal.", response.text)
+        self.assertFalse(self.env["service.ticket"].search([("name", "=", "Printer makes noise")]))
+
     def test_create_ticket_missing_fields(self):
         self._login_a()
         response = self._post("/my/service/tickets/new", self._new_ticket_form(name=" ", description=""))
