@@ -294,6 +294,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
             subtype_xmlid="mail.mt_comment",
             attachment_ids=attachments.ids,
         )
+        ticket_sudo._portal_customer_replied()
         return self._service_redirect(ticket_sudo, access_token, message="replied")
 
     @http.route("/my/service/tickets/<int:ticket_id>/confirm", type="http", auth="public", methods=["POST"],

@@ -174,6 +174,16 @@ class ServiceTicket(models.Model):
             ticket.action_close()
         return True
 
+    def _portal_customer_replied(self):
+        """The customer answered from the portal: a ticket waiting on them goes
+        back to work (the last open stage that does not wait on the customer)."""
+        for ticket in self.filtered(lambda t: t.stage_id.sla_pause):
+            working = ticket._stages_of(ticket.team_id).filtered(
+                lambda s: not s.is_resolved and not s.is_closed and not s.sla_pause,
+            )
+            if working:
+                ticket.stage_id = working[-1]
+
     def _reopen_window_end(self):
         """Until when the customer may reopen this ticket (False: not finished)."""
         self.ensure_one()

@@ -339,6 +339,17 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         empty = self._post(f"/my/service/tickets/{self.ticket_a.id}/reply", {"message": " "})
         self.assertEqual(empty.status_code, 400)
 
+    def test_reply_when_waiting_on_customer_resumes_work(self):
+        self.ticket_a.stage_id = self.stage_waiting
+        self._login_a()
+        page = self.url_open(f"/my/service/tickets/{self.ticket_a.id}").text
+        self.assertIn("We are waiting for your answer", page)
+        self._post(f"/my/service/tickets/{self.ticket_a.id}/reply", {"message": "Here are the logs"},
+                   files={"attachments": ("logs.txt", b"line 1", "text/plain")})
+        self.assertEqual(self.ticket_a.stage_id, self.stage_in_progress)
+        message = self.ticket_a.message_ids.filtered(lambda m: "Here are the logs" in m.body)
+        self.assertEqual(message.attachment_ids.raw, b"line 1")
+
     @mute_logger("odoo.http")
     def test_reply_on_other_company_ticket_refused(self):
         count = len(self.ticket_b.message_ids)
