@@ -173,6 +173,26 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self.assertEqual(anonymous.status_code, 303)
         self.assertIn("/web/login", anonymous.headers["Location"])
 
+    @mute_logger("odoo.http")
+    def test_attachment_only_with_ticket_access(self):
+        attachment = self.env["ir.attachment"].create({
+            "name": "b-invoice.txt", "raw": b"B's invoice", "res_model": "service.ticket", "res_id": self.ticket_b.id,
+        })
+        other = self.env["ir.attachment"].create({
+            "name": "a-note.txt", "raw": b"A's note", "res_model": "service.ticket", "res_id": self.ticket_a.id,
+        })
+        token = self.ticket_b._portal_ensure_token()
+        url = f"/my/service/tickets/{self.ticket_b.id}/attachment/{attachment.id}"
+        self.authenticate(None, None)
+        self.assertEqual(self.url_open(f"{url}?access_token={token}").content, b"B's invoice")
+        self.assertEqual(self.url_open(f"{url}?access_token=wrong").status_code, 404)
+        self.assertEqual(self.url_open(url).status_code, 404)
+        # the ticket's token does not open another ticket's file
+        self.assertEqual(self.url_open(
+            f"/my/service/tickets/{self.ticket_b.id}/attachment/{other.id}?access_token={token}").status_code, 404)
+        self._login_a()
+        self.assertEqual(self.url_open(url).status_code, 404)
+
     def test_list_shows_own_company_only(self):
         self._login_a()
         response = self.url_open("/my/service/tickets")
