@@ -95,6 +95,21 @@ class TestPortalTicketModel(ServiceDeskPortalCommon):
         self.assertEqual(activity.user_id, self.user_agent_a)
         self.assertIn("Nobody called back", activity.note)
 
+    def test_resolution_email_links_to_rating(self):
+        ticket = self._create_ticket(name="Needs a rating", partner_id=self.customer_a_contact.id)
+        self.env.flush_all()
+        self.env.cr.flush()  # changes made in the creating transaction are not tracked
+        ticket.with_user(self.user_agent_a).with_context(mail_notrack=False).action_resolve()
+        self.env.flush_all()
+        self.env.cr.flush()
+        email = ticket.message_ids.filtered(lambda m: "Resolved:" in (m.subject or ""))
+        self.assertEqual(len(email), 1, "the Resolved stage sends its email")
+        rating = ticket.rating_ids
+        self.assertEqual(rating.partner_id, self.customer_a_contact)
+        self.assertFalse(rating.consumed)
+        self.assertIn(f"/rate/{rating.access_token}/1", email.body)
+        self.assertIn(f"/rate/{rating.access_token}/5", email.body)
+
     def test_good_rating_creates_no_activity(self):
         self.member_a.seniority = "senior"
         self.ticket_a.action_resolve()
