@@ -46,6 +46,7 @@ already keeps in Odoo.
         "views/service_volume_forecast_views.xml",
         "report/service_review_templates.xml",
         "views/privacy_views.xml",
+        "views/portal_templates.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

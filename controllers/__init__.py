@@ -1,2 +1,3 @@
 from . import api
+from . import portal
 from . import privacy

@@ -1,31 +1,30 @@
-from . import (
-    res_partner,
-    res_partner_interaction,
-    res_partner_sla,
-    service_api_request,
-    service_category,
-    service_category_skill,
-    service_contact_timeline,
-    service_interaction,
-    service_percentile_mixin,
-    service_sla_policy,
-    service_stage,
-    service_tag,
-    service_team,
-    service_team_member,
-    service_team_member_routing,
-    service_ticket,
-    service_ticket_api,
-    service_ticket_interaction,
-    service_ticket_mail,
-    service_ticket_routing,
-    service_ticket_sla,
-    service_ticket_sla_rules,
-    service_ticket_type,
-    service_tier,
-    service_volume_forecast,
-)
+from . import service_percentile_mixin
+from . import service_tier
+from . import service_tag
+from . import service_stage
+from . import service_team
+from . import service_team_member
+from . import service_category
+from . import service_category_skill
+from . import service_ticket
+from . import service_ticket_mail
+from . import service_ticket_type
+from . import service_sla_policy
+from . import service_ticket_sla
+from . import service_ticket_sla_rules
+from . import res_partner
+from . import res_partner_sla
+from . import service_team_member_routing
+from . import service_ticket_routing
+from . import service_interaction
+from . import service_contact_timeline
+from . import service_ticket_interaction
+from . import res_partner_interaction
+from . import service_api_request
+from . import service_ticket_api
+from . import service_volume_forecast
 from . import res_company_retention
 from . import res_config_settings
 from . import service_ticket_retention
 from . import res_partner_privacy
+from . import service_ticket_portal

@@ -1,15 +1,15 @@
-from . import (
-    test_access_configuration,
-    test_access_rules,
-    test_api,
-    test_forecast,
-    test_interaction,
-    test_mail_gateway,
-    test_report,
-    test_routing,
-    test_routing_concurrency,
-    test_sla,
-    test_ticket_lifecycle,
-    test_ui,
-)
+from . import test_access_configuration
+from . import test_access_rules
+from . import test_mail_gateway
+from . import test_routing
+from . import test_routing_concurrency
+from . import test_sla
+from . import test_ticket_lifecycle
+from . import test_ui
+from . import test_api
+from . import test_interaction
+from . import test_report
+from . import test_forecast
 from . import test_privacy
+from . import test_portal
+from . import test_portal_tour

@@ -1,0 +1,300 @@
+from datetime import timedelta
+
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Command, Domain
+
+# kinds of request a customer may choose on the portal (subset of TICKET_TYPES)
+PORTAL_TICKET_TYPES = ("question", "incident", "request", "complaint", "refund", "return")
+
+# ratings at or below this value (out of 5) call for a follow-up by the team lead
+LOW_RATING_THRESHOLD = 2
+
+
+class ServiceTicket(models.Model):
+    _inherit = "service.ticket"
+
+    origin_ticket_id = fields.Many2one(
+        "service.ticket", string="Follow-up Of", index="btree_not_null", copy=False, readonly=True,
+        help="The closed ticket the customer reported as not resolved after its reopen window.",
+    )
+    followup_ticket_ids = fields.One2many("service.ticket", "origin_ticket_id", string="Follow-up Tickets")
+
+    # ------------------------------------------------------------------
+    # What a customer may refer to
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _portal_delivered_move_lines(self, partner):
+        """Done move lines that went out to the customer's company (any of its contacts)."""
+        commercial = partner.commercial_partner_id
+        return self.env["stock.move.line"].sudo().search([
+            ("state", "=", "done"),
+            ("location_dest_id.usage", "=", "customer"),
+            "|",
+            ("picking_id.partner_id.commercial_partner_id", "=", commercial.id),
+            ("move_id.partner_id.commercial_partner_id", "=", commercial.id),
+        ])
+
+    @api.model
+    def _portal_customer_assets(self, partner):
+        """(products, serials) the customer's company received: what it may open a ticket about."""
+        lines = self._portal_delivered_move_lines(partner)
+        return lines.product_id, lines.lot_id
+
+    @api.model
+    def _portal_customer_orders(self, partner):
+        return self.env["sale.order"].sudo().search([
+            ("partner_id", "child_of", partner.commercial_partner_id.id),
+            ("state", "=", "sale"),
+        ])
+
+    @api.model
+    def _portal_teams(self):
+        """Teams of the user's companies that take requests from the portal."""
+        return self.env["service.team"].sudo().search([
+            ("portal_visible", "=", True), ("company_id", "in", self.env.companies.ids),
+        ])
+
+    @api.model
+    def _portal_categories(self, teams):
+        """Categories a customer may choose: shown on the portal, of a portal team or of none."""
+        return self.env["service.category"].sudo().search([
+            ("portal_visible", "=", True), "|", ("team_id", "=", False), ("team_id", "in", teams.ids),
+        ])
+
+    @api.model
+    def _portal_prepare_values(self, partner, form):
+        """Check a portal form for a new ticket and return the values to create it with.
+
+        Everything the form names by id is checked against what the customer may
+        use (portal teams, categories of those teams, its own deliveries and orders):
+        an id the customer could not have been offered is refused with a UserError.
+        """
+        _ = self.env._
+        errors = []
+
+        def as_id(key):
+            raw = (form.get(key) or "").strip() if isinstance(form.get(key), str) else form.get(key)
+            if not raw:
+                return False
+            try:
+                return int(raw)
+            except (TypeError, ValueError):
+                errors.append(_("The value given for %s is not valid.", key))
+                return False
+
+        name = (form.get("name") or "").strip()
+        if not name:
+            errors.append(_("Please give your request a subject."))
+        description = (form.get("description") or "").strip()
+        if not description:
+            errors.append(_("Please describe your request."))
+        ticket_type = form.get("ticket_type") or "question"
+        if ticket_type not in PORTAL_TICKET_TYPES:
+            errors.append(_("Please choose a valid kind of request."))
+
+        teams = self._portal_teams()
+        category = self.env["service.category"].sudo().browse(as_id("category_id")).exists()
+        if form.get("category_id") and category not in self._portal_categories(teams):
+            errors.append(_("The chosen category is not available."))
+            category = category.browse()
+        team = self.env["service.team"].sudo().browse(as_id("team_id")).exists()
+        if form.get("team_id") and team not in teams:
+            errors.append(_("This team does not take requests from the portal."))
+            team = team.browse()
+        if category.team_id and team and category.team_id != team:
+            errors.append(_("Category %(category)s is not handled by team %(team)s.",
+                            category=category.name, team=team.name))
+        team = team or category.team_id or teams[:1]
+        if not team:
+            errors.append(_("No team takes requests from the portal at the moment."))
+
+        products, lots = self._portal_customer_assets(partner)
+        product = self.env["product.product"].sudo().browse(as_id("product_id")).exists()
+        lot = self.env["stock.lot"].sudo().browse(as_id("lot_id")).exists()
+        if form.get("lot_id") and lot not in lots:
+            errors.append(_("This serial number was not delivered to you."))
+            lot = lot.browse()
+        if form.get("product_id") and product not in products:
+            errors.append(_("This product was not delivered to you."))
+            product = product.browse()
+        if lot and product and lot.product_id != product:
+            errors.append(_("Serial number %(lot)s is not a %(product)s.", lot=lot.name, product=product.display_name))
+        order = self.env["sale.order"].sudo().browse(as_id("sale_order_id")).exists()
+        if form.get("sale_order_id") and order not in self._portal_customer_orders(partner):
+            errors.append(_("This order is not one of yours."))
+            order = order.browse()
+
+        if errors:
+            raise UserError("\n".join(errors))
+        return {
+            "name": name,
+            "description": Markup("<p>%s</p>") % Markup("<br/>").join(escape(line) for line in description.splitlines()),
+            "ticket_type": ticket_type,
+            "team_id": team.id,
+            "category_id": category.id,
+            "product_id": (product or lot.product_id).id,
+            "lot_id": lot.id,
+            "sale_order_id": order.id,
+            "partner_id": partner.id,
+            "channel": "portal",
+        }
+
+    @api.model
+    def _portal_create_ticket(self, partner, form):
+        """Create the ticket a portal customer submitted (values checked first)."""
+        values = self._portal_prepare_values(partner, form)
+        return self.sudo().with_context(mail_create_nosubscribe=False).create(values)
+
+    # ------------------------------------------------------------------
+    # Customer decisions
+    # ------------------------------------------------------------------
+
+    def _customer_author(self):
+        """The partner to post a customer's decision as: the portal user when
+        there is one, else the ticket's customer."""
+        user = self.env.user
+        if user.share and not user._is_public():
+            return user.partner_id
+        return self.partner_id
+
+    def action_customer_confirm(self):
+        """The customer confirms the resolution: the ticket closes."""
+        for ticket in self:
+            if not ticket.is_resolved or ticket.is_closed:
+                raise UserError(self.env._("Ticket %s is not waiting for your confirmation.", ticket.number))
+            ticket.message_post(
+                body=self.env._("The customer confirmed the resolution."),
+                author_id=ticket._customer_author().id,
+                subtype_xmlid="mail.mt_note",
+            )
+            ticket.action_close()
+        return True
+
+    def _portal_customer_replied(self):
+        """The customer answered from the portal: a ticket waiting on them goes
+        back to work (the last open stage that does not wait on the customer)."""
+        for ticket in self.filtered(lambda t: t.stage_id.sla_pause):
+            working = ticket._stages_of(ticket.team_id).filtered(
+                lambda s: not s.is_resolved and not s.is_closed and not s.sla_pause,
+            )
+            if working:
+                ticket.stage_id = working[-1]
+
+    def _reopen_window_end(self):
+        """Until when the customer may reopen this ticket (False: not finished)."""
+        self.ensure_one()
+        done = self.closed_date or self.resolved_date
+        return done and done + timedelta(days=self.team_id.reopen_window_days)
+
+    def action_customer_reopen(self, reason):
+        """The customer says the request is not resolved.
+
+        Within the team's reopen window the ticket goes back to work and is
+        escalated to a senior agent; after it, a new ticket linked to this
+        one takes the request. Returns the ticket that now carries it.
+        """
+        self.ensure_one()
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Please tell us why the request is not resolved."))
+        if not (self.is_resolved or self.is_closed):
+            raise UserError(self.env._("Ticket %s is still open.", self.number))
+        author = self._customer_author()
+        message = Markup("<p>%s</p><p>%s</p>") % (self.env._("The customer reports it is not resolved:"), reason)
+        if fields.Datetime.now() <= self._reopen_window_end():
+            self.message_post(body=message, author_id=author.id, message_type="comment",
+                              subtype_xmlid="mail.mt_comment")
+            self.action_reopen()
+            self.action_escalate(reason=self.env._("Reopened by the customer: %s", reason))
+            return self
+        followup = self.create({
+            "name": self.env._("Not resolved: %s", self.name),
+            "description": Markup("<p>%s</p>") % reason,
+            "partner_id": self.partner_id.id,
+            "team_id": self.team_id.id,
+            "category_id": self.category_id.id,
+            "ticket_type": self.ticket_type,
+            "priority": self.priority,
+            "product_id": self.product_id.id,
+            "lot_id": self.lot_id.id,
+            "sale_order_id": self.sale_order_id.id,
+            "channel": "portal" if self.env.user.share else self.channel,
+            "origin_ticket_id": self.id,
+            "tag_ids": [Command.set(self.tag_ids.ids)],
+        })
+        self.message_post(
+            body=self.env._("The customer reported it is not resolved after the reopen window: follow-up %s.",
+                            followup.number),
+            author_id=author.id, subtype_xmlid="mail.mt_note",
+        )
+        return followup
+
+    # ------------------------------------------------------------------
+    # Rating
+    # ------------------------------------------------------------------
+
+    def _rating_lead_users(self):
+        """Who follows up a poor rating: the team's seniors, else the escalation
+        team's, else the agent who handled the ticket."""
+        self.ensure_one()
+        for team in (self.team_id, self.team_id.escalation_team_id):
+            seniors = team.member_ids.filtered(lambda m: m.active and m.seniority == "senior").user_id
+            if seniors:
+                return seniors
+        return self.user_id
+
+    def rating_apply(self, rate, token=None, rating=None, feedback=None, subtype_xmlid=None,
+                     notify_delay_send=False):
+        rating = super().rating_apply(rate, token=token, rating=rating, feedback=feedback,
+                                      subtype_xmlid=subtype_xmlid, notify_delay_send=notify_delay_send)
+        if rate <= LOW_RATING_THRESHOLD:
+            self._schedule_low_rating_followup(rating)
+        return rating
+
+    def _schedule_low_rating_followup(self, rating):
+        for ticket in self:
+            note = self.env._("The customer rated %(rate)s/5.", rate=int(rating.rating))
+            if rating.feedback:
+                note = Markup("<p>%s</p><p>%s</p>") % (note, rating.feedback)
+            for user in ticket._rating_lead_users():
+                ticket.sudo().activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=self.env._("Follow up a poor rating"),
+                    note=note,
+                    user_id=user.id,
+                )
+
+    # ------------------------------------------------------------------
+    # What the portal shows
+    # ------------------------------------------------------------------
+
+    def _portal_promised_response(self):
+        """{ticket id: datetime} the customer was promised an answer by: the
+        earliest open response target, else the ticket's SLA deadline."""
+        lines = self.env["service.ticket.sla"].sudo().search([
+            ("ticket_id", "in", self.ids),
+            ("target_type", "in", ("first_response", "next_response")),
+            ("reached_date", "=", False),
+        ], order="deadline")
+        promised = {}
+        for line in lines:
+            if line.deadline:
+                promised.setdefault(line.ticket_id.id, line.deadline)
+        for ticket in self.sudo():
+            if ticket.id not in promised and ticket.sla_deadline and not ticket.is_resolved:
+                promised[ticket.id] = ticket.sla_deadline
+        return promised
+
+    @api.model
+    def _portal_filter_domains(self):
+        return {
+            "all": Domain.TRUE,
+            "open": Domain("is_resolved", "=", False) & Domain("is_closed", "=", False),
+            "waiting": Domain("stage_id.sla_pause", "=", True),
+            "resolved": Domain("is_resolved", "=", True) & Domain("is_closed", "=", False),
+            "closed": Domain("is_closed", "=", True),
+        }

@@ -1,0 +1,521 @@
+"""The customer portal: what a customer may see and do, and what it may not."""
+from datetime import timedelta
+from odoo import Command, fields, http, sql_db
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from .common import FIXTURE_CONTEXT, ServiceDeskCommon
+
+
+class ServiceDeskPortalCommon(ServiceDeskCommon):
+    """Customers A and B each received one serial of the same printer."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env(context=dict(cls.env.context, **FIXTURE_CONTEXT))
+        cls.product = env["product.product"].create({
+            "name": "SD Portal Printer", "type": "consu", "is_storable": True, "tracking": "serial",
+        })
+        cls.product_other = env["product.product"].create({"name": "SD Portal Scanner", "type": "consu"})
+        Lot = env["stock.lot"]
+        cls.lot_a = Lot.create({"name": "SDP-A-0001", "product_id": cls.product.id, "company_id": cls.company.id})
+        cls.lot_b = Lot.create({"name": "SDP-B-0001", "product_id": cls.product.id, "company_id": cls.company.id})
+        cls.warehouse = env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls._deliver(cls.customer_a_contact, cls.lot_a)
+        cls._deliver(cls.customer_b_contact, cls.lot_b)
+        cls.ticket_a = cls._create_ticket(name="Paper jam", partner_id=cls.customer_a_contact.id)
+        cls.ticket_b = cls._create_ticket(name="Secret of customer B", partner_id=cls.customer_b_contact.id,
+                                          description="<p>Confidential B details</p>")
+
+    @classmethod
+    def _deliver(cls, partner, lot):
+        env = cls.env
+        stock = cls.warehouse.lot_stock_id
+        customers = env.ref("stock.stock_location_customers")
+        env["stock.quant"]._update_available_quantity(lot.product_id, stock, 1, lot_id=lot)
+        picking = env["stock.picking"].create({
+            "partner_id": partner.id,
+            "picking_type_id": cls.warehouse.out_type_id.id,
+            "location_id": stock.id,
+            "location_dest_id": customers.id,
+            "move_ids": [Command.create({
+                "product_id": lot.product_id.id, "product_uom_qty": 1,
+                "location_id": stock.id, "location_dest_id": customers.id,
+            })],
+        })
+        picking.action_confirm()
+        move = picking.move_ids
+        move.move_line_ids.unlink()
+        env["stock.move.line"].create({
+            "move_id": move.id, "picking_id": picking.id, "product_id": lot.product_id.id, "lot_id": lot.id,
+            "quantity": 1, "location_id": stock.id, "location_dest_id": customers.id,
+        })
+        move.picked = True
+        picking.button_validate()
+        assert picking.state == "done", picking.state
+        return picking
+
+
+@tagged("post_install", "-at_install")
+class TestPortalTicketModel(ServiceDeskPortalCommon):
+    """The rules behind the portal, on the ticket."""
+
+    def test_customer_assets_are_own_deliveries_only(self):
+        Ticket = self.env["service.ticket"]
+        products, lots = Ticket._portal_customer_assets(self.partner_portal_a)
+        self.assertIn(self.lot_a, lots)
+        self.assertNotIn(self.lot_b, lots)
+        self.assertIn(self.product, products)
+        __, lots_b = Ticket._portal_customer_assets(self.partner_portal_b)
+        self.assertEqual(lots_b & (self.lot_a | self.lot_b), self.lot_b)
+
+    def test_confirm_closes(self):
+        self.ticket_a.action_resolve()
+        self.ticket_a.with_user(self.user_portal_a).sudo().action_customer_confirm()
+        self.assertEqual(self.ticket_a.stage_id, self.stage_closed)
+        self.assertTrue(self.ticket_a.closed_date)
+
+    def test_confirm_open_ticket_refused(self):
+        with self.assertRaisesRegex(Exception, "not waiting for your confirmation"):
+            self.ticket_a.action_customer_confirm()
+
+    def test_reopen_needs_reason(self):
+        self.ticket_a.action_resolve()
+        with self.assertRaisesRegex(Exception, "why"):
+            self.ticket_a.action_customer_reopen("  ")
+
+    def test_low_rating_creates_followup_activity(self):
+        self.member_a.seniority = "senior"
+        self.ticket_a.partner_id = self.customer_a_contact
+        self.ticket_a.action_resolve()
+        token = self.ticket_a._rating_get_access_token()
+        self.ticket_a.sudo().rating_apply(1, token=token, feedback="Nobody called back")
+        activity = self.ticket_a.activity_ids.filtered(lambda a: a.summary == "Follow up a poor rating")
+        self.assertEqual(activity.user_id, self.user_agent_a)
+        self.assertIn("Nobody called back", activity.note)
+
+    def test_resolution_email_links_to_rating(self):
+        ticket = self._create_ticket(name="Needs a rating", partner_id=self.customer_a_contact.id)
+        self.env.flush_all()
+        self.env.cr.flush()  # changes made in the creating transaction are not tracked
+        ticket.with_user(self.user_agent_a).with_context(mail_notrack=False).action_resolve()
+        self.env.flush_all()
+        self.env.cr.flush()
+        email = ticket.message_ids.filtered(lambda m: "Resolved:" in (m.subject or ""))
+        self.assertEqual(len(email), 1, "the Resolved stage sends its email")
+        rating = ticket.rating_ids
+        self.assertEqual(rating.partner_id, self.customer_a_contact)
+        self.assertFalse(rating.consumed)
+        self.assertIn(f"/rate/{rating.access_token}/1", email.body)
+        self.assertIn(f"/rate/{rating.access_token}/5", email.body)
+
+    def test_good_rating_creates_no_activity(self):
+        self.member_a.seniority = "senior"
+        self.ticket_a.action_resolve()
+        token = self.ticket_a._rating_get_access_token()
+        self.ticket_a.sudo().rating_apply(5, token=token)
+        self.assertFalse(self.ticket_a.activity_ids.filtered(lambda a: a.summary == "Follow up a poor rating"))
+
+
+@tagged("post_install", "-at_install")
+class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
+
+    def _login_a(self):
+        self.authenticate(self.user_portal_a.login, self.user_portal_a.login)
+
+    def _post(self, url, data=None, files=None, csrf=True):
+        data = dict(data or {})
+        if csrf:
+            data["csrf_token"] = http.Request.csrf_token(self)
+        return self.url_open(url, data=data, files=files, allow_redirects=False, method="POST")
+
+    def _new_ticket_form(self, **values):
+        form = {
+            "name": "Printer makes noise",
+            "description": "It rattles <b>loudly</b>\nsince Monday",
+            "ticket_type": "incident",
+            "team_id": str(self.team_a.id),
+            "product_id": str(self.product.id),
+            "lot_id": str(self.lot_a.id),
+        }
+        form.update(values)
+        return form
+
+    # ------------------------------------------------------------------ reading
+
+    def test_own_ticket_page(self):
+        self._login_a()
+        response = self.url_open(f"/my/service/tickets/{self.ticket_a.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Paper jam", response.text)
+        self.assertIn(self.ticket_a.number, response.text)
+
+    def test_colleague_ticket_page(self):
+        """A ticket of another contact of the same company is visible."""
+        colleague_ticket = self._create_ticket(name="Colleague's request", partner_id=self.customer_a.id)
+        self._login_a()
+        response = self.url_open(f"/my/service/tickets/{colleague_ticket.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Colleague&#39;s request", response.text)
+
+    @mute_logger("odoo.http")
+    def test_other_company_ticket_is_not_found(self):
+        self._login_a()
+        response = self.url_open(f"/my/service/tickets/{self.ticket_b.id}")
+        self.assertEqual(response.status_code, 404)
+        self.assertNotIn("Secret of customer B", response.text)
+        self.assertNotIn("Confidential B", response.text)
+        missing = self.url_open("/my/service/tickets/999999999")
+        self.assertEqual(missing.status_code, 404)
+
+    @mute_logger("odoo.http")
+    def test_token_access(self):
+        token = self.ticket_b._portal_ensure_token()
+        self._login_a()
+        wrong = self.url_open(f"/my/service/tickets/{self.ticket_b.id}?access_token=wrong-token")
+        self.assertEqual(wrong.status_code, 404)
+        self.assertNotIn("Confidential B", wrong.text)
+        # a token of another ticket does not open this one
+        token_a = self.ticket_a._portal_ensure_token()
+        self.assertEqual(self.url_open(f"/my/service/tickets/{self.ticket_b.id}?access_token={token_a}").status_code,
+                         404)
+        self.logout()
+        right = self.url_open(f"/my/service/tickets/{self.ticket_b.id}?access_token={token}")
+        self.assertEqual(right.status_code, 200)
+        self.assertIn("Confidential B", right.text)
+        anonymous = self.url_open(f"/my/service/tickets/{self.ticket_b.id}", allow_redirects=False)
+        self.assertEqual(anonymous.status_code, 303)
+        self.assertIn("/web/login", anonymous.headers["Location"])
+
+    @mute_logger("odoo.http")
+    def test_attachment_only_with_ticket_access(self):
+        attachment = self.env["ir.attachment"].create({
+            "name": "b-invoice.txt", "raw": b"B's invoice", "res_model": "service.ticket", "res_id": self.ticket_b.id,
+        })
+        other = self.env["ir.attachment"].create({
+            "name": "a-note.txt", "raw": b"A's note", "res_model": "service.ticket", "res_id": self.ticket_a.id,
+        })
+        token = self.ticket_b._portal_ensure_token()
+        url = f"/my/service/tickets/{self.ticket_b.id}/attachment/{attachment.id}"
+        self.authenticate(None, None)
+        self.assertEqual(self.url_open(f"{url}?access_token={token}").content, b"B's invoice")
+        self.assertEqual(self.url_open(f"{url}?access_token=wrong").status_code, 404)
+        self.assertEqual(self.url_open(url).status_code, 404)
+        # the ticket's token does not open another ticket's file
+        self.assertEqual(self.url_open(
+            f"/my/service/tickets/{self.ticket_b.id}/attachment/{other.id}?access_token={token}").status_code, 404)
+        self._login_a()
+        self.assertEqual(self.url_open(url).status_code, 404)
+
+    def test_list_shows_own_company_only(self):
+        self._login_a()
+        response = self.url_open("/my/service/tickets")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Paper jam", response.text)
+        self.assertNotIn("Secret of customer B", response.text)
+
+    def test_list_filters_and_search(self):
+        waiting = self._create_ticket(name="Waiting for my logs", partner_id=self.customer_a_contact.id,
+                                      stage_id=self.stage_waiting.id)
+        resolved = self._create_ticket(name="Fixed toner", partner_id=self.customer_a_contact.id)
+        resolved.action_resolve()
+        self._login_a()
+        page = self.url_open("/my/service/tickets?filterby=waiting").text
+        self.assertIn(waiting.name, page)
+        self.assertNotIn("Paper jam", page)
+        page = self.url_open("/my/service/tickets?filterby=resolved").text
+        self.assertIn("Fixed toner", page)
+        self.assertNotIn("Paper jam", page)
+        page = self.url_open("/my/service/tickets?filterby=open&groupby=stage&sortby=update").text
+        self.assertIn("Paper jam", page)
+        self.assertNotIn("Fixed toner", page)
+        page = self.url_open("/my/service/tickets?search=toner&search_in=name").text
+        self.assertIn("Fixed toner", page)
+        self.assertNotIn("Paper jam", page)
+        page = self.url_open("/my/service/tickets?filterby=nonsense&sortby=nonsense&groupby=nonsense")
+        self.assertEqual(page.status_code, 200)
+
+    def test_home_counter(self):
+        self._login_a()
+        response = self.url_open("/my/counters", json={"params": {"counters": ["service_ticket_count"]}})
+        self.assertEqual(response.json()["result"]["service_ticket_count"], 1)
+
+    # ------------------------------------------------------------------ new ticket
+
+    def test_new_ticket_form_offers_own_serials_only(self):
+        self._login_a()
+        page = self.url_open("/my/service/tickets/new").text
+        self.assertIn("SDP-A-0001", page)
+        self.assertNotIn("SDP-B-0001", page)
+        # the knowledge base's script finds the subject and fills the container right after it
+        self.assertRegex(page, r'<input [^>]*name="name"[^>]*data-service-suggest="1"[^>]*/>\s*'
+                               r'<div class="o_service_article_suggestions"></div>')
+
+    def test_create_ticket(self):
+        self._login_a()
+        response = self._post("/my/service/tickets/new", self._new_ticket_form(),
+                              files={"attachments": ("log.txt", b"error 42", "text/plain")})
+        self.assertEqual(response.status_code, 303)
+        ticket = self.env["service.ticket"].search([("name", "=", "Printer makes noise")])
+        self.assertEqual(len(ticket), 1)
+        self.assertEqual(ticket.channel, "portal")
+        self.assertEqual(ticket.partner_id, self.partner_portal_a)
+        self.assertEqual(ticket.lot_id, self.lot_a)
+        self.assertEqual(ticket.team_id, self.team_a)
+        self.assertNotIn("<b>", ticket.description, "the description is plain text, escaped")
+        self.assertIn("&lt;b&gt;", ticket.description)
+        attachment = self.env["ir.attachment"].search([("res_model", "=", "service.ticket"), ("res_id", "=", ticket.id)])
+        self.assertEqual(attachment.raw, b"error 42")
+        self.assertIn(f"/my/service/tickets/{ticket.id}", response.headers["Location"])
+        # the file is served through the ticket's page, to who may see the ticket only
+        url = f"/my/service/tickets/{ticket.id}/attachment/{attachment.id}"
+        self.assertEqual(self.url_open(url).content, b"error 42")
+        self.authenticate(self.user_portal_b.login, self.user_portal_b.login)
+        with mute_logger("odoo.http"):
+            self.assertEqual(self.url_open(url).status_code, 404)
+
+    def test_create_ticket_team_from_category(self):
+        category = self.env["service.category"].create({"name": "SD Portal Toner", "team_id": self.team_b.id})
+        self._login_a()
+        self._post("/my/service/tickets/new", self._new_ticket_form(team_id="", category_id=str(category.id)))
+        ticket = self.env["service.ticket"].search([("name", "=", "Printer makes noise")])
+        self.assertEqual(ticket.team_id, self.team_b)
+
+    def test_create_ticket_with_other_customers_serial_refused(self):
+        self._login_a()
+        response = self._post("/my/service/tickets/new", self._new_ticket_form(lot_id=str(self.lot_b.id)))
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("This serial number was not delivered to you.", response.text)
+        self.assertNotIn("SDP-B-0001", response.text)
+        self.assertFalse(self.env["service.ticket"].search([("name", "=", "Printer makes noise")]))
+
+    def test_create_ticket_with_undelivered_product_or_foreign_order_refused(self):
+        order_b = self.env["sale.order"].create({"partner_id": self.customer_b.id})
+        self._login_a()
+        response = self._post("/my/service/tickets/new", self._new_ticket_form(
+            lot_id="", product_id=str(self.product_other.id), sale_order_id=str(order_b.id)))
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("This product was not delivered to you.", response.text)
+        self.assertIn("This order is not one of yours.", response.text)
+        self.assertFalse(self.env["service.ticket"].search([("name", "=", "Printer makes noise")]))
+
+    def test_create_ticket_for_hidden_or_foreign_team_refused(self):
+        hidden = self.env["service.category"].create({
+            "name": "SD Internal Only", "team_id": self.team_a.id, "portal_visible": False,
+        })
+        self._login_a()
+        for values, error in (
+            ({"team_id": str(self.team_other.id)}, "This team does not take requests from the portal."),
+            ({"team_id": "", "category_id": str(hidden.id)}, "The chosen category is not available."),
+        ):
+            with self.subTest(values=values):
+                response = self._post("/my/service/tickets/new", self._new_ticket_form(**values))
+                self.assertEqual(response.status_code, 400)
+                self.assertIn(error, response.text)
+        self.team_b.portal_visible = False
+        response = self._post("/my/service/tickets/new", self._new_ticket_form(team_id=str(self.team_b.id)))
+        self.assertIn("This team does not take requests from the portal.", response.text)
+        self.assertFalse(self.env["service.ticket"].search([("name", "=", "Printer makes noise")]))
+
+    def test_create_ticket_missing_fields(self):
+        self._login_a()
+        response = self._post("/my/service/tickets/new", self._new_ticket_form(name=" ", description=""))
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Please give your request a subject.", response.text)
+        self.assertIn("Please describe your request.", response.text)
+        response = self._post("/my/service/tickets/new", self._new_ticket_form(ticket_type="case", team_id="abc"))
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("Please choose a valid kind of request.", response.text)
+
+    def test_create_ticket_oversized_attachment(self):
+        self.env["ir.config_parameter"].sudo().set_param("service_desk.portal_attachment_max_size", "1024")
+        self._login_a()
+        response = self._post("/my/service/tickets/new", self._new_ticket_form(),
+                              files={"attachments": ("dump.bin", b"x" * 2048, "application/octet-stream")})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("dump.bin is too large", response.text)
+        self.assertFalse(self.env["service.ticket"].search([("name", "=", "Printer makes noise")]))
+
+    @mute_logger("odoo.http")
+    def test_post_without_csrf_refused(self):
+        self.ticket_a.action_resolve()
+        self._login_a()
+        for url, data in (
+            ("/my/service/tickets/new", self._new_ticket_form()),
+            (f"/my/service/tickets/{self.ticket_a.id}/confirm", {}),
+            (f"/my/service/tickets/{self.ticket_a.id}/reopen", {"reason": "still broken"}),
+            (f"/my/service/tickets/{self.ticket_a.id}/reply", {"message": "hello"}),
+        ):
+            with self.subTest(url=url):
+                response = self._post(url, data, csrf=False)
+                self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.ticket_a.stage_id, self.stage_resolved)
+        self.assertFalse(self.env["service.ticket"].search([("name", "=", "Printer makes noise")]))
+
+    def test_get_on_state_changes_is_refused(self):
+        self.ticket_a.action_resolve()
+        self._login_a()
+        with mute_logger("odoo.http"):
+            response = self.url_open(f"/my/service/tickets/{self.ticket_a.id}/confirm")
+        self.assertIn(response.status_code, (404, 405))
+        self.assertEqual(self.ticket_a.stage_id, self.stage_resolved)
+
+    # ------------------------------------------------------------------ actions
+
+    def test_reply(self):
+        self._login_a()
+        response = self._post(f"/my/service/tickets/{self.ticket_a.id}/reply", {"message": "More <i>info</i>"})
+        self.assertEqual(response.status_code, 303)
+        message = self.ticket_a.message_ids[0]
+        self.assertEqual(message.author_id, self.partner_portal_a)
+        self.assertEqual(message.subtype_id, self.env.ref("mail.mt_comment"))
+        self.assertIn("&lt;i&gt;", message.body)
+        empty = self._post(f"/my/service/tickets/{self.ticket_a.id}/reply", {"message": " "})
+        self.assertEqual(empty.status_code, 400)
+
+    def test_reply_when_waiting_on_customer_resumes_work(self):
+        self.ticket_a.stage_id = self.stage_waiting
+        self._login_a()
+        page = self.url_open(f"/my/service/tickets/{self.ticket_a.id}").text
+        self.assertIn("We are waiting for your answer", page)
+        self._post(f"/my/service/tickets/{self.ticket_a.id}/reply", {"message": "Here are the logs"},
+                   files={"attachments": ("logs.txt", b"line 1", "text/plain")})
+        self.assertEqual(self.ticket_a.stage_id, self.stage_in_progress)
+        message = self.ticket_a.message_ids.filtered(lambda m: "Here are the logs" in m.body)
+        self.assertEqual(message.attachment_ids.raw, b"line 1")
+
+    @mute_logger("odoo.http")
+    def test_reply_on_other_company_ticket_refused(self):
+        count = len(self.ticket_b.message_ids)
+        self._login_a()
+        response = self._post(f"/my/service/tickets/{self.ticket_b.id}/reply", {"message": "intrusion"})
+        self.assertEqual(response.status_code, 404)
+        response = self._post(f"/my/service/tickets/{self.ticket_b.id}/confirm")
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(len(self.ticket_b.message_ids), count)
+
+    def test_reply_with_token(self):
+        """A customer without account answers from the link in an email."""
+        token = self.ticket_b._portal_ensure_token()
+        self.authenticate(None, None)
+        response = self._post(f"/my/service/tickets/{self.ticket_b.id}/reply?access_token={token}",
+                              {"message": "Answer from the email link"})
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(self.ticket_b.message_ids[0].author_id, self.customer_b_contact)
+
+    def test_confirm(self):
+        self.ticket_a.action_resolve()
+        self._login_a()
+        page = self.url_open(f"/my/service/tickets/{self.ticket_a.id}").text
+        self.assertIn("Confirm resolution", page)
+        self.assertIn("/rate/", page, "a resolved ticket offers its rating")
+        response = self._post(f"/my/service/tickets/{self.ticket_a.id}/confirm")
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(self.ticket_a.stage_id, self.stage_closed)
+        again = self._post(f"/my/service/tickets/{self.ticket_a.id}/confirm")
+        self.assertEqual(again.status_code, 400)
+        self.assertIn("is not waiting for your confirmation", again.text)
+
+    def test_confirm_open_ticket_refused(self):
+        self._login_a()
+        response = self._post(f"/my/service/tickets/{self.ticket_a.id}/confirm")
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.ticket_a.stage_id, self.stage_new)
+
+    def test_reopen_within_window(self):
+        self.member_a.seniority = "senior"
+        self.team_a.member_ids = [Command.create({"user_id": self.user_agent_b.id, "seniority": "senior"})]
+        self.ticket_a.write({"user_id": self.user_agent_a.id})
+        self.ticket_a.action_resolve()
+        self._login_a()
+        response = self._post(f"/my/service/tickets/{self.ticket_a.id}/reopen", {"reason": "Still jams"})
+        self.assertEqual(response.status_code, 303)
+        self.assertFalse(self.ticket_a.is_resolved)
+        self.assertEqual(self.ticket_a.reopen_count, 1)
+        self.assertEqual(self.ticket_a.escalation_level, 1)
+        self.assertEqual(self.ticket_a.user_id, self.user_agent_b, "a senior other than the agent takes it")
+        self.assertIn("Still jams", "".join(self.ticket_a.message_ids.mapped("body")))
+
+    def test_reopen_without_reason_refused(self):
+        self.ticket_a.action_resolve()
+        self._login_a()
+        response = self._post(f"/my/service/tickets/{self.ticket_a.id}/reopen", {"reason": ""})
+        self.assertEqual(response.status_code, 400)
+        self.assertTrue(self.ticket_a.is_resolved)
+
+    def test_reopen_after_window(self):
+        self.ticket_a.action_close()
+        self.ticket_a.closed_date = fields.Datetime.now() - timedelta(days=self.team_a.reopen_window_days + 1)
+        self.ticket_a.resolved_date = self.ticket_a.closed_date
+        self._login_a()
+        response = self._post(f"/my/service/tickets/{self.ticket_a.id}/reopen", {"reason": "Broken again"})
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(self.ticket_a.is_closed, "the old ticket stays closed")
+        followup = self.ticket_a.followup_ticket_ids
+        self.assertEqual(len(followup), 1)
+        self.assertEqual(followup.origin_ticket_id, self.ticket_a)
+        self.assertEqual(followup.partner_id, self.ticket_a.partner_id)
+        self.assertEqual(followup.channel, "portal")
+        self.assertIn("Broken again", followup.description)
+        self.assertIn(f"/my/service/tickets/{followup.id}", response.headers["Location"])
+
+    # ------------------------------------------------------------------ other pages
+
+    def test_preferences(self):
+        self._login_a()
+        self.assertEqual(self.url_open("/my/service/preferences").status_code, 200)
+        response = self._post("/my/service/preferences", {"service_preferred_channel": "phone", "phone": "+32 2 555"})
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(self.partner_portal_a.service_preferred_channel, "phone")
+        self.assertEqual(self.partner_portal_a.phone, "+32 2 555")
+        bad = self._post("/my/service/preferences", {"service_preferred_channel": "fax"})
+        self.assertEqual(bad.status_code, 400)
+        self.assertEqual(self.partner_portal_a.service_preferred_channel, "phone")
+
+    def test_sale_order_buttons(self):
+        order = self.env["sale.order"].create({
+            "partner_id": self.customer_a.id,
+            "order_line": [Command.create({"product_id": self.product_other.id, "product_uom_qty": 1})],
+        })
+        order.action_confirm()
+        self._login_a()
+        page = self.url_open(f"/my/orders/{order.id}").text
+        self.assertIn(f"/my/service/tickets/new?sale_order_id={order.id}&amp;ticket_type=request", page)
+        self.assertIn(f"/my/service/tickets/new?sale_order_id={order.id}&amp;ticket_type=refund", page)
+        form = self.url_open(f"/my/service/tickets/new?sale_order_id={order.id}&ticket_type=refund").text
+        self.assertIn(order.name, form)
+        self._post("/my/service/tickets/new", self._new_ticket_form(
+            lot_id="", product_id="", ticket_type="refund", sale_order_id=str(order.id)))
+        ticket = self.env["service.ticket"].search([("name", "=", "Printer makes noise")])
+        self.assertEqual(ticket.sale_order_id, order)
+        self.assertEqual(ticket.ticket_type, "refund")
+
+
+@tagged("post_install", "-at_install")
+class TestPortalQueryCount(HttpCase, ServiceDeskPortalCommon):
+    """List and detail pages cost the same whatever the customer's ticket count."""
+
+    def _count_queries(self, url):
+        """Queries of one request to url, caches warm (the first request fills them)."""
+        self.assertEqual(self.url_open(url).status_code, 200)
+        start = sql_db.sql_counter
+        self.assertEqual(self.url_open(url).status_code, 200)
+        return sql_db.sql_counter - start
+
+    def test_constant_queries(self):
+        def make(count):
+            return self.env["service.ticket"].with_context(**FIXTURE_CONTEXT).create([{
+                "name": f"Load ticket {i}", "team_id": self.team_a.id, "partner_id": self.customer_a_contact.id,
+            } for i in range(count)])
+
+        make(4)  # 5 tickets with ticket_a
+        self.authenticate(self.user_portal_a.login, self.user_portal_a.login)
+        list_5 = self._count_queries("/my/service/tickets")
+        detail_5 = self._count_queries(f"/my/service/tickets/{self.ticket_a.id}")
+        make(45)
+        list_50 = self._count_queries("/my/service/tickets")
+        detail_50 = self._count_queries(f"/my/service/tickets/{self.ticket_a.id}")
+        self.assertEqual(list_5, list_50)
+        self.assertEqual(detail_5, detail_50)
+        self.assertGreater(list_5, 0)
