@@ -15,3 +15,16 @@ from . import res_partner
 from . import res_partner_sla
 from . import service_team_member_routing
 from . import service_ticket_routing
+from . import product_template
+from . import service_warranty
+from . import service_contract
+from . import service_recommendation
+from . import stock_move
+from . import stock_lot
+from . import sale_order_line
+from . import service_ticket_warranty
+from . import service_ticket_contract
+from . import service_ticket_tier
+from . import service_ticket_recommendation
+from . import service_tier_auto
+from . import res_partner_service360
