@@ -23,6 +23,9 @@ EXPECTED_ACCESS = {
     "service.ticket.type": {"manager": ALL, "agent": READ, "portal": READ, "internal": NONE},
     "service.sla.policy": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
     "service.ticket.sla": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
+    "service.warranty": {"manager": ALL, "agent": READ, "portal": READ, "internal": NONE},
+    "service.contract": {"manager": ALL, "agent": READ, "portal": READ, "internal": NONE},
+    "service.recommendation": {"manager": ALL, "agent": READ | {"write"}, "portal": NONE, "internal": NONE},
 }
 
 
