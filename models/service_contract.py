@@ -168,7 +168,10 @@ class ServiceContract(models.Model):
         when the contract lists products): the latest started first."""
         if not partner:
             return self.browse()
-        domain = Domain("state", "=", "active") \
+        today = fields.Date.context_today(self)
+        # the dates are checked too: the daily cron may not have run yet
+        domain = Domain("state", "=", "active") & Domain("date_start", "<=", today) \
+            & (Domain("date_end", "=", False) | Domain("date_end", ">=", today)) \
             & Domain("partner_id.commercial_partner_id", "=", partner.commercial_partner_id.id)
         if company:
             domain &= Domain("company_id", "=", company.id)

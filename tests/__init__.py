@@ -7,3 +7,4 @@ from . import test_sla
 from . import test_ticket_lifecycle
 from . import test_ui
 from . import test_warranty
+from . import test_contract
