@@ -28,6 +28,7 @@ class ServiceTier(models.Model):
         if not tiers.filtered("min_yearly_revenue"):
             return {}
         since = fields.Datetime.now() - relativedelta(months=12)
+        self.env.flush_all()  # sale.report is a view over the order lines
         revenue = {
             partner: amount for partner, amount in self.env["sale.report"].sudo()._read_group(
                 [("state", "=", "sale"), ("date", ">=", since), ("commercial_partner_id", "!=", False)],

@@ -8,3 +8,4 @@ from . import test_ticket_lifecycle
 from . import test_ui
 from . import test_warranty
 from . import test_contract
+from . import test_customer_360
