@@ -28,3 +28,5 @@ from . import service_ticket_tier
 from . import service_ticket_recommendation
 from . import service_tier_auto
 from . import res_partner_service360
+from . import service_lot_ownership
+from . import service_ticket_ownership

@@ -45,3 +45,12 @@ class ProductTemplate(models.Model):
         return self.env["service.warranty"]._action_open(
             [("product_tmpl_id", "=", self.id)], {"search_default_filter_active": 1},
         )
+
+
+class ProductTemplateOwnership(models.Model):
+    _inherit = "product.template"
+
+    service_warranty_transferable = fields.Boolean(
+        string="Warranty Follows the Serial", default=True,
+        help="When an ownership transfer case is closed, the serial's warranty moves to the new owner.",
+    )

@@ -236,3 +236,23 @@ class ResPartnerRecommendations(models.Model):
     service_recommendation_ids = fields.One2many(
         "service.recommendation", "partner_id", string="Suggestions",
     )
+
+    service_ownership_ids = fields.Many2many(
+        "service.lot.ownership", compute="_compute_service_ownership_ids", string="Ownership History",
+        help="Deliveries, returns and transfers of serial numbers this customer owned or owns.",
+    )
+
+    def _compute_service_ownership_ids(self):
+        Event = self.env["service.lot.ownership"]
+        if not Event.has_access("read"):
+            self.service_ownership_ids = False
+            return
+        commercials = self._service_commercials()
+        events = Event.search([
+            "|", ("partner_id", "in", commercials.ids), ("previous_partner_id", "in", commercials.ids),
+        ])
+        for partner in self:
+            company = partner.commercial_partner_id
+            partner.service_ownership_ids = events.filtered(
+                lambda e: company in (e.partner_id | e.previous_partner_id)
+            )

@@ -220,9 +220,14 @@ class ServiceWarranty(models.Model):
     @api.model
     def action_backfill(self):
         """Create the warranties of past customer deliveries of products with
-        warranty months, then mark those that came back as returned. Running
-        it again creates nothing new."""
+        warranty months, then mark those that came back as returned; record
+        the serials' past deliveries and returns in their ownership history.
+        Running it again creates nothing new."""
         MoveLine = self.env["stock.move.line"].sudo()
+        self.env["service.lot.ownership"].sudo()._record_moves(MoveLine.search([
+            ("state", "=", "done"), ("lot_id", "!=", False),
+            "|", ("location_usage", "=", "customer"), ("location_dest_usage", "=", "customer"),
+        ]))
         products = self.env["product.product"].sudo().with_context(active_test=False).search(
             [("service_warranty_months", ">", 0)],
         )

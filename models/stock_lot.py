@@ -31,3 +31,26 @@ class StockLot(models.Model):
     def action_open_service_warranties(self):
         self.ensure_one()
         return self.env["service.warranty"]._action_open([("lot_id", "=", self.id)], {})
+
+
+class StockLotOwnership(models.Model):
+    _inherit = "stock.lot"
+
+    service_owner_id = fields.Many2one(
+        "res.partner", string="Owner", readonly=True, index="btree_not_null", copy=False,
+        help="Customer who owns this serial now: set by deliveries, returns and ownership transfer cases.",
+    )
+    service_ownership_ids = fields.One2many("service.lot.ownership", "lot_id", string="Ownership History")
+
+    def _service_update_owner(self):
+        """The owner after each serial's latest event."""
+        events = self.env["service.lot.ownership"].sudo().search(
+            [("lot_id", "in", self.ids)], order="date desc, id desc",
+        )
+        latest = {}
+        for event in events:
+            latest.setdefault(event.lot_id, event)
+        for lot in self.sudo():
+            owner = latest[lot].partner_id if lot in latest else self.env["res.partner"]
+            if lot.service_owner_id != owner:
+                lot.service_owner_id = owner

@@ -11,4 +11,5 @@ class StockMove(models.Model):
             Warranty = self.env["service.warranty"].sudo()
             Warranty._create_from_move_lines(lines)
             Warranty._apply_returns(lines)
+            self.env["service.lot.ownership"].sudo()._record_moves(lines)
         return done

@@ -26,6 +26,7 @@ EXPECTED_ACCESS = {
     "service.warranty": {"manager": ALL, "agent": READ, "portal": READ, "internal": NONE},
     "service.contract": {"manager": ALL, "agent": READ, "portal": READ, "internal": NONE},
     "service.recommendation": {"manager": ALL, "agent": READ | {"write"}, "portal": NONE, "internal": NONE},
+    "service.lot.ownership": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
 }
 
 

@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -210,3 +210,62 @@ class TestTicketWarranty(Customer360Common):
             self.warranties[0].with_user(self.user_agent_a).write({"end_date": "2040-01-01"})
         self.assertEqual(len(Warranty.with_user(self.user_agent_a).search([("partner_id", "=", self.customer_a.id)])), 2)
         self.assertFalse(Warranty.with_user(self.user_agent_other).search([]), "other company sees none")
+
+
+@tagged("post_install", "-at_install")
+class TestOwnershipTransfer(Customer360Common):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.lot = cls._stock_serials(cls.product_serial, ["SDW-O1"])
+        cls.order = cls._sell(cls.customer_a_contact, [(cls.product_serial, 1)])
+        cls.picking = cls._deliver(cls.order)
+        cls.warranty = cls.env["service.warranty"].search([("lot_id", "=", cls.lot.id)])
+
+    def _case(self, **values):
+        return self._create_ticket(**dict({
+            "name": "Vehicle sold to a new owner", "ticket_type": "case", "case_kind": "ownership_transfer",
+            "partner_id": self.customer_a_contact.id, "lot_id": self.lot.id, "new_owner_id": self.customer_b_contact.id,
+        }, **values))
+
+    def test_delivery_records_the_owner(self):
+        self.assertEqual(self.lot.service_owner_id, self.customer_a)
+        self.assertEqual(self.lot.service_ownership_ids.mapped("event"), ["delivery"])
+
+    def test_closing_the_case_moves_serial_and_warranty(self):
+        case = self._case()
+        self.assertEqual(self.lot.service_owner_id, self.customer_a, "nothing moves while the case is open")
+        case.action_close()
+        self.assertTrue(case.ownership_transferred)
+        self.assertEqual(self.lot.service_owner_id, self.customer_b)
+        self.assertEqual(self.lot.service_ownership_ids.mapped("event"), ["transfer", "delivery"])
+        transfer = self.lot.service_ownership_ids[0]
+        self.assertEqual((transfer.previous_partner_id, transfer.partner_id, transfer.ticket_id),
+                         (self.customer_a, self.customer_b, case))
+        self.assertEqual(self.warranty.partner_id, self.customer_b, "the warranty follows the serial")
+        self.assertEqual(self.warranty.state, "active")
+        self.assertIn(transfer, self.customer_a.service_ownership_ids, "history shows on the former owner")
+        self.assertIn(transfer, self.customer_b_contact.service_ownership_ids, "and on the new one")
+        self.assertEqual(self.env["service.warranty"].with_user(self.user_portal_b).search([]), self.warranty)
+        self.assertFalse(self.env["service.warranty"].with_user(self.user_portal_a).search([]))
+        case.action_reopen()
+        case.action_close()
+        self.assertEqual(len(self.lot.service_ownership_ids), 2, "a case transfers once")
+
+    def test_non_transferable_warranty_stays(self):
+        self.product_serial.service_warranty_transferable = False
+        self._case().action_close()
+        self.assertEqual(self.lot.service_owner_id, self.customer_b)
+        self.assertEqual(self.warranty.partner_id, self.customer_a)
+
+    def test_case_without_new_owner_cannot_close(self):
+        case = self._case(new_owner_id=False)
+        with self.assertRaises(UserError):
+            case.action_close()
+        self.assertEqual(self.lot.service_owner_id, self.customer_a)
+
+    def test_return_ends_ownership(self):
+        self._return(self.picking, {self.product_serial: 1}, lots=self.lot)
+        self.assertFalse(self.lot.service_owner_id)
+        self.assertEqual(self.lot.service_ownership_ids.mapped("event"), ["return", "delivery"])
