@@ -7,7 +7,7 @@ class SaleOrderLine(models.Model):
 
     service_warranty_id = fields.Many2one(
         "service.warranty", string="Extended Warranty", index="btree_not_null", copy=False,
-        domain="[('partner_id', '=', order_partner_id.commercial_partner_id), ('state', '!=', 'returned')]",
+        domain="[('partner_id', 'parent_of', order_partner_id), ('state', '!=', 'returned')]",
         help="Warranty this line extends (a warranty extension product sold for a serial number). "
         "Left empty, confirming the order picks the customer's warranty that ends first.",
     )

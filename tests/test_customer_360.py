@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .customer360_common import Customer360Common
 
@@ -67,6 +67,12 @@ class TestTiers(Customer360Common):
 
 @tagged("post_install", "-at_install")
 class TestRiskAndValue(Customer360Common):
+
+    def test_agent_without_inventory_rights_opens_the_partner(self):
+        self.assertFalse(self.user_agent_b.has_group("stock.group_stock_user"))
+        form = Form(self.customer_a.with_user(self.user_agent_b))
+        self.assertEqual(form.service_risk_score, 0)
+        self.assertEqual(form.service_warranty_active_count, 0)
 
     def test_quiet_customer_has_no_risk(self):
         self.assertEqual(self.customer_a.service_risk_score, 0)

@@ -8,7 +8,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from .customer360_common import Customer360Common
@@ -172,6 +172,24 @@ class TestTicketWarranty(Customer360Common):
         other = self._create_ticket(partner_id=self.customer_b.id, product_id=self.product_serial.id)
         self.assertFalse(other.warranty_id, "another customer's warranty is not theirs")
         self.assertFalse(other.under_warranty)
+
+    def test_agent_choosing_a_serial_on_the_form_sees_the_warranty(self):
+        # serial numbers are Inventory records: the agent reads them as an Inventory user
+        self.user_agent_a.group_ids = [Command.link(self.env.ref("stock.group_stock_user").id)]
+        with Form(self.env["service.ticket"].with_user(self.user_agent_a)) as form:
+            form.name = "Scanner jams"
+            form.team_id = self.team_a
+            form.partner_id = self.customer_a_contact
+            form.lot_id = self.lots[0]
+            self.assertEqual(form.product_id, self.product_serial)
+            self.assertEqual(form.warranty_id.lot_id, self.lots[0])
+            self.assertTrue(form.under_warranty)
+            self.assertEqual(form.warranty_end_date, form.warranty_id.end_date)
+        ticket = form.record
+        self.assertTrue(ticket.under_warranty)
+        partner_form = Form(self.customer_a.with_user(self.user_agent_a))
+        self.assertEqual(partner_form.service_warranty_active_count, 2)
+        self.assertEqual(set(partner_form.service_lot_ids.ids), set(self.lots.ids))
 
     def test_ticket_after_the_end_is_not_under_warranty(self):
         warranty = self.warranties.filtered(lambda w: w.lot_id == self.lots[0])
