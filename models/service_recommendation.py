@@ -77,6 +77,7 @@ class ServiceRecommendation(models.Model):
     def _customer_domain(self):
         """Customers that bought, own or asked something (their companies get the suggestions)."""
         return Domain.OR([
+            Domain("customer_rank", ">", 0),
             Domain("sale_order_ids", "!=", False),
             Domain("service_warranty_ids", "!=", False),
             Domain("service_contract_ids", "!=", False),
