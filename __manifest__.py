@@ -47,6 +47,13 @@ already keeps in Odoo.
         "report/service_review_templates.xml",
         "views/privacy_views.xml",
         "views/portal_templates.xml",
+        "security/warranty_security.xml",
+        "data/customer360_cron_data.xml",
+        "views/service_warranty_views.xml",
+        "views/service_contract_views.xml",
+        "views/service_recommendation_views.xml",
+        "views/res_partner_service360_views.xml",
+        "views/service_ticket_customer360_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
@@ -59,6 +66,7 @@ already keeps in Odoo.
         "demo/service_ticket_demo.xml",
         "demo/service_sla_demo.xml",
         "demo/service_interaction_demo.xml",
+        "demo/service_warranty_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

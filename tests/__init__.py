@@ -13,3 +13,6 @@ from . import test_forecast
 from . import test_privacy
 from . import test_portal
 from . import test_portal_tour
+from . import test_warranty
+from . import test_contract
+from . import test_customer_360

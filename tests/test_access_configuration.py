@@ -28,6 +28,10 @@ EXPECTED_ACCESS = {
     "service.api.request": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
     "service.ticket.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
     "service.stage.duration.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
+    "service.warranty": {"manager": ALL, "agent": READ, "portal": READ, "internal": NONE},
+    "service.contract": {"manager": ALL, "agent": READ, "portal": READ, "internal": NONE},
+    "service.recommendation": {"manager": ALL, "agent": READ | {"write"}, "portal": NONE, "internal": NONE},
+    "service.lot.ownership": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
 }
 
 
