@@ -32,7 +32,7 @@ class SaleOrderLine(models.Model):
         warranty of a covered product that ends first and is not extended yet."""
         Template = self.env["product.template"].sudo()
         Warranty = self.env["service.warranty"].sudo()
-        for line in self.filtered(lambda l: not l.service_warranty_id and l.product_id):
+        for line in self.filtered(lambda sol: not sol.service_warranty_id and sol.product_id):
             covered = Template.search([("service_extension_product_id", "=", line.product_id.id)])
             if not covered:
                 continue

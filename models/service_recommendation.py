@@ -119,7 +119,7 @@ class ServiceRecommendation(models.Model):
         for contract in contracts:
             days = (contract.date_end - today).days
             product = contract.sale_order_id.order_line.filtered(
-                lambda l: l.product_id and not l.display_type,
+                lambda sol: sol.product_id and not sol.display_type,
             )[:1].product_id
             values.append({
                 "partner_id": contract.partner_id.commercial_partner_id.id, "company_id": contract.company_id.id,
@@ -173,7 +173,8 @@ class ServiceRecommendation(models.Model):
             if product_id not in sellable or per_customer[customer_id] >= CROSS_SELL_PER_CUSTOMER:
                 continue
             per_customer[customer_id] += 1
-            product, because = self.env["product.product"].browse(product_id), self.env["product.product"].browse(because_id)
+            Product = self.env["product.product"]
+            product, because = Product.browse(product_id), Product.browse(because_id)
             values.append({
                 "partner_id": customer_id, "product_id": product_id, "kind": "cross_sell",
                 "company_id": self.env.company.id,

@@ -37,6 +37,6 @@ class ServiceTicket(models.Model):
         if "contract_id" in vals and "partner_id" not in vals:
             # a contract chosen by hand re-evaluates the SLA like a customer change
             self.filtered(
-                lambda t: any(not l.reached_date for l in t.sla_line_ids) or not t.sla_line_ids
+                lambda t: any(not line.reached_date for line in t.sla_line_ids) or not t.sla_line_ids
             )._sla_apply_policies()
         return result

@@ -132,7 +132,9 @@ class ServiceTicket(models.Model):
             raise UserError("\n".join(errors))
         return {
             "name": name,
-            "description": Markup("<p>%s</p>") % Markup("<br/>").join(escape(line) for line in description.splitlines()),
+            "description": Markup("<p>%s</p>") % Markup("<br/>").join(
+                escape(line) for line in description.splitlines()
+            ),
             "ticket_type": ticket_type,
             "team_id": team.id,
             "category_id": category.id,

@@ -29,12 +29,10 @@ class ServiceTier(models.Model):
             return {}
         since = fields.Datetime.now() - relativedelta(months=12)
         self.env.flush_all()  # sale.report is a view over the order lines
-        revenue = {
-            partner: amount for partner, amount in self.env["sale.report"].sudo()._read_group(
+        revenue = dict(self.env["sale.report"].sudo()._read_group(
                 [("state", "=", "sale"), ("date", ">=", since), ("commercial_partner_id", "!=", False)],
                 ["commercial_partner_id"], ["price_subtotal:sum"],
-            )
-        }
+            ))
         Partner = self.env["res.partner"].sudo()
         tiered = Partner.search([
             ("service_tier_id", "in", tiers.filtered("min_yearly_revenue").ids),

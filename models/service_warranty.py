@@ -66,7 +66,7 @@ class ServiceWarranty(models.Model):
     @api.depends("extension_line_ids.order_id.state", "extension_line_ids.product_id")
     def _compute_extension_months(self):
         for warranty in self:
-            lines = warranty.extension_line_ids.filtered(lambda l: l.order_id.state == "sale")
+            lines = warranty.extension_line_ids.filtered(lambda sol: sol.order_id.state == "sale")
             warranty.extension_months = sum(line._service_extension_months(warranty) for line in lines)
 
     @api.depends("start_date", "months", "extension_months")
@@ -188,8 +188,8 @@ class ServiceWarranty(models.Model):
             Domain("move_id", "in", returns.move_id.origin_returned_move_id.ids),
         ]) & Domain("state", "!=", "returned"))
         candidates = candidates.filtered(lambda w: w.state != "returned")
-        by_lot = defaultdict(lambda: self.browse())
-        by_move = defaultdict(lambda: self.browse())
+        by_lot = defaultdict(self.browse)
+        by_move = defaultdict(self.browse)
         for warranty in candidates:
             if warranty.lot_id:
                 by_lot[warranty.lot_id] |= warranty

@@ -7,8 +7,9 @@ companies with portal contacts. Only the stages come from the addon's data
 (xml ids ``service_desk.stage_*``): they are the pipeline every team uses.
 """
 from odoo import Command
-from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.tests import TransactionCase
+
+from odoo.addons.mail.tests.common import mail_new_test_user
 
 # keeps fixture creation quiet: no creation log, no tracking, no follower
 FIXTURE_CONTEXT = {

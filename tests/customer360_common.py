@@ -66,7 +66,7 @@ class Customer360Common(ServiceDeskCommon):
         for move in picking.move_ids:
             if lots is not None and move.product_id.tracking == "serial":
                 move.move_line_ids.filtered(lambda ml: ml.lot_id not in lots).unlink()
-                missing = lots.filtered(lambda l: l.product_id == move.product_id) - move.move_line_ids.lot_id
+                missing = lots.filtered(lambda lot: lot.product_id == move.product_id) - move.move_line_ids.lot_id
                 for lot in missing:
                     cls.env["stock.move.line"].create({
                         "move_id": move.id, "picking_id": picking.id, "product_id": move.product_id.id,
@@ -97,7 +97,7 @@ class Customer360Common(ServiceDeskCommon):
         for move in returned.move_ids:
             if move.product_id.tracking == "serial":
                 move.move_line_ids.unlink()
-                for lot in (lots or cls.env["stock.lot"]).filtered(lambda l: l.product_id == move.product_id):
+                for lot in (lots or cls.env["stock.lot"]).filtered(lambda lot: lot.product_id == move.product_id):
                     cls.env["stock.move.line"].create({
                         "move_id": move.id, "picking_id": returned.id, "product_id": move.product_id.id,
                         "lot_id": lot.id, "quantity": 1.0, "location_id": move.location_id.id,

@@ -1,9 +1,10 @@
 """Record rules: who sees which ticket, team, member and category."""
 from odoo import Command
-from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.mail.tests.common import mail_new_test_user
 
 from .common import FIXTURE_CONTEXT, ServiceDeskCommon
 

@@ -3,6 +3,7 @@ and the active contract's policy driving the ticket's SLA (DESIGN.md §4)."""
 from datetime import date
 
 from freezegun import freeze_time
+from psycopg2 import IntegrityError
 
 from odoo import Command
 from odoo.exceptions import AccessError
@@ -113,7 +114,7 @@ class TestServiceContract(ServiceDeskCommon):
         self.assertEqual(ticket.sla_policy_id, self.team_policy)
 
     def test_dates_must_be_in_order(self):
-        with self.assertRaises(Exception), mute_logger("odoo.sql_db"):
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
             self._contract(date_start=date(2026, 5, 1), date_end=date(2026, 4, 1))
 
     @mute_logger("odoo.addons.base.models.ir_rule", "odoo.addons.base.models.ir_model")
@@ -125,7 +126,8 @@ class TestServiceContract(ServiceDeskCommon):
         self.assertEqual(Contract.with_user(self.user_portal_b).search([]), theirs)
         with self.assertRaises(AccessError):
             theirs.with_user(self.user_portal_a).read(["name"])
-        self.assertEqual(Contract.with_user(self.user_agent_a).search([("id", "in", (mine | theirs).ids)]), mine | theirs)
+        found = Contract.with_user(self.user_agent_a).search([("id", "in", (mine | theirs).ids)])
+        self.assertEqual(found, mine | theirs)
         with self.assertRaises(AccessError):
             mine.with_user(self.user_agent_a).write({"date_end": date(2030, 1, 1)})
         self.assertFalse(Contract.with_user(self.user_agent_other).search([("id", "in", mine.ids)]))

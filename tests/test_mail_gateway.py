@@ -6,9 +6,10 @@ from uuid import uuid4
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.addons.mail.tests.common import MailCommon
 from odoo.tests import tagged
 from odoo.tools import email_normalize, mute_logger
+
+from odoo.addons.mail.tests.common import MailCommon
 
 from .common import ServiceDeskCommon
 

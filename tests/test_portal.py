@@ -1,5 +1,6 @@
 """The customer portal: what a customer may see and do, and what it may not."""
 from datetime import timedelta
+
 from odoo import Command, fields, http, sql_db
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
@@ -265,7 +266,8 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self.assertEqual(ticket.team_id, self.team_a)
         self.assertNotIn("<b>", ticket.description, "the description is plain text, escaped")
         self.assertIn("&lt;b&gt;", ticket.description)
-        attachment = self.env["ir.attachment"].search([("res_model", "=", "service.ticket"), ("res_id", "=", ticket.id)])
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", "service.ticket"), ("res_id", "=", ticket.id)])
         self.assertEqual(attachment.raw, b"error 42")
         self.assertIn(f"/my/service/tickets/{ticket.id}", response.headers["Location"])
         # the file is served through the ticket's page, to who may see the ticket only

@@ -16,7 +16,8 @@ class TestPortalTours(HttpCase, ServiceDeskPortalCommon):
         self.assertEqual(ticket.ticket_type, "incident")
         self.assertEqual(ticket.product_id, self.product)
         self.assertEqual(ticket.lot_id, self.lot_a)
-        attachment = self.env["ir.attachment"].search([("res_model", "=", "service.ticket"), ("res_id", "=", ticket.id)])
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", "service.ticket"), ("res_id", "=", ticket.id)])
         self.assertEqual(attachment.name, "beep-log.txt")
         self.assertEqual(attachment.raw, b"beep beep")
         reply = ticket.message_ids.filtered(lambda m: "It also blinks red" in m.body)

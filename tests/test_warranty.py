@@ -226,7 +226,8 @@ class TestTicketWarranty(Customer360Common):
             self.warranties[0].with_user(self.user_portal_a).write({"end_date": "2040-01-01"})
         with self.assertRaises(AccessError):
             self.warranties[0].with_user(self.user_agent_a).write({"end_date": "2040-01-01"})
-        self.assertEqual(len(Warranty.with_user(self.user_agent_a).search([("partner_id", "=", self.customer_a.id)])), 2)
+        visible = Warranty.with_user(self.user_agent_a).search([("partner_id", "=", self.customer_a.id)])
+        self.assertEqual(len(visible), 2)
         self.assertFalse(Warranty.with_user(self.user_agent_other).search([]), "other company sees none")
 
 
