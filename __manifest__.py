@@ -38,6 +38,9 @@ already keeps in Odoo.
         "views/service_ticket_sla_views.xml",
         "views/service_ticket_routing_views.xml",
         "views/menus.xml",
+        "views/service_article_views.xml",
+        "views/service_macro_views.xml",
+        "views/knowledge_templates.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
@@ -49,10 +52,14 @@ already keeps in Odoo.
         "demo/service_team_demo.xml",
         "demo/service_ticket_demo.xml",
         "demo/service_sla_demo.xml",
+        "demo/service_article_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
             "service_desk/static/src/tours/**/*",
+        ],
+        "web.assets_frontend": [
+            "service_desk/static/src/interactions/**/*",
         ],
     },
     "application": True,

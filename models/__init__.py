@@ -15,3 +15,10 @@ from . import res_partner
 from . import res_partner_sla
 from . import service_team_member_routing
 from . import service_ticket_routing
+from . import service_article_category
+from . import service_article
+from . import service_article_vote
+from . import service_article_event
+from . import service_macro
+from . import service_ticket_knowledge
+from . import res_lang_knowledge
