@@ -43,7 +43,7 @@ class ServiceKnowledge(http.Controller):
             for category in categories
         }
 
-    @http.route(["/help", "/help/category/<int:category_id>"], type="http", auth="public")
+    @http.route(["/help", "/help/category/<int:category_id>"], type="http", auth="public", website=True)
     def help_center(self, category_id=None, search=None, **kwargs):
         Article = self._articles()
         counts = self._portal_category_counts()
@@ -78,7 +78,7 @@ class ServiceKnowledge(http.Controller):
             "page_name": "help",
         })
 
-    @http.route("/help/article/<int:article_id>", type="http", auth="public")
+    @http.route("/help/article/<int:article_id>", type="http", auth="public", website=True)
     def help_article(self, article_id, **kwargs):
         article = self._portal_article(article_id)
         article._increment_counter("view_count")
@@ -95,7 +95,7 @@ class ServiceKnowledge(http.Controller):
             "page_name": "help",
         })
 
-    @http.route("/help/article/<int:article_id>/vote", type="http", auth="public", methods=["POST"],)
+    @http.route("/help/article/<int:article_id>/vote", type="http", auth="public", methods=["POST"], website=True)
     def help_article_vote(self, article_id, helpful=None, comment=None, **kwargs):
         article = self._portal_article(article_id)
         if helpful not in ("yes", "no"):

@@ -56,9 +56,9 @@ class ServiceArticle(models.Model):
         domain=[("share", "=", False)],
     )
     last_review_date = fields.Date(string="Last Reviewed", copy=False, tracking=True)
-    view_count = fields.Integer(string="Views", readonly=True, copy=False)
-    helpful_count = fields.Integer(string="Helpful", readonly=True, copy=False)
-    unhelpful_count = fields.Integer(string="Not Helpful", readonly=True, copy=False)
+    view_count = fields.Integer(string="Views", default=0, readonly=True, copy=False)
+    helpful_count = fields.Integer(string="Helpful", default=0, readonly=True, copy=False)
+    unhelpful_count = fields.Integer(string="Not Helpful", default=0, readonly=True, copy=False)
     helpful_ratio = fields.Float(string="Helpful (%)", compute="_compute_helpful_ratio")
     ticket_category_ids = fields.Many2many(
         "service.category", "service_article_ticket_category_rel", "article_id", "category_id",
@@ -199,6 +199,8 @@ class ServiceArticle(models.Model):
             raise UserError(self.env._("The number of articles to return must be a number.")) from None
         if not words:
             return self.browse()
+        # the raw SQL below reads these columns: pending changes first
+        self.flush_model(["name", "body", "helpful_count", "unhelpful_count"])
         lang = self.env.lang or "en_US"
         config = self._ts_config_for_lang(lang)
         base_domain = Domain(domain or Domain.TRUE)
@@ -219,7 +221,7 @@ class ServiceArticle(models.Model):
         tsquery = SQL("to_tsquery(%s::regconfig, %s)", config, tsquery_text)
         query.add_where(SQL("%s @@ %s", document, tsquery))
         query.order = SQL(
-            "ts_rank(%s, %s) DESC, %s DESC, %s ASC, %s DESC",
+            "ts_rank(%s, %s) DESC, %s DESC NULLS LAST, %s ASC NULLS FIRST, %s DESC",
             document, tsquery,
             SQL.identifier(query.table, "helpful_count"),
             SQL.identifier(query.table, "unhelpful_count"),
@@ -241,7 +243,7 @@ class ServiceArticle(models.Model):
         )
         query.add_where(SQL("%s <%% %s", text, title))
         query.order = SQL(
-            "word_similarity(%s, %s) DESC, %s DESC, %s DESC",
+            "word_similarity(%s, %s) DESC, %s DESC NULLS LAST, %s DESC",
             text, title, SQL.identifier(query.table, "helpful_count"), SQL.identifier(query.table, "id"),
         )
         query.limit = limit
@@ -279,7 +281,7 @@ class ServiceArticle(models.Model):
             return
         assert field_name in ("view_count", "helpful_count", "unhelpful_count")
         self.env.cr.execute(SQL(
-            "UPDATE %(table)s SET %(field)s = %(field)s + %(amount)s WHERE id IN %(ids)s",
+            "UPDATE %(table)s SET %(field)s = COALESCE(%(field)s, 0) + %(amount)s WHERE id IN %(ids)s",
             table=SQL.identifier(self._table), field=SQL.identifier(field_name),
             amount=amount, ids=tuple(self.ids),
         ))

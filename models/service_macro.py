@@ -99,6 +99,7 @@ class ServiceMacro(models.Model):
         self.ensure_one()
         if not tickets:
             raise UserError(self.env._("Select at least one ticket to apply %s to.", self.name))
+        tickets = tickets.with_env(self.env)
         tickets.check_access("write")
         self._check_applicable(tickets)
         if not is_html_empty(self.body):

@@ -6,3 +6,5 @@ from . import test_routing_concurrency
 from . import test_sla
 from . import test_ticket_lifecycle
 from . import test_ui
+from . import test_knowledge
+from . import test_macro
