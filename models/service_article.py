@@ -90,28 +90,87 @@ class ServiceArticle(models.Model):
 
     def init(self):
         super().init()
+        cr = self.env.cr
+        # The weighted documents, one per article and installed language, kept
+        # by a trigger: whatever writes the title or body (the ORM, translation
+        # updates, plain SQL imports), the search never reparses the articles.
+        cr.execute("""
+            CREATE TABLE IF NOT EXISTS service_article_search_lang (
+                lang varchar PRIMARY KEY,
+                config regconfig NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS service_article_search (
+                article_id integer NOT NULL REFERENCES service_article(id) ON DELETE CASCADE,
+                lang varchar NOT NULL,
+                document tsvector NOT NULL,
+                PRIMARY KEY (article_id, lang)
+            );
+            CREATE OR REPLACE FUNCTION service_article_search_refresh() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO service_article_search (article_id, lang, document)
+                     SELECT NEW.id, l.lang,
+                            setweight(to_tsvector(l.config, COALESCE(NEW.name->>l.lang, NEW.name->>'en_US', '')), 'A')
+                            || setweight(to_tsvector(l.config, COALESCE(NEW.body->>l.lang, NEW.body->>'en_US', '')), 'B')
+                       FROM service_article_search_lang l
+                ON CONFLICT (article_id, lang) DO UPDATE SET document = EXCLUDED.document;
+                RETURN NULL;
+            END
+            $$;
+            DROP TRIGGER IF EXISTS service_article_search_refresh ON service_article;
+            CREATE TRIGGER service_article_search_refresh
+                AFTER INSERT OR UPDATE OF name, body ON service_article
+                FOR EACH ROW EXECUTE FUNCTION service_article_search_refresh();
+        """)
         self._ensure_search_indexes()
 
     @api.model
     def _ensure_search_indexes(self):
-        """One full-text GIN index per installed language (its own text search
-        configuration) and, when pg_trgm is there, one trigram index on the
-        title, over the same expressions search_articles() queries."""
+        """Every installed language gets its text search configuration, its
+        documents and a GIN index over them; when pg_trgm is there, a trigram
+        index on the title in that language, for typos."""
         cr = self.env.cr
         self._try_create_pg_trgm()
         has_trgm = self._has_pg_trgm()
         for lang, __ in self.env["res.lang"].get_installed():
             config = self._ts_config_for_lang(lang)
+            cr.execute("""
+                INSERT INTO service_article_search_lang (lang, config) VALUES (%s, %s::regconfig)
+                ON CONFLICT (lang) DO UPDATE SET config = EXCLUDED.config
+                WHERE service_article_search_lang.config <> EXCLUDED.config
+                RETURNING lang
+            """, [lang, config])
+            changed = bool(cr.fetchone())
+            cr.execute(SQL(
+                """
+                INSERT INTO service_article_search (article_id, lang, document)
+                     SELECT a.id, %(lang)s,
+                            setweight(to_tsvector(%(config)s::regconfig, COALESCE(%(title)s, '')), 'A')
+                            || setweight(to_tsvector(%(config)s::regconfig, COALESCE(%(body)s, '')), 'B')
+                       FROM service_article a
+                      WHERE %(all)s OR NOT EXISTS (
+                            SELECT 1 FROM service_article_search s WHERE s.article_id = a.id AND s.lang = %(lang)s)
+                ON CONFLICT (article_id, lang) DO UPDATE SET document = EXCLUDED.document
+                """,
+                lang=lang, config=config, all=changed,
+                title=self._translated_sql("name", lang, "a"), body=self._translated_sql("body", lang, "a"),
+            ))
             suffix = re.sub(r"\W", "_", lang.lower())
             tools.sql.create_index(
-                cr, f"service_article_fts_{suffix}_idx", self._table,
-                [cr.mogrify(self._fts_document_sql(lang, config)).decode()], method="gin",
+                cr, f"service_article_search_{suffix}_idx", "service_article_search", ["document"],
+                method="gin", where=cr.mogrify("lang = %s", [lang]).decode(),
             )
             if has_trgm:
                 tools.sql.create_index(
                     cr, f"service_article_trgm_{suffix}_idx", self._table,
                     [cr.mogrify(self._title_sql(lang)).decode() + " gin_trgm_ops"], method="gin",
                 )
+        self.env.registry.clear_cache()
+
+    @tools.ormcache()
+    def _search_langs(self):
+        self.env.cr.execute("SELECT lang FROM service_article_search_lang")
+        return frozenset(lang for lang, in self.env.cr.fetchall())
 
     def _try_create_pg_trgm(self):
         cr = self.env.cr
@@ -153,18 +212,6 @@ class ServiceArticle(models.Model):
     def _title_sql(self, lang, alias=None):
         return self._translated_sql("name", lang, alias)
 
-    @api.model
-    def _fts_document_sql(self, lang, config, alias=None):
-        """The weighted document: title (A) over body (B). HTML tags are
-        skipped by PostgreSQL's parser."""
-        return SQL(
-            "(setweight(to_tsvector(%(config)s::regconfig, COALESCE(%(title)s, '')), 'A')"
-            " || setweight(to_tsvector(%(config)s::regconfig, COALESCE(%(body)s, '')), 'B'))",
-            config=config,
-            title=self._translated_sql("name", lang, alias),
-            body=self._translated_sql("body", lang, alias),
-        )
-
     # ------------------------------------------------------------------
     # Search
     # ------------------------------------------------------------------
@@ -202,6 +249,8 @@ class ServiceArticle(models.Model):
         # the raw SQL below reads these columns: pending changes first
         self.flush_model(["name", "body", "helpful_count", "unhelpful_count"])
         lang = self.env.lang or "en_US"
+        if lang not in self._search_langs():
+            lang = "en_US"
         config = self._ts_config_for_lang(lang)
         base_domain = Domain(domain or Domain.TRUE)
         attempts = [self._tsquery_text(words, "&")]
@@ -217,12 +266,15 @@ class ServiceArticle(models.Model):
         query = self._search(domain)
         if query.is_empty():
             return []
-        document = self._fts_document_sql(lang, config, query.table)
+        query.add_join("JOIN", "article_search", "service_article_search", SQL(
+            "article_search.article_id = %s AND article_search.lang = %s",
+            SQL.identifier(query.table, "id"), lang,
+        ))
         tsquery = SQL("to_tsquery(%s::regconfig, %s)", config, tsquery_text)
-        query.add_where(SQL("%s @@ %s", document, tsquery))
+        query.add_where(SQL("article_search.document @@ %s", tsquery))
         query.order = SQL(
-            "ts_rank(%s, %s) DESC, %s DESC NULLS LAST, %s ASC NULLS FIRST, %s DESC",
-            document, tsquery,
+            "ts_rank(article_search.document, %s) DESC, %s DESC NULLS LAST, %s ASC NULLS FIRST, %s DESC",
+            tsquery,
             SQL.identifier(query.table, "helpful_count"),
             SQL.identifier(query.table, "unhelpful_count"),
             SQL.identifier(query.table, "id"),
