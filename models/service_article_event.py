@@ -31,6 +31,14 @@ class ServiceArticleEvent(models.Model):
         if not session_key:
             return self.browse()
         user = user or self.env.user
+        if kind == "suggestion_shown" and articles:
+            # a customer typing sees the same suggestion many times: once is what counts
+            already = self.sudo().search([
+                ("kind", "=", kind), ("session_key", "=", session_key), ("article_id", "in", articles.ids),
+            ]).article_id
+            articles -= already
+            if not articles:
+                return self.browse()
         base = {
             "kind": kind,
             "session_key": session_key,

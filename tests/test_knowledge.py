@@ -1,4 +1,7 @@
 """Knowledge base: ranked search, the help center, votes and deflection."""
+from types import SimpleNamespace
+from unittest.mock import patch
+
 from odoo import http
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
@@ -254,6 +257,28 @@ class TestKnowledgeModel(KnowledgeCommon):
 @tagged("post_install", "-at_install")
 class TestTicketKnowledge(KnowledgeCommon):
 
+    def _fake_request(self, user, session):
+        return SimpleNamespace(session=session, env=self.env(user=user))
+
+    def test_ticket_from_a_help_center_session_is_recorded(self):
+        Ticket = self.env["service.ticket"]
+        target = "odoo.addons.service_desk.models.service_ticket_knowledge.request"
+        session = {"service_desk_visitor": "visitor-42"}
+        with patch(target, self._fake_request(self.user_portal_a, session)):
+            ticket = Ticket.create({"name": "Zorblax still broken", "team_id": self.team_a.id})
+        event = self.env["service.article.event"].search([("ticket_id", "=", ticket.id)])
+        self.assertEqual(event.kind, "ticket_submitted")
+        self.assertEqual(event.session_key, "visitor-42")
+        self.assertEqual(event.user_id, self.user_portal_a)
+        # an agent's ticket, or a session that never visited the help center, is no submission
+        with patch(target, self._fake_request(self.user_agent_a, session)):
+            agent_ticket = Ticket.create({"name": "Logged by phone", "team_id": self.team_a.id})
+        with patch(target, self._fake_request(self.user_portal_a, {})):
+            unseen_ticket = Ticket.create({"name": "Straight to the form", "team_id": self.team_a.id})
+        self.assertFalse(self.env["service.article.event"].search(
+            [("ticket_id", "in", (agent_ticket | unseen_ticket).ids)],
+        ))
+
     def test_suggested_articles_from_subject_category_and_product(self):
         product = self.env["product.product"].create({"name": "SD Zorblax 3000"})
         category = self.env["service.category"].create({"name": "SD Dials", "team_id": self.team_a.id})
@@ -367,6 +392,9 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
         shown = self.env["service.article.event"].search([("kind", "=", "suggestion_shown")])
         self.assertEqual(len(shown), 5)
         self.assertEqual(set(shown.mapped("query")), {"zorblax"})
+        # typing on: the same suggestions are not counted twice in one session
+        self.make_jsonrpc_request("/help/suggest", {"query": "zorblax "})
+        self.assertEqual(self.env["service.article.event"].search_count([("kind", "=", "suggestion_shown")]), 5)
         self.assertEqual(self.make_jsonrpc_request("/help/suggest", {"query": "zo"}), [])
         self.assertEqual(self.make_jsonrpc_request("/help/suggest", {"query": ["zorblax"]}), [])
         self.assertEqual(self.make_jsonrpc_request("/help/suggest", {}), [])
@@ -401,6 +429,16 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
         self._vote(self.article_title, "yes")
         self.env.invalidate_all()
         self.assertEqual((self.article_title.helpful_count, self.article_title.unhelpful_count), (1, 1))
+
+    def test_article_in_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("es_ES")
+        self.article_title.update_field_translations("name", {"es_ES": "Guía de calibración del zorblax"})
+        self.user_portal_a.lang = "es_ES"
+        self.authenticate(self.user_portal_a.login, self.user_portal_a.login)
+        response = self.url_open(f"/help/article/{self.article_title.id}")
+        self.assertIn("Guía de calibración del zorblax", response.text)
+        response = self.url_open("/help?search=calibración")
+        self.assertIn("Guía de calibración del zorblax", response.text)
 
     def test_vote_needs_csrf(self):
         self.authenticate(self.user_portal_a.login, self.user_portal_a.login)
