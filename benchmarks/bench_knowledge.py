@@ -61,7 +61,7 @@ def _queries(vocabulary, rng, count):
 
 def _percentiles(durations):
     ordered = sorted(durations)
-    return statistics.median(ordered), ordered[int(round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), ordered[round(0.95 * (len(ordered) - 1))]
 
 
 def bench_knowledge_search(bench):
@@ -98,7 +98,7 @@ def bench_knowledge_search(bench):
             print(f"{name}: p50 {results[name][0] * 1000:.1f} ms, p95 {results[name][1] * 1000:.1f} ms, "
                   f"{found}/{len(queries)} queries with results", flush=True)
     search_p50, search_p95 = results["search_articles"]
-    ilike_p50, ilike_p95 = results["ilike"]
+    ilike_p95 = results["ilike"][1]
     bench.record(
         "knowledge_search_vs_ilike", f"p95 of 200 searches among {count} articles",
         "search_articles", search_p95, "ilike", ilike_p95, RATIO_TARGET,

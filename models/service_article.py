@@ -2,13 +2,11 @@ import logging
 import re
 
 from markupsafe import Markup
-
-from psycopg2 import errors as pg_errors
-
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, html2plaintext
+from psycopg2 import errors as pg_errors
 
 _logger = logging.getLogger(__name__)
 

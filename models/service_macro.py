@@ -1,7 +1,6 @@
 import re
 
 from markupsafe import Markup, escape
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
@@ -46,7 +45,7 @@ class ServiceMacro(models.Model):
                 raise UserError(self.env._(
                     "Unknown placeholder(s) %(names)s in %(macro)s. Available: %(available)s.",
                     names=", ".join(sorted(unknown)), macro=macro.name,
-                    available=", ".join("{{%s}}" % name for name in PLACEHOLDERS),
+                    available=", ".join(f"{{{{{name}}}}}" for name in PLACEHOLDERS),
                 ))
 
     def _placeholder_values(self, ticket):
