@@ -5,7 +5,7 @@ from unittest.mock import patch
 from odoo import http
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tests import HttpCase, tagged
+from odoo.tests import Form, HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import FIXTURE_CONTEXT, ServiceDeskCommon
@@ -247,6 +247,20 @@ class TestKnowledgeModel(KnowledgeCommon):
         ))
         self.assertEqual(by_category, {self.kb_category: 50.0, self.kb_subcategory: 100.0})
 
+    def test_agent_writes_an_article_in_the_form(self):
+        form = Form(self.Article.with_user(self.user_agent_a))
+        form.name = "SD printer lights explained"
+        form.body = "<p>Green means ready.</p>"
+        form.category_id = self.kb_category
+        article = form.save()
+        self.assertEqual(article.summary, "Green means ready.")
+        self.assertFalse(article.is_published)
+        article.action_publish()
+        article.action_mark_reviewed()
+        self.assertTrue(article.is_published)
+        self.assertTrue(article.last_review_date)
+        self.assertEqual(article.action_view_on_help_center()["url"], f"/help/article/{article.id}")
+
     def test_categories_form_a_tree(self):
         self.assertEqual(self.kb_subcategory.complete_name, "SD Gadgets / SD Gizmos")
         self.assertEqual(self.kb_category.article_count, 5)
@@ -294,6 +308,9 @@ class TestTicketKnowledge(KnowledgeCommon):
         self.assertNotIn(self.article_draft, suggested)
         ticket.write({"product_id": product.id, "category_id": category.id, "name": "Xqvw jjkp"})
         self.assertEqual(ticket.suggested_article_ids, by_product | by_category)
+        # the agent's form shows them
+        form = Form(ticket.with_user(self.user_agent_a))
+        self.assertEqual(len(form.suggested_article_ids), 2)
 
     def test_create_article_from_resolved_ticket(self):
         ticket = self._create_ticket(name="Dial stuck", description="<p>The dial will not turn.</p>")
