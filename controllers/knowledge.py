@@ -62,7 +62,7 @@ class ServiceKnowledge(http.Controller):
             )
         else:
             articles = Article.with_context(lang=request.env.lang).search(
-                domain, limit=SEARCH_LIMIT, order="helpful_count desc, view_count desc, id desc",
+                domain, limit=SEARCH_LIMIT, order="helpful_count desc nulls last, view_count desc nulls last, id desc",
             )
         subcategories = [cat for cat, count in counts.items() if count and cat.parent_id == category]
         return request.render("service_desk.help_center", {

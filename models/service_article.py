@@ -5,7 +5,8 @@ from markupsafe import Markup
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools import SQL, html2plaintext
+from odoo.tools import SQL
+from odoo.tools.mail import html_to_inner_content
 from psycopg2 import errors as pg_errors
 
 _logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class ServiceArticle(models.Model):
     @api.depends("body")
     def _compute_summary(self):
         for article in self:
-            text = " ".join(html2plaintext(article.body or "").split())
+            text = " ".join(html_to_inner_content(article.body or "").split())
             article.summary = text if len(text) <= 200 else text[:197].rsplit(" ", 1)[0] + "..."
 
     @api.depends("helpful_count", "unhelpful_count")
@@ -323,7 +324,7 @@ class ServiceArticle(models.Model):
         if self.product_ids:
             related |= Domain("product_ids", "in", self.product_ids.ids)
         domain = self._portal_domain() & related & Domain("id", "!=", self.id)
-        return self.search(domain, limit=limit, order="helpful_count desc, view_count desc, id desc")
+        return self.search(domain, limit=limit, order="helpful_count desc nulls last, view_count desc nulls last, id desc")
 
     def _increment_counter(self, field_name, amount=1):
         """Atomic increment, safe with several workers counting at once."""

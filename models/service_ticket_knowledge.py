@@ -44,7 +44,7 @@ class ServiceTicket(models.Model):
                     matching |= Domain("product_ids", "in", ticket.product_id.product_tmpl_id.ids)
                 found |= Article.search(
                     published & matching & Domain("id", "not in", found.ids),
-                    limit=SUGGESTED_ARTICLES - len(found), order="helpful_count desc, id desc",
+                    limit=SUGGESTED_ARTICLES - len(found), order="helpful_count desc nulls last, id desc",
                 )
             ticket.suggested_article_ids = found
 
