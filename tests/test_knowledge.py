@@ -127,9 +127,11 @@ class TestKnowledgeSearch(KnowledgeCommon):
         self.assertNotIn("'zorblax':", documents(self.article_title)["en_US"])
         self.assertIn("'frobnic':", documents(self.article_title)["en_US"])
         # a language activated later gets its documents at once
-        self.env["res.lang"]._activate_lang("pt_BR")
-        self.assertIn("pt_BR", documents(self.article_title))
-        self.assertIn(self.article_title, self.Article.with_context(lang="pt_BR").search_articles("frobnicator"))
+        # (French: a language neither the demo nor the fixtures activate)
+        self.assertNotIn("fr_FR", documents(self.article_title))
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.assertIn("fr_FR", documents(self.article_title))
+        self.assertIn(self.article_title, self.Article.with_context(lang="fr_FR").search_articles("frobnicator"))
         article_id = self.article_title.id
         self.article_title.unlink()
         self.assertFalse(documents(self.Article.browse(article_id)))
