@@ -27,8 +27,8 @@ export class ServiceArticleSuggestions extends Interaction {
     }
 
     findContainer() {
-        const scope = this.el.closest("form") || document;
-        return scope.querySelector(".o_service_article_suggestions");
+        const selector = ".o_service_article_suggestions";
+        return this.el.closest("form")?.querySelector(selector) || document.querySelector(selector);
     }
 
     onInput() {
