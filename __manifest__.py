@@ -54,6 +54,9 @@ already keeps in Odoo.
         "views/service_recommendation_views.xml",
         "views/res_partner_service360_views.xml",
         "views/service_ticket_customer360_views.xml",
+        "views/service_article_views.xml",
+        "views/service_macro_views.xml",
+        "views/knowledge_templates.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
@@ -67,10 +70,14 @@ already keeps in Odoo.
         "demo/service_sla_demo.xml",
         "demo/service_interaction_demo.xml",
         "demo/service_warranty_demo.xml",
+        "demo/service_article_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
             "service_desk/static/src/tours/**/*",
+        ],
+        "web.assets_frontend": [
+            "service_desk/static/src/interactions/**/*",
         ],
     },
     "application": True,

@@ -84,14 +84,14 @@ def main(argv=None):
     from odoo.tools import config
 
     config.parse_config(["--database", args.database, "--log-level", "warn", *odoo_args])
-    from . import bench_routing, bench_sla, bench_warranty
+    from . import bench_knowledge, bench_routing, bench_sla, bench_warranty
 
     registry = Registry(args.database)
     with registry.cursor() as cr:
         # the context of a real request: tracking, creation messages and acknowledgements included
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
         bench = Bench(env, args)
-        for module in (bench_routing, bench_sla, bench_warranty):
+        for module in (bench_routing, bench_sla, bench_warranty, bench_knowledge):
             for name, function in module.BENCHMARKS:
                 if not args.only or name in args.only:
                     function(bench)

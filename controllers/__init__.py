@@ -1,3 +1,4 @@
 from . import api
+from . import knowledge
 from . import portal
 from . import privacy

@@ -43,3 +43,10 @@ from . import service_tier_auto
 from . import res_partner_service360
 from . import service_lot_ownership
 from . import service_ticket_ownership
+from . import service_article_category
+from . import service_article
+from . import service_article_vote
+from . import service_article_event
+from . import service_macro
+from . import service_ticket_knowledge
+from . import res_lang_knowledge

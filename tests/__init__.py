@@ -16,3 +16,5 @@ from . import test_portal_tour
 from . import test_warranty
 from . import test_contract
 from . import test_customer_360
+from . import test_knowledge
+from . import test_macro

@@ -32,6 +32,12 @@ EXPECTED_ACCESS = {
     "service.contract": {"manager": ALL, "agent": READ, "portal": READ, "internal": NONE},
     "service.recommendation": {"manager": ALL, "agent": READ | {"write"}, "portal": NONE, "internal": NONE},
     "service.lot.ownership": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
+    "service.article": {"manager": ALL, "agent": ALL - {"unlink"}, "portal": NONE, "internal": NONE},
+    "service.article.category": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
+    "service.article.vote": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
+    "service.article.event": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
+    "service.article.deflection.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
+    "service.macro": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
 }
 
 

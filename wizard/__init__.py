@@ -1,3 +1,4 @@
 from . import service_log_contact
 from . import service_review_wizard
 from . import service_erase_wizard
+from . import service_macro_apply

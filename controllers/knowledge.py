@@ -1,0 +1,133 @@
+"""The help center: what customers and visitors read before they write.
+
+Public routes read articles with sudo and always through
+``service.article._portal_domain()`` (published and visible to customers):
+the public user has no access to the models themselves.
+"""
+from werkzeug.exceptions import NotFound
+
+from odoo import http
+from odoo.fields import Domain
+from odoo.http import request
+
+from odoo.addons.service_desk.models.service_ticket_knowledge import visitor_key
+
+SUGGEST_LIMIT = 5
+SEARCH_LIMIT = 20
+QUERY_MAX_LENGTH = 200
+
+
+class ServiceKnowledge(http.Controller):
+
+    def _articles(self):
+        return request.env["service.article"].sudo()
+
+    def _session_key(self):
+        return visitor_key(request.session, create=True)
+
+    def _portal_article(self, article_id):
+        article = self._articles().browse(article_id).exists()
+        if not article or not article._is_portal_readable():
+            raise NotFound()
+        return article
+
+    def _portal_category_counts(self):
+        """Portal articles per category, subcategories included."""
+        Article = self._articles()
+        groups = Article._read_group(
+            Article._portal_domain() & Domain("category_id", "!=", False), ["category_id"], ["__count"],
+        )
+        categories = request.env["service.article.category"].sudo().search([])
+        return {
+            category: sum(count for cat, count in groups if cat.parent_path.startswith(category.parent_path))
+            for category in categories
+        }
+
+    @http.route(["/help", "/help/category/<int:category_id>"], type="http", auth="public", website=True)
+    def help_center(self, category_id=None, search=None, **kwargs):
+        Article = self._articles()
+        counts = self._portal_category_counts()
+        category = request.env["service.article.category"].sudo()
+        if category_id:
+            category = category.browse(category_id).exists()
+            if not category or not category.active or not counts.get(category):
+                raise NotFound()
+        search = (search or "").strip()[:QUERY_MAX_LENGTH]
+        domain = Article._portal_domain()
+        if category:
+            domain &= Domain("category_id", "child_of", category.id)
+        if search:
+            articles = Article.with_context(lang=request.env.lang).search_articles(
+                search, limit=SEARCH_LIMIT, domain=domain,
+            )
+        else:
+            articles = Article.with_context(lang=request.env.lang).search(
+                domain, limit=SEARCH_LIMIT, order="helpful_count desc nulls last, view_count desc nulls last, id desc",
+            )
+        subcategories = [cat for cat, count in counts.items() if count and cat.parent_id == category]
+        return request.render("service_desk.help_center", {
+            "articles": articles,
+            "categories": subcategories,
+            "category": category,
+            "ancestors": category.browse(
+                [int(cid) for cid in (category.parent_path or "").strip("/").split("/")[:-1] if cid]
+            ),
+            "category_counts": counts,
+            "search": search,
+            "no_breadcrumbs": True,
+            "page_name": "help",
+        })
+
+    @http.route("/help/article/<int:article_id>", type="http", auth="public", website=True)
+    def help_article(self, article_id, **kwargs):
+        article = self._portal_article(article_id)
+        article._increment_counter("view_count")
+        request.env["service.article.event"]._record(
+            "article_opened", self._session_key(), articles=article, user=request.env.user,
+        )
+        voted = request.session.get("service_desk_voted", [])
+        return request.render("service_desk.help_article", {
+            "article": article.with_context(lang=request.env.lang),
+            "related_articles": article._get_related_articles(),
+            "already_voted": article.id in voted,
+            "vote_message": kwargs.get("voted"),
+            "no_breadcrumbs": True,
+            "page_name": "help",
+        })
+
+    @http.route("/help/article/<int:article_id>/vote", type="http", auth="public", methods=["POST"], website=True)
+    def help_article_vote(self, article_id, helpful=None, comment=None, **kwargs):
+        article = self._portal_article(article_id)
+        if helpful not in ("yes", "no"):
+            return request.redirect(f"/help/article/{article.id}?voted=invalid")
+        comment = (comment or "").strip()[:2000]
+        # sudo keeps the visitor as env.user: the vote is theirs
+        counted = article.with_context(lang=request.env.lang).action_register_vote(
+            helpful == "yes", comment=comment, session_key=self._session_key(),
+        )
+        voted = request.session.get("service_desk_voted", [])
+        if article.id not in voted:
+            request.session["service_desk_voted"] = [*voted, article.id]
+        return request.redirect(f"/help/article/{article.id}?voted={'thanks' if counted else 'again'}")
+
+    @http.route("/help/suggest", type="jsonrpc", auth="public")
+    def help_suggest(self, query=None, **kwargs):
+        """At most five published portal articles for what the customer is
+        typing, each logged as a shown suggestion."""
+        if not isinstance(query, str):
+            return []
+        query = query.strip()[:QUERY_MAX_LENGTH]
+        if len(query) < 3:
+            return []
+        Article = self._articles().with_context(lang=request.env.lang)
+        articles = Article.search_articles(query, limit=SUGGEST_LIMIT, domain=Article._portal_domain())
+        if articles:
+            request.env["service.article.event"]._record(
+                "suggestion_shown", self._session_key(), articles=articles, query=query, user=request.env.user,
+            )
+        return [{
+            "id": article.id,
+            "name": article.name,
+            "summary": article.summary,
+            "url": article.portal_url,
+        } for article in articles]
