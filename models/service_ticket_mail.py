@@ -1,6 +1,6 @@
 import logging
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import email_normalize, email_split
 
 _logger = logging.getLogger(__name__)
@@ -81,7 +81,36 @@ class ServiceTicket(models.Model):
 
     def message_update(self, msg_dict, update_vals=None):
         self._subscribe_correspondents(msg_dict)
-        return super().message_update(msg_dict, update_vals=update_vals)
+        result = super().message_update(msg_dict, update_vals=update_vals)
+        self._reopen_on_customer_email(msg_dict)
+        return result
+
+    def _reopen_on_customer_email(self, msg_dict):
+        """A customer writing on a finished ticket: within the team's reopen
+        window it goes back to work, after it a new ticket linked to it
+        takes the request."""
+        author = self.env["res.partner"].browse(msg_dict.get("author_id")).exists()
+        if author and any(not user.share for user in author.user_ids):
+            return  # colleagues writing in are not customers
+        for ticket in self.filtered(lambda t: t.is_resolved or t.is_closed):
+            if fields.Datetime.now() <= ticket._reopen_window_end():
+                ticket.action_reopen()
+                continue
+            followup = ticket.create({
+                "name": msg_dict.get("subject") or ticket.name,
+                "description": msg_dict.get("body"),
+                "partner_id": (author or ticket.partner_id).id,
+                "team_id": ticket.team_id.id,
+                "category_id": ticket.category_id.id,
+                "product_id": ticket.product_id.id,
+                "lot_id": ticket.lot_id.id,
+                "channel": "email",
+                "origin_ticket_id": ticket.id,
+            })
+            ticket.message_post(
+                body=self.env._("The customer wrote after the reopen window: follow-up %s.", followup.number),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def _subscribe_correspondents(self, msg_dict):
         """The customer and the known contacts in copy follow the ticket, so

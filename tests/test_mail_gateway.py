@@ -1,11 +1,11 @@
 """Email intake: what the team aliases do with incoming mail."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from uuid import uuid4
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import email_normalize, mute_logger
 
@@ -289,6 +289,39 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
                 self.assertFalse(self.Ticket.search([("name", "=", subject)]))
                 self.assertFalse(self.env["mail.message"].search([("message_id", "=", msg_id)]))
                 self.assertFalse(self._new_mails, "nothing is sent back to a robot")
+
+    def _finished_ticket(self, closed_days_ago):
+        msg_id = self._receive(self.customer_a_contact.email_formatted, self.alias_team_a, "Scanner broken")
+        ticket = self._ticket_of(msg_id)
+        ticket.stage_id = self.stage_closed
+        ticket.closed_date = fields.Datetime.now() - timedelta(days=closed_days_ago)
+        return ticket, msg_id
+
+    def _reply_to(self, msg_id, subject, author=None):
+        return self._receive((author or self.customer_a_contact).email_formatted, self.alias_team_a, subject,
+                             headers=[("In-Reply-To", msg_id)])
+
+    def test_reply_to_closed_ticket_within_window_reopens_it(self):
+        ticket, msg_id = self._finished_ticket(closed_days_ago=3)
+        count = self.Ticket.search_count([])
+        self._reply_to(msg_id, "Re: Scanner broken - still broken")
+        self.assertEqual(self.Ticket.search_count([]), count)
+        self.assertFalse(ticket.is_closed)
+        self.assertEqual(ticket.reopen_count, 1)
+
+    def test_reply_after_window_opens_linked_ticket(self):
+        ticket, msg_id = self._finished_ticket(closed_days_ago=30)
+        self._reply_to(msg_id, "Re: Scanner broken - again")
+        self.assertTrue(ticket.is_closed, "the old ticket stays closed")
+        followup = self.Ticket.search([("origin_ticket_id", "=", ticket.id)])
+        self.assertEqual(len(followup), 1)
+        self.assertEqual(followup.partner_id, self.customer_a_contact)
+        self.assertEqual(followup.channel, "email")
+
+    def test_agent_email_on_closed_ticket_does_not_reopen(self):
+        ticket, msg_id = self._finished_ticket(closed_days_ago=1)
+        self._reply_to(msg_id, "Re: Scanner broken - FYI", author=self.user_agent_a.partner_id)
+        self.assertTrue(ticket.is_closed)
 
     def test_oversized_email_creates_no_ticket(self):
         self.env["ir.config_parameter"].sudo().set_param("service_desk.max_email_mb", "0.01")  # 10 KB
