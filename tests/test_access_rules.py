@@ -1,7 +1,7 @@
 """Record rules: who sees which ticket, team, member and category."""
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -268,3 +268,29 @@ class TestConfigurationRecordRules(ServiceDeskCommon):
             ("id", "in", (self.category_shared | self.category_a | self.category_other).ids),
         ])
         self.assertEqual(found, self.category_shared | self.category_a)
+
+
+@tagged("post_install", "-at_install")
+class TestAgentReadsPurchases(ServiceDeskCommon):
+    """Agents serve customers from their purchases: they read serial numbers
+    and sale orders without being inventory or sales users."""
+
+    def test_agent_picks_serial_and_order_on_ticket_form(self):
+        product = self.env["product.product"].create({
+            "name": "SD Scanner", "type": "consu", "is_storable": True, "tracking": "serial",
+        })
+        lot = self.env["stock.lot"].create({"name": "SD-SCAN-1", "product_id": product.id})
+        order = self.env["sale.order"].create({"partner_id": self.customer_a.id})
+        agent = self.user_agent_a
+        self.assertFalse(agent.has_group("stock.group_stock_user"))
+        self.assertFalse(agent.has_group("sales_team.group_sale_salesman"))
+        with Form(self.env["service.ticket"].with_user(agent)) as form:
+            form.name = "Scanner beeps"
+            form.partner_id = self.customer_a_contact
+            form.lot_id = lot
+            form.sale_order_id = order
+        ticket = form.record
+        self.assertEqual(ticket.product_id, product, "the serial fills in its product")
+        self.assertEqual(ticket.sale_order_id, order)
+        self.assertFalse(self.env["stock.lot"].with_user(agent).has_access("write"))
+        self.assertFalse(self.env["sale.order"].with_user(agent).has_access("create"))
