@@ -1,4 +1,5 @@
 from . import service_percentile_mixin
+from . import service_tree_mixin
 from . import service_tier
 from . import service_tag
 from . import service_stage

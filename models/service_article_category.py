@@ -1,9 +1,9 @@
-from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo import fields, models
 
 
 class ServiceArticleCategory(models.Model):
     _name = "service.article.category"
+    _inherit = ["service.tree.mixin"]
     _description = "Knowledge Article Category"
     _parent_store = True
     _order = "sequence, complete_name"
@@ -19,19 +19,6 @@ class ServiceArticleCategory(models.Model):
     article_ids = fields.One2many("service.article", "category_id", string="Articles")
     article_count = fields.Integer(compute="_compute_article_count")
     active = fields.Boolean(default=True)
-
-    @api.depends("name", "parent_id.complete_name")
-    def _compute_complete_name(self):
-        for category in self:
-            if category.parent_id:
-                category.complete_name = f"{category.parent_id.complete_name} / {category.name}"
-            else:
-                category.complete_name = category.name
-
-    @api.constrains("parent_id")
-    def _check_parent_id(self):
-        if self._has_cycle():
-            raise ValidationError(self.env._("A category cannot be its own ancestor."))
 
     def _compute_article_count(self):
         counts = dict(self.env["service.article"]._read_group(

@@ -1,9 +1,9 @@
-from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo import fields, models
 
 
 class ServiceCategory(models.Model):
     _name = "service.category"
+    _inherit = ["service.tree.mixin"]
     _description = "Service Ticket Category"
     _parent_store = True
     _rec_name = "complete_name"
@@ -27,15 +27,3 @@ class ServiceCategory(models.Model):
     )
     portal_visible = fields.Boolean(string="Visible on Portal", default=True)
 
-    @api.depends("name", "parent_id.complete_name")
-    def _compute_complete_name(self):
-        for category in self:
-            if category.parent_id:
-                category.complete_name = f"{category.parent_id.complete_name} / {category.name}"
-            else:
-                category.complete_name = category.name
-
-    @api.constrains("parent_id")
-    def _check_category_recursion(self):
-        if self._has_cycle():
-            raise ValidationError(self.env._("A category cannot be its own parent."))

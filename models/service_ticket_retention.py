@@ -14,20 +14,20 @@ class ServiceTicket(models.Model):
                                     help="Summaries, transcripts and attachments were deleted by retention.")
 
     @api.model
-    def _archive_domain(self, company, months):
+    def _closed_before_domain(self, company, months):
+        """Tickets of the company closed more than `months` ago (none when 0)."""
         if not months:
             return [("id", "=", False)]
-        limit = fields.Datetime.now() - relativedelta(months=months)
-        return [("company_id", "=", company.id), ("active", "=", True), ("is_closed", "=", True),
-                ("closed_date", "<", limit)]
+        return [("company_id", "=", company.id),
+                ("closed_date", "<", fields.Datetime.now() - relativedelta(months=months))]
+
+    @api.model
+    def _archive_domain(self, company, months):
+        return [*self._closed_before_domain(company, months), ("active", "=", True), ("is_closed", "=", True)]
 
     @api.model
     def _purge_domain(self, company, months):
-        if not months:
-            return [("id", "=", False)]
-        limit = fields.Datetime.now() - relativedelta(months=months)
-        return [("company_id", "=", company.id), ("active", "=", False), ("content_purged", "=", False),
-                ("closed_date", "<", limit)]
+        return [*self._closed_before_domain(company, months), ("active", "=", False), ("content_purged", "=", False)]
 
     @api.model
     def _cron_archive(self, batch_size=500):

@@ -118,10 +118,7 @@ class ServiceTicketSla(models.Model):
     def _schedule_hours(self):
         """Working hours from the start to the deadline and to the warning."""
         self.ensure_one()
-        return (
-            self.target_hours + self.paused_hours,
-            self.target_hours * self.warning_percent / 100.0 + self.paused_hours,
-        )
+        return _schedule_hours(self.target_hours, self.paused_hours, self.warning_percent)
 
     def _schedule_values(self, planned=None):
         """Deadline and warning date of this line from its start, target and
@@ -138,17 +135,23 @@ class ServiceTicketSla(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # deadlines are planned before the lines are written; lines sharing a
+        # calendar and a start (a new ticket's targets) share one calendar walk
+        walks, schedules = {}, []
+        for vals in vals_list:
+            key = (vals["calendar_id"], fields.Datetime.to_datetime(vals["start_date"]))
+            hours = _schedule_hours(vals["target_hours"], vals.get("paused_hours") or 0.0,
+                                    vals.get("warning_percent") or self._fields["warning_percent"].default(self))
+            walks.setdefault(key, []).extend(hours)
+            schedules.append((key, hours))
+        Calendar = self.env["resource.calendar"]
+        planned = {key: self._plan(Calendar.browse(key[0]), key[1], hours) for key, hours in walks.items()}
+        for vals, (key, (deadline_hours, warning_hours)) in zip(vals_list, schedules, strict=True):
+            vals["deadline"] = planned[key][deadline_hours]
+            vals["warning_date"] = planned[key][warning_hours]
         lines = super().create(vals_list)
-        # lines sharing a calendar and a start (a new ticket's targets) share one calendar walk
-        walks = {}
-        for line in lines:
-            walks.setdefault((line.calendar_id, line.start_date), []).extend(line._schedule_hours())
-        planned = {key: self._plan(*key, hours) for key, hours in walks.items()}
-        for line in lines:
-            values = line._schedule_values(planned[line.calendar_id, line.start_date])
-            if line.reached_date:
-                values.update(line._reach_values(line.reached_date, values["deadline"]))
-            line.write(values)
+        for line in lines.filtered("reached_date"):
+            line.write(line._reach_values(line.reached_date, line.deadline))
         return lines
 
     def _reach_values(self, when, deadline):
@@ -273,3 +276,8 @@ class ServiceTicketSla(models.Model):
         ]
         for ticket, escalation_user, reason in escalations:
             ticket.action_escalate(reason, notify_users=escalation_user)
+
+
+def _schedule_hours(target_hours, paused_hours, warning_percent):
+    """Working hours from a target's start to its deadline and to its warning."""
+    return target_hours + paused_hours, target_hours * warning_percent / 100.0 + paused_hours
