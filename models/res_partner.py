@@ -23,6 +23,11 @@ class ResPartner(models.Model):
     service_ticket_ids = fields.One2many("service.ticket", "partner_id", string="Service Tickets")
     service_ticket_count = fields.Integer(compute="_compute_service_ticket_counts", string="Tickets")
     service_open_ticket_count = fields.Integer(compute="_compute_service_ticket_counts", string="Open Tickets")
+    service_portal_share_tickets = fields.Boolean(
+        string="Contacts See Each Other's Requests", default=True,
+        help="On a company: its contacts with portal access see all the company's service requests. "
+        "Off: each contact sees only their own.",
+    )
     service_last_contact_date = fields.Datetime(
         string="Last Contact", readonly=True, copy=False,
         help="Last time this customer reached the service desk, on any channel.",

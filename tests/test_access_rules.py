@@ -294,3 +294,18 @@ class TestAgentReadsPurchases(ServiceDeskCommon):
         self.assertEqual(ticket.sale_order_id, order)
         self.assertFalse(self.env["stock.lot"].with_user(agent).has_access("write"))
         self.assertFalse(self.env["sale.order"].with_user(agent).has_access("create"))
+
+
+@tagged("post_install", "-at_install")
+class TestPortalSharing(ServiceDeskCommon):
+
+    def test_company_decides_whether_contacts_see_each_other(self):
+        own = self._create_ticket(partner_id=self.partner_portal_a.id, name="Paula's")
+        colleague = self._create_ticket(partner_id=self.customer_a_contact.id, name="Carla's")
+        Ticket = self.env["service.ticket"].with_user(self.user_portal_a)
+        self.assertEqual(Ticket.search([("id", "in", (own | colleague).ids)]), own | colleague)
+        self.customer_a.service_portal_share_tickets = False
+        self.env.invalidate_all()
+        self.assertEqual(Ticket.search([("id", "in", (own | colleague).ids)]), own)
+        with self.assertRaises(AccessError):
+            colleague.with_user(self.user_portal_a).read(["name"])
