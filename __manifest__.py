@@ -46,6 +46,7 @@ already keeps in Odoo.
         "views/service_volume_forecast_views.xml",
         "report/service_review_templates.xml",
         "views/privacy_views.xml",
+        "views/discuss_channel_views.xml",
         "views/portal_templates.xml",
         "security/warranty_security.xml",
         "data/customer360_cron_data.xml",

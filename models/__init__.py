@@ -51,3 +51,4 @@ from . import service_article_event
 from . import service_macro
 from . import service_ticket_knowledge
 from . import res_lang_knowledge
+from . import discuss_channel_ticket

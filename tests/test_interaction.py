@@ -1,9 +1,11 @@
 """Every contact on every channel: the communication log and its timeline."""
 from datetime import datetime, timedelta
 
+from freezegun import freeze_time
+from markupsafe import Markup
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -129,3 +131,34 @@ class TestInteractions(ServiceDeskCommon):
     def test_portal_user_has_no_access(self):
         self.assertFalse(self.env["service.interaction"].with_user(self.user_portal_a).has_access("read"))
         self.assertFalse(self.env["service.contact.timeline"].with_user(self.user_portal_a).has_access("read"))
+
+
+@tagged("post_install", "-at_install")
+class TestChatToTicket(ServiceDeskCommon):
+
+    def test_conversation_becomes_ticket_with_transcript(self):
+        channel = self.env["discuss.channel"].create({"name": "Chat with Carla", "channel_type": "group"})
+        channel._add_members(partners=self.customer_a_contact | self.user_agent_a.partner_id)
+        with freeze_time("2030-05-01 10:00:00"):
+            channel.message_post(body=Markup("<p>My printer prints blank pages</p>"),
+                                 author_id=self.customer_a_contact.id, message_type="comment",
+                                 subtype_xmlid="mail.mt_comment")
+        with freeze_time("2030-05-01 10:06:00"):
+            channel.with_user(self.user_agent_a).message_post(body="Let me check", message_type="comment",
+                                                              subtype_xmlid="mail.mt_comment")
+        action = channel.with_user(self.user_agent_a).action_service_create_ticket()
+        ticket = self.env["service.ticket"].browse(action["res_id"])
+        self.assertEqual(ticket.channel, "chat")
+        self.assertEqual(ticket.partner_id, self.customer_a_contact)
+        self.assertEqual(ticket.name, "My printer prints blank pages")
+        contact = ticket.interaction_ids
+        self.assertEqual(contact.channel, "chat")
+        self.assertEqual(contact.duration_minutes, 6)
+        self.assertIn("Carla Customer: My printer prints blank pages", contact.transcript)
+        self.assertIn("Alice Agent: Let me check", contact.transcript)
+        self.assertNotIn("<p>", contact.transcript)
+
+    def test_empty_conversation_refused(self):
+        channel = self.env["discuss.channel"].create({"name": "Silent", "channel_type": "group"})
+        with self.assertRaises(UserError):
+            channel.action_service_create_ticket()
