@@ -183,6 +183,21 @@ class TestPortalWarrantyPages(HttpCase, PortalWarrantyCommon):
         self.assertRegex(form, rf'<option value="{self.lot_a.id}"[^>]*selected')
         self.assertRegex(form, rf'<option value="{self.product.id}"[^>]*selected')
 
+    def test_untracked_warranty_detail(self):
+        """Goods without serial: the quantity is shown, the request names the product only."""
+        warranty = self.env["service.warranty"].create({
+            "partner_id": self.customer_a.id, "product_id": self.product_other.id, "quantity": 3,
+            "start_date": self.today, "months": 6,
+        })
+        self._login_a()
+        text = self.url_open(f"/my/service/warranties/{warranty.id}").text
+        self.assertIn("SD Portal Scanner", text)
+        self.assertIn("Quantity", text)
+        self.assertNotIn("o_service_warranty_lot", text)
+        self.assertIn(f"/my/service/tickets/new?ticket_type=request&amp;product_id={self.product_other.id}\"",
+                      text)
+        self.assertIn("o_service_warranty_no_ticket", text)
+
     def test_warranty_detail_lists_no_other_customer_ticket(self):
         """B opened a ticket naming A's serial: A does not see it on its warranty."""
         foreign = self._create_ticket(name="B's note on a serial", partner_id=self.customer_b_contact.id,
