@@ -58,6 +58,7 @@ already keeps in Odoo.
         "views/service_article_views.xml",
         "views/service_macro_views.xml",
         "views/knowledge_templates.xml",
+        "views/portal_warranty_templates.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

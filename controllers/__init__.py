@@ -2,3 +2,4 @@ from . import api
 from . import knowledge
 from . import portal
 from . import privacy
+from . import portal_warranty

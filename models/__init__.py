@@ -52,3 +52,5 @@ from . import service_macro
 from . import service_ticket_knowledge
 from . import res_lang_knowledge
 from . import discuss_channel_ticket
+from . import service_warranty_portal
+from . import service_contract_portal
