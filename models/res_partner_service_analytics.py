@@ -23,9 +23,10 @@ class ResPartner(models.Model):
     def _service_at_risk_threshold(self):
         value = self.env["ir.config_parameter"].sudo().get_param(AT_RISK_PARAMETER)
         try:
-            return int(value) if value else AT_RISK_THRESHOLD
+            threshold = int(value) if value else AT_RISK_THRESHOLD
         except ValueError:
             return AT_RISK_THRESHOLD
+        return min(100, max(1, threshold))  # a score of 0 is no sign of trouble
 
     def _compute_service_at_risk(self):
         threshold = self._service_at_risk_threshold()
@@ -64,3 +65,12 @@ class ResPartner(models.Model):
         action["display_name"] = self.env._("%(customer)s: sales and tickets", customer=customer.display_name)
         action["domain"] = [("partner_id", "=", customer.id)]
         return action
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    service_at_risk_threshold = fields.Integer(
+        string="At-Risk Threshold", config_parameter=AT_RISK_PARAMETER, default=AT_RISK_THRESHOLD,
+        help="Risk score (1-100) from which a customer is listed among the at-risk customers.",
+    )

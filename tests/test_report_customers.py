@@ -161,7 +161,10 @@ class TestCustomerAnalytics(Customer360Common):
         self.assertIn(self.customer_a, Partner.search([("service_at_risk", "=", False)]))
         self.assertTrue(self.customer_b.service_at_risk)
 
-        self.env["ir.config_parameter"].set_param("service_desk.at_risk_threshold", "20")
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.service_at_risk_threshold, 40, "the default threshold")
+        settings.service_at_risk_threshold = 20
+        settings.execute()
         self.assertIn(self.customer_a, Partner.search([("service_at_risk", "=", True)]))
         action = self.env.ref("service_desk.res_partner_action_service_at_risk")
         listed = Partner.with_user(self.user_manager).search(ast.literal_eval(action.domain))
