@@ -59,6 +59,8 @@ already keeps in Odoo.
         "views/service_macro_views.xml",
         "views/knowledge_templates.xml",
         "views/portal_warranty_templates.xml",
+        "security/analytics_security.xml",
+        "report/service_analytics_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

@@ -54,3 +54,4 @@ from . import res_lang_knowledge
 from . import discuss_channel_ticket
 from . import service_warranty_portal
 from . import service_contract_portal
+from . import res_partner_service_analytics

@@ -121,8 +121,9 @@ class ServiceTicketReport(models.Model):
                    SELECT EXTRACT(EPOCH FROM COALESCE(ticket.closed_date, now() AT TIME ZONE 'UTC')
                                               - ticket.create_date) / 86400 AS days
                    ) age ON TRUE
-         LEFT JOIN LATERAL (
-                   SELECT MAX(CASE WHEN line.target_type = 'first_response' THEN
+         LEFT JOIN (
+                   SELECT line.ticket_id,
+                          MAX(CASE WHEN line.target_type = 'first_response' THEN
                                    CASE WHEN line.status IN ('met', 'breached') THEN line.status ELSE 'running' END
                               END) AS first_response,
                           MAX(CASE WHEN line.target_type = 'resolution' THEN
@@ -132,15 +133,16 @@ class ServiceTicketReport(models.Model):
                               / NULLIF(COUNT(*) FILTER (WHERE line.status IN ('met', 'breached')), 0)
                               AS compliance
                      FROM service_ticket_sla line
-                    WHERE line.ticket_id = ticket.id
-                   ) sla ON TRUE
-         LEFT JOIN LATERAL (
-                   SELECT COUNT(*) AS count
+                 GROUP BY line.ticket_id
+                   ) sla ON sla.ticket_id = ticket.id
+         LEFT JOIN (
+                   SELECT message.res_id, COUNT(*) AS count
                      FROM mail_message message
                      JOIN res_users author ON author.partner_id = message.author_id AND author.share IS NOT TRUE
-                    WHERE message.model = 'service.ticket' AND message.res_id = ticket.id
+                    WHERE message.model = 'service.ticket'
                       AND message.message_type IN ('comment', 'email') AND message.subtype_id = %s
-                   ) replies ON TRUE
+                 GROUP BY message.res_id
+                   ) replies ON replies.res_id = ticket.id
             """,
             comment,
         )

@@ -38,6 +38,9 @@ EXPECTED_ACCESS = {
     "service.article.event": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
     "service.article.deflection.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
     "service.macro": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
+    "service.rating.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
+    "service.customer.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
+    "service.customer.trend.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
 }
 
 
