@@ -95,3 +95,19 @@ class TestCustomerLanguages(ServiceDeskCommon, HttpCase):
         self.assertIn("Dê um assunto à sua solicitação.", message)
         self.assertIn("Descreva sua solicitação.", message)
         self.assertNotIn("Please give your request a subject.", message)
+
+    def test_acknowledgement_email_in_the_customers_language(self):
+        """The acknowledgement email follows the language of the customer it is sent to."""
+        template = self.env.ref("service_desk.mail_template_ticket_received")
+        expected = {
+            "es_ES": ("Hemos recibido su solicitud", "Saludos cordiales"),
+            "zh_CN": ("我们已收到您的请求", "此致敬礼"),
+        }
+        for code, texts in expected.items():
+            self.user_portal_a.partner_id.lang = code
+            body = template._render_field("body_html", self.ticket.ids, compute_lang=True)[self.ticket.id]
+            with self.subTest(lang=code):
+                for text in texts:
+                    self.assertIn(text, body)
+                self.assertNotIn("We have received your request", body)
+                self.assertIn(self.ticket.number, body)
