@@ -19,3 +19,4 @@ from . import test_customer_360
 from . import test_knowledge
 from . import test_macro
 from . import test_portal_warranty
+from . import test_security_review
