@@ -20,3 +20,4 @@ from . import test_knowledge
 from . import test_macro
 from . import test_portal_warranty
 from . import test_security_review
+from . import test_bad_input
