@@ -132,9 +132,12 @@ class Server:
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         command = [
-            sys.executable, "-m", "odoo", "server", *odoo_args, "-d", database, f"--db-filter=^{database}$",
+            sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "odoo_launcher.py"),
+            "server", *odoo_args, "-d", database, f"--db-filter=^{database}$",
             f"--workers={workers}", "--max-cron-threads=0", f"--http-interface={HOST}",
             f"--http-port={self.port}", f"--gevent-port={free_port()}", "--log-level=warn",
+            # Odoo's retries of serialization failures and deadlocks are logged at INFO by this logger
+            "--log-handler=odoo.service.model:INFO",
             "--limit-time-real=120", "--no-database-list",
         ]
         self.log_path = os.path.join(os.environ.get("SD_LOCAL", "."), "log", f"load-{database}.log")
@@ -166,6 +169,14 @@ class Server:
         with contextlib.suppress(ProcessLookupError):  # workers left behind by a killed master
             os.killpg(self.process.pid, signal.SIGKILL)
         self.log.close()
+
+    def concurrency_log(self):
+        """(retried, given up, errors) counted in the server's log; the failed
+        queries Odoo retries are logged as "bad query" errors and counted as retried."""
+        with open(self.log_path) as log:
+            text = log.read()
+        errors = sum(1 for line in text.splitlines() if " ERROR " in line and "bad query" not in line)
+        return text.count("tries left, try again"), text.count("maximum number of tries reached"), errors
 
 
 # ----------------------------------------------------------------------
@@ -228,19 +239,18 @@ class Client(threading.Thread):
         })
         return None if self.agent_tickets else "the agent sees no open ticket"
 
-    def submit(self, number):
-        key = f"load-{self.index}-{number}-{uuid.uuid4().hex[:8]}"
+    def submit(self, number, key):
+        """POST one submission; sent again with the same key, it must get the same ticket."""
         payload = {
             "email": f"load.customer{number % 7}@load-test.example.com", "name": f"Load ticket {key}",
             "description": "Submitted by the load test.", "channel": "phone", "external_ref": key,
         }
         headers = {"Authorization": f"Bearer {self.key}", "Idempotency-Key": key}
-        for _attempt in range(2 if number % 3 == 0 else 1):
-            response = requests.post(self.server.url + API_URL, json=payload, headers=headers, timeout=30)
-            if response.status_code not in (200, 201):
-                return f"API answered {response.status_code}: {response.text[:200]}"
-            with self.results.lock:
-                self.results.submissions[key].append(response.json()["number"])
+        response = requests.post(self.server.url + API_URL, json=payload, headers=headers, timeout=30)
+        if response.status_code not in (200, 201):
+            return f"API answered {response.status_code}: {response.text[:200]}"
+        with self.results.lock:
+            self.results.submissions[key].append(response.json()["number"])
         return None
 
     def portal_pages(self):
@@ -273,7 +283,10 @@ class Client(threading.Thread):
                 return
             kind = ("api_submit", "portal_pages", "api_submit", "agent_reply")[number % 4]
             if kind == "api_submit":
-                self.timed(kind, lambda n=number: self.submit(n))
+                key = f"load-{self.index}-{number}-{uuid.uuid4().hex[:8]}"
+                self.timed(kind, lambda n=number, k=key: self.submit(n, k))
+                if number % 3 == 0:  # the client lost the answer and sends it again
+                    self.timed("api_retry", lambda n=number, k=key: self.submit(n, k))
             elif kind == "portal_pages":
                 self.timed(kind, self.portal_pages)
             elif self.agent_tickets:
@@ -329,6 +342,9 @@ def main(argv=None):
     finally:
         server.stop()
     errors = report(results, elapsed)
+    retried, given_up, server_errors = server.concurrency_log()
+    print(f"server: {retried} concurrency failures retried by Odoo, {given_up} given up, "
+          f"{server_errors} errors logged ({server.log_path})")
     if stuck:
         print(f"clients still waiting at the time limit: {', '.join(stuck)}")
 
@@ -338,7 +354,7 @@ def main(argv=None):
           f"{'all consistent' if not failures else f'{len(failures)} problem(s)'}")
     for failure in failures[:20]:
         print(f"FAILED: {failure}")
-    return 1 if failures or errors or stuck else 0
+    return 1 if failures or errors or stuck or given_up else 0
 
 
 if __name__ == "__main__":
