@@ -198,8 +198,9 @@ class Results:
 
 
 class Client(threading.Thread):
-    def __init__(self, index, server, key, count, stop_at, results):
+    def __init__(self, index, clients, server, key, count, stop_at, results):
         super().__init__(name=f"client-{index}", daemon=True)
+        self.clients = clients
         self.index, self.server, self.key, self.count = index, server, key, count
         self.stop_at, self.results = stop_at, results
         self.portal = requests.Session()
@@ -237,6 +238,9 @@ class Client(threading.Thread):
             "model": "service.ticket", "method": "search", "args": [[("is_closed", "=", False)]],
             "kwargs": {"limit": 20, "order": "id"},
         })
+        # each client replies on its own tickets: the same person posting twice at the same instant on one
+        # ticket they do not follow yet is refused by mail's unique follower index (README, Reliability)
+        self.agent_tickets = self.agent_tickets[self.index::self.clients] or self.agent_tickets
         return None if self.agent_tickets else "the agent sees no open ticket"
 
     def submit(self, number, key):
@@ -332,7 +336,8 @@ def main(argv=None):
         results = Results()
         start = time.monotonic()
         stop_at = start + args.time_limit
-        clients = [Client(i, server, prepared["key"], args.requests, stop_at, results) for i in range(args.clients)]
+        clients = [Client(i, args.clients, server, prepared["key"], args.requests, stop_at, results)
+                   for i in range(args.clients)]
         for client in clients:
             client.start()
         for client in clients:
