@@ -88,10 +88,14 @@ def prepare(env):
         [], order="id desc", limit=1).id}
 
 
-def check(env, prepared, submissions):
+def check(env, prepared, submissions, portal_submissions):
     """Every failed check as a sentence."""
     failures = []
     Ticket = env["service.ticket"].with_context(active_test=False)
+    for subject in portal_submissions:
+        count = Ticket.search_count([("name", "=", subject), ("channel", "=", "portal")])
+        if count != 1:
+            failures.append(f"portal submission {subject!r} is {count} tickets")
     # every submission answered 201/200 is exactly one ticket, retries included
     for key, numbers in submissions.items():
         tickets = Ticket.search([("external_ref", "=", key)])
@@ -189,6 +193,7 @@ class Results:
         self.latencies = defaultdict(list)
         self.errors = defaultdict(list)
         self.submissions = defaultdict(list)  # idempotency key -> ticket numbers answered
+        self.portal_submissions = []  # subjects of the tickets submitted on the portal
 
     def add(self, kind, seconds, error=None):
         with self.lock:
@@ -257,6 +262,22 @@ class Client(threading.Thread):
             self.results.submissions[key].append(response.json()["number"])
         return None
 
+    def portal_submit(self, number):
+        """The new-ticket form as a customer fills it; answered by a redirect to the ticket."""
+        subject = f"Portal load ticket {self.index}-{number}-{uuid.uuid4().hex[:8]}"
+        form = self.portal.get(self.server.url + "/my/service/tickets/new", timeout=30)
+        if form.status_code != 200:
+            return f"portal form answered {form.status_code}"
+        token = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        response = self.portal.post(self.server.url + "/my/service/tickets/new", timeout=30, allow_redirects=False,
+                                    data={"name": subject, "description": "Submitted by the load test.",
+                                          "ticket_type": "question", "csrf_token": token})
+        if response.status_code != 303:
+            return f"portal submission answered {response.status_code}"
+        with self.results.lock:
+            self.results.portal_submissions.append(subject)
+        return None
+
     def portal_pages(self):
         listing = self.portal.get(self.server.url + "/my/service/tickets", timeout=30)
         if listing.status_code != 200:
@@ -291,6 +312,8 @@ class Client(threading.Thread):
                 self.timed(kind, lambda n=number, k=key: self.submit(n, k))
                 if number % 3 == 0:  # the client lost the answer and sends it again
                     self.timed("api_retry", lambda n=number, k=key: self.submit(n, k))
+            elif kind == "portal_pages" and number % 8 == 1:
+                self.timed("portal_submit", lambda n=number: self.portal_submit(n))
             elif kind == "portal_pages":
                 self.timed(kind, self.portal_pages)
             elif self.agent_tickets:
@@ -353,9 +376,11 @@ def main(argv=None):
     if stuck:
         print(f"clients still waiting at the time limit: {', '.join(stuck)}")
 
-    failures, created = open_env(args.database, lambda env: check(env, prepared, dict(results.submissions)))
+    failures, created = open_env(args.database, lambda env: check(
+        env, prepared, dict(results.submissions), list(results.portal_submissions)))
     retried = sum(1 for numbers in results.submissions.values() if len(numbers) > 1)
-    print(f"\nchecks: {len(results.submissions)} submissions ({retried} retried) -> {created} API tickets; "
+    print(f"\nchecks: {len(results.submissions)} API submissions ({retried} retried) -> {created} API tickets, "
+          f"{len(results.portal_submissions)} portal submissions; "
           f"{'all consistent' if not failures else f'{len(failures)} problem(s)'}")
     for failure in failures[:20]:
         print(f"FAILED: {failure}")
