@@ -15,13 +15,14 @@ TESTS ?= tests
 PYTEST_ARGS ?=
 TEST_LOG_LEVEL ?= warn
 BENCH_ARGS ?=
+LOAD_ARGS ?=
 WHEEL_DIR ?= $(ROOT)/.local/dist
 
 export PYTHON DEMO_DB HTTP_PORT HTTP_INTERFACE ADDONS_PATH TESTS PYTEST_ARGS \
-	TEST_LOG_LEVEL BENCH_ARGS
+	TEST_LOG_LEVEL BENCH_ARGS LOAD_ARGS
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench lint wheel drop-demo clean
+.PHONY: help demo test bench load lint wheel drop-demo clean
 
 help: ## list these commands
 	@echo "service_desk: make <command> [VARIABLE=value ...]"
@@ -41,6 +42,9 @@ test: ## run the tests in a throwaway database (tours in headless Chromium)
 
 bench: ## benchmarks side by side in a throwaway database, ratios against targets
 	@bash "$(ROOT)/tools/bench.sh"
+
+load: ## multi-worker load test on 127.0.0.1 in a throwaway database, then consistency checks
+	@bash "$(ROOT)/tools/load.sh"
 
 lint: ## ruff's checks of the Python code
 	@bash "$(ROOT)/tools/lint.sh"

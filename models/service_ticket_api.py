@@ -23,6 +23,10 @@ class ServiceTicket(models.Model):
         unknown = set(payload) - API_FIELDS
         if unknown:
             raise UserError(_("Unknown fields: %s.", ", ".join(sorted(unknown))))
+        # every field is text: a number, list or object is refused before anything is looked up or stored
+        wrong = sorted(key for key, value in payload.items() if value is not None and not isinstance(value, str))
+        if wrong:
+            raise UserError(_("These fields must be text (a JSON string): %s.", ", ".join(wrong)))
         name = payload.get("name")
         if not isinstance(name, str) or not name.strip():
             raise UserError(_("'name' (the subject) is required."))

@@ -45,6 +45,10 @@ class ServiceTicket(models.Model):
         """Automatic replies and bulk mail never open a ticket: answering them
         with an acknowledgement is how reply loops start."""
         route = super()._routing_check_route(message, message_dict, route, raise_exception=raise_exception)
+        if route and not route[1] and not email_split(message_dict.get("email_from") or ""):
+            # no sender: nobody to serve nor to answer, and a ticket without customer helps nobody
+            _logger.warning("Email %s refused: no sender address, no ticket created", message_dict.get("message_id"))
+            return ()
         if route and not route[1] and self._is_oversized_email(message):
             _logger.warning(
                 "Email %s from %s refused: larger than the service desk accepts (service_desk.max_email_mb), "

@@ -21,3 +21,6 @@ from . import test_macro
 from . import test_portal_warranty
 from . import test_report_customers
 from . import test_i18n
+from . import test_security_review
+from . import test_bad_input
+from . import test_recommendation_faults
