@@ -22,13 +22,13 @@ export PYTHON DEMO_DB HTTP_PORT HTTP_INTERFACE ADDONS_PATH TESTS PYTEST_ARGS \
 	TEST_LOG_LEVEL BENCH_ARGS LOAD_ARGS
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench load lint wheel drop-demo clean
+.PHONY: help demo test bench load lint wheel check-upgrade check-wheel drop-demo clean
 
 help: ## list these commands
 	@echo "service_desk: make <command> [VARIABLE=value ...]"
 	@echo
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
-		awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
+		awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
 	@echo
 	@echo "Variables: DEMO_DB=$(DEMO_DB) HTTP_PORT=$(HTTP_PORT) HTTP_INTERFACE=$(HTTP_INTERFACE)"
 	@echo "  TESTS=$(TESTS) PYTEST_ARGS=$(PYTEST_ARGS) TEST_LOG_LEVEL=$(TEST_LOG_LEVEL) PYTHON=$(PYTHON)"
@@ -51,6 +51,12 @@ lint: ## ruff's checks of the Python code
 
 wheel: ## build the odoo-addon-service_desk wheel of the last commit into .local/dist
 	@bash "$(ROOT)/tools/wheel.sh" "$(WHEEL_DIR)"
+
+check-upgrade: ## install, fill, upgrade and uninstall service_desk in a throwaway database
+	@bash "$(ROOT)/tools/check_upgrade.sh"
+
+check-wheel: ## build the wheel and check Odoo finds the addon in a throwaway venv
+	@bash "$(ROOT)/tools/check_wheel.sh"
 
 drop-demo: ## drop the demo database, so the next `make demo` starts afresh
 	@bash "$(ROOT)/tools/drop-db.sh" "$(DEMO_DB)"

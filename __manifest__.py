@@ -84,6 +84,7 @@ already keeps in Odoo.
             "service_desk/static/src/interactions/**/*",
         ],
     },
+    "uninstall_hook": "uninstall_hook",
     "application": True,
     "installable": True,
 }
