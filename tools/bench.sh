@@ -20,11 +20,7 @@ db="service_desk_bench_$(date +%Y%m%d_%H%M%S)_$$"
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    if [ "${KEEP_DB:-}" = 1 ]; then
-        sd_log "kept the database $db (KEEP_DB=1)"
-    else
-        sd_drop_db "$db" || true
-    fi
+    sd_drop_throwaway_db "$db"
     exit "$status"
 }
 trap cleanup EXIT

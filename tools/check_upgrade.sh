@@ -23,12 +23,7 @@ log="$SD_LOCAL/log/check-upgrade-$db.log"
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    if [ "${KEEP_DB:-}" = 1 ]; then
-        sd_log "kept the database $db (KEEP_DB=1)"
-    elif ! sd_drop_db "$db"; then
-        [ "$(sd_db_exists "$db" 2>/dev/null)" = no ] ||
-            sd_log "could not drop the database $db: see $SD_LOCAL/log/drop.log"
-    fi
+    sd_drop_throwaway_db "$db"
     [ "$status" = 0 ] && rm -f "$log"
     exit "$status"
 }

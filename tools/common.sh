@@ -129,3 +129,15 @@ sd_install() {
 sd_drop_db() {
     sd_odoo db "${SD_ODOO_OPTS[@]}" drop "$1" >>"$SD_LOCAL/log/drop.log" 2>&1
 }
+
+# Drop a script's throwaway database when it ends, unless KEEP_DB=1 keeps it;
+# say so when it could not be dropped.
+sd_drop_throwaway_db() {
+    local db=$1
+    if [ "${KEEP_DB:-}" = 1 ]; then
+        sd_log "kept the database $db (KEEP_DB=1)"
+    elif ! sd_drop_db "$db"; then
+        [ "$(sd_db_exists "$db" 2>/dev/null)" = no ] ||
+            sd_log "could not drop the database $db: see $SD_LOCAL/log/drop.log"
+    fi
+}

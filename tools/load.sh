@@ -26,11 +26,7 @@ cleanup() {
         kill -TERM "$load_pid" 2>/dev/null || true   # it stops its Odoo server
         wait "$load_pid" 2>/dev/null || true
     fi
-    if [ "${KEEP_DB:-}" = 1 ]; then
-        sd_log "kept the database $db (KEEP_DB=1)"
-    else
-        sd_drop_db "$db" || true
-    fi
+    sd_drop_throwaway_db "$db"
     exit "$status"
 }
 trap cleanup EXIT

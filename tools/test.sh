@@ -49,12 +49,7 @@ db="service_desk_test_$(date +%Y%m%d_%H%M%S)_$$"
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    if [ "${KEEP_DB:-}" = 1 ]; then
-        sd_log "kept the database $db (KEEP_DB=1)"
-    elif ! sd_drop_db "$db"; then
-        [ "$(sd_db_exists "$db" 2>/dev/null)" = no ] ||
-            sd_log "could not drop the database $db: see $SD_LOCAL/log/drop.log"
-    fi
+    sd_drop_throwaway_db "$db"
     exit "$status"
 }
 trap cleanup EXIT
