@@ -141,3 +141,19 @@ sd_drop_throwaway_db() {
             sd_log "could not drop the database $db: see $SD_LOCAL/log/drop.log"
     fi
 }
+
+# Drop the throwaway database named by $db when the script ends, however it
+# ends (scripts with more to clean up write their own cleanup around
+# sd_drop_throwaway_db).
+sd_trap_throwaway_db() {
+    # shellcheck disable=SC2329  # called by the EXIT trap
+    _sd_cleanup() {
+        local status=$?
+        trap - EXIT INT TERM
+        sd_drop_throwaway_db "$db"
+        exit "$status"
+    }
+    trap _sd_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}

@@ -45,16 +45,7 @@ sd_odoo_options
 mkdir -p "$SD_LOCAL/log"
 db="service_desk_test_$(date +%Y%m%d_%H%M%S)_$$"
 
-# shellcheck disable=SC2329  # called by the EXIT trap
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    sd_drop_throwaway_db "$db"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+sd_trap_throwaway_db
 
 sd_log "installing service_desk with demo data in the throwaway database $db"
 sd_install "$db" || exit 1
