@@ -24,11 +24,13 @@ def parse_args(argv):
     parser.add_argument("--agents", type=int, default=500, help="agents in the routed team (default 500)")
     parser.add_argument("--tickets", type=int, default=1000, help="tickets created per side (default 1000)")
     parser.add_argument("--policies", type=int, default=50, help="SLA policies to match against (default 50)")
-    parser.add_argument("--open-lines", type=int, default=100_000,
-                        help="open SLA targets in the deadline benchmark (default 100000)")
+    parser.add_argument(
+        "--open-lines", type=int, default=100_000, help="open SLA targets in the deadline benchmark (default 100000)"
+    )
     parser.add_argument("--due-lines", type=int, default=1000, help="due SLA targets (default 1000)")
-    parser.add_argument("--report-tickets", type=int, default=200_000,
-                        help="tickets in the analysis report benchmark (default 200000)")
+    parser.add_argument(
+        "--report-tickets", type=int, default=200_000, help="tickets in the analysis report benchmark (default 200000)"
+    )
     parser.add_argument("--only", action="append", help="run only these benchmarks (by name)")
     args, odoo_args = parser.parse_known_args(argv)
     return args, [arg for arg in odoo_args if arg != "--"]

@@ -33,8 +33,9 @@ def _insert_articles(env, count, vocabulary, rng):
             title = " ".join(rng.choices(vocabulary, k=rng.randint(3, 6))).capitalize()
             body = "<p>" + " ".join(rng.choices(vocabulary, k=rng.randint(40, 80))) + "</p>"
             rows.append((title, body, rng.randint(0, 50)))
-        env.cr.execute(SQL(
-            """
+        env.cr.execute(
+            SQL(
+                """
             INSERT INTO service_article (name, body, sequence, active, is_published, portal_visible,
                                          view_count, helpful_count, unhelpful_count,
                                          create_date, write_date, create_uid, write_uid)
@@ -42,8 +43,11 @@ def _insert_articles(env, count, vocabulary, rng):
                    0, r.helpful, 0, now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
               FROM unnest(%s::text[], %s::text[], %s::int[]) AS r(title, body, helpful)
             """,
-            [row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows],
-        ))
+                [row[0] for row in rows],
+                [row[1] for row in rows],
+                [row[2] for row in rows],
+            )
+        )
     env.cr.execute("ANALYZE service_article")
     env.invalidate_all()
 
@@ -54,7 +58,7 @@ def _queries(vocabulary, rng, count):
     for __ in range(count):
         words = rng.sample(vocabulary, rng.randint(1, 3))
         if rng.random() < 0.5 and len(words[-1]) > 4:
-            words[-1] = words[-1][:rng.randint(4, len(words[-1]) - 1)]
+            words[-1] = words[-1][: rng.randint(4, len(words[-1]) - 1)]
         queries.append(" ".join(words))
     return queries
 
@@ -81,7 +85,8 @@ def bench_knowledge_search(bench):
         def ilike(query):
             return Article.search(
                 portal & (Domain("name", "ilike", query) | Domain("body", "ilike", query)),
-                limit=10, order="helpful_count desc, id desc",
+                limit=10,
+                order="helpful_count desc, id desc",
             )
 
         results = {}
@@ -95,17 +100,30 @@ def bench_knowledge_search(bench):
                 durations.append(time.perf_counter() - start)
                 env.invalidate_all()
             results[name] = _percentiles(durations)
-            print(f"{name}: p50 {results[name][0] * 1000:.1f} ms, p95 {results[name][1] * 1000:.1f} ms, "
-                  f"{found}/{len(queries)} queries with results", flush=True)
+            print(
+                f"{name}: p50 {results[name][0] * 1000:.1f} ms, p95 {results[name][1] * 1000:.1f} ms, "
+                f"{found}/{len(queries)} queries with results",
+                flush=True,
+            )
     search_p50, search_p95 = results["search_articles"]
     ilike_p95 = results["ilike"][1]
     bench.record(
-        "knowledge_search_vs_ilike", f"p95 of 200 searches among {count} articles",
-        "search_articles", search_p95, "ilike", ilike_p95, RATIO_TARGET,
+        "knowledge_search_vs_ilike",
+        f"p95 of 200 searches among {count} articles",
+        "search_articles",
+        search_p95,
+        "ilike",
+        ilike_p95,
+        RATIO_TARGET,
     )
     bench.record(
-        "knowledge_search_p95", f"p95 of search_articles (p50 {search_p50 * 1000:.1f} ms)",
-        "search_articles", search_p95, "budget", P95_BUDGET, 1.0,
+        "knowledge_search_p95",
+        f"p95 of search_articles (p50 {search_p50 * 1000:.1f} ms)",
+        "search_articles",
+        search_p95,
+        "budget",
+        P95_BUDGET,
+        1.0,
     )
 
 

@@ -16,8 +16,9 @@ def _insert_tickets(env, teams, users, stages, count):
     with a first-response and a resolution target each, in plain SQL."""
     env.flush_all()
     company = env.company.id
-    env.cr.execute(SQL(
-        """
+    env.cr.execute(
+        SQL(
+            """
         INSERT INTO service_ticket (name, number, company_id, team_id, user_id, stage_id, priority, ticket_type,
                                     channel, active, is_closed, is_resolved, escalation_level, reopen_count,
                                     sla_status, first_response_date, first_response_hours, resolved_date,
@@ -33,15 +34,24 @@ def _insert_tickets(env, teams, users, stages, count):
           FROM generate_series(1, %(count)s) g,
                LATERAL (SELECT now() at time zone 'UTC' - interval '1 minute' * ((g * 7919) %% %(minutes)s)) t(created)
         """,
-        company=company, teams=teams.ids, team_count=len(teams), users=users.ids, user_count=len(users),
-        stages=stages.ids, stage_count=len(stages), count=count, minutes=MONTHS * 30 * 24 * 60,
-    ))
+            company=company,
+            teams=teams.ids,
+            team_count=len(teams),
+            users=users.ids,
+            user_count=len(users),
+            stages=stages.ids,
+            stage_count=len(stages),
+            count=count,
+            minutes=MONTHS * 30 * 24 * 60,
+        )
+    )
     return company
 
 
 def _insert_targets(env, policy, calendar):
-    env.cr.execute(SQL(
-        """
+    env.cr.execute(
+        SQL(
+            """
         INSERT INTO service_ticket_sla (ticket_id, policy_id, target_type, company_id, team_id, calendar_id,
                                         target_hours, warning_percent, start_date, deadline, reached_date, status,
                                         paused_hours, warned, escalated, met_count, breached_count,
@@ -53,8 +63,10 @@ def _insert_targets(env, policy, calendar):
           FROM service_ticket ticket, (VALUES ('first_response'), ('resolution')) AS target(kind)
          WHERE ticket.number LIKE 'BENCH-REPORT-%%'
         """,
-        policy=policy.id, calendar=calendar.id,
-    ))
+            policy=policy.id,
+            calendar=calendar.id,
+        )
+    )
     env.cr.execute("ANALYZE service_ticket")
     env.cr.execute("ANALYZE service_ticket_sla")
     env.invalidate_all()
@@ -69,9 +81,11 @@ def bench_report_pivots(bench):
     env, args = bench.env, bench.args
     count = args.report_tickets
     with bench.rolled_back():
-        users = env["res.users"].with_context(no_reset_password=True).create([
-            {"name": f"Bench Analyst {index}", "login": f"bench_analyst_{index}"} for index in range(AGENTS)
-        ])
+        users = (
+            env["res.users"]
+            .with_context(no_reset_password=True)
+            .create([{"name": f"Bench Analyst {index}", "login": f"bench_analyst_{index}"} for index in range(AGENTS)])
+        )
         teams = env["service.team"].create([{"name": f"Bench team {index}"} for index in range(TEAMS)])
         stages = env["service.stage"].search([])
         calendar = env.company.resource_calendar_id
@@ -84,19 +98,29 @@ def bench_report_pivots(bench):
 
         compliance = _timed(bench, lambda: Report._read_group([], by_team_month, ["sla_compliance:avg"]))
         count_team_month = _timed(bench, lambda: Ticket._read_group([], by_team_month, ["__count"]))
-        median = _timed(bench, lambda: Report._read_group(
-            [], ["user_id"], ["first_response_hours_median:median"]))
+        median = _timed(bench, lambda: Report._read_group([], ["user_id"], ["first_response_hours_median:median"]))
         count_agent = _timed(bench, lambda: Ticket._read_group([], ["user_id"], ["__count"]))
     for name, subject, pivot, plain in (
         ("report_sla_team_month", "SLA compliance by team x month", compliance, count_team_month),
         ("report_median_agent", "median first response by agent", median, count_agent),
     ):
         bench.record(
-            name, f"{subject}, {count} tickets (vs count on service_ticket)",
-            "report pivot", pivot, "plain count", plain, RATIO_TARGET,
+            name,
+            f"{subject}, {count} tickets (vs count on service_ticket)",
+            "report pivot",
+            pivot,
+            "plain count",
+            plain,
+            RATIO_TARGET,
         )
         bench.record(
-            f"{name}_budget", f"{subject}, {count} tickets", "report pivot", pivot, "budget", BUDGET, 1.0,
+            f"{name}_budget",
+            f"{subject}, {count} tickets",
+            "report pivot",
+            pivot,
+            "budget",
+            BUDGET,
+            1.0,
         )
 
 

@@ -11,8 +11,9 @@ def _insert_targets(env, team, policy, calendar, stage, count, due, prefix):
     """Insert `count` open tickets with one first-response target each,
     past their deadline when `due`, in two statements."""
     env.flush_all()
-    env.cr.execute(SQL(
-        """
+    env.cr.execute(
+        SQL(
+            """
         INSERT INTO service_ticket (name, number, company_id, team_id, stage_id, priority, ticket_type, channel,
                                     active, is_closed, is_resolved, escalation_level, reopen_count, sla_status,
                                     create_date, write_date, create_uid, write_uid)
@@ -21,12 +22,18 @@ def _insert_targets(env, team, policy, calendar, stage, count, due, prefix):
           FROM generate_series(1, %(count)s) g
         RETURNING id
         """,
-        prefix=prefix, company=team.company_id.id, team=team.id, stage=stage.id, count=count,
-    ))
+            prefix=prefix,
+            company=team.company_id.id,
+            team=team.id,
+            stage=stage.id,
+            count=count,
+        )
+    )
     ticket_ids = [row[0] for row in env.cr.fetchall()]
     offset = "-1 hour" if due else "+30 days"
-    env.cr.execute(SQL(
-        """
+    env.cr.execute(
+        SQL(
+            """
         INSERT INTO service_ticket_sla (ticket_id, policy_id, target_type, company_id, team_id, calendar_id,
                                         target_hours, warning_percent, start_date, deadline, warning_date, status,
                                         paused_hours, warned, escalated, met_count, breached_count,
@@ -39,9 +46,14 @@ def _insert_targets(env, team, policy, calendar, stage, count, due, prefix):
                now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
           FROM unnest(%(ids)s) t
         """,
-        policy=policy.id, company=team.company_id.id, team=team.id, calendar=calendar.id, offset=offset,
-        ids=ticket_ids,
-    ))
+            policy=policy.id,
+            company=team.company_id.id,
+            team=team.id,
+            calendar=calendar.id,
+            offset=offset,
+            ids=ticket_ids,
+        )
+    )
     env.cr.execute("ANALYZE service_ticket_sla")
     env.invalidate_all()
     return ticket_ids
@@ -50,14 +62,24 @@ def _insert_targets(env, team, policy, calendar, stage, count, due, prefix):
 def bench_deadline_cron(bench):
     env, args = bench.env, bench.args
     with bench.rolled_back():
-        calendar = env["resource.calendar"].create({"name": "Bench 24/7", "tz": "UTC", "attendance_ids": [
-            Command.create({"name": str(day), "dayofweek": str(day), "hour_from": 0, "hour_to": 24})
-            for day in range(7)
-        ]})
+        calendar = env["resource.calendar"].create(
+            {
+                "name": "Bench 24/7",
+                "tz": "UTC",
+                "attendance_ids": [
+                    Command.create({"name": str(day), "dayofweek": str(day), "hour_from": 0, "hour_to": 24})
+                    for day in range(7)
+                ],
+            }
+        )
         team = env["service.team"].create({"name": "Bench SLA desk", "resource_calendar_id": calendar.id})
-        policy = env["service.sla.policy"].create({
-            "name": "Bench SLA", "first_response_hours": 4, "resolution_hours": 24,
-        })
+        policy = env["service.sla.policy"].create(
+            {
+                "name": "Bench SLA",
+                "first_response_hours": 4,
+                "resolution_hours": 24,
+            }
+        )
         stage = env.ref("service_desk.stage_in_progress")
         Line = env["service.ticket.sla"]
 
@@ -76,8 +98,13 @@ def bench_deadline_cron(bench):
         only_due = run_with(0)
         with_open = run_with(args.open_lines)
     bench.record(
-        "sla_deadline_cron", f"escalate {args.due_lines} due SLA targets",
-        f"among {args.open_lines} open", with_open, "alone", only_due, TARGET,
+        "sla_deadline_cron",
+        f"escalate {args.due_lines} due SLA targets",
+        f"among {args.open_lines} open",
+        with_open,
+        "alone",
+        only_due,
+        TARGET,
     )
 
 

@@ -17,17 +17,19 @@ SERIALS = 500
 def _delivery(env, product, prefix):
     """A confirmed, reserved delivery of SERIALS serials of `product` to a customer."""
     warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
-    lots = env["stock.lot"].create([
-        {"name": f"{prefix}{index:05d}", "product_id": product.id} for index in range(SERIALS)
-    ])
+    lots = env["stock.lot"].create(
+        [{"name": f"{prefix}{index:05d}", "product_id": product.id} for index in range(SERIALS)]
+    )
     Quant = env["stock.quant"]
     for lot in lots:
         Quant._update_available_quantity(product, warehouse.lot_stock_id, 1.0, lot_id=lot)
     customer = env["res.partner"].create({"name": f"Bench customer {prefix}", "is_company": True})
-    order = env["sale.order"].create({
-        "partner_id": customer.id,
-        "order_line": [Command.create({"product_id": product.id, "product_uom_qty": SERIALS})],
-    })
+    order = env["sale.order"].create(
+        {
+            "partner_id": customer.id,
+            "order_line": [Command.create({"product_id": product.id, "product_uom_qty": SERIALS})],
+        }
+    )
     order.action_confirm()
     picking = order.picking_ids
     picking.action_assign()
@@ -42,14 +44,22 @@ def bench_delivery_warranties(bench):
 
     def run(months, prefix):
         with bench.rolled_back():
-            product = Product.create({
-                "name": f"Bench device {prefix}", "type": "consu", "is_storable": True, "tracking": "serial",
-                "service_warranty_months": months,
-            })
+            product = Product.create(
+                {
+                    "name": f"Bench device {prefix}",
+                    "type": "consu",
+                    "is_storable": True,
+                    "tracking": "serial",
+                    "service_warranty_months": months,
+                }
+            )
             picking = _delivery(env, product, prefix)
-            elapsed = bench.timed(lambda: (
-                picking.with_context(skip_backorder=True, skip_sms=True).button_validate(), env.flush_all(),
-            ))
+            elapsed = bench.timed(
+                lambda: (
+                    picking.with_context(skip_backorder=True, skip_sms=True).button_validate(),
+                    env.flush_all(),
+                )
+            )
             created = env["service.warranty"].search_count([("product_id", "=", product.id)])
             if created != (SERIALS if months else 0):
                 raise AssertionError(f"{created} warranties for {SERIALS} delivered serials")
@@ -62,8 +72,13 @@ def bench_delivery_warranties(bench):
         without = min(without, run(0, f"BW-OFF{round_}-"))
         with_warranty = min(with_warranty, run(12, f"BW-ON{round_}-"))
     bench.record(
-        "delivery_warranties", f"validate a delivery of {SERIALS} serials",
-        "with warranties", with_warranty, "without", without, TARGET,
+        "delivery_warranties",
+        f"validate a delivery of {SERIALS} serials",
+        "with warranties",
+        with_warranty,
+        "without",
+        without,
+        TARGET,
     )
 
 
@@ -73,8 +88,9 @@ BENCHMARKS = [("delivery_warranties", bench_delivery_warranties)]
 def _insert_customers(env, count, prefix):
     """`count` customer companies in one statement, each its own commercial entity."""
     env.flush_all()
-    env.cr.execute(SQL(
-        """
+    env.cr.execute(
+        SQL(
+            """
         INSERT INTO res_partner (name, complete_name, is_company, active, customer_rank, supplier_rank, type,
                                  autopost_bills, create_date, write_date, create_uid, write_uid)
         SELECT %(prefix)s || g, %(prefix)s || g, TRUE, TRUE, 1, 0, 'contact', 'ask',
@@ -82,8 +98,10 @@ def _insert_customers(env, count, prefix):
           FROM generate_series(1, %(count)s) g
         RETURNING id
         """,
-        prefix=prefix, count=count,
-    ))
+            prefix=prefix,
+            count=count,
+        )
+    )
     ids = [row[0] for row in env.cr.fetchall()]
     env.cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", [ids])
     env.cr.execute("ANALYZE res_partner")
@@ -110,8 +128,13 @@ def bench_recommendation_memory(bench):
     small = peak(1000)
     large = peak(10000)
     bench.record(
-        "recommendation_memory", "suggestions cron, peak MB of Python memory",
-        "10 000 customers", large, "1 000", small, MEMORY_TARGET,
+        "recommendation_memory",
+        "suggestions cron, peak MB of Python memory",
+        "10 000 customers",
+        large,
+        "1 000",
+        small,
+        MEMORY_TARGET,
     )
 
 

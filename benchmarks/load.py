@@ -61,6 +61,7 @@ def free_port():
 # Database side: preparation and checks, straight through the ORM
 # ----------------------------------------------------------------------
 
+
 def open_env(database, work):
     import odoo
     from odoo import api
@@ -80,12 +81,19 @@ def prepare(env):
     portal = env["res.users"].search([("login", "=", "portal")], limit=1)
     if not agent or not portal:
         raise SystemExit("the database has no demo users 'agent' and 'portal': install with demo data")
-    key = env["res.users.apikeys"].with_user(agent).sudo()._generate(
-        None, "load test", fields.Datetime.now() + timedelta(hours=12))
+    key = (
+        env["res.users.apikeys"]
+        .with_user(agent)
+        .sudo()
+        ._generate(None, "load test", fields.Datetime.now() + timedelta(hours=12))
+    )
     members = env["service.team.member"].search([])
     capacity = {member.id: (member.max_open_tickets, member.open_ticket_count) for member in members}
-    return {"key": key, "capacity": capacity, "max_ticket_id": env["service.ticket"].search(
-        [], order="id desc", limit=1).id}
+    return {
+        "key": key,
+        "capacity": capacity,
+        "max_ticket_id": env["service.ticket"].search([], order="id desc", limit=1).id,
+    }
 
 
 def check(env, prepared, submissions, portal_submissions):
@@ -111,8 +119,10 @@ def check(env, prepared, submissions, portal_submissions):
     for member in env["service.team.member"].search([]):
         capacity, before = prepared["capacity"].get(member.id, (member.max_open_tickets, 0))
         if capacity and member.open_ticket_count > max(capacity, before):
-            failures.append(f"{member.user_id.login} has {member.open_ticket_count} open tickets in "
-                            f"{member.team_id.name}, capacity {capacity} ({before} before the run)")
+            failures.append(
+                f"{member.user_id.login} has {member.open_ticket_count} open tickets in "
+                f"{member.team_id.name}, capacity {capacity} ({before} before the run)"
+            )
     # sla_deadline is the earliest deadline of the running lines, on every ticket
     env.cr.execute("""
         SELECT t.number, t.sla_deadline, MIN(l.deadline)
@@ -131,18 +141,29 @@ def check(env, prepared, submissions, portal_submissions):
 # The server
 # ----------------------------------------------------------------------
 
+
 class Server:
     def __init__(self, database, workers, odoo_args):
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         command = [
-            sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "odoo_launcher.py"),
-            "server", *odoo_args, "-d", database, f"--db-filter=^{database}$",
-            f"--workers={workers}", "--max-cron-threads=0", f"--http-interface={HOST}",
-            f"--http-port={self.port}", f"--gevent-port={free_port()}", "--log-level=warn",
+            sys.executable,
+            os.path.join(os.path.dirname(os.path.abspath(__file__)), "odoo_launcher.py"),
+            "server",
+            *odoo_args,
+            "-d",
+            database,
+            f"--db-filter=^{database}$",
+            f"--workers={workers}",
+            "--max-cron-threads=0",
+            f"--http-interface={HOST}",
+            f"--http-port={self.port}",
+            f"--gevent-port={free_port()}",
+            "--log-level=warn",
             # Odoo's retries of serialization failures and deadlocks are logged at INFO by this logger
             "--log-handler=odoo.service.model:INFO",
-            "--limit-time-real=120", "--no-database-list",
+            "--limit-time-real=120",
+            "--no-database-list",
         ]
         self.log_path = os.path.join(os.environ.get("SD_LOCAL", "."), "log", f"load-{database}.log")
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
@@ -187,6 +208,7 @@ class Server:
 # The clients
 # ----------------------------------------------------------------------
 
+
 class Results:
     def __init__(self):
         self.lock = threading.Lock()
@@ -223,15 +245,30 @@ class Client(threading.Thread):
     def login_portal(self):
         page = self.portal.get(self.server.url + "/web/login", timeout=30)
         token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        response = self.portal.post(self.server.url + "/web/login", timeout=30, allow_redirects=False, data={
-            "login": "portal", "password": "portal", "csrf_token": token, "redirect": "/my",
-        })
+        response = self.portal.post(
+            self.server.url + "/web/login",
+            timeout=30,
+            allow_redirects=False,
+            data={
+                "login": "portal",
+                "password": "portal",
+                "csrf_token": token,
+                "redirect": "/my",
+            },
+        )
         return None if response.status_code in (302, 303) else f"portal login answered {response.status_code}"
 
     def rpc(self, path, params):
-        response = self.agent.post(self.server.url + path, timeout=30, json={
-            "jsonrpc": "2.0", "method": "call", "id": 1, "params": params,
-        })
+        response = self.agent.post(
+            self.server.url + path,
+            timeout=30,
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "id": 1,
+                "params": params,
+            },
+        )
         body = response.json()
         if "error" in body:
             raise requests.RequestException(body["error"].get("data", {}).get("message") or body["error"])
@@ -239,20 +276,28 @@ class Client(threading.Thread):
 
     def login_agent(self):
         self.rpc("/web/session/authenticate", {"db": self.server.database, "login": "agent", "password": "agent"})
-        self.agent_tickets = self.rpc("/web/dataset/call_kw", {
-            "model": "service.ticket", "method": "search", "args": [[("is_closed", "=", False)]],
-            "kwargs": {"limit": 20, "order": "id"},
-        })
+        self.agent_tickets = self.rpc(
+            "/web/dataset/call_kw",
+            {
+                "model": "service.ticket",
+                "method": "search",
+                "args": [[("is_closed", "=", False)]],
+                "kwargs": {"limit": 20, "order": "id"},
+            },
+        )
         # each client replies on its own tickets: the same person posting twice at the same instant on one
         # ticket they do not follow yet is refused by mail's unique follower index (README, Reliability)
-        self.agent_tickets = self.agent_tickets[self.index::self.clients] or self.agent_tickets
+        self.agent_tickets = self.agent_tickets[self.index :: self.clients] or self.agent_tickets
         return None if self.agent_tickets else "the agent sees no open ticket"
 
     def submit(self, number, key):
         """POST one submission; sent again with the same key, it must get the same ticket."""
         payload = {
-            "email": f"load.customer{number % 7}@load-test.example.com", "name": f"Load ticket {key}",
-            "description": "Submitted by the load test.", "channel": "phone", "external_ref": key,
+            "email": f"load.customer{number % 7}@load-test.example.com",
+            "name": f"Load ticket {key}",
+            "description": "Submitted by the load test.",
+            "channel": "phone",
+            "external_ref": key,
         }
         headers = {"Authorization": f"Bearer {self.key}", "Idempotency-Key": key}
         response = requests.post(self.server.url + API_URL, json=payload, headers=headers, timeout=30)
@@ -269,9 +314,17 @@ class Client(threading.Thread):
         if form.status_code != 200:
             return f"portal form answered {form.status_code}"
         token = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        response = self.portal.post(self.server.url + "/my/service/tickets/new", timeout=30, allow_redirects=False,
-                                    data={"name": subject, "description": "Submitted by the load test.",
-                                          "ticket_type": "question", "csrf_token": token})
+        response = self.portal.post(
+            self.server.url + "/my/service/tickets/new",
+            timeout=30,
+            allow_redirects=False,
+            data={
+                "name": subject,
+                "description": "Submitted by the load test.",
+                "ticket_type": "question",
+                "csrf_token": token,
+            },
+        )
         if response.status_code != 303:
             return f"portal submission answered {response.status_code}"
         with self.results.lock:
@@ -292,11 +345,19 @@ class Client(threading.Thread):
 
     def reply(self, number):
         ticket_id = self.agent_tickets[number % len(self.agent_tickets)]
-        self.rpc("/web/dataset/call_kw", {
-            "model": "service.ticket", "method": "message_post", "args": [[ticket_id]],
-            "kwargs": {"body": f"Load test reply {self.index}-{number}", "message_type": "comment",
-                       "subtype_xmlid": "mail.mt_comment"},
-        })
+        self.rpc(
+            "/web/dataset/call_kw",
+            {
+                "model": "service.ticket",
+                "method": "message_post",
+                "args": [[ticket_id]],
+                "kwargs": {
+                    "body": f"Load test reply {self.index}-{number}",
+                    "message_type": "comment",
+                    "subtype_xmlid": "mail.mt_comment",
+                },
+            },
+        )
         return None
 
     def run(self):
@@ -333,9 +394,11 @@ def report(results, elapsed):
         if kind == "timeout":
             continue
         total += len(values)
-        print(f"{kind:<14}{len(values):>9}{len(results.errors[kind]):>8}"
-              f"{statistics.median(values) * 1000:>9.0f}{percentile(values, 0.95) * 1000:>9.0f}"
-              f"{percentile(values, 0.99) * 1000:>9.0f}")
+        print(
+            f"{kind:<14}{len(values):>9}{len(results.errors[kind]):>8}"
+            f"{statistics.median(values) * 1000:>9.0f}{percentile(values, 0.95) * 1000:>9.0f}"
+            f"{percentile(values, 0.99) * 1000:>9.0f}"
+        )
     print(f"\n{total} requests in {elapsed:.1f} s: {total / elapsed:.1f} requests/s")
     for kind, errors in results.errors.items():
         for error in errors[:5]:
@@ -359,8 +422,10 @@ def main(argv=None):
         results = Results()
         start = time.monotonic()
         stop_at = start + args.time_limit
-        clients = [Client(i, args.clients, server, prepared["key"], args.requests, stop_at, results)
-                   for i in range(args.clients)]
+        clients = [
+            Client(i, args.clients, server, prepared["key"], args.requests, stop_at, results)
+            for i in range(args.clients)
+        ]
         for client in clients:
             client.start()
         for client in clients:
@@ -371,17 +436,22 @@ def main(argv=None):
         server.stop()
     errors = report(results, elapsed)
     retried, given_up, server_errors = server.concurrency_log()
-    print(f"server: {retried} concurrency failures retried by Odoo, {given_up} given up, "
-          f"{server_errors} errors logged ({server.log_path})")
+    print(
+        f"server: {retried} concurrency failures retried by Odoo, {given_up} given up, "
+        f"{server_errors} errors logged ({server.log_path})"
+    )
     if stuck:
         print(f"clients still waiting at the time limit: {', '.join(stuck)}")
 
-    failures, created = open_env(args.database, lambda env: check(
-        env, prepared, dict(results.submissions), list(results.portal_submissions)))
+    failures, created = open_env(
+        args.database, lambda env: check(env, prepared, dict(results.submissions), list(results.portal_submissions))
+    )
     retried = sum(1 for numbers in results.submissions.values() if len(numbers) > 1)
-    print(f"\nchecks: {len(results.submissions)} API submissions ({retried} retried) -> {created} API tickets, "
-          f"{len(results.portal_submissions)} portal submissions; "
-          f"{'all consistent' if not failures else f'{len(failures)} problem(s)'}")
+    print(
+        f"\nchecks: {len(results.submissions)} API submissions ({retried} retried) -> {created} API tickets, "
+        f"{len(results.portal_submissions)} portal submissions; "
+        f"{'all consistent' if not failures else f'{len(failures)} problem(s)'}"
+    )
     for failure in failures[:20]:
         print(f"FAILED: {failure}")
     return 1 if failures or errors or stuck or given_up else 0

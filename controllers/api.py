@@ -34,13 +34,19 @@ class ServiceDeskApi(http.Controller):
     # Routes
     # ------------------------------------------------------------------
 
-    @http.route(API_PREFIX, type="http", auth="none", methods=["POST"], csrf=False, save_session=False,
-                readonly=False)
+    @http.route(API_PREFIX, type="http", auth="none", methods=["POST"], csrf=False, save_session=False, readonly=False)
     def create_ticket(self, **_kwargs):
         return self._answer(self._create_ticket)
 
-    @http.route(f"{API_PREFIX}/<string:number>", type="http", auth="none", methods=["GET"], csrf=False,
-                save_session=False, readonly=True)
+    @http.route(
+        f"{API_PREFIX}/<string:number>",
+        type="http",
+        auth="none",
+        methods=["GET"],
+        csrf=False,
+        save_session=False,
+        readonly=True,
+    )
     def ticket_status(self, number, **_kwargs):
         return self._answer(lambda: self._ticket_status(number))
 
@@ -106,10 +112,15 @@ class ServiceDeskApi(http.Controller):
         if key:
             try:
                 with request.env.cr.savepoint():
-                    Requests.create({
-                        "idempotency_key": key, "user_id": request.env.uid, "ticket_id": ticket.id,
-                        "response_status": status, "response_body": body,
-                    })
+                    Requests.create(
+                        {
+                            "idempotency_key": key,
+                            "user_id": request.env.uid,
+                            "ticket_id": ticket.id,
+                            "response_status": status,
+                            "response_body": body,
+                        }
+                    )
             except errors.UniqueViolation:
                 # the same request is being handled by another worker right now
                 raise ApiError(409, "A request with this Idempotency-Key is in progress: retry it later.") from None

@@ -4,6 +4,7 @@ Public routes read articles with sudo and always through
 ``service.article._portal_domain()`` (published and visible to customers):
 the public user has no access to the models themselves.
 """
+
 from werkzeug.exceptions import NotFound
 
 from odoo import http
@@ -18,7 +19,6 @@ QUERY_MAX_LENGTH = 200
 
 
 class ServiceKnowledge(http.Controller):
-
     def _articles(self):
         return request.env["service.article"].sudo()
 
@@ -35,7 +35,9 @@ class ServiceKnowledge(http.Controller):
         """Portal articles per category, subcategories included."""
         Article = self._articles()
         groups = Article._read_group(
-            Article._portal_domain() & Domain("category_id", "!=", False), ["category_id"], ["__count"],
+            Article._portal_domain() & Domain("category_id", "!=", False),
+            ["category_id"],
+            ["__count"],
         )
         categories = request.env["service.article.category"].sudo().search([])
         return {
@@ -58,42 +60,55 @@ class ServiceKnowledge(http.Controller):
             domain &= Domain("category_id", "child_of", category.id)
         if search:
             articles = Article.with_context(lang=request.env.lang).search_articles(
-                search, limit=SEARCH_LIMIT, domain=domain,
+                search,
+                limit=SEARCH_LIMIT,
+                domain=domain,
             )
         else:
             articles = Article.with_context(lang=request.env.lang).search(
-                domain, limit=SEARCH_LIMIT, order="helpful_count desc nulls last, view_count desc nulls last, id desc",
+                domain,
+                limit=SEARCH_LIMIT,
+                order="helpful_count desc nulls last, view_count desc nulls last, id desc",
             )
         subcategories = [cat for cat, count in counts.items() if count and cat.parent_id == category]
-        return request.render("service_desk.help_center", {
-            "articles": articles,
-            "categories": subcategories,
-            "category": category,
-            "ancestors": category.browse(
-                [int(cid) for cid in (category.parent_path or "").strip("/").split("/")[:-1] if cid]
-            ),
-            "category_counts": counts,
-            "search": search,
-            "no_breadcrumbs": True,
-            "page_name": "help",
-        })
+        return request.render(
+            "service_desk.help_center",
+            {
+                "articles": articles,
+                "categories": subcategories,
+                "category": category,
+                "ancestors": category.browse(
+                    [int(cid) for cid in (category.parent_path or "").strip("/").split("/")[:-1] if cid]
+                ),
+                "category_counts": counts,
+                "search": search,
+                "no_breadcrumbs": True,
+                "page_name": "help",
+            },
+        )
 
     @http.route("/help/article/<int:article_id>", type="http", auth="public", website=True)
     def help_article(self, article_id, **kwargs):
         article = self._portal_article(article_id)
         article._increment_counter("view_count")
         request.env["service.article.event"]._record(
-            "article_opened", self._session_key(), articles=article, user=request.env.user,
+            "article_opened",
+            self._session_key(),
+            articles=article,
+            user=request.env.user,
         )
         voted = request.session.get("service_desk_voted", [])
-        return request.render("service_desk.help_article", {
-            "article": article.with_context(lang=request.env.lang),
-            "related_articles": article._get_related_articles(),
-            "already_voted": article.id in voted,
-            "vote_message": kwargs.get("voted"),
-            "no_breadcrumbs": True,
-            "page_name": "help",
-        })
+        return request.render(
+            "service_desk.help_article",
+            {
+                "article": article.with_context(lang=request.env.lang),
+                "related_articles": article._get_related_articles(),
+                "already_voted": article.id in voted,
+                "vote_message": kwargs.get("voted"),
+                "no_breadcrumbs": True,
+                "page_name": "help",
+            },
+        )
 
     @http.route("/help/article/<int:article_id>/vote", type="http", auth="public", methods=["POST"], website=True)
     def help_article_vote(self, article_id, helpful=None, comment=None, **kwargs):
@@ -103,7 +118,9 @@ class ServiceKnowledge(http.Controller):
         comment = (comment or "").strip()[:2000]
         # sudo keeps the visitor as env.user: the vote is theirs
         counted = article.with_context(lang=request.env.lang).action_register_vote(
-            helpful == "yes", comment=comment, session_key=self._session_key(),
+            helpful == "yes",
+            comment=comment,
+            session_key=self._session_key(),
         )
         voted = request.session.get("service_desk_voted", [])
         if article.id not in voted:
@@ -123,11 +140,18 @@ class ServiceKnowledge(http.Controller):
         articles = Article.search_articles(query, limit=SUGGEST_LIMIT, domain=Article._portal_domain())
         if articles:
             request.env["service.article.event"]._record(
-                "suggestion_shown", self._session_key(), articles=articles, query=query, user=request.env.user,
+                "suggestion_shown",
+                self._session_key(),
+                articles=articles,
+                query=query,
+                user=request.env.user,
             )
-        return [{
-            "id": article.id,
-            "name": article.name,
-            "summary": article.summary,
-            "url": article.portal_url,
-        } for article in articles]
+        return [
+            {
+                "id": article.id,
+                "name": article.name,
+                "summary": article.summary,
+                "url": article.portal_url,
+            }
+            for article in articles
+        ]

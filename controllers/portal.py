@@ -12,6 +12,7 @@ Extension point for other portal features (warranties, contracts): override
 `service_desk.portal_my_home_service` template's `#portal_service_desk_cards`
 row; `_service_portal_layout_values` is shared by every page here.
 """
+
 from collections import OrderedDict
 from itertools import groupby as itergroupby
 from urllib.parse import urlencode
@@ -34,7 +35,6 @@ PORTAL_CHANNELS = ("email", "phone", "portal", "chat")
 
 
 class ServiceDeskCustomerPortal(portal.CustomerPortal):
-
     # ------------------------------------------------------------------
     # /my home
     # ------------------------------------------------------------------
@@ -88,10 +88,13 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         for upload in files:
             content = upload.read(max_size + 1)
             if len(content) > max_size:
-                raise UserError(env._(
-                    "%(file)s is too large: files may not exceed %(size)s.",
-                    file=upload.filename, size=self._service_human_size(max_size),
-                ))
+                raise UserError(
+                    env._(
+                        "%(file)s is too large: files may not exceed %(size)s.",
+                        file=upload.filename,
+                        size=self._service_human_size(max_size),
+                    )
+                )
             uploads.append((upload.filename, content, upload.mimetype))
         return uploads
 
@@ -106,13 +109,22 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
     def _service_attach(self, ticket_sudo, uploads):
         if not uploads:
             return request.env["ir.attachment"]
-        return request.env["ir.attachment"].sudo().create([{
-            "name": name,
-            "raw": content,
-            "mimetype": mimetype,
-            "res_model": "service.ticket",
-            "res_id": ticket_sudo.id,
-        } for name, content, mimetype in uploads])
+        return (
+            request.env["ir.attachment"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": name,
+                        "raw": content,
+                        "mimetype": mimetype,
+                        "res_model": "service.ticket",
+                        "res_id": ticket_sudo.id,
+                    }
+                    for name, content, mimetype in uploads
+                ]
+            )
+        )
 
     def _service_portal_layout_values(self, **values):
         result = self._prepare_portal_layout_values()
@@ -171,10 +183,16 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
             return Domain("name", "ilike", search)
         return Domain("number", "ilike", search) | Domain("name", "ilike", search)
 
-    @http.route(["/my/service/tickets", "/my/service/tickets/page/<int:page>"],
-                type="http", auth="user", website=True, readonly=True)
-    def portal_my_service_tickets(self, page=1, sortby=None, filterby=None, search=None, search_in="all",
-                                  groupby="none", **kw):
+    @http.route(
+        ["/my/service/tickets", "/my/service/tickets/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
+    def portal_my_service_tickets(
+        self, page=1, sortby=None, filterby=None, search=None, search_in="all", groupby="none", **kw
+    ):
         Ticket = request.env["service.ticket"]
         sortings = self._service_searchbar_sortings()
         filters = self._service_searchbar_filters()
@@ -189,16 +207,24 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         count = Ticket.search_count(domain) if Ticket.has_access("read") else 0
         pager = portal_pager(
             url="/my/service/tickets",
-            url_args={"sortby": sortby, "filterby": filterby, "search_in": search_in, "search": search,
-                      "groupby": groupby},
-            total=count, page=page, step=self._items_per_page,
+            url_args={
+                "sortby": sortby,
+                "filterby": filterby,
+                "search_in": search_in,
+                "search": search,
+                "groupby": groupby,
+            },
+            total=count,
+            page=page,
+            step=self._items_per_page,
         )
         order = sortings[sortby]["order"]
         group_field = groupbys[groupby]["field"]
         if group_field:
             order = f"{group_field}, {order}"
-        tickets = Ticket.search(domain, order=order, limit=self._items_per_page, offset=pager["offset"]) \
-            if count else Ticket
+        tickets = (
+            Ticket.search(domain, order=order, limit=self._items_per_page, offset=pager["offset"]) if count else Ticket
+        )
         request.session["my_service_tickets_history"] = tickets.ids[:100]
         if group_field:
             grouped_tickets = [Ticket.concat(*group) for __, group in itergroupby(tickets, lambda t: t[group_field])]
@@ -243,9 +269,17 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         rating_token = None
         if ticket_sudo.is_resolved and not rated and ticket_sudo.partner_id:
             rating_token = ticket_sudo._rating_get_access_token()
-        attachments = env["ir.attachment"].sudo().search([
-            ("res_model", "=", "service.ticket"), ("res_id", "=", ticket_sudo.id),
-        ], order="id")
+        attachments = (
+            env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "service.ticket"),
+                    ("res_id", "=", ticket_sudo.id),
+                ],
+                order="id",
+            )
+        )
         values = {
             "page_name": "service_ticket",
             "ticket": ticket_sudo,
@@ -262,8 +296,9 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
             "ticket_access_token": access_token,
             "disable_composer": True,
         }
-        values = self._get_page_view_values(ticket_sudo, access_token, values, "my_service_tickets_history", False,
-                                            **kw)
+        values = self._get_page_view_values(
+            ticket_sudo, access_token, values, "my_service_tickets_history", False, **kw
+        )
         values = self._service_portal_layout_values(**values)
         response = request.render("service_desk.portal_my_service_ticket", values)
         response.status_code = status
@@ -272,8 +307,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
     def _service_redirect(self, ticket_sudo, access_token, **params):
         return request.redirect(self._service_ticket_url(ticket_sudo, access_token, **params))
 
-    @http.route("/my/service/tickets/<int:ticket_id>/reply", type="http", auth="public", methods=["POST"],
-                website=True)
+    @http.route("/my/service/tickets/<int:ticket_id>/reply", type="http", auth="public", methods=["POST"], website=True)
     def portal_service_ticket_reply(self, ticket_id, access_token=None, message=None, **kw):
         ticket_sudo = self._service_check_ticket(ticket_id, access_token)
         if ticket_sudo is None:
@@ -297,8 +331,9 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         ticket_sudo._portal_customer_replied()
         return self._service_redirect(ticket_sudo, access_token, message="replied")
 
-    @http.route("/my/service/tickets/<int:ticket_id>/confirm", type="http", auth="public", methods=["POST"],
-                website=True)
+    @http.route(
+        "/my/service/tickets/<int:ticket_id>/confirm", type="http", auth="public", methods=["POST"], website=True
+    )
     def portal_service_ticket_confirm(self, ticket_id, access_token=None, **kw):
         ticket_sudo = self._service_check_ticket(ticket_id, access_token)
         if ticket_sudo is None:
@@ -309,8 +344,9 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
             return self._service_render_ticket(ticket_sudo, access_token, error=e.args[0], status=400)
         return self._service_redirect(ticket_sudo, access_token, message="confirmed")
 
-    @http.route("/my/service/tickets/<int:ticket_id>/reopen", type="http", auth="public", methods=["POST"],
-                website=True)
+    @http.route(
+        "/my/service/tickets/<int:ticket_id>/reopen", type="http", auth="public", methods=["POST"], website=True
+    )
     def portal_service_ticket_reopen(self, ticket_id, access_token=None, reason=None, **kw):
         ticket_sudo = self._service_check_ticket(ticket_id, access_token)
         if ticket_sudo is None:
@@ -324,25 +360,43 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         token = carrier._portal_ensure_token() if access_token else None
         return self._service_redirect(carrier, token, message="followup")
 
-    @http.route("/my/service/tickets/<int:ticket_id>/attachment/<int:attachment_id>", type="http",
-                auth="public", website=True, readonly=True)
+    @http.route(
+        "/my/service/tickets/<int:ticket_id>/attachment/<int:attachment_id>",
+        type="http",
+        auth="public",
+        website=True,
+        readonly=True,
+    )
     def portal_service_ticket_attachment(self, ticket_id, attachment_id, access_token=None, download=None, **kw):
         """A file of the ticket, served only to who may see the ticket (or holds its token)."""
         ticket_sudo = self._service_check_ticket(ticket_id, access_token)
         if ticket_sudo is None:
             return request.not_found()
-        attachment = request.env["ir.attachment"].sudo().search([
-            ("id", "=", attachment_id), ("res_model", "=", "service.ticket"), ("res_id", "=", ticket_sudo.id),
-        ])
+        attachment = (
+            request.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("id", "=", attachment_id),
+                    ("res_model", "=", "service.ticket"),
+                    ("res_id", "=", ticket_sudo.id),
+                ]
+            )
+        )
         if not attachment:
             return request.not_found()
-        return request.make_response(attachment.raw or b"", headers=[
-            ("Content-Type", attachment.mimetype or "application/octet-stream"),
-            ("Content-Disposition", content_disposition(
-                attachment.name, disposition_type="attachment" if download else "inline")),
-            ("X-Content-Type-Options", "nosniff"),
-            ("Content-Security-Policy", "default-src 'none'"),
-        ])
+        return request.make_response(
+            attachment.raw or b"",
+            headers=[
+                ("Content-Type", attachment.mimetype or "application/octet-stream"),
+                (
+                    "Content-Disposition",
+                    content_disposition(attachment.name, disposition_type="attachment" if download else "inline"),
+                ),
+                ("X-Content-Type-Options", "nosniff"),
+                ("Content-Security-Policy", "default-src 'none'"),
+            ],
+        )
 
     # ------------------------------------------------------------------
     # New ticket
@@ -371,23 +425,44 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
 
     @http.route("/my/service/tickets/new", type="http", auth="user", methods=["GET"], website=True)
     def portal_service_ticket_new(self, **kw):
-        form = {key: kw.get(key) or "" for key in (
-            "name", "description", "ticket_type", "team_id", "category_id", "product_id", "lot_id", "sale_order_id",
-        )}
+        form = {
+            key: kw.get(key) or ""
+            for key in (
+                "name",
+                "description",
+                "ticket_type",
+                "team_id",
+                "category_id",
+                "product_id",
+                "lot_id",
+                "sale_order_id",
+            )
+        }
         return request.render("service_desk.portal_service_ticket_new", self._service_new_ticket_values(form))
 
     @http.route("/my/service/tickets/new", type="http", auth="user", methods=["POST"], website=True)
     def portal_service_ticket_create(self, **kw):
         env = request.env
-        form = {key: kw.get(key) or "" for key in (
-            "name", "description", "ticket_type", "team_id", "category_id", "product_id", "lot_id", "sale_order_id",
-        )}
+        form = {
+            key: kw.get(key) or ""
+            for key in (
+                "name",
+                "description",
+                "ticket_type",
+                "team_id",
+                "category_id",
+                "product_id",
+                "lot_id",
+                "sale_order_id",
+            )
+        }
         try:
             uploads = self._service_read_uploads()
             ticket_sudo = env["service.ticket"]._portal_create_ticket(env.user.partner_id, form)
         except UserError as e:
-            response = request.render("service_desk.portal_service_ticket_new",
-                                      self._service_new_ticket_values(form, error=e.args[0]))
+            response = request.render(
+                "service_desk.portal_service_ticket_new", self._service_new_ticket_values(form, error=e.args[0])
+            )
             response.status_code = 400
             return response
         self._service_attach(ticket_sudo, uploads)
@@ -410,19 +485,24 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
 
     @http.route("/my/service/preferences", type="http", auth="user", methods=["GET"], website=True)
     def portal_service_preferences(self, saved=None, **kw):
-        return request.render("service_desk.portal_service_preferences",
-                              self._service_preferences_values(saved=bool(saved)))
+        return request.render(
+            "service_desk.portal_service_preferences", self._service_preferences_values(saved=bool(saved))
+        )
 
     @http.route("/my/service/preferences", type="http", auth="user", methods=["POST"], website=True)
     def portal_service_preferences_save(self, service_preferred_channel=None, phone=None, **kw):
         env = request.env
         if service_preferred_channel and service_preferred_channel not in PORTAL_CHANNELS:
-            response = request.render("service_desk.portal_service_preferences", self._service_preferences_values(
-                error=env._("Please choose one of the offered channels.")))
+            response = request.render(
+                "service_desk.portal_service_preferences",
+                self._service_preferences_values(error=env._("Please choose one of the offered channels.")),
+            )
             response.status_code = 400
             return response
-        env.user.partner_id.sudo().write({
-            "service_preferred_channel": service_preferred_channel or False,
-            "phone": (phone or "").strip() or False,
-        })
+        env.user.partner_id.sudo().write(
+            {
+                "service_preferred_channel": service_preferred_channel or False,
+                "phone": (phone or "").strip() or False,
+            }
+        )
         return request.redirect("/my/service/preferences?saved=1")

@@ -7,6 +7,7 @@ a detail page answers 404 with no data unless that search finds the record.
 Records are read with sudo only once found, to show their products, serials
 and SLA policy, which portal users may not read themselves.
 """
+
 from collections import OrderedDict
 
 from odoo import http
@@ -19,7 +20,6 @@ TICKETS_ON_WARRANTY_PAGE = 20
 
 
 class ServiceDeskWarrantyPortal(ServiceDeskCustomerPortal):
-
     # ------------------------------------------------------------------
     # /my home
     # ------------------------------------------------------------------
@@ -27,12 +27,13 @@ class ServiceDeskWarrantyPortal(ServiceDeskCustomerPortal):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         partner = request.env.user.partner_id
-        for counter, model in (("service_warranty_count", "service.warranty"),
-                               ("service_contract_count", "service.contract")):
+        for counter, model in (
+            ("service_warranty_count", "service.warranty"),
+            ("service_contract_count", "service.contract"),
+        ):
             if counter in counters:
                 Model = request.env[model]
-                values[counter] = Model.search_count(Model._portal_domain(partner)) \
-                    if Model.has_access("read") else 0
+                values[counter] = Model.search_count(Model._portal_domain(partner)) if Model.has_access("read") else 0
         return values
 
     # ------------------------------------------------------------------
@@ -47,33 +48,40 @@ class ServiceDeskWarrantyPortal(ServiceDeskCustomerPortal):
         record = Model.search([("id", "=", record_id)], limit=1)
         return record.sudo() if record else None
 
-    def _service_render_list(self, model, url, template, page, sortby, filterby, sortings, filter_labels,
-                             records_key, page_name):
+    def _service_render_list(
+        self, model, url, template, page, sortby, filterby, sortings, filter_labels, records_key, page_name
+    ):
         Model = request.env[model]
         domains = Model._portal_filter_domains()
-        filters = OrderedDict(
-            (key, {"label": label, "domain": domains[key]}) for key, label in filter_labels.items()
-        )
+        filters = OrderedDict((key, {"label": label, "domain": domains[key]}) for key, label in filter_labels.items())
         sortby = sortby if sortby in sortings else next(iter(sortings))
         filterby = filterby if filterby in filters else "all"
         domain = Model._portal_domain(request.env.user.partner_id) & filters[filterby]["domain"]
         count = Model.search_count(domain) if Model.has_access("read") else 0
         pager = portal_pager(
-            url=url, url_args={"sortby": sortby, "filterby": filterby},
-            total=count, page=page, step=self._items_per_page,
+            url=url,
+            url_args={"sortby": sortby, "filterby": filterby},
+            total=count,
+            page=page,
+            step=self._items_per_page,
         )
-        records = Model.search(domain, order=sortings[sortby]["order"], limit=self._items_per_page,
-                               offset=pager["offset"]) if count else Model
-        values = self._service_portal_layout_values(**{
-            "page_name": page_name,
-            records_key: records.sudo(),
-            "pager": pager,
-            "default_url": url,
-            "searchbar_sortings": sortings,
-            "sortby": sortby,
-            "searchbar_filters": filters,
-            "filterby": filterby,
-        })
+        records = (
+            Model.search(domain, order=sortings[sortby]["order"], limit=self._items_per_page, offset=pager["offset"])
+            if count
+            else Model
+        )
+        values = self._service_portal_layout_values(
+            **{
+                "page_name": page_name,
+                records_key: records.sudo(),
+                "pager": pager,
+                "default_url": url,
+                "searchbar_sortings": sortings,
+                "sortby": sortby,
+                "searchbar_filters": filters,
+                "filterby": filterby,
+            }
+        )
         return request.render(template, values)
 
     # ------------------------------------------------------------------
@@ -97,26 +105,42 @@ class ServiceDeskWarrantyPortal(ServiceDeskCustomerPortal):
             "expired": _("Expired"),
         }
 
-    @http.route(["/my/service/warranties", "/my/service/warranties/page/<int:page>"],
-                type="http", auth="user", website=True, readonly=True)
+    @http.route(
+        ["/my/service/warranties", "/my/service/warranties/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
     def portal_my_service_warranties(self, page=1, sortby=None, filterby=None, **kw):
         return self._service_render_list(
-            "service.warranty", "/my/service/warranties", "service_desk.portal_my_service_warranties",
-            page, sortby, filterby, self._service_warranty_sortings(), self._service_warranty_filters(),
-            "warranties", "service_warranty",
+            "service.warranty",
+            "/my/service/warranties",
+            "service_desk.portal_my_service_warranties",
+            page,
+            sortby,
+            filterby,
+            self._service_warranty_sortings(),
+            self._service_warranty_filters(),
+            "warranties",
+            "service_warranty",
         )
 
-    @http.route("/my/service/warranties/<int:warranty_id>", type="http", auth="user", website=True,
-                readonly=True)
+    @http.route("/my/service/warranties/<int:warranty_id>", type="http", auth="user", website=True, readonly=True)
     def portal_my_service_warranty(self, warranty_id, **kw):
         warranty_sudo = self._service_find_own("service.warranty", warranty_id)
         if warranty_sudo is None:
             return request.not_found()
         Ticket = request.env["service.ticket"]
-        tickets = Ticket.search(
-            warranty_sudo._portal_tickets_domain(), order="create_date desc, id desc",
-            limit=TICKETS_ON_WARRANTY_PAGE,
-        ) if Ticket.has_access("read") else Ticket
+        tickets = (
+            Ticket.search(
+                warranty_sudo._portal_tickets_domain(),
+                order="create_date desc, id desc",
+                limit=TICKETS_ON_WARRANTY_PAGE,
+            )
+            if Ticket.has_access("read")
+            else Ticket
+        )
         values = self._service_portal_layout_values(
             page_name="service_warranty",
             warranty=warranty_sudo,
@@ -147,17 +171,28 @@ class ServiceDeskWarrantyPortal(ServiceDeskCustomerPortal):
             "expired": _("Ended"),
         }
 
-    @http.route(["/my/service/contracts", "/my/service/contracts/page/<int:page>"],
-                type="http", auth="user", website=True, readonly=True)
+    @http.route(
+        ["/my/service/contracts", "/my/service/contracts/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
     def portal_my_service_contracts(self, page=1, sortby=None, filterby=None, **kw):
         return self._service_render_list(
-            "service.contract", "/my/service/contracts", "service_desk.portal_my_service_contracts",
-            page, sortby, filterby, self._service_contract_sortings(), self._service_contract_filters(),
-            "contracts", "service_contract",
+            "service.contract",
+            "/my/service/contracts",
+            "service_desk.portal_my_service_contracts",
+            page,
+            sortby,
+            filterby,
+            self._service_contract_sortings(),
+            self._service_contract_filters(),
+            "contracts",
+            "service_contract",
         )
 
-    @http.route("/my/service/contracts/<int:contract_id>", type="http", auth="user", website=True,
-                readonly=True)
+    @http.route("/my/service/contracts/<int:contract_id>", type="http", auth="user", website=True, readonly=True)
     def portal_my_service_contract(self, contract_id, **kw):
         contract_sudo = self._service_find_own("service.contract", contract_id)
         if contract_sudo is None:

@@ -3,7 +3,6 @@ from odoo.http import content_disposition, request
 
 
 class ServicePrivacy(http.Controller):
-
     @http.route("/my/service/export", type="http", auth="user", methods=["GET"], website=False)
     def export_my_service_data(self, **_kwargs):
         """A customer downloads everything the service desk keeps about their
@@ -13,6 +12,10 @@ class ServicePrivacy(http.Controller):
             return request.not_found()
         content = partner.sudo()._service_export_zip()
         filename = f"service-data-{partner.commercial_partner_id.id}.zip"
-        return request.make_response(content, headers=[
-            ("Content-Type", "application/zip"), ("Content-Disposition", content_disposition(filename)),
-        ])
+        return request.make_response(
+            content,
+            headers=[
+                ("Content-Type", "application/zip"),
+                ("Content-Disposition", content_disposition(filename)),
+            ],
+        )

@@ -20,8 +20,12 @@ class DiscussChannel(models.Model):
         if not messages:
             raise UserError(self.env._("This conversation has no message to make a ticket of."))
         customers = messages.author_id.filtered(lambda partner: not any(not u.share for u in partner.user_ids))
-        customer = customers[:1] or self.channel_member_ids.partner_id.filtered(
-            lambda partner: not any(not u.share for u in partner.user_ids))[:1]
+        customer = (
+            customers[:1]
+            or self.channel_member_ids.partner_id.filtered(
+                lambda partner: not any(not u.share for u in partner.user_ids)
+            )[:1]
+        )
         lines = [
             f"{fields.Datetime.to_string(message.date)} {message.author_id.name or message.email_from or ''}: "
             f"{html2plaintext(message.body).strip()}"
@@ -29,23 +33,29 @@ class DiscussChannel(models.Model):
         ]
         transcript = "\n".join(lines)
         first_words = html2plaintext((messages.filtered(lambda m: m.author_id in customers)[:1] or messages[:1]).body)
-        ticket = self.env["service.ticket"].create({
-            "name": (first_words.strip().splitlines() or [self.name or self.env._("Chat")])[0][:80],
-            "partner_id": customer.id,
-            "channel": "chat",
-            "description": plaintext2html(transcript),
-        })
-        if customer:
-            self.env["service.interaction"].create({
+        ticket = self.env["service.ticket"].create(
+            {
+                "name": (first_words.strip().splitlines() or [self.name or self.env._("Chat")])[0][:80],
                 "partner_id": customer.id,
-                "ticket_id": ticket.id,
                 "channel": "chat",
-                "direction": "inbound",
-                "date": messages[0].date,
-                "duration_minutes": (messages[-1].date - messages[0].date).total_seconds() / 60,
-                "summary": ticket.name,
-                "transcript": transcript,
-            })
-        self.message_post(body=self.env._("Service ticket %s created from this conversation.", ticket.number),
-                          message_type="notification")
+                "description": plaintext2html(transcript),
+            }
+        )
+        if customer:
+            self.env["service.interaction"].create(
+                {
+                    "partner_id": customer.id,
+                    "ticket_id": ticket.id,
+                    "channel": "chat",
+                    "direction": "inbound",
+                    "date": messages[0].date,
+                    "duration_minutes": (messages[-1].date - messages[0].date).total_seconds() / 60,
+                    "summary": ticket.name,
+                    "transcript": transcript,
+                }
+            )
+        self.message_post(
+            body=self.env._("Service ticket %s created from this conversation.", ticket.number),
+            message_type="notification",
+        )
         return ticket

@@ -12,7 +12,8 @@ class ProductTemplate(models.Model):
         "On a warranty extension product: the months one sale of it adds.",
     )
     service_extension_product_id = fields.Many2one(
-        "product.product", string="Warranty Extension",
+        "product.product",
+        string="Warranty Extension",
         domain="[('sale_ok', '=', True)]",
         help="Product sold to extend the warranty of this product; selling it for a serial "
         "number adds its own warranty months (else this product's) to that serial's warranty.",
@@ -20,7 +21,8 @@ class ProductTemplate(models.Model):
     service_warranty_count = fields.Integer(compute="_compute_service_warranty_count", string="Warranties")
 
     _service_warranty_months_positive = models.Constraint(
-        "CHECK(service_warranty_months >= 0)", "Warranty months cannot be negative.",
+        "CHECK(service_warranty_months >= 0)",
+        "Warranty months cannot be negative.",
     )
 
     @api.constrains("service_extension_product_id")
@@ -34,16 +36,21 @@ class ProductTemplate(models.Model):
         if not Warranty.has_access("read"):
             self.service_warranty_count = 0
             return
-        counts = dict(Warranty._read_group(
-            [("product_id.product_tmpl_id", "in", self.ids)], ["product_tmpl_id"], ["__count"],
-        ))
+        counts = dict(
+            Warranty._read_group(
+                [("product_id.product_tmpl_id", "in", self.ids)],
+                ["product_tmpl_id"],
+                ["__count"],
+            )
+        )
         for template in self:
             template.service_warranty_count = counts.get(template, 0)
 
     def action_open_service_warranties(self):
         self.ensure_one()
         return self.env["service.warranty"]._action_open(
-            [("product_tmpl_id", "=", self.id)], {"search_default_filter_active": 1},
+            [("product_tmpl_id", "=", self.id)],
+            {"search_default_filter_active": 1},
         )
 
 
@@ -51,6 +58,7 @@ class ProductTemplateOwnership(models.Model):
     _inherit = "product.template"
 
     service_warranty_transferable = fields.Boolean(
-        string="Warranty Follows the Serial", default=True,
+        string="Warranty Follows the Serial",
+        default=True,
         help="When an ownership transfer case is closed, the serial's warranty moves to the new owner.",
     )

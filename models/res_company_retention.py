@@ -5,11 +5,13 @@ class ResCompany(models.Model):
     _inherit = "res.company"
 
     service_archive_months = fields.Integer(
-        string="Archive Closed Tickets After (months)", default=0,
+        string="Archive Closed Tickets After (months)",
+        default=0,
         help="Closed tickets older than this are archived by a scheduled action. 0 keeps them.",
     )
     service_purge_months = fields.Integer(
-        string="Purge Content After (months)", default=0,
+        string="Purge Content After (months)",
+        default=0,
         help="Call summaries, chat transcripts and attachments of archived tickets older than this are "
         "deleted; dates, channels, durations and SLA results stay. 0 keeps them.",
     )

@@ -17,6 +17,8 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             company = settings.company_id
             settings.service_archive_count = Ticket.search_count(
-                Ticket._archive_domain(company, settings.service_archive_months))
+                Ticket._archive_domain(company, settings.service_archive_months)
+            )
             settings.service_purge_count = Ticket.search_count(
-                Ticket._purge_domain(company, settings.service_purge_months))
+                Ticket._purge_domain(company, settings.service_purge_months)
+            )

@@ -8,15 +8,21 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     service_tier_id = fields.Many2one(
-        "service.tier", string="Service Tier", index="btree_not_null", tracking=True,
+        "service.tier",
+        string="Service Tier",
+        index="btree_not_null",
+        tracking=True,
         help="Service level of this customer; contacts follow their company's tier.",
     )
     service_preferred_channel = fields.Selection(
-        TICKET_CHANNELS, string="Preferred Channel",
+        TICKET_CHANNELS,
+        string="Preferred Channel",
         help="How this customer prefers to be contacted.",
     )
     service_preferred_user_id = fields.Many2one(
-        "res.users", string="Preferred Agent", index="btree_not_null",
+        "res.users",
+        string="Preferred Agent",
+        index="btree_not_null",
         domain="[('share', '=', False)]",
         help="Agent who gets this customer's tickets when qualified and available.",
     )
@@ -24,12 +30,15 @@ class ResPartner(models.Model):
     service_ticket_count = fields.Integer(compute="_compute_service_ticket_counts", string="Tickets")
     service_open_ticket_count = fields.Integer(compute="_compute_service_ticket_counts", string="Open Tickets")
     service_portal_share_tickets = fields.Boolean(
-        string="Contacts See Each Other's Requests", default=True,
+        string="Contacts See Each Other's Requests",
+        default=True,
         help="On a company: its contacts with portal access see all the company's service requests. "
         "Off: each contact sees only their own.",
     )
     service_last_contact_date = fields.Datetime(
-        string="Last Contact", readonly=True, copy=False,
+        string="Last Contact",
+        readonly=True,
+        copy=False,
         help="Last time this customer reached the service desk, on any channel.",
     )
 
@@ -37,10 +46,12 @@ class ResPartner(models.Model):
         """Tickets shown for these partners: a company (commercial entity) sees
         the tickets of all its contacts, a contact its own."""
         companies = self.filtered(lambda p: p == p.commercial_partner_id)
-        return Domain.OR([
-            Domain("commercial_partner_id", "in", companies.ids),
-            Domain("partner_id", "in", (self - companies).ids),
-        ])
+        return Domain.OR(
+            [
+                Domain("commercial_partner_id", "in", companies.ids),
+                Domain("partner_id", "in", (self - companies).ids),
+            ]
+        )
 
     def _compute_service_ticket_counts(self):
         Ticket = self.env["service.ticket"]
@@ -50,13 +61,17 @@ class ResPartner(models.Model):
         by_company = {
             (partner.id, is_closed): count
             for partner, is_closed, count in Ticket._read_group(
-                [("commercial_partner_id", "in", self.ids)], ["commercial_partner_id", "is_closed"], ["__count"],
+                [("commercial_partner_id", "in", self.ids)],
+                ["commercial_partner_id", "is_closed"],
+                ["__count"],
             )
         }
         by_contact = {
             (partner.id, is_closed): count
             for partner, is_closed, count in Ticket._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id", "is_closed"], ["__count"],
+                [("partner_id", "in", self.ids)],
+                ["partner_id", "is_closed"],
+                ["__count"],
             )
         }
         for partner in self:

@@ -25,47 +25,93 @@ class ResPartner(models.Model):
         customer = self.commercial_partner_id
         env = self.env(su=True)
         public = env.ref("mail.mt_comment")
-        tickets = env["service.ticket"].with_context(active_test=False).search(
-            [("commercial_partner_id", "=", customer.id)], order="id")
-        messages = env["mail.message"].search([
-            ("model", "=", "service.ticket"), ("res_id", "in", tickets.ids), ("subtype_id", "=", public.id),
-            ("message_type", "in", ("comment", "email")),
-        ], order="id")
+        tickets = (
+            env["service.ticket"]
+            .with_context(active_test=False)
+            .search([("commercial_partner_id", "=", customer.id)], order="id")
+        )
+        messages = env["mail.message"].search(
+            [
+                ("model", "=", "service.ticket"),
+                ("res_id", "in", tickets.ids),
+                ("subtype_id", "=", public.id),
+                ("message_type", "in", ("comment", "email")),
+            ],
+            order="id",
+        )
         by_ticket = {}
         for message in messages:
             by_ticket.setdefault(message.res_id, []).append(message)
-        ratings = env["rating.rating"].search([("res_model", "=", "service.ticket"), ("res_id", "in", tickets.ids),
-                                               ("consumed", "=", True)])
+        ratings = env["rating.rating"].search(
+            [("res_model", "=", "service.ticket"), ("res_id", "in", tickets.ids), ("consumed", "=", True)]
+        )
         interactions = env["service.interaction"].search([("commercial_partner_id", "=", customer.id)], order="id")
         data = {
-            "customer": {"name": customer.name, "email": customer.email, "phone": customer.phone,
-                         "tier": customer.service_tier_id.name or None},
-            "tickets": [{
-                "number": ticket.number, "subject": ticket.name,
-                "created": fields.Datetime.to_string(ticket.create_date),
-                "stage": ticket.stage_id.name, "channel": ticket.channel, "type": ticket.ticket_type,
-                "resolved": fields.Datetime.to_string(ticket.resolved_date) if ticket.resolved_date else None,
-                "closed": fields.Datetime.to_string(ticket.closed_date) if ticket.closed_date else None,
-                "description": str(ticket.description) if ticket.description else None,
-                "messages": [{
-                    "date": fields.Datetime.to_string(message.date), "author": message.author_id.name,
-                    "body": str(message.body or ""), "attachments": message.attachment_ids.mapped("name"),
-                } for message in by_ticket.get(ticket.id, [])],
-                "ratings": [{"rating": rating.rating, "comment": rating.feedback or None}
-                            for rating in ratings if rating.res_id == ticket.id],
-            } for ticket in tickets],
-            "contacts": [{
-                "date": fields.Datetime.to_string(interaction.date), "channel": interaction.channel,
-                "direction": interaction.direction, "duration_minutes": interaction.duration_minutes,
-                "summary": interaction.summary, "transcript": interaction.transcript or None,
-            } for interaction in interactions],
+            "customer": {
+                "name": customer.name,
+                "email": customer.email,
+                "phone": customer.phone,
+                "tier": customer.service_tier_id.name or None,
+            },
+            "tickets": [
+                {
+                    "number": ticket.number,
+                    "subject": ticket.name,
+                    "created": fields.Datetime.to_string(ticket.create_date),
+                    "stage": ticket.stage_id.name,
+                    "channel": ticket.channel,
+                    "type": ticket.ticket_type,
+                    "resolved": fields.Datetime.to_string(ticket.resolved_date) if ticket.resolved_date else None,
+                    "closed": fields.Datetime.to_string(ticket.closed_date) if ticket.closed_date else None,
+                    "description": str(ticket.description) if ticket.description else None,
+                    "messages": [
+                        {
+                            "date": fields.Datetime.to_string(message.date),
+                            "author": message.author_id.name,
+                            "body": str(message.body or ""),
+                            "attachments": message.attachment_ids.mapped("name"),
+                        }
+                        for message in by_ticket.get(ticket.id, [])
+                    ],
+                    "ratings": [
+                        {"rating": rating.rating, "comment": rating.feedback or None}
+                        for rating in ratings
+                        if rating.res_id == ticket.id
+                    ],
+                }
+                for ticket in tickets
+            ],
+            "contacts": [
+                {
+                    "date": fields.Datetime.to_string(interaction.date),
+                    "channel": interaction.channel,
+                    "direction": interaction.direction,
+                    "duration_minutes": interaction.duration_minutes,
+                    "summary": interaction.summary,
+                    "transcript": interaction.transcript or None,
+                }
+                for interaction in interactions
+            ],
         }
         for model, key in (("service.warranty", "warranties"), ("service.contract", "contracts")):
             if model in env:
                 records = env[model].with_context(active_test=False).search([("partner_id", "child_of", customer.id)])
-                data[key] = records.read([name for name in ("display_name", "product_id", "lot_id", "start_date",
-                                                            "end_date", "date_start", "date_end", "state")
-                                          if name in records._fields])
+                data[key] = records.read(
+                    [
+                        name
+                        for name in (
+                            "display_name",
+                            "product_id",
+                            "lot_id",
+                            "start_date",
+                            "end_date",
+                            "date_start",
+                            "date_end",
+                            "state",
+                        )
+                        if name in records._fields
+                    ]
+                )
         attachments = messages.attachment_ids | interactions.attachment_ids
         return data, attachments
 
@@ -84,15 +130,20 @@ class ResPartner(models.Model):
         self.env["service.ticket"].check_access("read")
         if not self.env.user.has_group("service_desk.group_service_manager"):
             raise UserError(self.env._("Only service managers can export a customer's data."))
-        attachment = self.env["ir.attachment"].sudo().create({
-            "name": f"service-data-{self.commercial_partner_id.id}.zip",
-            "raw": self._service_export_zip(),
-            "mimetype": "application/zip",
-            "res_model": "res.partner",
-            "res_id": self.id,
-        })
-        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true",
-                "target": "self"}
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": f"service-data-{self.commercial_partner_id.id}.zip",
+                    "raw": self._service_export_zip(),
+                    "mimetype": "application/zip",
+                    "res_model": "res.partner",
+                    "res_id": self.id,
+                }
+            )
+        )
+        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
 
     # ------------------------------------------------------------------
     # Erasure
@@ -124,8 +175,11 @@ class ResPartner(models.Model):
             raise UserError(self.env._("Say why this contact's data is erased."))
         blockers = self._service_erase_blockers()
         if blockers:
-            raise UserError(self.env._("%(contact)s cannot be erased yet: %(why)s.", contact=self.display_name,
-                                       why="; ".join(blockers)))
+            raise UserError(
+                self.env._(
+                    "%(contact)s cannot be erased yet: %(why)s.", contact=self.display_name, why="; ".join(blockers)
+                )
+            )
         env = self.env(su=True)
         partner = self.sudo()
         label = self.env._("Anonymous customer %s", partner.id)
@@ -137,13 +191,29 @@ class ResPartner(models.Model):
         interactions = env["service.interaction"].search([("partner_id", "=", partner.id)])
         (messages.attachment_ids | interactions.attachment_ids).unlink()
         interactions.write({"transcript": False})
-        partner.write({
-            "name": label, "email": False, "phone": False, "street": False, "street2": False, "zip": False,
-            "city": False, "state_id": False, "website": False, "comment": False, "vat": False,
-            "service_preferred_channel": False, "service_preferred_user_id": False,
-        })
+        partner.write(
+            {
+                "name": label,
+                "email": False,
+                "phone": False,
+                "street": False,
+                "street2": False,
+                "zip": False,
+                "city": False,
+                "state_id": False,
+                "website": False,
+                "comment": False,
+                "vat": False,
+                "service_preferred_channel": False,
+                "service_preferred_user_id": False,
+            }
+        )
         partner.action_archive()
-        note = self.env._("Service data of contact %(id)s erased by %(user)s: %(reason)s",
-                          id=partner.id, user=self.env.user.name, reason=reason)
+        note = self.env._(
+            "Service data of contact %(id)s erased by %(user)s: %(reason)s",
+            id=partner.id,
+            user=self.env.user.name,
+            reason=reason,
+        )
         (company or partner).message_post(body=note, subtype_xmlid="mail.mt_note")
         return True

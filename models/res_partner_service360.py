@@ -24,31 +24,40 @@ class ResPartner(models.Model):
     service_active_contract_count = fields.Integer(compute="_compute_service_360", string="Active Contracts")
     service_warranty_active_count = fields.Integer(compute="_compute_service_360", string="Active Warranties")
     service_warranty_expiring_count = fields.Integer(
-        compute="_compute_service_360", string="Expiring Warranties", help="Active warranties ending within 60 days.",
+        compute="_compute_service_360",
+        string="Expiring Warranties",
+        help="Active warranties ending within 60 days.",
     )
     service_warranty_expired_count = fields.Integer(compute="_compute_service_360", string="Expired Warranties")
     service_lot_ids = fields.Many2many(
-        "stock.lot", compute="_compute_service_lot_ids", string="Serials Owned",
+        "stock.lot",
+        compute="_compute_service_lot_ids",
+        string="Serials Owned",
         help="Serial numbers delivered to this customer and not returned.",
     )
     service_csat_avg = fields.Float(
-        compute="_compute_service_360", string="Average CSAT",
+        compute="_compute_service_360",
+        string="Average CSAT",
         help="Average of the customer's ticket ratings (1 unhappy, 3 okay, 5 happy).",
     )
     service_sales_12m = fields.Monetary(
-        compute="_compute_service_360", string="Sales (12 months)", currency_field="service_currency_id",
+        compute="_compute_service_360",
+        string="Sales (12 months)",
+        currency_field="service_currency_id",
         help="Untaxed total of the confirmed sales of the last twelve months.",
     )
     service_currency_id = fields.Many2one("res.currency", compute="_compute_service_360")
     service_last_order_date = fields.Datetime(compute="_compute_service_360", string="Last Order")
     service_risk_score = fields.Integer(
-        compute="_compute_service_risk", string="Risk Score",
+        compute="_compute_service_risk",
+        string="Risk Score",
         help="0 (no sign of trouble) to 100, from the last twelve months: SLA breaches, low ratings, "
         "reopened tickets and falling purchases.",
     )
     service_risk_explanation = fields.Text(compute="_compute_service_risk", string="Risk Explanation")
     service_tier_locked = fields.Boolean(
-        string="Tier Locked", tracking=True,
+        string="Tier Locked",
+        tracking=True,
         help="The automatic tiering leaves this customer's tier as set by hand.",
     )
 
@@ -61,13 +70,22 @@ class ResPartner(models.Model):
 
     def _service_sales_by_customer(self, date_from, date_to=None):
         """{commercial partner id: (untaxed sales, last order date)} of confirmed sales."""
-        domain = Domain("commercial_partner_id", "in", self._service_commercials().ids) \
-            & Domain("state", "=", "sale") & Domain("date", ">=", date_from)
+        domain = (
+            Domain("commercial_partner_id", "in", self._service_commercials().ids)
+            & Domain("state", "=", "sale")
+            & Domain("date", ">=", date_from)
+        )
         if date_to:
             domain &= Domain("date", "<", date_to)
         self.env.flush_all()  # sale.report is a view over the order lines
-        rows = self.env["sale.report"].sudo()._read_group(
-            domain, ["commercial_partner_id"], ["price_subtotal:sum", "date:max"],
+        rows = (
+            self.env["sale.report"]
+            .sudo()
+            ._read_group(
+                domain,
+                ["commercial_partner_id"],
+                ["price_subtotal:sum", "date:max"],
+            )
         )
         return {partner.id: (amount, last) for partner, amount, last in rows}
 
@@ -76,10 +94,17 @@ class ResPartner(models.Model):
         now = fields.Datetime.now()
         today = fields.Date.context_today(self)
         Contract, Warranty = self.env["service.contract"], self.env["service.warranty"]
-        contracts = dict(Contract._read_group(
-            [("partner_id.commercial_partner_id", "in", commercials.ids), ("state", "=", "active")],
-            ["partner_id"], ["__count"],
-        )) if Contract.has_access("read") else {}
+        contracts = (
+            dict(
+                Contract._read_group(
+                    [("partner_id.commercial_partner_id", "in", commercials.ids), ("state", "=", "active")],
+                    ["partner_id"],
+                    ["__count"],
+                )
+            )
+            if Contract.has_access("read")
+            else {}
+        )
         contract_counts = defaultdict(int)
         for partner, count in contracts.items():
             contract_counts[partner.commercial_partner_id.id] += count
@@ -87,22 +112,32 @@ class ResPartner(models.Model):
         if Warranty.has_access("read"):
             soon = today + relativedelta(days=60)
             for partner, state, end, count in Warranty._read_group(
-                [("partner_id", "in", commercials.ids)], ["partner_id", "state", "end_date:day"], ["__count"],
+                [("partner_id", "in", commercials.ids)],
+                ["partner_id", "state", "end_date:day"],
+                ["__count"],
             ):
                 warranty_counts[partner.id, state] += count
                 if state == "active" and end and end <= soon:
                     warranty_counts[partner.id, "expiring"] += count
         csat = {
-            partner.id: avg for partner, avg in self.env["service.ticket"].sudo()._read_group(
+            partner.id: avg
+            for partner, avg in self.env["service.ticket"]
+            .sudo()
+            ._read_group(
                 [("commercial_partner_id", "in", commercials.ids), ("rating_last_value", ">", 0)],
-                ["commercial_partner_id"], ["rating_last_value:avg"],
+                ["commercial_partner_id"],
+                ["rating_last_value:avg"],
             )
         }
         sales = self._service_sales_by_customer(now - relativedelta(months=12))
         last_orders = {
-            partner.id: last for partner, last in self.env["sale.report"].sudo()._read_group(
+            partner.id: last
+            for partner, last in self.env["sale.report"]
+            .sudo()
+            ._read_group(
                 [("commercial_partner_id", "in", commercials.ids), ("state", "=", "sale")],
-                ["commercial_partner_id"], ["date:max"],
+                ["commercial_partner_id"],
+                ["date:max"],
             )
         }
         for partner in self:
@@ -122,12 +157,16 @@ class ResPartner(models.Model):
         base = Domain("lot_id", "!=", False) & Domain("state", "=", "done")
         customer_of = Domain("picking_partner_id.commercial_partner_id", "in", commercials.ids)
         delivered = MoveLine.search_fetch(
-            base & customer_of & Domain("location_dest_usage", "=", "customer")
+            base
+            & customer_of
+            & Domain("location_dest_usage", "=", "customer")
             & Domain("location_usage", "!=", "customer"),
             ["lot_id", "date", "picking_partner_id"],
         )
         returned = MoveLine.search_fetch(
-            base & Domain("lot_id", "in", delivered.lot_id.ids) & Domain("location_usage", "=", "customer")
+            base
+            & Domain("lot_id", "in", delivered.lot_id.ids)
+            & Domain("location_usage", "=", "customer")
             & Domain("location_dest_usage", "!=", "customer"),
             ["lot_id", "date"],
         )
@@ -151,13 +190,20 @@ class ResPartner(models.Model):
         since = now - relativedelta(months=12)
         Ticket = self.env["service.ticket"].sudo()
         recent = Domain("commercial_partner_id", "in", commercials.ids) & Domain("create_date", ">=", since)
-        breaches = dict(Ticket._read_group(
-            recent & Domain("sla_line_ids.status", "=", "breached"), ["commercial_partner_id"], ["__count"],
-        ))
-        low_ratings = dict(Ticket._read_group(
-            recent & Domain("rating_last_value", ">", 0) & Domain("rating_last_value", "<=", LOW_RATING),
-            ["commercial_partner_id"], ["__count"],
-        ))
+        breaches = dict(
+            Ticket._read_group(
+                recent & Domain("sla_line_ids.status", "=", "breached"),
+                ["commercial_partner_id"],
+                ["__count"],
+            )
+        )
+        low_ratings = dict(
+            Ticket._read_group(
+                recent & Domain("rating_last_value", ">", 0) & Domain("rating_last_value", "<=", LOW_RATING),
+                ["commercial_partner_id"],
+                ["__count"],
+            )
+        )
         reopens = dict(Ticket._read_group(recent, ["commercial_partner_id"], ["reopen_count:sum"]))
         recent_sales = self._service_sales_by_customer(now - relativedelta(months=6))
         earlier_sales = self._service_sales_by_customer(since, now - relativedelta(months=6))
@@ -168,8 +214,9 @@ class ResPartner(models.Model):
             if count:
                 points = min(RISK_BREACH_MAX, count * RISK_BREACH_POINTS)
                 score += points
-                reasons.append(self.env._("%(count)s ticket(s) with a breached SLA (+%(points)s)",
-                                          count=count, points=points))
+                reasons.append(
+                    self.env._("%(count)s ticket(s) with a breached SLA (+%(points)s)", count=count, points=points)
+                )
             count = low_ratings.get(company, 0)
             if count:
                 points = min(RISK_LOW_RATING_MAX, count * RISK_LOW_RATING_POINTS)
@@ -187,13 +234,17 @@ class ResPartner(models.Model):
                 points = round(drop * RISK_FALLING_SALES_MAX)
                 if points:
                     score += points
-                    reasons.append(self.env._(
-                        "purchases down %(drop)s%% over the last six months (+%(points)s)",
-                        drop=round(drop * 100), points=points,
-                    ))
+                    reasons.append(
+                        self.env._(
+                            "purchases down %(drop)s%% over the last six months (+%(points)s)",
+                            drop=round(drop * 100),
+                            points=points,
+                        )
+                    )
             partner.service_risk_score = min(100, score)
-            partner.service_risk_explanation = "; ".join(reasons) if reasons \
-                else self.env._("No sign of trouble in the last twelve months.")
+            partner.service_risk_explanation = (
+                "; ".join(reasons) if reasons else self.env._("No sign of trouble in the last twelve months.")
+            )
 
     # ------------------------------------------------------------------
     # SLA and navigation
@@ -216,7 +267,8 @@ class ResPartner(models.Model):
     def action_open_service_warranties(self):
         self.ensure_one()
         return self.env["service.warranty"]._action_open(
-            [("partner_id", "=", self.commercial_partner_id.id)], {"search_default_filter_active": 1},
+            [("partner_id", "=", self.commercial_partner_id.id)],
+            {"search_default_filter_active": 1},
         )
 
     def action_open_service_sales(self):
@@ -234,11 +286,15 @@ class ResPartnerRecommendations(models.Model):
     _inherit = "res.partner"
 
     service_recommendation_ids = fields.One2many(
-        "service.recommendation", "partner_id", string="Suggestions",
+        "service.recommendation",
+        "partner_id",
+        string="Suggestions",
     )
 
     service_ownership_ids = fields.Many2many(
-        "service.lot.ownership", compute="_compute_service_ownership_ids", string="Ownership History",
+        "service.lot.ownership",
+        compute="_compute_service_ownership_ids",
+        string="Ownership History",
         help="Deliveries, returns and transfers of serial numbers this customer owned or owns.",
     )
 
@@ -248,11 +304,13 @@ class ResPartnerRecommendations(models.Model):
             self.service_ownership_ids = False
             return
         commercials = self._service_commercials()
-        events = Event.search([
-            "|", ("partner_id", "in", commercials.ids), ("previous_partner_id", "in", commercials.ids),
-        ])
+        events = Event.search(
+            [
+                "|",
+                ("partner_id", "in", commercials.ids),
+                ("previous_partner_id", "in", commercials.ids),
+            ]
+        )
         for partner in self:
             company = partner.commercial_partner_id
-            partner.service_ownership_ids = events.filtered(
-                lambda e: company in (e.partner_id | e.previous_partner_id)
-            )
+            partner.service_ownership_ids = events.filtered(lambda e: company in (e.partner_id | e.previous_partner_id))

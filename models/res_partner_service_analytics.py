@@ -15,7 +15,9 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     service_at_risk = fields.Boolean(
-        compute="_compute_service_at_risk", search="_search_service_at_risk", string="At Risk",
+        compute="_compute_service_at_risk",
+        search="_search_service_at_risk",
+        string="At Risk",
         help="The risk score reaches the threshold of at-risk customers (system parameter "
         "service_desk.at_risk_threshold, 40 by default).",
     )
@@ -38,15 +40,25 @@ class ResPartner(models.Model):
         confirmed sales in the last twelve months (every signal of the score
         is read from that period)."""
         since = fields.Datetime.now() - relativedelta(months=12)
-        ticketing = self.env["service.ticket"].sudo().with_context(active_test=False)._read_group(
-            [("create_date", ">=", since), ("commercial_partner_id", "!=", False)], ["commercial_partner_id"],
+        ticketing = (
+            self.env["service.ticket"]
+            .sudo()
+            .with_context(active_test=False)
+            ._read_group(
+                [("create_date", ">=", since), ("commercial_partner_id", "!=", False)],
+                ["commercial_partner_id"],
+            )
         )
         self.env.flush_all()
-        buying = self.env["sale.report"].sudo()._read_group(
-            [("state", "=", "sale"), ("date", ">=", since), ("commercial_partner_id", "!=", False)],
-            ["commercial_partner_id"],
+        buying = (
+            self.env["sale.report"]
+            .sudo()
+            ._read_group(
+                [("state", "=", "sale"), ("date", ">=", since), ("commercial_partner_id", "!=", False)],
+                ["commercial_partner_id"],
+            )
         )
-        return self.browse({partner.id for partner, in ticketing} | {partner.id for partner, in buying})
+        return self.browse({partner.id for (partner,) in ticketing} | {partner.id for (partner,) in buying})
 
     def _search_service_at_risk(self, operator, value):
         if operator != "in":
@@ -71,6 +83,8 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     service_at_risk_threshold = fields.Integer(
-        string="At-Risk Threshold", config_parameter=AT_RISK_PARAMETER, default=AT_RISK_THRESHOLD,
+        string="At-Risk Threshold",
+        config_parameter=AT_RISK_PARAMETER,
+        default=AT_RISK_THRESHOLD,
         help="Risk score (1-100) from which a customer is listed among the at-risk customers.",
     )

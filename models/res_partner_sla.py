@@ -5,7 +5,9 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     service_sla_policy_id = fields.Many2one(
-        "service.sla.policy", string="SLA Policy", compute="_compute_service_sla_policy_id",
+        "service.sla.policy",
+        string="SLA Policy",
+        compute="_compute_service_sla_policy_id",
         help="Policy that applies to this customer's tickets unless a team, category or priority "
         "condition of another policy matches first.",
     )

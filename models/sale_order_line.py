@@ -6,7 +6,10 @@ class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
     service_warranty_id = fields.Many2one(
-        "service.warranty", string="Extended Warranty", index="btree_not_null", copy=False,
+        "service.warranty",
+        string="Extended Warranty",
+        index="btree_not_null",
+        copy=False,
         domain="[('partner_id', 'parent_of', order_partner_id), ('state', '!=', 'returned')]",
         help="Warranty this line extends (a warranty extension product sold for a serial number). "
         "Left empty, confirming the order picks the customer's warranty that ends first.",
@@ -22,10 +25,13 @@ class SaleOrderLine(models.Model):
     def _check_service_warranty_extension(self):
         for line in self.filtered("service_warranty_id"):
             if line.service_warranty_id.product_id.service_extension_product_id != line.product_id:
-                raise ValidationError(self.env._(
-                    "%(product)s does not extend the warranty of %(warranty)s.",
-                    product=line.product_id.display_name, warranty=line.service_warranty_id.display_name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s does not extend the warranty of %(warranty)s.",
+                        product=line.product_id.display_name,
+                        warranty=line.service_warranty_id.display_name,
+                    )
+                )
 
     def _service_link_warranty_extensions(self):
         """Give each extension line without a warranty the customer's
@@ -36,12 +42,16 @@ class SaleOrderLine(models.Model):
             covered = Template.search([("service_extension_product_id", "=", line.product_id.id)])
             if not covered:
                 continue
-            warranty = Warranty.search([
-                ("partner_id", "=", line.order_id.partner_id.commercial_partner_id.id),
-                ("product_tmpl_id", "in", covered.ids),
-                ("state", "=", "active"),
-                ("extension_line_ids", "=", False),
-            ], order="end_date, id", limit=1)
+            warranty = Warranty.search(
+                [
+                    ("partner_id", "=", line.order_id.partner_id.commercial_partner_id.id),
+                    ("product_tmpl_id", "in", covered.ids),
+                    ("state", "=", "active"),
+                    ("extension_line_ids", "=", False),
+                ],
+                order="end_date, id",
+                limit=1,
+            )
             if warranty:
                 line.service_warranty_id = warranty
 

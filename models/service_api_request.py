@@ -17,7 +17,8 @@ class ServiceApiRequest(models.Model):
     response_body = fields.Json(readonly=True)
 
     _key_user_uniq = models.UniqueIndex(
-        "(user_id, idempotency_key)", "This idempotency key was already used by this user.",
+        "(user_id, idempotency_key)",
+        "This idempotency key was already used by this user.",
     )
 
     @api.autovacuum

@@ -16,12 +16,33 @@ _logger = logging.getLogger(__name__)
 # Only those present in pg_ts_config are used; any other language (Thai,
 # Chinese, Japanese...) is searched with the `simple` configuration.
 TS_CONFIG_BY_LANG = {
-    "ar": "arabic", "ca": "catalan", "da": "danish", "de": "german", "el": "greek",
-    "en": "english", "es": "spanish", "eu": "basque", "fi": "finnish", "fr": "french",
-    "hi": "hindi", "hu": "hungarian", "hy": "armenian", "id": "indonesian", "it": "italian",
-    "lt": "lithuanian", "nb": "norwegian", "ne": "nepali", "nl": "dutch", "pt": "portuguese",
-    "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish", "ta": "tamil",
-    "tr": "turkish", "yi": "yiddish",
+    "ar": "arabic",
+    "ca": "catalan",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "es": "spanish",
+    "eu": "basque",
+    "fi": "finnish",
+    "fr": "french",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "hy": "armenian",
+    "id": "indonesian",
+    "it": "italian",
+    "lt": "lithuanian",
+    "nb": "norwegian",
+    "ne": "nepali",
+    "nl": "dutch",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+    "yi": "yiddish",
 }
 SEARCH_MAX_WORDS = 10
 SEARCH_MAX_WORD_LENGTH = 50
@@ -44,15 +65,24 @@ class ServiceArticle(models.Model):
     category_id = fields.Many2one("service.article.category", string="Category", index=True, tracking=True)
     tag_ids = fields.Many2many("service.tag", "service_article_tag_rel", "article_id", "tag_id", string="Tags")
     product_ids = fields.Many2many(
-        "product.template", "service_article_product_rel", "article_id", "product_tmpl_id", string="Products",
+        "product.template",
+        "service_article_product_rel",
+        "article_id",
+        "product_tmpl_id",
+        string="Products",
     )
     is_published = fields.Boolean(string="Published", default=False, tracking=True, index=True)
     portal_visible = fields.Boolean(
-        string="Visible to Customers", default=True, tracking=True,
+        string="Visible to Customers",
+        default=True,
+        tracking=True,
         help="Unchecked, the article is internal: only agents read it, never the help center.",
     )
     author_id = fields.Many2one(
-        "res.users", string="Author", default=lambda self: self.env.user, tracking=True,
+        "res.users",
+        string="Author",
+        default=lambda self: self.env.user,
+        tracking=True,
         domain=[("share", "=", False)],
     )
     last_review_date = fields.Date(string="Last Reviewed", copy=False, tracking=True)
@@ -61,8 +91,12 @@ class ServiceArticle(models.Model):
     unhelpful_count = fields.Integer(string="Not Helpful", default=0, readonly=True, copy=False)
     helpful_ratio = fields.Float(string="Helpful (%)", compute="_compute_helpful_ratio")
     ticket_category_ids = fields.Many2many(
-        "service.category", "service_article_ticket_category_rel", "article_id", "category_id",
-        string="Ticket Categories", help="Suggested to agents on tickets of these categories.",
+        "service.category",
+        "service_article_ticket_category_rel",
+        "article_id",
+        "category_id",
+        string="Ticket Categories",
+        help="Suggested to agents on tickets of these categories.",
     )
     vote_ids = fields.One2many("service.article.vote", "article_id", string="Votes")
     source_ticket_id = fields.Many2one("service.ticket", string="Drafted From", readonly=True, copy=False)
@@ -135,15 +169,19 @@ class ServiceArticle(models.Model):
         has_trgm = self._has_pg_trgm()
         for lang, __ in self.env["res.lang"].get_installed():
             config = self._ts_config_for_lang(lang)
-            cr.execute("""
+            cr.execute(
+                """
                 INSERT INTO service_article_search_lang (lang, config) VALUES (%s, %s::regconfig)
                 ON CONFLICT (lang) DO UPDATE SET config = EXCLUDED.config
                 WHERE service_article_search_lang.config <> EXCLUDED.config
                 RETURNING lang
-            """, [lang, config])
+            """,
+                [lang, config],
+            )
             changed = bool(cr.fetchone())
-            cr.execute(SQL(
-                """
+            cr.execute(
+                SQL(
+                    """
                 INSERT INTO service_article_search (article_id, lang, document)
                      SELECT a.id, %(lang)s,
                             setweight(to_tsvector(%(config)s::regconfig, COALESCE(%(title)s, '')), 'A')
@@ -153,25 +191,36 @@ class ServiceArticle(models.Model):
                             SELECT 1 FROM service_article_search s WHERE s.article_id = a.id AND s.lang = %(lang)s)
                 ON CONFLICT (article_id, lang) DO UPDATE SET document = EXCLUDED.document
                 """,
-                lang=lang, config=config, all=changed,
-                title=self._translated_sql("name", lang, "a"), body=self._translated_sql("body", lang, "a"),
-            ))
+                    lang=lang,
+                    config=config,
+                    all=changed,
+                    title=self._translated_sql("name", lang, "a"),
+                    body=self._translated_sql("body", lang, "a"),
+                )
+            )
             suffix = re.sub(r"\W", "_", lang.lower())
             tools.sql.create_index(
-                cr, f"service_article_search_{suffix}_idx", "service_article_search", ["document"],
-                method="gin", where=cr.mogrify("lang = %s", [lang]).decode(),
+                cr,
+                f"service_article_search_{suffix}_idx",
+                "service_article_search",
+                ["document"],
+                method="gin",
+                where=cr.mogrify("lang = %s", [lang]).decode(),
             )
             if has_trgm:
                 tools.sql.create_index(
-                    cr, f"service_article_trgm_{suffix}_idx", self._table,
-                    [cr.mogrify(self._title_sql(lang)).decode() + " gin_trgm_ops"], method="gin",
+                    cr,
+                    f"service_article_trgm_{suffix}_idx",
+                    self._table,
+                    [cr.mogrify(self._title_sql(lang)).decode() + " gin_trgm_ops"],
+                    method="gin",
                 )
         self.env.registry.clear_cache()
 
     @tools.ormcache()
     def _search_langs(self):
         self.env.cr.execute("SELECT lang FROM service_article_search_lang")
-        return frozenset(lang for lang, in self.env.cr.fetchall())
+        return frozenset(lang for (lang,) in self.env.cr.fetchall())
 
     def _try_create_pg_trgm(self):
         cr = self.env.cr
@@ -193,7 +242,7 @@ class ServiceArticle(models.Model):
     @tools.ormcache()
     def _ts_configs_available(self):
         self.env.cr.execute("SELECT cfgname FROM pg_ts_config")
-        return frozenset(name for name, in self.env.cr.fetchall())
+        return frozenset(name for (name,) in self.env.cr.fetchall())
 
     @api.model
     def _ts_config_for_lang(self, lang):
@@ -267,10 +316,16 @@ class ServiceArticle(models.Model):
         query = self._search(domain)
         if query.is_empty():
             return []
-        query.add_join("JOIN", "article_search", "service_article_search", SQL(
-            "article_search.article_id = %s AND article_search.lang = %s",
-            SQL.identifier(query.table, "id"), lang,
-        ))
+        query.add_join(
+            "JOIN",
+            "article_search",
+            "service_article_search",
+            SQL(
+                "article_search.article_id = %s AND article_search.lang = %s",
+                SQL.identifier(query.table, "id"),
+                lang,
+            ),
+        )
         tsquery = SQL("to_tsquery(%s::regconfig, %s)", config, tsquery_text)
         query.add_where(SQL("article_search.document @@ %s", tsquery))
         query.order = SQL(
@@ -292,12 +347,16 @@ class ServiceArticle(models.Model):
         title = self._title_sql(lang, query.table)
         # `<%` uses the trigram index with the threshold set here, for this transaction
         self.env.cr.execute(
-            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(TRIGRAM_THRESHOLD)],
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [str(TRIGRAM_THRESHOLD)],
         )
         query.add_where(SQL("%s <%% %s", text, title))
         query.order = SQL(
             "word_similarity(%s, %s) DESC, %s DESC NULLS LAST, %s DESC",
-            text, title, SQL.identifier(query.table, "helpful_count"), SQL.identifier(query.table, "id"),
+            text,
+            title,
+            SQL.identifier(query.table, "helpful_count"),
+            SQL.identifier(query.table, "id"),
         )
         query.limit = limit
         return [row[0] for row in self.env.execute_query(query.select())]
@@ -334,11 +393,15 @@ class ServiceArticle(models.Model):
         if not self.ids:
             return
         assert field_name in ("view_count", "helpful_count", "unhelpful_count")
-        self.env.cr.execute(SQL(
-            "UPDATE %(table)s SET %(field)s = COALESCE(%(field)s, 0) + %(amount)s WHERE id IN %(ids)s",
-            table=SQL.identifier(self._table), field=SQL.identifier(field_name),
-            amount=amount, ids=tuple(self.ids),
-        ))
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %(table)s SET %(field)s = COALESCE(%(field)s, 0) + %(amount)s WHERE id IN %(ids)s",
+                table=SQL.identifier(self._table),
+                field=SQL.identifier(field_name),
+                amount=amount,
+                ids=tuple(self.ids),
+            )
+        )
         self.invalidate_recordset([field_name])
 
     def action_register_vote(self, helpful, comment=None, session_key=None):
@@ -401,10 +464,14 @@ class ServiceArticle(models.Model):
             raise UserError(self.env._("%s is not on the help center: customers cannot open it.", self.name))
         url = ticket.get_base_url() + self.portal_url
         ticket.message_post(
-            body=Markup("<p>%s</p><p><a href=\"%s\">%s</a></p>") % (
-                self.env._("This article should help:"), url, self.name,
+            body=Markup('<p>%s</p><p><a href="%s">%s</a></p>')
+            % (
+                self.env._("This article should help:"),
+                url,
+                self.name,
             ),
-            message_type="comment", subtype_xmlid="mail.mt_comment",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
         )
         return True
 

@@ -21,10 +21,20 @@ class ServiceArticleCategory(models.Model):
     active = fields.Boolean(default=True)
 
     def _compute_article_count(self):
-        counts = dict(self.env["service.article"]._read_group(
-            [("category_id", "child_of", self.ids)], ["category_id"], ["__count"],
-        )) if self.ids else {}
+        counts = (
+            dict(
+                self.env["service.article"]._read_group(
+                    [("category_id", "child_of", self.ids)],
+                    ["category_id"],
+                    ["__count"],
+                )
+            )
+            if self.ids
+            else {}
+        )
         for category in self:
-            category.article_count = sum(
-                count for cat, count in counts.items() if cat.parent_path.startswith(category.parent_path or "/")
-            ) if category.id else 0
+            category.article_count = (
+                sum(count for cat, count in counts.items() if cat.parent_path.startswith(category.parent_path or "/"))
+                if category.id
+                else 0
+            )

@@ -10,6 +10,7 @@ EVENT_KINDS = [
 class ServiceArticleEvent(models.Model):
     """What a customer did around the help center, one row per step: the
     raw material of the deflection report."""
+
     _name = "service.article.event"
     _description = "Knowledge Deflection Event"
     _order = "id desc"
@@ -33,9 +34,17 @@ class ServiceArticleEvent(models.Model):
         user = user or self.env.user
         if kind == "suggestion_shown" and articles:
             # a customer typing sees the same suggestion many times: once is what counts
-            already = self.sudo().search([
-                ("kind", "=", kind), ("session_key", "=", session_key), ("article_id", "in", articles.ids),
-            ]).article_id
+            already = (
+                self.sudo()
+                .search(
+                    [
+                        ("kind", "=", kind),
+                        ("session_key", "=", session_key),
+                        ("article_id", "in", articles.ids),
+                    ]
+                )
+                .article_id
+            )
             articles -= already
             if not articles:
                 return self.browse()
@@ -54,6 +63,7 @@ class ServiceArticleDeflectionReport(models.Model):
     """One row per article opened in a visitor's session: deflected when the
     session submitted no ticket after opening it. Averaging the rate over any
     grouping (article, category, month) gives that grouping's deflection rate."""
+
     _name = "service.article.deflection.report"
     _description = "Knowledge Deflection Analysis"
     _auto = False

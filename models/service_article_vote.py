@@ -14,8 +14,10 @@ class ServiceArticleVote(models.Model):
     comment = fields.Text()
 
     _user_unique = models.UniqueIndex(
-        "(article_id, user_id) WHERE user_id IS NOT NULL", "This user already voted on this article.",
+        "(article_id, user_id) WHERE user_id IS NOT NULL",
+        "This user already voted on this article.",
     )
     _session_unique = models.UniqueIndex(
-        "(article_id, session_key) WHERE session_key IS NOT NULL", "This visitor already voted on this article.",
+        "(article_id, session_key) WHERE session_key IS NOT NULL",
+        "This visitor already voted on this article.",
     )

@@ -17,13 +17,17 @@ class ServiceCategory(models.Model):
     active = fields.Boolean(default=True)
     description = fields.Text(translate=True)
     team_id = fields.Many2one(
-        "service.team", string="Default Team", index="btree_not_null",
+        "service.team",
+        string="Default Team",
+        index="btree_not_null",
         help="Tickets of this category go to this team unless another one is chosen.",
     )
     company_id = fields.Many2one(related="team_id.company_id", store=True, index="btree_not_null")
     skill_line_ids = fields.One2many(
-        "service.category.skill", "category_id", string="Required Skills", copy=True,
+        "service.category.skill",
+        "category_id",
+        string="Required Skills",
+        copy=True,
         help="Skills and minimum levels an agent needs to be routed tickets of this category.",
     )
     portal_visible = fields.Boolean(string="Visible on Portal", default=True)
-

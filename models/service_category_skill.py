@@ -10,17 +10,23 @@ class ServiceCategorySkill(models.Model):
     category_id = fields.Many2one("service.category", required=True, index=True, ondelete="cascade")
     skill_type_id = fields.Many2one("hr.skill.type", required=True, ondelete="cascade")
     skill_id = fields.Many2one(
-        "hr.skill", required=True, ondelete="cascade",
+        "hr.skill",
+        required=True,
+        ondelete="cascade",
         domain="[('skill_type_id', '=', skill_type_id)]",
     )
     skill_level_id = fields.Many2one(
-        "hr.skill.level", string="Minimum Level", required=True, ondelete="cascade",
+        "hr.skill.level",
+        string="Minimum Level",
+        required=True,
+        ondelete="cascade",
         domain="[('skill_type_id', '=', skill_type_id)]",
     )
     level_progress = fields.Integer(related="skill_level_id.level_progress")
 
     _category_skill_uniq = models.UniqueIndex(
-        "(category_id, skill_id)", "A category requires each skill only once.",
+        "(category_id, skill_id)",
+        "A category requires each skill only once.",
     )
 
     @api.onchange("skill_type_id")
@@ -33,9 +39,15 @@ class ServiceCategorySkill(models.Model):
     @api.constrains("skill_id", "skill_level_id", "skill_type_id")
     def _check_skill_type(self):
         for line in self:
-            if line.skill_id.skill_type_id != line.skill_type_id or \
-                    line.skill_level_id.skill_type_id != line.skill_type_id:
-                raise ValidationError(self.env._(
-                    "Skill %(skill)s and level %(level)s must both belong to skill type %(type)s.",
-                    skill=line.skill_id.name, level=line.skill_level_id.name, type=line.skill_type_id.name,
-                ))
+            if (
+                line.skill_id.skill_type_id != line.skill_type_id
+                or line.skill_level_id.skill_type_id != line.skill_type_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Skill %(skill)s and level %(level)s must both belong to skill type %(type)s.",
+                        skill=line.skill_id.name,
+                        level=line.skill_level_id.name,
+                        type=line.skill_type_id.name,
+                    )
+                )

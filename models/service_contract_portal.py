@@ -23,7 +23,8 @@ class ServiceContract(models.Model):
         return {
             "all": Domain.TRUE,
             "active": Domain("state", "=", "active"),
-            "expiring": Domain("state", "=", "active") & Domain("date_end", "!=", False)
+            "expiring": Domain("state", "=", "active")
+            & Domain("date_end", "!=", False)
             & Domain("date_end", "<=", soon),
             "expired": Domain("state", "in", ("expired", "cancelled")),
         }

@@ -25,11 +25,18 @@ class ServiceInteraction(models.Model):
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, tracking=True)
     commercial_partner_id = fields.Many2one(
-        related="partner_id.commercial_partner_id", string="Customer Company", store=True, index=True,
+        related="partner_id.commercial_partner_id",
+        string="Customer Company",
+        store=True,
+        index=True,
     )
     ticket_id = fields.Many2one("service.ticket", string="Ticket", index="btree_not_null", ondelete="set null")
     user_id = fields.Many2one(
-        "res.users", string="Agent", required=True, index=True, default=lambda self: self.env.user,
+        "res.users",
+        string="Agent",
+        required=True,
+        index=True,
+        default=lambda self: self.env.user,
         domain="[('share', '=', False)]",
     )
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
@@ -40,8 +47,9 @@ class ServiceInteraction(models.Model):
     summary = fields.Char(required=True)
     transcript = fields.Text(help="Full text of a chat, or notes of a call.")
     attachment_ids = fields.Many2many("ir.attachment", string="Attachments")
-    interaction_count = fields.Integer(default=1, aggregator="sum", string="Contacts",
-                                       help="1 per interaction, for reports.")
+    interaction_count = fields.Integer(
+        default=1, aggregator="sum", string="Contacts", help="1 per interaction, for reports."
+    )
 
     _duration_positive = models.Constraint("CHECK(duration_minutes >= 0)", "A duration cannot be negative.")
 
@@ -50,10 +58,13 @@ class ServiceInteraction(models.Model):
         for interaction in self:
             ticket = interaction.ticket_id
             if ticket.partner_id and ticket.commercial_partner_id != interaction.commercial_partner_id:
-                raise ValidationError(self.env._(
-                    "The contact with %(partner)s cannot be logged on ticket %(ticket)s of another customer.",
-                    partner=interaction.partner_id.display_name, ticket=ticket.display_name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "The contact with %(partner)s cannot be logged on ticket %(ticket)s of another customer.",
+                        partner=interaction.partner_id.display_name,
+                        ticket=ticket.display_name,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -21,17 +21,24 @@ class ServiceLotOwnership(models.Model):
     event = fields.Selection(OWNERSHIP_EVENTS, required=True)
     date = fields.Datetime(required=True, default=fields.Datetime.now)
     partner_id = fields.Many2one(
-        "res.partner", string="Owner", index="btree_not_null", ondelete="restrict",
+        "res.partner",
+        string="Owner",
+        index="btree_not_null",
+        ondelete="restrict",
         help="Who owns the serial after this event (empty once returned).",
     )
     previous_partner_id = fields.Many2one(
-        "res.partner", string="Previous Owner", index="btree_not_null", ondelete="restrict",
+        "res.partner",
+        string="Previous Owner",
+        index="btree_not_null",
+        ondelete="restrict",
     )
     move_line_id = fields.Many2one("stock.move.line", string="Stock Move", index="btree_not_null", ondelete="set null")
     ticket_id = fields.Many2one("service.ticket", string="Case", index="btree_not_null", ondelete="set null")
 
     _move_line_uniq = models.UniqueIndex(
-        "(move_line_id) WHERE move_line_id IS NOT NULL", "A stock move is recorded once in the history.",
+        "(move_line_id) WHERE move_line_id IS NOT NULL",
+        "A stock move is recorded once in the history.",
     )
 
     @api.model
@@ -41,8 +48,11 @@ class ServiceLotOwnership(models.Model):
         owner follows the latest event."""
         Warranty = self.env["service.warranty"]
         lines = move_lines.filtered(
-            lambda ml: ml.lot_id and ml.state == "done"
-            and (Warranty._is_customer_delivery(ml) or Warranty._is_customer_return(ml))
+            lambda ml: (
+                ml.lot_id
+                and ml.state == "done"
+                and (Warranty._is_customer_delivery(ml) or Warranty._is_customer_return(ml))
+            )
         )
         if not lines:
             return self.browse()
@@ -51,15 +61,17 @@ class ServiceLotOwnership(models.Model):
         for line in (lines - recorded).sorted(lambda ml: (ml.date, ml.id)):
             customer = Warranty._delivery_customer(line.move_id)
             delivered = Warranty._is_customer_delivery(line)
-            values_list.append({
-                "lot_id": line.lot_id.id,
-                "company_id": line.company_id.id,
-                "event": "delivery" if delivered else "return",
-                "date": line.date,
-                "partner_id": customer.id if delivered else False,
-                "previous_partner_id": False if delivered else customer.id,
-                "move_line_id": line.id,
-            })
+            values_list.append(
+                {
+                    "lot_id": line.lot_id.id,
+                    "company_id": line.company_id.id,
+                    "event": "delivery" if delivered else "return",
+                    "date": line.date,
+                    "partner_id": customer.id if delivered else False,
+                    "previous_partner_id": False if delivered else customer.id,
+                    "move_line_id": line.id,
+                }
+            )
         events = self.create(values_list)
         events.lot_id._service_update_owner()
         return events

@@ -16,6 +16,7 @@ PLACEHOLDERS = ("customer", "customer_company", "ticket", "subject", "agent", "t
 class ServiceMacro(models.Model):
     """A canned reply an agent sends in one click, with the actions that
     usually go with it (move the ticket on, tag it, take it)."""
+
     _name = "service.macro"
     _description = "Service Canned Reply"
     _order = "sequence, name"
@@ -24,12 +25,15 @@ class ServiceMacro(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     body = fields.Html(
-        translate=True, sanitize_style=True,
+        translate=True,
+        sanitize_style=True,
         help="Placeholders: {{customer}}, {{customer_company}}, {{ticket}}, {{subject}}, {{agent}}, "
-             "{{team}}, {{portal_url}}.",
+        "{{team}}, {{portal_url}}.",
     )
     team_ids = fields.Many2many(
-        "service.team", string="Teams", help="Teams that may use it; empty for every team.",
+        "service.team",
+        string="Teams",
+        help="Teams that may use it; empty for every team.",
     )
     stage_id = fields.Many2one("service.stage", string="Set Stage", ondelete="set null")
     priority = fields.Selection(TICKET_PRIORITIES, string="Set Priority")
@@ -43,11 +47,14 @@ class ServiceMacro(models.Model):
         for macro in self:
             unknown = set(PLACEHOLDER_RE.findall(macro.body or "")) - set(PLACEHOLDERS)
             if unknown:
-                raise UserError(self.env._(
-                    "Unknown placeholder(s) %(names)s in %(macro)s. Available: %(available)s.",
-                    names=", ".join(sorted(unknown)), macro=macro.name,
-                    available=", ".join(f"{{{{{name}}}}}" for name in PLACEHOLDERS),
-                ))
+                raise UserError(
+                    self.env._(
+                        "Unknown placeholder(s) %(names)s in %(macro)s. Available: %(available)s.",
+                        names=", ".join(sorted(unknown)),
+                        macro=macro.name,
+                        available=", ".join(f"{{{{{name}}}}}" for name in PLACEHOLDERS),
+                    )
+                )
 
     def _placeholder_values(self, ticket):
         ticket.ensure_one()
@@ -75,10 +82,13 @@ class ServiceMacro(models.Model):
         if self.team_ids:
             others = tickets.filtered(lambda ticket: ticket.team_id not in self.team_ids)
             if others:
-                raise UserError(self.env._(
-                    "The canned reply %(macro)s is not for the team of %(tickets)s.",
-                    macro=self.name, tickets=", ".join(others.mapped("display_name")),
-                ))
+                raise UserError(
+                    self.env._(
+                        "The canned reply %(macro)s is not for the team of %(tickets)s.",
+                        macro=self.name,
+                        tickets=", ".join(others.mapped("display_name")),
+                    )
+                )
 
     def _ticket_values(self):
         self.ensure_one()
@@ -106,7 +116,9 @@ class ServiceMacro(models.Model):
             subtype = "mail.mt_note" if self.is_note else "mail.mt_comment"
             for ticket in tickets:
                 ticket.message_post(
-                    body=self._render_for(ticket), message_type="comment", subtype_xmlid=subtype,
+                    body=self._render_for(ticket),
+                    message_type="comment",
+                    subtype_xmlid=subtype,
                 )
         values = self._ticket_values()
         if values:

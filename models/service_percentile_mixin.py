@@ -40,5 +40,7 @@ class ServicePercentileMixin(models.AbstractModel):
         value = self._field_to_sql(self._table, fname, query)
         return SQL(
             "PERCENTILE_CONT(%s) WITHIN GROUP (ORDER BY %s) FILTER (WHERE %s IS NOT NULL)",
-            PERCENTILES[func], value, value,
+            PERCENTILES[func],
+            value,
+            value,
         )

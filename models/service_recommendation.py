@@ -47,11 +47,13 @@ class ServiceRecommendation(models.Model):
         commercials = partners.commercial_partner_id
         created = self.browse()
         for start in range(0, len(commercials), REFRESH_BATCH):
-            batch = commercials[start:start + REFRESH_BATCH]
+            batch = commercials[start : start + REFRESH_BATCH]
             self.sudo().search([("partner_id", "in", batch.ids), ("sale_order_id", "=", False)]).unlink()
             values = (
-                self._warranty_extension_values(batch) + self._contract_renewal_values(batch)
-                + self._cross_sell_values(batch) + self._upgrade_values(batch)
+                self._warranty_extension_values(batch)
+                + self._contract_renewal_values(batch)
+                + self._cross_sell_values(batch)
+                + self._upgrade_values(batch)
             )
             created |= self.sudo().create(values)
         return created
@@ -64,7 +66,9 @@ class ServiceRecommendation(models.Model):
         last_id = 0
         while True:
             batch = Partner.search(
-                Domain("id", ">", last_id) & self._customer_domain(), order="id", limit=batch_size,
+                Domain("id", ">", last_id) & self._customer_domain(),
+                order="id",
+                limit=batch_size,
             )
             if not batch:
                 break
@@ -76,60 +80,91 @@ class ServiceRecommendation(models.Model):
     @api.model
     def _customer_domain(self):
         """Customers that bought, own or asked something (their companies get the suggestions)."""
-        return Domain.OR([
-            Domain("customer_rank", ">", 0),
-            Domain("sale_order_ids", "!=", False),
-            Domain("service_warranty_ids", "!=", False),
-            Domain("service_contract_ids", "!=", False),
-            Domain("service_ticket_ids", "!=", False),
-        ])
+        return Domain.OR(
+            [
+                Domain("customer_rank", ">", 0),
+                Domain("sale_order_ids", "!=", False),
+                Domain("service_warranty_ids", "!=", False),
+                Domain("service_contract_ids", "!=", False),
+                Domain("service_ticket_ids", "!=", False),
+            ]
+        )
 
     @api.model
     def _warranty_extension_values(self, partners):
         today = fields.Date.context_today(self)
-        warranties = self.env["service.warranty"].sudo().search([
-            ("partner_id", "in", partners.ids), ("state", "=", "active"),
-            ("end_date", "<=", today + relativedelta(days=WARRANTY_HORIZON_DAYS)),
-            ("product_tmpl_id.service_extension_product_id", "!=", False),
-        ])
+        warranties = (
+            self.env["service.warranty"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("state", "=", "active"),
+                    ("end_date", "<=", today + relativedelta(days=WARRANTY_HORIZON_DAYS)),
+                    ("product_tmpl_id.service_extension_product_id", "!=", False),
+                ]
+            )
+        )
         values = []
         for warranty in warranties:
             days = (warranty.end_date - today).days
             extension = warranty.product_id.service_extension_product_id
-            values.append({
-                "partner_id": warranty.partner_id.id, "company_id": warranty.company_id.id,
-                "product_id": extension.id, "kind": "warranty_extension", "warranty_id": warranty.id,
-                "score": max(50, 100 - days // 2),
-                "reason": self.env._(
-                    "Warranty of %(item)s ends on %(end)s (in %(days)s days): offer %(extension)s.",
-                    item=warranty.display_name, end=warranty.end_date, days=days,
-                    extension=extension.display_name,
-                ),
-            })
+            values.append(
+                {
+                    "partner_id": warranty.partner_id.id,
+                    "company_id": warranty.company_id.id,
+                    "product_id": extension.id,
+                    "kind": "warranty_extension",
+                    "warranty_id": warranty.id,
+                    "score": max(50, 100 - days // 2),
+                    "reason": self.env._(
+                        "Warranty of %(item)s ends on %(end)s (in %(days)s days): offer %(extension)s.",
+                        item=warranty.display_name,
+                        end=warranty.end_date,
+                        days=days,
+                        extension=extension.display_name,
+                    ),
+                }
+            )
         return values
 
     @api.model
     def _contract_renewal_values(self, partners):
         today = fields.Date.context_today(self)
-        contracts = self.env["service.contract"].sudo().search([
-            ("partner_id.commercial_partner_id", "in", partners.ids), ("state", "=", "active"),
-            ("date_end", "!=", False), ("date_end", "<=", today + relativedelta(days=CONTRACT_HORIZON_DAYS)),
-        ])
+        contracts = (
+            self.env["service.contract"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id.commercial_partner_id", "in", partners.ids),
+                    ("state", "=", "active"),
+                    ("date_end", "!=", False),
+                    ("date_end", "<=", today + relativedelta(days=CONTRACT_HORIZON_DAYS)),
+                ]
+            )
+        )
         values = []
         for contract in contracts:
             days = (contract.date_end - today).days
             product = contract.sale_order_id.order_line.filtered(
                 lambda sol: sol.product_id and not sol.display_type,
             )[:1].product_id
-            values.append({
-                "partner_id": contract.partner_id.commercial_partner_id.id, "company_id": contract.company_id.id,
-                "product_id": product.id, "kind": "contract_renewal", "contract_id": contract.id,
-                "score": max(60, 100 - days // 2),
-                "reason": self.env._(
-                    "Contract %(name)s ends on %(end)s (in %(days)s days): propose its renewal.",
-                    name=contract.name, end=contract.date_end, days=days,
-                ),
-            })
+            values.append(
+                {
+                    "partner_id": contract.partner_id.commercial_partner_id.id,
+                    "company_id": contract.company_id.id,
+                    "product_id": product.id,
+                    "kind": "contract_renewal",
+                    "contract_id": contract.id,
+                    "score": max(60, 100 - days // 2),
+                    "reason": self.env._(
+                        "Contract %(name)s ends on %(end)s (in %(days)s days): propose its renewal.",
+                        name=contract.name,
+                        end=contract.date_end,
+                        days=days,
+                    ),
+                }
+            )
         return values
 
     @api.model
@@ -141,7 +176,8 @@ class ServiceRecommendation(models.Model):
             return []
         self.env["sale.order.line"].flush_model(["order_id", "product_id", "state"])
         self.env["sale.order"].flush_model(["partner_id", "state"])
-        self.env.cr.execute("""
+        self.env.cr.execute(
+            """
             WITH owned AS (
                 SELECT DISTINCT p.commercial_partner_id AS customer, l.product_id
                   FROM sale_order_line l
@@ -163,7 +199,9 @@ class ServiceRecommendation(models.Model):
              WHERE NOT EXISTS (
                    SELECT 1 FROM owned o2 WHERE o2.customer = owned.customer AND o2.product_id = pairs.product_b)
              ORDER BY owned.customer, pairs.product_b, pairs.orders DESC, pairs.product_a
-        """, {"partners": partners.ids})
+        """,
+            {"partners": partners.ids},
+        )
         rows = sorted(self.env.cr.fetchall(), key=lambda row: (row[0], -row[2], row[1]))
         products = self.env["product.product"].browse({row[1] for row in rows} | {row[3] for row in rows})
         sellable = set(products.filtered(lambda p: p.sale_ok and p.active and p.type != "combo").ids)
@@ -175,15 +213,21 @@ class ServiceRecommendation(models.Model):
             per_customer[customer_id] += 1
             Product = self.env["product.product"]
             product, because = Product.browse(product_id), Product.browse(because_id)
-            values.append({
-                "partner_id": customer_id, "product_id": product_id, "kind": "cross_sell",
-                "company_id": self.env.company.id,
-                "score": min(90, 20 + 10 * orders),
-                "reason": self.env._(
-                    "Bought with %(owned)s in %(orders)s confirmed order(s): offer %(product)s.",
-                    owned=because.display_name, orders=orders, product=product.display_name,
-                ),
-            })
+            values.append(
+                {
+                    "partner_id": customer_id,
+                    "product_id": product_id,
+                    "kind": "cross_sell",
+                    "company_id": self.env.company.id,
+                    "score": min(90, 20 + 10 * orders),
+                    "reason": self.env._(
+                        "Bought with %(owned)s in %(orders)s confirmed order(s): offer %(product)s.",
+                        owned=because.display_name,
+                        orders=orders,
+                        product=product.display_name,
+                    ),
+                }
+            )
         return values
 
     @api.model
@@ -191,34 +235,57 @@ class ServiceRecommendation(models.Model):
         """Customers with repeated tickets on one product in the last twelve
         months: offer the next better product of the same category."""
         since = fields.Datetime.now() - relativedelta(months=12)
-        rows = self.env["service.ticket"].sudo()._read_group(
-            [("commercial_partner_id", "in", partners.ids), ("product_id", "!=", False), ("create_date", ">=", since)],
-            ["commercial_partner_id", "product_id"], ["__count"],
-            having=[("__count", ">=", UPGRADE_MIN_TICKETS)],
+        rows = (
+            self.env["service.ticket"]
+            .sudo()
+            ._read_group(
+                [
+                    ("commercial_partner_id", "in", partners.ids),
+                    ("product_id", "!=", False),
+                    ("create_date", ">=", since),
+                ],
+                ["commercial_partner_id", "product_id"],
+                ["__count"],
+                having=[("__count", ">=", UPGRADE_MIN_TICKETS)],
+            )
         )
         if not rows:
             return []
         categories = {product.categ_id.id for __, product, __ in rows}
-        candidates = self.env["product.product"].search([
-            ("categ_id", "in", list(categories)), ("sale_ok", "=", True), ("type", "!=", "service"),
-        ], order="list_price, id")
+        candidates = self.env["product.product"].search(
+            [
+                ("categ_id", "in", list(categories)),
+                ("sale_ok", "=", True),
+                ("type", "!=", "service"),
+            ],
+            order="list_price, id",
+        )
         values = []
         for customer, product, count in rows:
             better = candidates.filtered(
-                lambda p: p.categ_id == product.categ_id and p.list_price > product.list_price
-                and p.product_tmpl_id != product.product_tmpl_id
+                lambda p: (
+                    p.categ_id == product.categ_id
+                    and p.list_price > product.list_price
+                    and p.product_tmpl_id != product.product_tmpl_id
+                )
             )[:1]
             if not better:
                 continue
-            values.append({
-                "partner_id": customer.id, "product_id": better.id, "kind": "upgrade",
-                "company_id": self.env.company.id,
-                "score": min(95, 40 + 10 * count),
-                "reason": self.env._(
-                    "%(count)s tickets on %(product)s in twelve months: propose %(better)s.",
-                    count=count, product=product.display_name, better=better.display_name,
-                ),
-            })
+            values.append(
+                {
+                    "partner_id": customer.id,
+                    "product_id": better.id,
+                    "kind": "upgrade",
+                    "company_id": self.env.company.id,
+                    "score": min(95, 40 + 10 * count),
+                    "reason": self.env._(
+                        "%(count)s tickets on %(product)s in twelve months: propose %(better)s.",
+                        count=count,
+                        product=product.display_name,
+                        better=better.display_name,
+                    ),
+                }
+            )
         return values
 
     # ------------------------------------------------------------------
@@ -234,14 +301,19 @@ class ServiceRecommendation(models.Model):
         line = {"product_id": self.product_id.id, "product_uom_qty": 1}
         if self.kind == "warranty_extension" and self.warranty_id:
             line["service_warranty_id"] = self.warranty_id.id
-        order = self.env["sale.order"].create({
-            "partner_id": self.partner_id.id,
-            "company_id": self.company_id.id,
-            "order_line": [Command.create(line)],
-            "origin": self.reason[:100],
-        })
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.partner_id.id,
+                "company_id": self.company_id.id,
+                "order_line": [Command.create(line)],
+                "origin": self.reason[:100],
+            }
+        )
         self.sale_order_id = order
         return {
-            "type": "ir.actions.act_window", "res_model": "sale.order", "res_id": order.id,
-            "view_mode": "form", "views": [(False, "form")],
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "res_id": order.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
         }

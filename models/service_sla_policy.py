@@ -21,7 +21,8 @@ class ServiceSlaPolicy(models.Model):
     active = fields.Boolean(default=True)
     description = fields.Html(translate=True)
     company_id = fields.Many2one(
-        "res.company", index="btree_not_null",
+        "res.company",
+        index="btree_not_null",
         help="Leave empty to use this policy in every company.",
     )
 
@@ -30,30 +31,37 @@ class ServiceSlaPolicy(models.Model):
     category_ids = fields.Many2many("service.category", string="Categories")
     ticket_types = fields.Many2many("service.ticket.type", string="Ticket Types")
     min_priority = fields.Selection(
-        TICKET_PRIORITIES, string="Minimum Priority",
+        TICKET_PRIORITIES,
+        string="Minimum Priority",
         help="Applies to tickets of this priority or higher.",
     )
     tier_ids = fields.Many2many("service.tier", string="Customer Tiers")
     partner_ids = fields.Many2many(
-        "res.partner", string="Customers",
+        "res.partner",
+        string="Customers",
         help="Applies to these customers and to their contacts.",
     )
 
     # targets, in working hours of the calendar
     first_response_hours = fields.Float(tracking=True, help="Working hours to first answer the customer. 0: no target.")
     next_response_hours = fields.Float(
-        tracking=True, help="Working hours to answer each new customer message after the first response. 0: no target.",
+        tracking=True,
+        help="Working hours to answer each new customer message after the first response. 0: no target.",
     )
     resolution_hours = fields.Float(tracking=True, help="Working hours to resolve the ticket. 0: no target.")
     resource_calendar_id = fields.Many2one(
-        "resource.calendar", string="Business Hours",
+        "resource.calendar",
+        string="Business Hours",
         help="Working time the targets count in. Empty: the team's, else the company's.",
     )
     warning_percent = fields.Integer(
-        default=80, help="Share of a target's working time after which it is at risk.",
+        default=80,
+        help="Share of a target's working time after which it is at risk.",
     )
     escalation_user_id = fields.Many2one(
-        "res.users", string="Escalate To", domain="[('share', '=', False)]",
+        "res.users",
+        string="Escalate To",
+        domain="[('share', '=', False)]",
         help="Gets an activity when a target of this policy is breached. "
         "Empty: the senior members of the ticket's team.",
     )
@@ -75,9 +83,13 @@ class ServiceSlaPolicy(models.Model):
                 raise ValidationError(self.env._("Policy %s needs at least one target.", policy.name))
 
     def _compute_ticket_count(self):
-        counts = dict(self.env["service.ticket"]._read_group(
-            [("sla_policy_id", "in", self.ids)], ["sla_policy_id"], ["__count"],
-        ))
+        counts = dict(
+            self.env["service.ticket"]._read_group(
+                [("sla_policy_id", "in", self.ids)],
+                ["sla_policy_id"],
+                ["__count"],
+            )
+        )
         for policy in self:
             policy.ticket_count = counts.get(policy, 0)
 
@@ -86,9 +98,11 @@ class ServiceSlaPolicy(models.Model):
         tickets = self.env["service.ticket"].search([("is_closed", "=", False)])
         tickets.action_sla_recompute()
         return {
-            "type": "ir.actions.client", "tag": "display_notification",
+            "type": "ir.actions.client",
+            "tag": "display_notification",
             "params": {
-                "type": "success", "sticky": False,
+                "type": "success",
+                "sticky": False,
                 "message": self.env._("SLA targets of %s open tickets recomputed.", len(tickets)),
             },
         }
@@ -106,8 +120,7 @@ class ServiceSlaPolicy(models.Model):
             return self.env._("other company")
         if self.team_ids and ticket.team_id not in self.team_ids:
             return self.env._("team")
-        if self.category_ids and not (ticket.category_id and
-                                      self._category_in(ticket.category_id, self.category_ids)):
+        if self.category_ids and not (ticket.category_id and self._category_in(ticket.category_id, self.category_ids)):
             return self.env._("category")
         if self.ticket_types and ticket.ticket_type not in self.ticket_types.mapped("code"):
             return self.env._("ticket type")
@@ -131,11 +144,12 @@ class ServiceSlaPolicy(models.Model):
         labels = []
         for fname in ("team_ids", "category_ids", "ticket_types", "tier_ids", "partner_ids"):
             if self[fname]:
-                labels.append(f"{self._fields[fname].get_description(self.env)['string']}: "
-                              f"{', '.join(self[fname].mapped('display_name'))}")
+                labels.append(
+                    f"{self._fields[fname].get_description(self.env)['string']}: "
+                    f"{', '.join(self[fname].mapped('display_name'))}"
+                )
         if self.min_priority:
-            labels.append(self.env._("priority at least %s",
-                                     dict(TICKET_PRIORITIES)[self.min_priority]))
+            labels.append(self.env._("priority at least %s", dict(TICKET_PRIORITIES)[self.min_priority]))
         return labels
 
     @api.model
@@ -143,11 +157,24 @@ class ServiceSlaPolicy(models.Model):
         """Active policies in order, their conditions in the cache: matching
         tickets then costs no query, whatever the number of policies."""
         policies = self.browse(self._active_policy_ids())
-        policies.fetch([
-            "name", "company_id", "min_priority", "team_ids", "category_ids", "ticket_types", "tier_ids",
-            "partner_ids", "first_response_hours", "next_response_hours", "resolution_hours",
-            "resource_calendar_id", "warning_percent", "escalation_user_id",
-        ])
+        policies.fetch(
+            [
+                "name",
+                "company_id",
+                "min_priority",
+                "team_ids",
+                "category_ids",
+                "ticket_types",
+                "tier_ids",
+                "partner_ids",
+                "first_response_hours",
+                "next_response_hours",
+                "resolution_hours",
+                "resource_calendar_id",
+                "warning_percent",
+                "escalation_user_id",
+            ]
+        )
         return policies
 
     @api.model

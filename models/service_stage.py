@@ -16,13 +16,16 @@ class ServiceStage(models.Model):
         help="Tickets in a folded stage are hidden from the kanban unless unfolded.",
     )
     team_ids = fields.Many2many(
-        "service.team", "service_stage_team_rel", "stage_id", "team_id", string="Teams",
+        "service.team",
+        "service_stage_team_rel",
+        "stage_id",
+        "team_id",
+        string="Teams",
         help="Teams using this stage. A stage without team is offered to every team.",
     )
     sla_pause = fields.Boolean(
         string="Pause SLA",
-        help="While a ticket is in this stage, its SLA targets do not run "
-        "(e.g. waiting for the customer).",
+        help="While a ticket is in this stage, its SLA targets do not run (e.g. waiting for the customer).",
     )
     is_resolved = fields.Boolean(
         string="Resolved",
@@ -33,7 +36,8 @@ class ServiceStage(models.Model):
         help="Tickets in this stage are finished: they no longer count as open.",
     )
     template_id = fields.Many2one(
-        "mail.template", string="Email Template",
+        "mail.template",
+        string="Email Template",
         domain="[('model', '=', 'service.ticket')]",
         help="Email sent to the customer when a ticket reaches this stage.",
     )
@@ -56,14 +60,20 @@ class ServiceStage(models.Model):
     def _check_pause_not_final(self):
         for stage in self:
             if stage.sla_pause and (stage.is_resolved or stage.is_closed):
-                raise ValidationError(self.env._(
-                    "Stage %(stage)s cannot pause the SLA and end the ticket at once.",
-                    stage=stage.name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "Stage %(stage)s cannot pause the SLA and end the ticket at once.",
+                        stage=stage.name,
+                    )
+                )
 
     def _compute_ticket_count(self):
-        counts = dict(self.env["service.ticket"]._read_group(
-            [("stage_id", "in", self.ids)], ["stage_id"], ["__count"],
-        ))
+        counts = dict(
+            self.env["service.ticket"]._read_group(
+                [("stage_id", "in", self.ids)],
+                ["stage_id"],
+                ["__count"],
+            )
+        )
         for stage in self:
             stage.ticket_count = counts.get(stage, 0)

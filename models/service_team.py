@@ -16,39 +16,56 @@ class ServiceTeam(models.Model):
     color = fields.Integer()
     description = fields.Html(translate=True)
     company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company,
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
     )
     member_ids = fields.One2many("service.team.member", "team_id", string="Members")
     user_ids = fields.Many2many(
-        "res.users", string="Agents", compute="_compute_user_ids", search="_search_user_ids",
+        "res.users",
+        string="Agents",
+        compute="_compute_user_ids",
+        search="_search_user_ids",
     )
     resource_calendar_id = fields.Many2one(
-        "resource.calendar", string="Business Hours",
+        "resource.calendar",
+        string="Business Hours",
         default=lambda self: self.env.company.resource_calendar_id,
         domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
         help="Working time used for this team's SLA deadlines and durations.",
     )
     assignment_method = fields.Selection(
         [("manual", "Manual"), ("balanced", "Balanced workload"), ("skills", "Skills")],
-        default="manual", required=True, tracking=True,
+        default="manual",
+        required=True,
+        tracking=True,
         help="Manual: agents take tickets themselves. Balanced: the least loaded available "
         "member gets the ticket. Skills: the best qualified available member gets it.",
     )
     stage_ids = fields.Many2many(
-        "service.stage", "service_stage_team_rel", "team_id", "stage_id", string="Own Stages",
+        "service.stage",
+        "service_stage_team_rel",
+        "team_id",
+        "stage_id",
+        string="Own Stages",
         help="Stages only some teams use. Stages linked to no team serve every team.",
     )
     portal_visible = fields.Boolean(
-        string="Visible on Portal", default=True,
+        string="Visible on Portal",
+        default=True,
         help="Customers can address their requests to this team from the portal.",
     )
     escalation_team_id = fields.Many2one(
-        "service.team", string="Escalation Team", index="btree_not_null",
+        "service.team",
+        string="Escalation Team",
+        index="btree_not_null",
         domain="[('id', '!=', id), ('company_id', '=', company_id)]",
         help="Team that takes escalated tickets when this team has no senior agent.",
     )
     reopen_window_days = fields.Integer(
-        string="Reopen Window (days)", default=14,
+        string="Reopen Window (days)",
+        default=14,
         help="Days after closing during which a customer can reopen a ticket; "
         "after that a new linked ticket is created.",
     )

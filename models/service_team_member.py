@@ -9,22 +9,29 @@ class ServiceTeamMember(models.Model):
 
     team_id = fields.Many2one("service.team", required=True, index=True, ondelete="cascade")
     user_id = fields.Many2one(
-        "res.users", string="Agent", required=True, index=True, ondelete="cascade",
+        "res.users",
+        string="Agent",
+        required=True,
+        index=True,
+        ondelete="cascade",
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
     )
     company_id = fields.Many2one(related="team_id.company_id", store=True, index=True)
     active = fields.Boolean(default=True)
     employee_id = fields.Many2one(
-        "hr.employee", compute="_compute_employee_id",
+        "hr.employee",
+        compute="_compute_employee_id",
         help="Employee of the agent in the team's company: skills, calendar and time off come from it.",
     )
     max_open_tickets = fields.Integer(
-        string="Capacity", default=0,
+        string="Capacity",
+        default=0,
         help="Open tickets this agent can hold in the team before routing skips them. 0 means no cap.",
     )
     seniority = fields.Selection(
         [("junior", "Junior"), ("regular", "Regular"), ("senior", "Senior")],
-        default="regular", required=True,
+        default="regular",
+        required=True,
     )
     open_ticket_count = fields.Integer(compute="_compute_open_ticket_count")
     last_assigned_date = fields.Datetime(readonly=True, copy=False)
@@ -37,9 +44,12 @@ class ServiceTeamMember(models.Model):
 
     @api.depends("user_id", "company_id")
     def _compute_employee_id(self):
-        employees = self.env["hr.employee"].search([
-            ("user_id", "in", self.user_id.ids), ("company_id", "in", self.company_id.ids),
-        ])
+        employees = self.env["hr.employee"].search(
+            [
+                ("user_id", "in", self.user_id.ids),
+                ("company_id", "in", self.company_id.ids),
+            ]
+        )
         by_key = {(emp.user_id.id, emp.company_id.id): emp for emp in employees}
         for member in self:
             member.employee_id = by_key.get((member.user_id.id, member.company_id.id), False)
@@ -48,9 +58,9 @@ class ServiceTeamMember(models.Model):
         counts = {
             (team.id, user.id): count
             for team, user, count in self.env["service.ticket"]._read_group(
-                [("team_id", "in", self.team_id.ids), ("user_id", "in", self.user_id.ids),
-                 ("is_closed", "=", False)],
-                ["team_id", "user_id"], ["__count"],
+                [("team_id", "in", self.team_id.ids), ("user_id", "in", self.user_id.ids), ("is_closed", "=", False)],
+                ["team_id", "user_id"],
+                ["__count"],
             )
         }
         for member in self:

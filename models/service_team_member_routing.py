@@ -19,7 +19,8 @@ class ServiceTeamMember(models.Model):
     _inherit = "service.team.member"
 
     load_percent = fields.Integer(
-        string="Load", compute="_compute_load_percent",
+        string="Load",
+        compute="_compute_load_percent",
         help="Open tickets against capacity (members without a cap are measured against 20 tickets).",
     )
 
@@ -34,8 +35,9 @@ class ServiceTeamMember(models.Model):
         company (an agent working for several companies has one employee in
         each; skills, calendar and time off come from that one)."""
         self.env.flush_all()
-        rows = self.env.execute_query_dict(SQL(
-            """
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
             SELECT DISTINCT ON (member.id)
                    member.id, member.user_id, member.max_open_tickets, member.last_assigned_date,
                    employee.id AS employee_id, resource.id AS resource_id,
@@ -50,8 +52,9 @@ class ServiceTeamMember(models.Model):
              WHERE member.id IN %s
           ORDER BY member.id, employee.id
             """,
-            tuple(self.ids) or (0,),
-        ))
+                tuple(self.ids) or (0,),
+            )
+        )
         return {row["id"]: row for row in rows}
 
     def _routing_open_counts(self):
@@ -59,8 +62,9 @@ class ServiceTeamMember(models.Model):
         if not self:
             return {}
         self.env.flush_all()
-        rows = self.env.execute_query(SQL(
-            """
+        rows = self.env.execute_query(
+            SQL(
+                """
             SELECT member.id, COUNT(ticket.id)
               FROM service_team_member member
               JOIN service_ticket ticket
@@ -69,8 +73,9 @@ class ServiceTeamMember(models.Model):
              WHERE member.id IN %s
           GROUP BY member.id
             """,
-            tuple(self.ids),
-        ))
+                tuple(self.ids),
+            )
+        )
         return dict(rows)
 
     def _routing_skill_levels(self, employee_ids, skills):
@@ -79,8 +84,9 @@ class ServiceTeamMember(models.Model):
         if not employee_ids or not skills:
             return {}
         today = fields.Date.context_today(self)
-        rows = self.env.execute_query(SQL(
-            """
+        rows = self.env.execute_query(
+            SQL(
+                """
             SELECT employee_skill.employee_id, employee_skill.skill_id, MAX(level.level_progress)
               FROM hr_employee_skill employee_skill
               JOIN hr_skill_level level ON level.id = employee_skill.skill_level_id
@@ -89,8 +95,12 @@ class ServiceTeamMember(models.Model):
                AND (employee_skill.valid_to IS NULL OR employee_skill.valid_to >= %s)
           GROUP BY employee_skill.employee_id, employee_skill.skill_id
             """,
-            tuple(employee_ids), tuple(skills.ids), today, today,
-        ))
+                tuple(employee_ids),
+                tuple(skills.ids),
+                today,
+                today,
+            )
+        )
         levels = {}
         for employee_id, skill_id, progress in rows:
             levels.setdefault(employee_id, {})[skill_id] = progress
@@ -100,15 +110,19 @@ class ServiceTeamMember(models.Model):
         """{resource id: end of that resource's own time off covering `now`}."""
         if not resource_ids:
             return {}
-        rows = self.env.execute_query(SQL(
-            """
+        rows = self.env.execute_query(
+            SQL(
+                """
             SELECT resource_id, MAX(date_to)
               FROM resource_calendar_leaves
              WHERE resource_id IN %s AND date_from <= %s AND date_to > %s
           GROUP BY resource_id
             """,
-            tuple(resource_ids), now, now,
-        ))
+                tuple(resource_ids),
+                now,
+                now,
+            )
+        )
         return dict(rows)
 
     def _routing_availability(self, profiles, now, default_calendar):
@@ -132,7 +146,9 @@ class ServiceTeamMember(models.Model):
                 periods = [
                     (begin.astimezone(utc).replace(tzinfo=None), end.astimezone(utc).replace(tzinfo=None))
                     for begin, end, __ in Calendar.browse(calendar_id)._work_intervals_batch(
-                        start, start + AVAILABILITY_HORIZON, tz=timezone(tz) if tz else None,
+                        start,
+                        start + AVAILABILITY_HORIZON,
+                        tz=timezone(tz) if tz else None,
                     )[False]
                 ]
             for member_id in member_ids:
@@ -151,9 +167,13 @@ class ServiceTeamMember(models.Model):
         a second transaction waits, then fails to serialize and is retried by
         Odoo with fresh counts, so nobody is pushed past capacity."""
         self.ensure_one()
-        self.env.cr.execute(SQL(
-            "SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE", SQL.identifier(self._table), self.id,
-        ))
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE",
+                SQL.identifier(self._table),
+                self.id,
+            )
+        )
         if self.max_open_tickets and self._routing_open_counts().get(self.id, 0) >= self.max_open_tickets:
             return False
         self.sudo().last_assigned_date = now

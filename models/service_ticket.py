@@ -48,44 +48,82 @@ class ServiceTicket(models.Model):
         """The first team the user belongs to, else the company's first team."""
         Team = self.env["service.team"]
         domain = [("company_id", "in", self.env.companies.ids)]
-        return Team.search([*domain, ("member_ids.user_id", "=", self.env.uid)], limit=1) \
-            or Team.search(domain, limit=1)
+        return Team.search([*domain, ("member_ids.user_id", "=", self.env.uid)], limit=1) or Team.search(
+            domain, limit=1
+        )
 
     name = fields.Char(string="Subject", required=True, tracking=True)
     number = fields.Char(
-        string="Ticket Number", required=True, readonly=True, copy=False, index="trigram",
+        string="Ticket Number",
+        required=True,
+        readonly=True,
+        copy=False,
+        index="trigram",
         default=lambda self: self.env._("New"),
     )
     description = fields.Html(sanitize_style=True)
     active = fields.Boolean(default=True)
     color = fields.Integer()
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", tracking=True, index="btree_not_null",
+        "res.partner",
+        string="Customer",
+        tracking=True,
+        index="btree_not_null",
         domain="['|', ('company_id', '=?', company_id), ('company_id', '=', False)]",
     )
     commercial_partner_id = fields.Many2one(
-        related="partner_id.commercial_partner_id", string="Customer Company", store=True, index=True,
+        related="partner_id.commercial_partner_id",
+        string="Customer Company",
+        store=True,
+        index=True,
     )
     partner_email = fields.Char(
-        string="Customer Email", compute="_compute_partner_email", store=True, readonly=False,
+        string="Customer Email",
+        compute="_compute_partner_email",
+        store=True,
+        readonly=False,
     )
     partner_phone = fields.Char(
-        string="Customer Phone", compute="_compute_partner_phone", store=True, readonly=False,
+        string="Customer Phone",
+        compute="_compute_partner_phone",
+        store=True,
+        readonly=False,
     )
     company_id = fields.Many2one(
-        "res.company", compute="_compute_company_id", store=True, readonly=False, required=True, index=True,
+        "res.company",
+        compute="_compute_company_id",
+        store=True,
+        readonly=False,
+        required=True,
+        index=True,
     )
     team_id = fields.Many2one(
-        "service.team", string="Team", required=True, tracking=True, index=True, ondelete="restrict",
-        default=_default_team_id, domain="[('company_id', 'in', allowed_company_ids)]",
+        "service.team",
+        string="Team",
+        required=True,
+        tracking=True,
+        index=True,
+        ondelete="restrict",
+        default=_default_team_id,
+        domain="[('company_id', 'in', allowed_company_ids)]",
     )
     user_id = fields.Many2one(
-        "res.users", string="Agent", tracking=True, index="btree_not_null",
+        "res.users",
+        string="Agent",
+        tracking=True,
+        index="btree_not_null",
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
     )
     stage_id = fields.Many2one(
-        "service.stage", string="Stage", tracking=True, index=True, copy=False, ondelete="restrict",
-        compute="_compute_stage_id", store=True, readonly=False,
+        "service.stage",
+        string="Stage",
+        tracking=True,
+        index=True,
+        copy=False,
+        ondelete="restrict",
+        compute="_compute_stage_id",
+        store=True,
+        readonly=False,
         group_expand="_read_group_expand_stage_ids",
         domain="['|', ('team_ids', '=', False), ('team_ids', 'in', team_id)]",
     )
@@ -94,18 +132,27 @@ class ServiceTicket(models.Model):
     priority = fields.Selection(TICKET_PRIORITIES, default="0", required=True, tracking=True, index=True)
     ticket_type = fields.Selection(TICKET_TYPES, string="Type", default="question", required=True, tracking=True)
     category_id = fields.Many2one(
-        "service.category", string="Category", tracking=True, index="btree_not_null",
+        "service.category",
+        string="Category",
+        tracking=True,
+        index="btree_not_null",
         domain="['|', ('team_id', '=', False), ('team_id', '=', team_id)]",
     )
     tag_ids = fields.Many2many("service.tag", string="Tags")
     channel = fields.Selection(TICKET_CHANNELS, default="web", required=True, tracking=True)
     product_id = fields.Many2one("product.product", string="Product", tracking=True, index="btree_not_null")
     lot_id = fields.Many2one(
-        "stock.lot", string="Serial Number", tracking=True, index="btree_not_null",
+        "stock.lot",
+        string="Serial Number",
+        tracking=True,
+        index="btree_not_null",
         domain="[('product_id', '=?', product_id)]",
     )
     sale_order_id = fields.Many2one(
-        "sale.order", string="Sale Order", tracking=True, index="btree_not_null",
+        "sale.order",
+        string="Sale Order",
+        tracking=True,
+        index="btree_not_null",
         domain="[('partner_id', 'child_of', commercial_partner_id)]",
     )
     first_response_date = fields.Datetime(readonly=True, copy=False)
@@ -172,21 +219,28 @@ class ServiceTicket(models.Model):
     def _check_lot_product(self):
         for ticket in self:
             if ticket.lot_id and ticket.product_id and ticket.lot_id.product_id != ticket.product_id:
-                raise ValidationError(self.env._(
-                    "Serial number %(lot)s belongs to %(lot_product)s, not to %(product)s.",
-                    lot=ticket.lot_id.name, lot_product=ticket.lot_id.product_id.display_name,
-                    product=ticket.product_id.display_name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "Serial number %(lot)s belongs to %(lot_product)s, not to %(product)s.",
+                        lot=ticket.lot_id.name,
+                        lot_product=ticket.lot_id.product_id.display_name,
+                        product=ticket.product_id.display_name,
+                    )
+                )
 
     @api.constrains("team_id", "company_id")
     def _check_team_company(self):
         for ticket in self:
             if ticket.team_id.company_id != ticket.company_id:
-                raise ValidationError(self.env._(
-                    "Ticket %(ticket)s belongs to %(company)s but its team %(team)s to %(team_company)s.",
-                    ticket=ticket.display_name, company=ticket.company_id.name,
-                    team=ticket.team_id.name, team_company=ticket.team_id.company_id.name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "Ticket %(ticket)s belongs to %(company)s but its team %(team)s to %(team_company)s.",
+                        ticket=ticket.display_name,
+                        company=ticket.company_id.name,
+                        team=ticket.team_id.name,
+                        team_company=ticket.team_id.company_id.name,
+                    )
+                )
 
     @api.onchange("lot_id")
     def _onchange_lot_id(self):
@@ -225,8 +279,9 @@ class ServiceTicket(models.Model):
                 # given explicitly, the first stage's email (the acknowledgement) goes out on creation
                 vals["stage_id"] = self._first_stage_of(team).id
             if not vals.get("number") or vals["number"] == self.env._("New"):
-                vals["number"] = self.env["ir.sequence"].with_company(company).next_by_code("service.ticket") \
-                    or self.env._("New")
+                vals["number"] = self.env["ir.sequence"].with_company(company).next_by_code(
+                    "service.ticket"
+                ) or self.env._("New")
         tickets = super().create(vals_list)
         tickets._apply_lifecycle_dates(dict.fromkeys(tickets, self.env["service.stage"]), now)
         tickets.partner_id._service_touch_contact(now)
@@ -269,8 +324,7 @@ class ServiceTicket(models.Model):
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
         return [
-            dict(vals, name=self.env._("%s (copy)", ticket.name))
-            for ticket, vals in zip(self, vals_list, strict=True)
+            dict(vals, name=self.env._("%s (copy)", ticket.name)) for ticket, vals in zip(self, vals_list, strict=True)
         ]
 
     # ------------------------------------------------------------------
@@ -319,11 +373,14 @@ class ServiceTicket(models.Model):
         res = super()._track_template(changes)
         ticket = self[0]
         if "stage_id" in changes and ticket.stage_id.template_id and ticket.partner_id:
-            res["stage_id"] = (ticket.stage_id.template_id, {
-                "auto_delete_keep_log": False,
-                "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
-                "email_layout_xmlid": "mail.mail_notification_light",
-            })
+            res["stage_id"] = (
+                ticket.stage_id.template_id,
+                {
+                    "auto_delete_keep_log": False,
+                    "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                    "email_layout_xmlid": "mail.mail_notification_light",
+                },
+            )
         return res
 
     def _track_subtype(self, init_values):
@@ -392,8 +449,10 @@ class ServiceTicket(models.Model):
         for ticket in self:
             ticket.escalation_level += 1
             ticket.message_post(
-                body=Markup("<p>%s</p><p>%s</p>") % (
-                    self.env._("Escalation level %s", ticket.escalation_level), reason,
+                body=Markup("<p>%s</p><p>%s</p>")
+                % (
+                    self.env._("Escalation level %s", ticket.escalation_level),
+                    reason,
                 ),
                 subtype_xmlid="mail.mt_note",
             )

@@ -12,7 +12,9 @@ class ServiceTicket(models.Model):
     _inherit = "service.ticket"
 
     external_ref = fields.Char(
-        string="External Reference", index="btree_not_null", copy=False,
+        string="External Reference",
+        index="btree_not_null",
+        copy=False,
         help="Identifier of this request in the system that sent it (telephony, chat...).",
     )
 
@@ -32,8 +34,13 @@ class ServiceTicket(models.Model):
             raise UserError(_("'name' (the subject) is required."))
         channel = payload.get("channel") or "api"
         if channel not in dict(self._fields["channel"].selection):
-            raise UserError(_("Unknown channel %(channel)s; use one of %(channels)s.", channel=channel,
-                              channels=", ".join(dict(self._fields["channel"].selection))))
+            raise UserError(
+                _(
+                    "Unknown channel %(channel)s; use one of %(channels)s.",
+                    channel=channel,
+                    channels=", ".join(dict(self._fields["channel"].selection)),
+                )
+            )
         partner = self._api_customer(payload.get("email"), payload.get("phone"))
         values = {
             "name": name.strip(),
@@ -63,8 +70,11 @@ class ServiceTicket(models.Model):
             raise UserError(self.env._("Give the customer's 'email' or 'phone'."))
         partner = Partner.search([("email_normalized", "=", normalized)], limit=1) if normalized else Partner
         if not partner and phone:
-            partner = Partner.search(["|", ("phone", "=", phone), ("phone_sanitized", "=", phone)], limit=1) \
-                if "phone_sanitized" in Partner._fields else Partner.search([("phone", "=", phone)], limit=1)
+            partner = (
+                Partner.search(["|", ("phone", "=", phone), ("phone_sanitized", "=", phone)], limit=1)
+                if "phone_sanitized" in Partner._fields
+                else Partner.search([("phone", "=", phone)], limit=1)
+            )
         if partner:
             return partner.sudo(False)
         policy = self.env["ir.config_parameter"].sudo().get_param("service_desk.api_unknown_customer", "create")

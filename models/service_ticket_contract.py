@@ -8,8 +8,13 @@ class ServiceTicket(models.Model):
     _inherit = "service.ticket"
 
     contract_id = fields.Many2one(
-        "service.contract", string="Contract", compute="_compute_contract_id", store=True, readonly=False,
-        index="btree_not_null", tracking=True,
+        "service.contract",
+        string="Contract",
+        compute="_compute_contract_id",
+        store=True,
+        readonly=False,
+        index="btree_not_null",
+        tracking=True,
         domain="[('partner_id', 'child_of', commercial_partner_id), ('state', '=', 'active')]",
         help="The customer's active service contract covering this ticket's product.",
     )
@@ -18,11 +23,16 @@ class ServiceTicket(models.Model):
     def _compute_contract_id(self):
         Contract = self.env["service.contract"].sudo()
         for ticket in self:
-            if ticket.contract_id and ticket.contract_id.state == "active" \
-                    and ticket.contract_id.partner_id.commercial_partner_id == ticket.commercial_partner_id:
+            if (
+                ticket.contract_id
+                and ticket.contract_id.state == "active"
+                and ticket.contract_id.partner_id.commercial_partner_id == ticket.commercial_partner_id
+            ):
                 continue
             ticket.contract_id = Contract._active_for(
-                ticket.partner_id, ticket.product_id, ticket.company_id,
+                ticket.partner_id,
+                ticket.product_id,
+                ticket.company_id,
             ).sudo(False)
 
     def _sla_contract_policy(self):

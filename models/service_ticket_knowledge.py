@@ -26,7 +26,9 @@ class ServiceTicket(models.Model):
     _inherit = "service.ticket"
 
     suggested_article_ids = fields.Many2many(
-        "service.article", string="Suggested Articles", compute="_compute_suggested_article_ids",
+        "service.article",
+        string="Suggested Articles",
+        compute="_compute_suggested_article_ids",
     )
     source_article_ids = fields.One2many("service.article", "source_ticket_id", string="Articles Drafted")
 
@@ -35,8 +37,11 @@ class ServiceTicket(models.Model):
         Article = self.env["service.article"]
         published = Domain("is_published", "=", True)
         for ticket in self:
-            found = Article.search_articles(ticket.name, limit=SUGGESTED_ARTICLES, domain=published) \
-                if ticket.name else Article
+            found = (
+                Article.search_articles(ticket.name, limit=SUGGESTED_ARTICLES, domain=published)
+                if ticket.name
+                else Article
+            )
             if len(found) < SUGGESTED_ARTICLES and (ticket.category_id or ticket.product_id):
                 matching = Domain.FALSE
                 if ticket.category_id:
@@ -45,7 +50,8 @@ class ServiceTicket(models.Model):
                     matching |= Domain("product_ids", "in", ticket.product_id.product_tmpl_id.ids)
                 found |= Article.search(
                     published & matching & Domain("id", "not in", found.ids),
-                    limit=SUGGESTED_ARTICLES - len(found), order="helpful_count desc nulls last, id desc",
+                    limit=SUGGESTED_ARTICLES - len(found),
+                    order="helpful_count desc nulls last, id desc",
                 )
             ticket.suggested_article_ids = found
 
@@ -77,24 +83,29 @@ class ServiceTicket(models.Model):
         if not (self.is_resolved or self.is_closed):
             raise UserError(self.env._("Resolve the ticket before drafting an article from it."))
         replies = self.message_ids.filtered(
-            lambda message: message.message_type == "comment"
-            and message.subtype_id == self.env.ref("mail.mt_comment")
-            and message.author_id.user_ids and not message.author_id.user_ids[0].share
+            lambda message: (
+                message.message_type == "comment"
+                and message.subtype_id == self.env.ref("mail.mt_comment")
+                and message.author_id.user_ids
+                and not message.author_id.user_ids[0].share
+            )
         ).sorted("id")
         body = Markup("<h3>%s</h3>%s") % (self.env._("Problem"), self.description or Markup("<p></p>"))
         if replies:
             body += Markup("<h3>%s</h3>") % self.env._("Solution")
             for message in replies:
                 body += message.body
-        article = self.env["service.article"].create({
-            "name": self.name,
-            "body": body,
-            "is_published": False,
-            "source_ticket_id": self.id,
-            "product_ids": [Command.link(self.product_id.product_tmpl_id.id)] if self.product_id else [],
-            "ticket_category_ids": [Command.link(self.category_id.id)] if self.category_id else [],
-            "tag_ids": [Command.set(self.tag_ids.ids)],
-        })
+        article = self.env["service.article"].create(
+            {
+                "name": self.name,
+                "body": body,
+                "is_published": False,
+                "source_ticket_id": self.id,
+                "product_ids": [Command.link(self.product_id.product_tmpl_id.id)] if self.product_id else [],
+                "ticket_category_ids": [Command.link(self.category_id.id)] if self.category_id else [],
+                "tag_ids": [Command.set(self.tag_ids.ids)],
+            }
+        )
         return {
             "type": "ir.actions.act_window",
             "res_model": "service.article",

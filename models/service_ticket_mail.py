@@ -52,13 +52,17 @@ class ServiceTicket(models.Model):
         if route and not route[1] and self._is_oversized_email(message):
             _logger.warning(
                 "Email %s from %s refused: larger than the service desk accepts (service_desk.max_email_mb), "
-                "no ticket created", message_dict.get("message_id"), message_dict.get("email_from"),
+                "no ticket created",
+                message_dict.get("message_id"),
+                message_dict.get("email_from"),
             )
             return ()
         if route and not route[1] and self._is_automatic_email(message):
             self._routing_warn(
                 self.env._("automatic reply, no ticket created"),
-                message_dict.get("message_id"), route, raise_exception=False,
+                message_dict.get("message_id"),
+                route,
+                raise_exception=False,
             )
             return ()
         return route
@@ -78,7 +82,8 @@ class ServiceTicket(models.Model):
             values.setdefault("partner_email", email_normalize(email_from) or email_from)
         values["email_cc"] = ", ".join(self._mail_cc_sanitized_raw_dict(msg_dict.get("cc")).values())
         ticket = super(ServiceTicket, self.with_context(mail_create_nolog=True)).message_new(
-            msg_dict, custom_values=values,
+            msg_dict,
+            custom_values=values,
         )
         ticket._subscribe_correspondents(msg_dict)
         return ticket
@@ -100,17 +105,19 @@ class ServiceTicket(models.Model):
             if fields.Datetime.now() <= ticket._reopen_window_end():
                 ticket.action_reopen()
                 continue
-            followup = ticket.create({
-                "name": msg_dict.get("subject") or ticket.name,
-                "description": msg_dict.get("body"),
-                "partner_id": (author or ticket.partner_id).id,
-                "team_id": ticket.team_id.id,
-                "category_id": ticket.category_id.id,
-                "product_id": ticket.product_id.id,
-                "lot_id": ticket.lot_id.id,
-                "channel": "email",
-                "origin_ticket_id": ticket.id,
-            })
+            followup = ticket.create(
+                {
+                    "name": msg_dict.get("subject") or ticket.name,
+                    "description": msg_dict.get("body"),
+                    "partner_id": (author or ticket.partner_id).id,
+                    "team_id": ticket.team_id.id,
+                    "category_id": ticket.category_id.id,
+                    "product_id": ticket.product_id.id,
+                    "lot_id": ticket.lot_id.id,
+                    "channel": "email",
+                    "origin_ticket_id": ticket.id,
+                }
+            )
             ticket.message_post(
                 body=self.env._("The customer wrote after the reopen window: follow-up %s.", followup.number),
                 subtype_xmlid="mail.mt_note",

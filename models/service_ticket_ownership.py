@@ -14,7 +14,10 @@ class ServiceTicket(models.Model):
 
     case_kind = fields.Selection(CASE_KINDS, string="Case Kind", tracking=True)
     new_owner_id = fields.Many2one(
-        "res.partner", string="New Owner", tracking=True, index="btree_not_null",
+        "res.partner",
+        string="New Owner",
+        tracking=True,
+        index="btree_not_null",
         help="Who owns the serial once this case is closed.",
     )
     ownership_transferred = fields.Boolean(readonly=True, copy=False)
@@ -28,39 +31,65 @@ class ServiceTicket(models.Model):
         result = super().write(vals)
         if "stage_id" in vals:
             self.filtered(
-                lambda t: t.is_closed and t.ticket_type == "case" and t.case_kind == "ownership_transfer"
-                and not t.ownership_transferred
+                lambda t: (
+                    t.is_closed
+                    and t.ticket_type == "case"
+                    and t.case_kind == "ownership_transfer"
+                    and not t.ownership_transferred
+                )
             )._service_transfer_ownership()
         return result
 
     def _service_transfer_ownership(self):
         for ticket in self:
             if not ticket.lot_id or not ticket.new_owner_id:
-                raise UserError(self.env._(
-                    "Case %s transfers a serial number: set the serial number and the new owner before closing it.",
-                    ticket.display_name,
-                ))
+                raise UserError(
+                    self.env._(
+                        "Case %s transfers a serial number: set the serial number and the new owner before closing it.",
+                        ticket.display_name,
+                    )
+                )
             lot = ticket.lot_id.sudo()
             previous = lot.service_owner_id or ticket.commercial_partner_id
             new_owner = ticket.new_owner_id.commercial_partner_id
             if previous == new_owner:
-                raise UserError(self.env._(
-                    "%(owner)s already owns %(lot)s.", owner=new_owner.display_name, lot=lot.name,
-                ))
-            self.env["service.lot.ownership"].sudo().create({
-                "lot_id": lot.id, "company_id": ticket.company_id.id, "event": "transfer",
-                "partner_id": new_owner.id, "previous_partner_id": previous.id, "ticket_id": ticket.id,
-            })
+                raise UserError(
+                    self.env._(
+                        "%(owner)s already owns %(lot)s.",
+                        owner=new_owner.display_name,
+                        lot=lot.name,
+                    )
+                )
+            self.env["service.lot.ownership"].sudo().create(
+                {
+                    "lot_id": lot.id,
+                    "company_id": ticket.company_id.id,
+                    "event": "transfer",
+                    "partner_id": new_owner.id,
+                    "previous_partner_id": previous.id,
+                    "ticket_id": ticket.id,
+                }
+            )
             lot._service_update_owner()
-            warranties = self.env["service.warranty"].sudo().search([
-                ("lot_id", "=", lot.id), ("state", "!=", "returned"), ("partner_id", "=", previous.id),
-            ])
+            warranties = (
+                self.env["service.warranty"]
+                .sudo()
+                .search(
+                    [
+                        ("lot_id", "=", lot.id),
+                        ("state", "!=", "returned"),
+                        ("partner_id", "=", previous.id),
+                    ]
+                )
+            )
             moved = warranties.filtered(lambda w: w.product_id.service_warranty_transferable)
             moved.write({"partner_id": new_owner.id})
             ticket.sudo().ownership_transferred = True
             note = self.env._(
                 "%(lot)s now belongs to %(new)s (was %(old)s).",
-                lot=lot.name, new=new_owner.display_name, old=previous.display_name,
+                lot=lot.name,
+                new=new_owner.display_name,
+                old=previous.display_name,
             )
             if moved:
                 note += " " + self.env._("The warranty moved with it.")

@@ -17,7 +17,11 @@ class ServiceTicket(models.Model):
     _inherit = "service.ticket"
 
     origin_ticket_id = fields.Many2one(
-        "service.ticket", string="Follow-up Of", index="btree_not_null", copy=False, readonly=True,
+        "service.ticket",
+        string="Follow-up Of",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
         help="The closed ticket the customer reported as not resolved after its reopen window.",
     )
     followup_ticket_ids = fields.One2many("service.ticket", "origin_ticket_id", string="Follow-up Tickets")
@@ -30,13 +34,19 @@ class ServiceTicket(models.Model):
     def _portal_delivered_move_lines(self, partner):
         """Done move lines that went out to the customer's company (any of its contacts)."""
         commercial = partner.commercial_partner_id
-        return self.env["stock.move.line"].sudo().search([
-            ("state", "=", "done"),
-            ("location_dest_id.usage", "=", "customer"),
-            "|",
-            ("picking_id.partner_id.commercial_partner_id", "=", commercial.id),
-            ("move_id.partner_id.commercial_partner_id", "=", commercial.id),
-        ])
+        return (
+            self.env["stock.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "done"),
+                    ("location_dest_id.usage", "=", "customer"),
+                    "|",
+                    ("picking_id.partner_id.commercial_partner_id", "=", commercial.id),
+                    ("move_id.partner_id.commercial_partner_id", "=", commercial.id),
+                ]
+            )
+        )
 
     @api.model
     def _portal_customer_assets(self, partner):
@@ -46,24 +56,46 @@ class ServiceTicket(models.Model):
 
     @api.model
     def _portal_customer_orders(self, partner):
-        return self.env["sale.order"].sudo().search([
-            ("partner_id", "child_of", partner.commercial_partner_id.id),
-            ("state", "=", "sale"),
-        ])
+        return (
+            self.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "child_of", partner.commercial_partner_id.id),
+                    ("state", "=", "sale"),
+                ]
+            )
+        )
 
     @api.model
     def _portal_teams(self):
         """Teams of the user's companies that take requests from the portal."""
-        return self.env["service.team"].sudo().search([
-            ("portal_visible", "=", True), ("company_id", "in", self.env.companies.ids),
-        ])
+        return (
+            self.env["service.team"]
+            .sudo()
+            .search(
+                [
+                    ("portal_visible", "=", True),
+                    ("company_id", "in", self.env.companies.ids),
+                ]
+            )
+        )
 
     @api.model
     def _portal_categories(self, teams):
         """Categories a customer may choose: shown on the portal, of a portal team or of none."""
-        return self.env["service.category"].sudo().search([
-            ("portal_visible", "=", True), "|", ("team_id", "=", False), ("team_id", "in", teams.ids),
-        ])
+        return (
+            self.env["service.category"]
+            .sudo()
+            .search(
+                [
+                    ("portal_visible", "=", True),
+                    "|",
+                    ("team_id", "=", False),
+                    ("team_id", "in", teams.ids),
+                ]
+            )
+        )
 
     @api.model
     def _portal_prepare_values(self, partner, form):
@@ -106,8 +138,9 @@ class ServiceTicket(models.Model):
             errors.append(_("This team does not take requests from the portal."))
             team = team.browse()
         if category.team_id and team and category.team_id != team:
-            errors.append(_("Category %(category)s is not handled by team %(team)s.",
-                            category=category.name, team=team.name))
+            errors.append(
+                _("Category %(category)s is not handled by team %(team)s.", category=category.name, team=team.name)
+            )
         team = team or category.team_id or teams[:1]
         if not team:
             errors.append(_("No team takes requests from the portal at the moment."))
@@ -132,9 +165,8 @@ class ServiceTicket(models.Model):
             raise UserError("\n".join(errors))
         return {
             "name": name,
-            "description": Markup("<p>%s</p>") % Markup("<br/>").join(
-                escape(line) for line in description.splitlines()
-            ),
+            "description": Markup("<p>%s</p>")
+            % Markup("<br/>").join(escape(line) for line in description.splitlines()),
             "ticket_type": ticket_type,
             "team_id": team.id,
             "category_id": category.id,
@@ -208,30 +240,35 @@ class ServiceTicket(models.Model):
         author = self._customer_author()
         message = Markup("<p>%s</p><p>%s</p>") % (self.env._("The customer reports it is not resolved:"), reason)
         if fields.Datetime.now() <= self._reopen_window_end():
-            self.message_post(body=message, author_id=author.id, message_type="comment",
-                              subtype_xmlid="mail.mt_comment")
+            self.message_post(
+                body=message, author_id=author.id, message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
             self.action_reopen()
             self.action_escalate(reason=self.env._("Reopened by the customer: %s", reason))
             return self
-        followup = self.create({
-            "name": self.env._("Not resolved: %s", self.name),
-            "description": Markup("<p>%s</p>") % reason,
-            "partner_id": self.partner_id.id,
-            "team_id": self.team_id.id,
-            "category_id": self.category_id.id,
-            "ticket_type": self.ticket_type,
-            "priority": self.priority,
-            "product_id": self.product_id.id,
-            "lot_id": self.lot_id.id,
-            "sale_order_id": self.sale_order_id.id,
-            "channel": "portal" if self.env.user.share else self.channel,
-            "origin_ticket_id": self.id,
-            "tag_ids": [Command.set(self.tag_ids.ids)],
-        })
+        followup = self.create(
+            {
+                "name": self.env._("Not resolved: %s", self.name),
+                "description": Markup("<p>%s</p>") % reason,
+                "partner_id": self.partner_id.id,
+                "team_id": self.team_id.id,
+                "category_id": self.category_id.id,
+                "ticket_type": self.ticket_type,
+                "priority": self.priority,
+                "product_id": self.product_id.id,
+                "lot_id": self.lot_id.id,
+                "sale_order_id": self.sale_order_id.id,
+                "channel": "portal" if self.env.user.share else self.channel,
+                "origin_ticket_id": self.id,
+                "tag_ids": [Command.set(self.tag_ids.ids)],
+            }
+        )
         self.message_post(
-            body=self.env._("The customer reported it is not resolved after the reopen window: follow-up %s.",
-                            followup.number),
-            author_id=author.id, subtype_xmlid="mail.mt_note",
+            body=self.env._(
+                "The customer reported it is not resolved after the reopen window: follow-up %s.", followup.number
+            ),
+            author_id=author.id,
+            subtype_xmlid="mail.mt_note",
         )
         return followup
 
@@ -249,10 +286,15 @@ class ServiceTicket(models.Model):
                 return seniors
         return self.user_id
 
-    def rating_apply(self, rate, token=None, rating=None, feedback=None, subtype_xmlid=None,
-                     notify_delay_send=False):
-        rating = super().rating_apply(rate, token=token, rating=rating, feedback=feedback,
-                                      subtype_xmlid=subtype_xmlid, notify_delay_send=notify_delay_send)
+    def rating_apply(self, rate, token=None, rating=None, feedback=None, subtype_xmlid=None, notify_delay_send=False):
+        rating = super().rating_apply(
+            rate,
+            token=token,
+            rating=rating,
+            feedback=feedback,
+            subtype_xmlid=subtype_xmlid,
+            notify_delay_send=notify_delay_send,
+        )
         if rate <= LOW_RATING_THRESHOLD:
             self._schedule_low_rating_followup(rating)
         return rating
@@ -277,11 +319,18 @@ class ServiceTicket(models.Model):
     def _portal_promised_response(self):
         """{ticket id: datetime} the customer was promised an answer by: the
         earliest open response target, else the ticket's SLA deadline."""
-        lines = self.env["service.ticket.sla"].sudo().search([
-            ("ticket_id", "in", self.ids),
-            ("target_type", "in", ("first_response", "next_response")),
-            ("reached_date", "=", False),
-        ], order="deadline")
+        lines = (
+            self.env["service.ticket.sla"]
+            .sudo()
+            .search(
+                [
+                    ("ticket_id", "in", self.ids),
+                    ("target_type", "in", ("first_response", "next_response")),
+                    ("reached_date", "=", False),
+                ],
+                order="deadline",
+            )
+        )
         promised = {}
         for line in lines:
             if line.deadline:

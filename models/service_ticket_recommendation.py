@@ -5,7 +5,9 @@ class ServiceTicket(models.Model):
     _inherit = "service.ticket"
 
     recommendation_ids = fields.Many2many(
-        "service.recommendation", compute="_compute_recommendation_ids", string="Suggestions",
+        "service.recommendation",
+        compute="_compute_recommendation_ids",
+        string="Suggestions",
         help="What the agent can offer this customer, best first.",
     )
 

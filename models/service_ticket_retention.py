@@ -10,16 +10,19 @@ class ServiceTicket(models.Model):
 
     _inherit = "service.ticket"
 
-    content_purged = fields.Boolean(readonly=True, copy=False,
-                                    help="Summaries, transcripts and attachments were deleted by retention.")
+    content_purged = fields.Boolean(
+        readonly=True, copy=False, help="Summaries, transcripts and attachments were deleted by retention."
+    )
 
     @api.model
     def _closed_before_domain(self, company, months):
         """Tickets of the company closed more than `months` ago (none when 0)."""
         if not months:
             return [("id", "=", False)]
-        return [("company_id", "=", company.id),
-                ("closed_date", "<", fields.Datetime.now() - relativedelta(months=months))]
+        return [
+            ("company_id", "=", company.id),
+            ("closed_date", "<", fields.Datetime.now() - relativedelta(months=months)),
+        ]
 
     @api.model
     def _archive_domain(self, company, months):
@@ -55,9 +58,17 @@ class ServiceTicket(models.Model):
         """Delete what was said, keep what happened: interactions lose their
         summary and transcript, tickets and interactions their attachments."""
         interactions = self.env["service.interaction"].sudo().search([("ticket_id", "in", self.ids)])
-        attachments = self.env["ir.attachment"].sudo().search([
-            ("res_model", "=", "service.ticket"), ("res_id", "in", self.ids),
-        ]) | interactions.attachment_ids
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "service.ticket"),
+                    ("res_id", "in", self.ids),
+                ]
+            )
+            | interactions.attachment_ids
+        )
         interactions.write({"summary": self.env._("(purged)"), "transcript": False})
         attachments.unlink()
         self.write({"content_purged": True})

@@ -46,9 +46,13 @@ class ServiceTicket(models.Model):
             previous = previous_agents[ticket]
             if previous and previous != ticket.user_id:
                 ticket.message_post(
-                    body=self.env._("%(ticket)s was escalated to %(agent)s.", ticket=ticket.display_name,
-                                    agent=ticket.user_id.name or self.env._("nobody yet")),
-                    partner_ids=previous.partner_id.ids, subtype_xmlid="mail.mt_note",
+                    body=self.env._(
+                        "%(ticket)s was escalated to %(agent)s.",
+                        ticket=ticket.display_name,
+                        agent=ticket.user_id.name or self.env._("nobody yet"),
+                    ),
+                    partner_ids=previous.partner_id.ids,
+                    subtype_xmlid="mail.mt_note",
                 )
         return result
 
@@ -93,9 +97,9 @@ class ServiceTicket(models.Model):
         team = self.env["service.team"].browse(team_id)
         if not team or team.assignment_method == "manual":
             return None
-        draft = self.sudo().new({
-            fname: vals[fname] for fname in ("category_id", "partner_id") if vals.get(fname)
-        } | {"team_id": team.id})
+        draft = self.sudo().new(
+            {fname: vals[fname] for fname in ("category_id", "partner_id") if vals.get(fname)} | {"team_id": team.id}
+        )
         winner, explanation = draft._routing_decide(escalation=False)
         vals["routing_explanation"] = explanation
         if winner:
@@ -130,14 +134,19 @@ class ServiceTicket(models.Model):
         excluded and why, and the figures the ranking uses. Members are
         handled as ids and plain values: large teams stay cheap."""
         self.ensure_one()
-        required = self.category_id.skill_line_ids if self.team_id.assignment_method == "skills" else \
-            self.env["service.category.skill"]
-        requirements = [(line.skill_id.id, line.level_progress, line.skill_id.name, line.skill_level_id.name)
-                        for line in required]
+        required = (
+            self.category_id.skill_line_ids
+            if self.team_id.assignment_method == "skills"
+            else self.env["service.category.skill"]
+        )
+        requirements = [
+            (line.skill_id.id, line.level_progress, line.skill_id.name, line.skill_level_id.name) for line in required
+        ]
         profiles = members._routing_profiles()
         open_counts = members._routing_open_counts()
         levels = members._routing_skill_levels(
-            [p["employee_id"] for p in profiles.values() if p["employee_id"]], required.skill_id,
+            [p["employee_id"] for p in profiles.values() if p["employee_id"]],
+            required.skill_id,
         )
         availability = members._routing_availability(profiles, now, self.team_id.resource_calendar_id)
         _ = self.env._
@@ -187,10 +196,10 @@ class ServiceTicket(models.Model):
         else:
             soonest = min(verdicts[m]["next_start"] for m in eligible)
             pool = [m for m in eligible if verdicts[m]["next_start"] == soonest]
-            availability_why = self.env._("nobody works now; available soonest (%s)",
-                                          fields.Datetime.to_string(soonest))
-        preferred = self.partner_id.service_preferred_user_id or \
-            self.commercial_partner_id.service_preferred_user_id
+            availability_why = self.env._(
+                "nobody works now; available soonest (%s)", fields.Datetime.to_string(soonest)
+            )
+        preferred = self.partner_id.service_preferred_user_id or self.commercial_partner_id.service_preferred_user_id
         Member = self.env["service.team.member"]
         favourite = next((m for m in pool if preferred and verdicts[m]["user_id"] == preferred.id), None)
         if favourite:
@@ -207,8 +216,9 @@ class ServiceTicket(models.Model):
         runner_up = ordered[1]
         best, second = verdicts[winner], verdicts[runner_up]
         if best["ratio"] != second["ratio"]:
-            tie_break = self.env._("lowest load (%(open)s open, %(ratio)s%%)", open=best["open"],
-                                   ratio=round(best["ratio"] * 100))
+            tie_break = self.env._(
+                "lowest load (%(open)s open, %(ratio)s%%)", open=best["open"], ratio=round(best["ratio"] * 100)
+            )
         elif best["margin"] != second["margin"]:
             tie_break = self.env._("same load, larger skill margin (+%s)", best["margin"])
         else:
@@ -222,29 +232,43 @@ class ServiceTicket(models.Model):
         rest by reason, so that the table stays readable."""
         self.ensure_one()
         _ = self.env._
-        eligible = sorted((m for m, v in verdicts.items() if not v["excluded"] and m != winner.id),
-                          key=lambda m: (not verdicts[m]["working_now"], verdicts[m]["ratio"]))
+        eligible = sorted(
+            (m for m, v in verdicts.items() if not v["excluded"] and m != winner.id),
+            key=lambda m: (not verdicts[m]["working_now"], verdicts[m]["ratio"]),
+        )
         excluded = [m for m, v in verdicts.items() if v["excluded"]]
         ordered = ([winner.id] if winner else []) + eligible + excluded
         rows = []
         for member in self.env["service.team.member"].browse(ordered[:EXPLAINED_MEMBERS]):
             verdict = verdicts[member.id]
-            rows.append(Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>") % (
-                member.user_id.name, verdict["open"], verdict["margin"],
-                self._routing_decision(member, verdict, winner, why),
-            ))
+            rows.append(
+                Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>")
+                % (
+                    member.user_id.name,
+                    verdict["open"],
+                    verdict["margin"],
+                    self._routing_decision(member, verdict, winner, why),
+                )
+            )
         rest = ordered[EXPLAINED_MEMBERS:]
         if rest:
             reasons = Counter(verdicts[m]["excluded"] or _("qualified, not chosen") for m in rest)
             summary = "; ".join(f"{count} × {reason}" for reason, count in reasons.most_common())
-            rows.append(Markup('<tr><td colspan="4">%s</td></tr>') % _(
-                "and %(count)s more: %(summary)s", count=len(rest), summary=summary,
-            ))
+            rows.append(
+                Markup('<tr><td colspan="4">%s</td></tr>')
+                % _(
+                    "and %(count)s more: %(summary)s",
+                    count=len(rest),
+                    summary=summary,
+                )
+            )
         if winner:
             headline = _("Assigned to %(agent)s: %(why)s.", agent=winner.user_id.name, why=why)
         elif not verdicts and escalation:
-            headline = _("No senior agent of %s other than the current one, and no escalation team to take over.",
-                         self.team_id.name)
+            headline = _(
+                "No senior agent of %s other than the current one, and no escalation team to take over.",
+                self.team_id.name,
+            )
         elif not verdicts:
             headline = _("Nobody to route to: team %s has no active member.", self.team_id.name)
         else:
@@ -252,10 +276,15 @@ class ServiceTicket(models.Model):
         if escalation:
             headline = _("Escalation. %s", headline)
         header = Markup("<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>") % (
-            _("Agent"), _("Open tickets"), _("Skill margin"), _("Decision"),
+            _("Agent"),
+            _("Open tickets"),
+            _("Skill margin"),
+            _("Decision"),
         )
         return Markup('<p>%s</p><table class="table table-sm o_service_routing">%s%s</table>') % (
-            escape(headline), header, Markup("").join(rows),
+            escape(headline),
+            header,
+            Markup("").join(rows),
         )
 
     def _routing_decision(self, member, verdict, winner, why):
@@ -275,10 +304,12 @@ class ServiceTicket(models.Model):
 
     def _routing_ask_seniors(self):
         self.ensure_one()
-        for user in self._escalation_users() or self.team_id.member_ids.filtered(
-                lambda m: m.seniority == "senior").user_id:
+        for user in (
+            self._escalation_users() or self.team_id.member_ids.filtered(lambda m: m.seniority == "senior").user_id
+        ):
             self.activity_schedule(
-                "mail.mail_activity_data_todo", user_id=user.id,
+                "mail.mail_activity_data_todo",
+                user_id=user.id,
                 summary=self.env._("Nobody could take this ticket"),
                 note=self.env._("Routing found no qualified, available agent: see the Routing tab."),
             )

@@ -52,14 +52,20 @@ class ServiceTicketSla(models.Model):
     warned = fields.Boolean(readonly=True, help="The agent was told the target is at risk.")
     escalated = fields.Boolean(readonly=True, help="The breach was escalated.")
     elapsed_hours = fields.Float(
-        readonly=True, aggregator="avg", string="Working Hours to Reach",
+        readonly=True,
+        aggregator="avg",
+        string="Working Hours to Reach",
         help="Working hours from start to reach, pauses excluded.",
     )
     elapsed_hours_median = fields.Float(
-        string="Median Working Hours", compute="_compute_percentile_measures", aggregator="median",
+        string="Median Working Hours",
+        compute="_compute_percentile_measures",
+        aggregator="median",
     )
     elapsed_hours_p90 = fields.Float(
-        string="P90 Working Hours", compute="_compute_percentile_measures", aggregator="p90",
+        string="P90 Working Hours",
+        compute="_compute_percentile_measures",
+        aggregator="p90",
     )
     met_count = fields.Integer(compute="_compute_outcome_counts", store=True, aggregator="sum", string="Met")
     breached_count = fields.Integer(compute="_compute_outcome_counts", store=True, aggregator="sum", string="Breached")
@@ -140,8 +146,11 @@ class ServiceTicketSla(models.Model):
         walks, schedules = {}, []
         for vals in vals_list:
             key = (vals["calendar_id"], fields.Datetime.to_datetime(vals["start_date"]))
-            hours = _schedule_hours(vals["target_hours"], vals.get("paused_hours") or 0.0,
-                                    vals.get("warning_percent") or self._fields["warning_percent"].default(self))
+            hours = _schedule_hours(
+                vals["target_hours"],
+                vals.get("paused_hours") or 0.0,
+                vals.get("warning_percent") or self._fields["warning_percent"].default(self),
+            )
             walks.setdefault(key, []).extend(hours)
             schedules.append((key, hours))
         Calendar = self.env["resource.calendar"]
@@ -175,8 +184,12 @@ class ServiceTicketSla(models.Model):
         """Stop the clock of the running lines at `when`."""
         # a target already past its deadline is breached: a pause cannot save it
         running = self.filtered(
-            lambda line: not line.reached_date and not line.pause_start and line.status != "breached"
-            and (not line.deadline or line.deadline > when)
+            lambda line: (
+                not line.reached_date
+                and not line.pause_start
+                and line.status != "breached"
+                and (not line.deadline or line.deadline > when)
+            )
         )
         running.write({"pause_start": when, "status": "paused"})
 
@@ -194,11 +207,13 @@ class ServiceTicketSla(models.Model):
         does not count."""
         for line in self.filtered("reached_date"):
             stopped = self._working_hours(line.calendar_id, line.reached_date, when)
-            line.write({
-                "paused_hours": line.paused_hours + stopped,
-                "reached_date": False,
-                "elapsed_hours": False,
-            })
+            line.write(
+                {
+                    "paused_hours": line.paused_hours + stopped,
+                    "reached_date": False,
+                    "elapsed_hours": False,
+                }
+            )
             line.write(line._schedule_values())
             line.status = line._status_after_resume(when)
 
@@ -218,8 +233,12 @@ class ServiceTicketSla(models.Model):
     def _due_domain(self, kind, now):
         if kind == "breach":
             return [("reached_date", "=", False), ("status", "in", ("ongoing", "at_risk")), ("deadline", "<=", now)]
-        return [("reached_date", "=", False), ("status", "=", "ongoing"), ("warning_date", "<=", now),
-                ("deadline", ">", now)]
+        return [
+            ("reached_date", "=", False),
+            ("status", "=", "ongoing"),
+            ("warning_date", "<=", now),
+            ("deadline", ">", now),
+        ]
 
     @api.model
     def _cron_check_deadlines(self, batch_size=200):
@@ -255,7 +274,8 @@ class ServiceTicketSla(models.Model):
                     summary=self.env._("%(target)s at risk", target=labels[line.target_type]),
                     note=self.env._(
                         "The %(target)s target of %(ticket)s is due on %(deadline)s.",
-                        target=labels[line.target_type], ticket=ticket.display_name,
+                        target=labels[line.target_type],
+                        ticket=ticket.display_name,
                         deadline=fields.Datetime.to_string(line.deadline),
                     ),
                     user_id=user.id,
@@ -267,11 +287,16 @@ class ServiceTicketSla(models.Model):
         # escalating may move a ticket to another team and replace its open
         # targets: decide everything before acting
         escalations = [
-            (line.ticket_id, line.policy_id.escalation_user_id, self.env._(
-                "%(target)s target of policy %(policy)s breached (deadline %(deadline)s).",
-                target=labels[line.target_type], policy=line.policy_id.name,
-                deadline=fields.Datetime.to_string(line.deadline),
-            ))
+            (
+                line.ticket_id,
+                line.policy_id.escalation_user_id,
+                self.env._(
+                    "%(target)s target of policy %(policy)s breached (deadline %(deadline)s).",
+                    target=labels[line.target_type],
+                    policy=line.policy_id.name,
+                    deadline=fields.Datetime.to_string(line.deadline),
+                ),
+            )
             for line in self
         ]
         for ticket, escalation_user, reason in escalations:

@@ -20,22 +20,36 @@ class ServiceTicket(models.Model):
     _inherit = "service.ticket"
 
     sla_policy_id = fields.Many2one(
-        "service.sla.policy", string="SLA Policy", readonly=True, index="btree_not_null", tracking=True,
+        "service.sla.policy",
+        string="SLA Policy",
+        readonly=True,
+        index="btree_not_null",
+        tracking=True,
     )
     sla_policy_reason = fields.Char(string="Why this Policy", readonly=True)
     sla_line_ids = fields.One2many("service.ticket.sla", "ticket_id", string="SLA Targets")
     sla_status = fields.Selection(
-        TICKET_SLA_STATUSES, string="SLA Status", compute="_compute_sla_summary", store=True, index=True,
+        TICKET_SLA_STATUSES,
+        string="SLA Status",
+        compute="_compute_sla_summary",
+        store=True,
+        index=True,
     )
     sla_deadline = fields.Datetime(
-        string="SLA Deadline", compute="_compute_sla_summary", store=True, index=True,
+        string="SLA Deadline",
+        compute="_compute_sla_summary",
+        store=True,
+        index=True,
         help="Earliest deadline of the targets still running.",
     )
     first_response_hours = fields.Float(
-        readonly=True, aggregator="avg", help="Working hours from creation to the first response.",
+        readonly=True,
+        aggregator="avg",
+        help="Working hours from creation to the first response.",
     )
     resolution_hours = fields.Float(
-        readonly=True, aggregator="avg",
+        readonly=True,
+        aggregator="avg",
         help="Working hours from creation to resolution, time paused or resolved excluded.",
     )
 
@@ -85,8 +99,11 @@ class ServiceTicket(models.Model):
                 policy = next((p for p in candidates if p._mismatch_reason(ticket) is None), policy)
                 if policy:
                     conditions = policy._matching_conditions()
-                    reason = self.env._("Matches %s", "; ".join(conditions)) if conditions \
+                    reason = (
+                        self.env._("Matches %s", "; ".join(conditions))
+                        if conditions
                         else self.env._("Applies to every ticket")
+                    )
             if not policy:
                 tier = ticket._sla_customer_tier()
                 policy = tier.sla_policy_id
@@ -97,8 +114,11 @@ class ServiceTicket(models.Model):
 
     def _sla_calendar(self, policy=None):
         self.ensure_one()
-        return (policy and policy.resource_calendar_id) or self.team_id.resource_calendar_id \
+        return (
+            (policy and policy.resource_calendar_id)
+            or self.team_id.resource_calendar_id
             or self.company_id.resource_calendar_id
+        )
 
     # ------------------------------------------------------------------
     # Targets
@@ -119,8 +139,10 @@ class ServiceTicket(models.Model):
             # the clock and what was already done about it carry over: a
             # breach stays escalated once, a warning given is not given again
             values.update(
-                paused_hours=replaced.paused_hours, pause_start=replaced.pause_start,
-                warned=replaced.warned, escalated=replaced.escalated,
+                paused_hours=replaced.paused_hours,
+                pause_start=replaced.pause_start,
+                warned=replaced.warned,
+                escalated=replaced.escalated,
                 status=replaced.status if replaced.status in ("paused", "breached", "at_risk") else "ongoing",
             )
         elif target_type == "first_response" and self.first_response_date:
@@ -176,12 +198,14 @@ class ServiceTicket(models.Model):
         tickets._sla_apply_policies()
         for ticket in tickets:
             lines = {line.target_type: line for line in ticket.sla_line_ids if line.target_type != "next_response"}
-            ticket.write({
-                "first_response_hours": ticket.first_response_date and ticket._sla_elapsed_hours(
-                    ticket.first_response_date, lines.get("first_response")),
-                "resolution_hours": ticket.resolved_date and ticket._sla_elapsed_hours(
-                    ticket.resolved_date, lines.get("resolution")),
-            })
+            ticket.write(
+                {
+                    "first_response_hours": ticket.first_response_date
+                    and ticket._sla_elapsed_hours(ticket.first_response_date, lines.get("first_response")),
+                    "resolution_hours": ticket.resolved_date
+                    and ticket._sla_elapsed_hours(ticket.resolved_date, lines.get("resolution")),
+                }
+            )
         return True
 
     # ------------------------------------------------------------------

@@ -8,13 +8,19 @@ class ServiceTicket(models.Model):
     _inherit = "service.ticket"
 
     warranty_id = fields.Many2one(
-        "service.warranty", string="Warranty", compute="_compute_warranty_id", store=True, readonly=False,
-        index="btree_not_null", tracking=True,
+        "service.warranty",
+        string="Warranty",
+        compute="_compute_warranty_id",
+        store=True,
+        readonly=False,
+        index="btree_not_null",
+        tracking=True,
         domain="[('partner_id', '=', commercial_partner_id)]",
         help="Found from the serial number, else from the product and the customer.",
     )
     under_warranty = fields.Boolean(
-        compute="_compute_under_warranty", store=True,
+        compute="_compute_under_warranty",
+        store=True,
         help="The ticket's date lies within its warranty and the goods were not returned.",
     )
     warranty_start_date = fields.Date(related="warranty_id.start_date", string="Warranty From")
@@ -23,15 +29,18 @@ class ServiceTicket(models.Model):
 
     def _warranty_day(self):
         self.ensure_one()
-        return fields.Date.context_today(self, self.create_date) if self.create_date \
-            else fields.Date.context_today(self)
+        return (
+            fields.Date.context_today(self, self.create_date) if self.create_date else fields.Date.context_today(self)
+        )
 
     @api.depends("lot_id", "product_id", "partner_id")
     def _compute_warranty_id(self):
         Warranty = self.env["service.warranty"].sudo()
         for ticket in self:
             warranty = Warranty._find_for(
-                lot=ticket.lot_id, product=ticket.product_id, partner=ticket.partner_id,
+                lot=ticket.lot_id,
+                product=ticket.product_id,
+                partner=ticket.partner_id,
                 day=ticket._warranty_day(),
             )
             ticket.warranty_id = warranty.sudo(False)

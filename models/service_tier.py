@@ -21,10 +21,13 @@ class ServiceTier(models.Model):
         "are moved to this tier by the automatic tiering.",
     )
     currency_id = fields.Many2one(
-        "res.currency", default=lambda self: self.env.company.currency_id, required=True,
+        "res.currency",
+        default=lambda self: self.env.company.currency_id,
+        required=True,
     )
     sla_policy_id = fields.Many2one(
-        "service.sla.policy", string="SLA Policy",
+        "service.sla.policy",
+        string="SLA Policy",
         help="Applies to this tier's tickets that no contract and no other policy covers.",
     )
     partner_ids = fields.One2many("res.partner", "service_tier_id", string="Customers")
@@ -41,8 +44,12 @@ class ServiceTier(models.Model):
     )
 
     def _compute_partner_count(self):
-        counts = dict(self.env["res.partner"]._read_group(
-            [("service_tier_id", "in", self.ids)], ["service_tier_id"], ["__count"],
-        ))
+        counts = dict(
+            self.env["res.partner"]._read_group(
+                [("service_tier_id", "in", self.ids)],
+                ["service_tier_id"],
+                ["__count"],
+            )
+        )
         for tier in self:
             tier.partner_count = counts.get(tier, 0)

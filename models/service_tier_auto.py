@@ -29,15 +29,22 @@ class ServiceTier(models.Model):
             return {}
         since = fields.Datetime.now() - relativedelta(months=12)
         self.env.flush_all()  # sale.report is a view over the order lines
-        revenue = dict(self.env["sale.report"].sudo()._read_group(
+        revenue = dict(
+            self.env["sale.report"]
+            .sudo()
+            ._read_group(
                 [("state", "=", "sale"), ("date", ">=", since), ("commercial_partner_id", "!=", False)],
-                ["commercial_partner_id"], ["price_subtotal:sum"],
-            ))
+                ["commercial_partner_id"],
+                ["price_subtotal:sum"],
+            )
+        )
         Partner = self.env["res.partner"].sudo()
-        tiered = Partner.search([
-            ("service_tier_id", "in", tiers.filtered("min_yearly_revenue").ids),
-            ("is_company", "=", True),
-        ])
+        tiered = Partner.search(
+            [
+                ("service_tier_id", "in", tiers.filtered("min_yearly_revenue").ids),
+                ("is_company", "=", True),
+            ]
+        )
         candidates = (Partner.union(*revenue) | tiered).filtered(
             lambda p: p == p.commercial_partner_id and not p.service_tier_locked
         )

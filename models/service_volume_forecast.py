@@ -22,21 +22,30 @@ class ServiceVolumeForecast(models.TransientModel):
     week_start = fields.Date(readonly=True)
     kind = fields.Selection([("actual", "Actual"), ("forecast", "Forecast")], readonly=True)
     ticket_count = fields.Float(string="Tickets", readonly=True, aggregator="sum", digits=(16, 1))
-    mape = fields.Float(string="Held-out Error (%)", readonly=True, aggregator="max", digits=(16, 1),
-                        help="Mean absolute percentage error of the method on the last four known weeks.")
+    mape = fields.Float(
+        string="Held-out Error (%)",
+        readonly=True,
+        aggregator="max",
+        digits=(16, 1),
+        help="Mean absolute percentage error of the method on the last four known weeks.",
+    )
 
     @api.model
     def _weekly_counts(self, teams, first_week, weeks):
         """{team id: [count of week 0, week 1, ...]} of tickets created per week."""
-        rows = self.env.execute_query(SQL(
-            """
+        rows = self.env.execute_query(
+            SQL(
+                """
             SELECT team_id, (DATE_TRUNC('week', create_date))::date AS week, COUNT(*)
               FROM service_ticket
              WHERE team_id IN %s AND create_date >= %s AND create_date < %s
           GROUP BY team_id, week
             """,
-            tuple(teams.ids) or (0,), first_week, first_week + timedelta(weeks=weeks),
-        ))
+                tuple(teams.ids) or (0,),
+                first_week,
+                first_week + timedelta(weeks=weeks),
+            )
+        )
         counts = {team.id: [0] * weeks for team in teams}
         for team_id, week, count in rows:
             counts[team_id][(week - first_week).days // 7] = count
@@ -76,11 +85,25 @@ class ServiceVolumeForecast(models.TransientModel):
             trained = history[:-HELD_OUT_WEEKS]
             mape = self._mape(history[-HELD_OUT_WEEKS:], self._predict(trained, HELD_OUT_WEEKS))
             for index, count in enumerate(history):
-                values.append({"team_id": team.id, "week_start": first_week + timedelta(weeks=index),
-                               "kind": "actual", "ticket_count": count, "mape": mape or 0.0})
+                values.append(
+                    {
+                        "team_id": team.id,
+                        "week_start": first_week + timedelta(weeks=index),
+                        "kind": "actual",
+                        "ticket_count": count,
+                        "mape": mape or 0.0,
+                    }
+                )
             for index, count in enumerate(self._predict(history, FORECAST_WEEKS)):
-                values.append({"team_id": team.id, "week_start": this_week + timedelta(weeks=index),
-                               "kind": "forecast", "ticket_count": round(count, 1), "mape": mape or 0.0})
+                values.append(
+                    {
+                        "team_id": team.id,
+                        "week_start": this_week + timedelta(weeks=index),
+                        "kind": "forecast",
+                        "ticket_count": round(count, 1),
+                        "mape": mape or 0.0,
+                    }
+                )
         return values
 
     @api.model

@@ -19,7 +19,11 @@ class ServiceWarranty(models.Model):
     _check_company_auto = True
 
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, ondelete="restrict",
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        ondelete="restrict",
         help="The customer company the goods were delivered to.",
     )
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
@@ -31,7 +35,11 @@ class ServiceWarranty(models.Model):
     sale_order_id = fields.Many2one(related="sale_line_id.order_id", string="Sale Order", store=True)
     move_id = fields.Many2one("stock.move", string="Delivery Move", index="btree_not_null", ondelete="set null")
     move_line_id = fields.Many2one(
-        "stock.move.line", string="Delivery Line", index="btree_not_null", ondelete="set null", copy=False,
+        "stock.move.line",
+        string="Delivery Line",
+        index="btree_not_null",
+        ondelete="set null",
+        copy=False,
     )
     picking_id = fields.Many2one(related="move_id.picking_id", string="Delivery")
     start_date = fields.Date(required=True, help="Delivery date.")
@@ -39,12 +47,18 @@ class ServiceWarranty(models.Model):
     extension_line_ids = fields.One2many("sale.order.line", "service_warranty_id", string="Extensions")
     extension_months = fields.Integer(compute="_compute_extension_months", store=True)
     end_date = fields.Date(
-        compute="_compute_end_date", store=True, readonly=False, index=True,
+        compute="_compute_end_date",
+        store=True,
+        readonly=False,
+        index=True,
         help="Last day covered: the delivery date plus the warranty months, to the day, plus extensions.",
     )
     return_date = fields.Date(readonly=True, copy=False)
     state = fields.Selection(
-        WARRANTY_STATES, compute="_compute_state", store=True, index=True,
+        WARRANTY_STATES,
+        compute="_compute_state",
+        store=True,
+        index=True,
         help="Updated daily: active until the end date, then expired; returned once the goods came back.",
     )
     days_left = fields.Integer(compute="_compute_days_left")
@@ -91,32 +105,38 @@ class ServiceWarranty(models.Model):
     def _compute_days_left(self):
         today = fields.Date.context_today(self)
         for warranty in self:
-            warranty.days_left = (warranty.end_date - today).days \
-                if warranty.state == "active" and warranty.end_date else 0
+            warranty.days_left = (
+                (warranty.end_date - today).days if warranty.state == "active" and warranty.end_date else 0
+            )
 
     @api.constrains("start_date", "end_date")
     def _check_dates(self):
         for warranty in self:
             if warranty.end_date and warranty.end_date < warranty.start_date:
-                raise ValidationError(self.env._(
-                    "The warranty of %s cannot end before it starts.", warranty.display_name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "The warranty of %s cannot end before it starts.",
+                        warranty.display_name,
+                    )
+                )
 
     @api.constrains("lot_id", "product_id")
     def _check_lot_product(self):
         for warranty in self:
             if warranty.lot_id and warranty.lot_id.product_id != warranty.product_id:
-                raise ValidationError(self.env._(
-                    "Serial number %(lot)s is not a %(product)s.",
-                    lot=warranty.lot_id.name, product=warranty.product_id.display_name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "Serial number %(lot)s is not a %(product)s.",
+                        lot=warranty.lot_id.name,
+                        product=warranty.product_id.display_name,
+                    )
+                )
 
     def covers(self, day):
         """Whether this warranty covers `day` (start and end days included)."""
         self.ensure_one()
         return bool(
-            self.state != "returned" and self.start_date and self.end_date
-            and self.start_date <= day <= self.end_date
+            self.state != "returned" and self.start_date and self.end_date and self.start_date <= day <= self.end_date
         )
 
     # ------------------------------------------------------------------
@@ -140,8 +160,11 @@ class ServiceWarranty(models.Model):
     def _values_from_move_line(self, move_line):
         move = move_line.move_id
         product = move_line.product_id
-        quantity = 1.0 if move_line.lot_id and product.tracking == "serial" else \
-            move_line.product_uom_id._compute_quantity(move_line.quantity, product.uom_id)
+        quantity = (
+            1.0
+            if move_line.lot_id and product.tracking == "serial"
+            else move_line.product_uom_id._compute_quantity(move_line.quantity, product.uom_id)
+        )
         return {
             "partner_id": self._delivery_customer(move).id,
             "company_id": move_line.company_id.id,
@@ -160,8 +183,12 @@ class ServiceWarranty(models.Model):
         """Warranties for the done customer-delivery lines among `move_lines`
         whose product carries a warranty; lines that have one are skipped."""
         lines = move_lines.filtered(
-            lambda ml: ml.state == "done" and ml.product_id.service_warranty_months > 0
-            and ml.quantity > 0 and self._is_customer_delivery(ml)
+            lambda ml: (
+                ml.state == "done"
+                and ml.product_id.service_warranty_months > 0
+                and ml.quantity > 0
+                and self._is_customer_delivery(ml)
+            )
         )
         if not lines:
             return self.browse()
@@ -183,10 +210,19 @@ class ServiceWarranty(models.Model):
         returns = move_lines.filtered(lambda ml: ml.state == "done" and self._is_customer_return(ml))
         if not returns:
             return
-        candidates = warranties if warranties is not None else self.search(Domain.OR([
-            Domain("lot_id", "in", returns.lot_id.ids),
-            Domain("move_id", "in", returns.move_id.origin_returned_move_id.ids),
-        ]) & Domain("state", "!=", "returned"))
+        candidates = (
+            warranties
+            if warranties is not None
+            else self.search(
+                Domain.OR(
+                    [
+                        Domain("lot_id", "in", returns.lot_id.ids),
+                        Domain("move_id", "in", returns.move_id.origin_returned_move_id.ids),
+                    ]
+                )
+                & Domain("state", "!=", "returned")
+            )
+        )
         candidates = candidates.filtered(lambda w: w.state != "returned")
         by_lot = defaultdict(self.browse)
         by_move = defaultdict(self.browse)
@@ -210,10 +246,15 @@ class ServiceWarranty(models.Model):
                     left -= warranty.quantity
                     warranty.return_date = when
                 else:
-                    warranty.copy({
-                        "quantity": left, "return_date": when, "start_date": warranty.start_date,
-                        "move_line_id": False, "end_date": warranty.end_date,
-                    })
+                    warranty.copy(
+                        {
+                            "quantity": left,
+                            "return_date": when,
+                            "start_date": warranty.start_date,
+                            "move_line_id": False,
+                            "end_date": warranty.end_date,
+                        }
+                    )
                     warranty.quantity -= left
                     left = 0
 
@@ -224,36 +265,68 @@ class ServiceWarranty(models.Model):
         the serials' past deliveries and returns in their ownership history.
         Running it again creates nothing new."""
         MoveLine = self.env["stock.move.line"].sudo()
-        self.env["service.lot.ownership"].sudo()._record_moves(MoveLine.search([
-            ("state", "=", "done"), ("lot_id", "!=", False),
-            "|", ("location_usage", "=", "customer"), ("location_dest_usage", "=", "customer"),
-        ]))
-        products = self.env["product.product"].sudo().with_context(active_test=False).search(
-            [("service_warranty_months", ">", 0)],
+        self.env["service.lot.ownership"].sudo()._record_moves(
+            MoveLine.search(
+                [
+                    ("state", "=", "done"),
+                    ("lot_id", "!=", False),
+                    "|",
+                    ("location_usage", "=", "customer"),
+                    ("location_dest_usage", "=", "customer"),
+                ]
+            )
+        )
+        products = (
+            self.env["product.product"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [("service_warranty_months", ">", 0)],
+            )
         )
         if not products:
             return self.browse()
-        delivered = MoveLine.search([
-            ("state", "=", "done"), ("product_id", "in", products.ids),
-            ("location_dest_usage", "=", "customer"), ("location_usage", "!=", "customer"),
-        ], order="date, id")
+        delivered = MoveLine.search(
+            [
+                ("state", "=", "done"),
+                ("product_id", "in", products.ids),
+                ("location_dest_usage", "=", "customer"),
+                ("location_usage", "!=", "customer"),
+            ],
+            order="date, id",
+        )
         created = self.sudo()._create_from_move_lines(delivered)
         if created:
-            returned = MoveLine.search([
-                ("state", "=", "done"), ("product_id", "in", created.product_id.ids),
-                ("location_usage", "=", "customer"), ("location_dest_usage", "!=", "customer"),
-            ], order="date, id")
+            returned = MoveLine.search(
+                [
+                    ("state", "=", "done"),
+                    ("product_id", "in", created.product_id.ids),
+                    ("location_usage", "=", "customer"),
+                    ("location_dest_usage", "!=", "customer"),
+                ],
+                order="date, id",
+            )
             self.sudo()._apply_returns(returned, warranties=created)
             created._refresh_tickets()
         return created
 
     def _refresh_tickets(self):
         """Tickets opened before these warranties existed find them now."""
-        tickets = self.env["service.ticket"].sudo().with_context(active_test=False).search([
-            ("warranty_id", "=", False),
-            "|", ("lot_id", "in", self.lot_id.ids),
-            "&", ("lot_id", "=", False), ("product_id", "in", self.product_id.ids),
-        ])
+        tickets = (
+            self.env["service.ticket"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("warranty_id", "=", False),
+                    "|",
+                    ("lot_id", "in", self.lot_id.ids),
+                    "&",
+                    ("lot_id", "=", False),
+                    ("product_id", "in", self.product_id.ids),
+                ]
+            )
+        )
         for fname in ("warranty_id", "under_warranty"):
             self.env.add_to_compute(tickets._fields[fname], tickets)
             tickets.flush_recordset([fname])
@@ -290,8 +363,7 @@ class ServiceWarranty(models.Model):
         if lot:
             domain = Domain("lot_id", "=", lot.id)
         elif product and partner:
-            domain = Domain("product_id", "=", product.id) \
-                & Domain("partner_id", "=", partner.commercial_partner_id.id)
+            domain = Domain("product_id", "=", product.id) & Domain("partner_id", "=", partner.commercial_partner_id.id)
         else:
             return self.browse()
         warranties = self.search(domain, order="start_date desc, id desc")

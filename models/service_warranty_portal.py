@@ -32,8 +32,7 @@ class ServiceWarranty(models.Model):
         self.ensure_one()
         today = today or fields.Date.context_today(self)
         return bool(
-            self.state == "active" and self.end_date
-            and self.end_date <= today + timedelta(days=PORTAL_EXPIRING_DAYS)
+            self.state == "active" and self.end_date and self.end_date <= today + timedelta(days=PORTAL_EXPIRING_DAYS)
         )
 
     def _portal_tickets_domain(self):

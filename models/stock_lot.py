@@ -7,7 +7,8 @@ class StockLot(models.Model):
     service_warranty_ids = fields.One2many("service.warranty", "lot_id", string="Warranties")
     service_warranty_count = fields.Integer(compute="_compute_service_warranty", string="Warranty Count")
     service_warranty_end_date = fields.Date(
-        compute="_compute_service_warranty", string="Warranty Until",
+        compute="_compute_service_warranty",
+        string="Warranty Until",
         help="End of the serial's current (not returned) warranty.",
     )
 
@@ -18,12 +19,18 @@ class StockLot(models.Model):
             self.service_warranty_end_date = False
             return
         rows = Warranty._read_group(
-            [("lot_id", "in", self.ids)], ["lot_id"], ["__count"],
+            [("lot_id", "in", self.ids)],
+            ["lot_id"],
+            ["__count"],
         )
         counts = dict(rows)
-        ends = dict(Warranty._read_group(
-            [("lot_id", "in", self.ids), ("state", "!=", "returned")], ["lot_id"], ["end_date:max"],
-        ))
+        ends = dict(
+            Warranty._read_group(
+                [("lot_id", "in", self.ids), ("state", "!=", "returned")],
+                ["lot_id"],
+                ["end_date:max"],
+            )
+        )
         for lot in self:
             lot.service_warranty_count = counts.get(lot, 0)
             lot.service_warranty_end_date = ends.get(lot, False)
@@ -37,15 +44,24 @@ class StockLotOwnership(models.Model):
     _inherit = "stock.lot"
 
     service_owner_id = fields.Many2one(
-        "res.partner", string="Owner", readonly=True, index="btree_not_null", copy=False,
+        "res.partner",
+        string="Owner",
+        readonly=True,
+        index="btree_not_null",
+        copy=False,
         help="Customer who owns this serial now: set by deliveries, returns and ownership transfer cases.",
     )
     service_ownership_ids = fields.One2many("service.lot.ownership", "lot_id", string="Ownership History")
 
     def _service_update_owner(self):
         """The owner after each serial's latest event."""
-        events = self.env["service.lot.ownership"].sudo().search(
-            [("lot_id", "in", self.ids)], order="date desc, id desc",
+        events = (
+            self.env["service.lot.ownership"]
+            .sudo()
+            .search(
+                [("lot_id", "in", self.ids)],
+                order="date desc, id desc",
+            )
         )
         latest = {}
         for event in events:

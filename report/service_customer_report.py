@@ -19,13 +19,21 @@ class ServiceCustomerReport(models.Model):
     tier_id = fields.Many2one("service.tier", string="Tier", readonly=True)
     ticket_count = fields.Integer(string="Tickets", readonly=True, aggregator="sum")
     ticket_count_12m = fields.Integer(string="Tickets (12 months)", readonly=True, aggregator="sum")
-    tickets_per_month = fields.Float(string="Tickets per Month", readonly=True, aggregator="sum",
-                                     help="Tickets of the last twelve months, divided by twelve.")
+    tickets_per_month = fields.Float(
+        string="Tickets per Month",
+        readonly=True,
+        aggregator="sum",
+        help="Tickets of the last twelve months, divided by twelve.",
+    )
     open_ticket_count = fields.Integer(string="Open Tickets", readonly=True, aggregator="sum")
     sla_reached_count = fields.Integer(string="SLA Targets Reached", readonly=True, aggregator="sum")
     sla_met_count = fields.Integer(string="SLA Targets Met", readonly=True, aggregator="sum")
-    sla_compliance = fields.Float(string="SLA Compliance (%)", readonly=True, aggregator="avg",
-                                  help="Share of the customer's reached SLA targets that were met.")
+    sla_compliance = fields.Float(
+        string="SLA Compliance (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Share of the customer's reached SLA targets that were met.",
+    )
     rating_count = fields.Integer(string="Ratings", readonly=True, aggregator="sum")
     csat_avg = fields.Float(string="Average Rating (1-5)", readonly=True, aggregator="avg")
     last_ticket_date = fields.Datetime(string="Last Ticket", readonly=True, aggregator="max")
@@ -66,8 +74,10 @@ class ServiceCustomerReport(models.Model):
 
     def _compute_risk(self):
         # one batch for all rows: the customer computes its risk in a few grouped queries
-        risks = {partner.id: (partner.service_risk_score, partner.service_risk_explanation)
-                 for partner in self.partner_id.sudo()}
+        risks = {
+            partner.id: (partner.service_risk_score, partner.service_risk_explanation)
+            for partner in self.partner_id.sudo()
+        }
         for row in self:
             row.risk_score, row.risk_explanation = risks.get(row.partner_id.id, (0, False))
 
@@ -100,8 +110,9 @@ class ServiceCustomerTrendReport(models.Model):
     date = fields.Datetime(readonly=True)
     ticket_count = fields.Integer(string="Tickets", readonly=True, aggregator="sum")
     order_count = fields.Integer(string="Confirmed Orders", readonly=True, aggregator="sum")
-    sales_amount = fields.Monetary(string="Sales (untaxed)", readonly=True, aggregator="sum",
-                                   currency_field="currency_id")
+    sales_amount = fields.Monetary(
+        string="Sales (untaxed)", readonly=True, aggregator="sum", currency_field="currency_id"
+    )
 
     @property
     def _table_query(self):

@@ -29,12 +29,14 @@ class ServiceRatingReport(models.Model):
     rated_date = fields.Datetime(string="Rated On", readonly=True)
     rating = fields.Float(string="Rating (1-5)", readonly=True, aggregator="avg")
     rating_count = fields.Integer(string="Ratings", readonly=True, aggregator="sum")
-    csat = fields.Float(string="CSAT (%)", readonly=True, aggregator="avg",
-                        help="Share of ratings where the customer was satisfied.")
+    csat = fields.Float(
+        string="CSAT (%)", readonly=True, aggregator="avg", help="Share of ratings where the customer was satisfied."
+    )
     feedback = fields.Text(string="Comment", readonly=True)
     is_low = fields.Boolean(string="Low Rating", readonly=True)
     has_followup = fields.Boolean(
-        string="Followed Up", readonly=True,
+        string="Followed Up",
+        readonly=True,
         help="An activity was planned or done on the ticket since the rating.",
     )
 
@@ -58,7 +60,8 @@ class ServiceRatingReport(models.Model):
               JOIN service_ticket ticket ON ticket.id = rating.res_id
              WHERE rating.res_model = 'service.ticket' AND rating.consumed AND rating.rating > 0
             """,
-            satisfied=SATISFIED_RATING, low=LOW_RATING,
+            satisfied=SATISFIED_RATING,
+            low=LOW_RATING,
         )
 
     def action_open_ticket(self):

@@ -21,12 +21,23 @@ class ServiceReviewReport(models.AbstractModel):
         Report = self.env["service.ticket.report"].sudo()
         start = fields.Datetime.to_datetime(date_from)
         end = fields.Datetime.to_datetime(date_to) + timedelta(days=1)
-        domain = [("partner_id", "=", partner.commercial_partner_id.id),
-                  ("create_date", ">=", start), ("create_date", "<", end)]
-        [(count, compliance, first_response, resolution, rating, fcr)] = Report._read_group(domain, [], [
-            "ticket_count:sum", "sla_compliance:avg", "first_response_hours_median:median",
-            "resolution_hours_median:median", "rating:avg", "fcr_rate:avg",
-        ])
+        domain = [
+            ("partner_id", "=", partner.commercial_partner_id.id),
+            ("create_date", ">=", start),
+            ("create_date", "<", end),
+        ]
+        [(count, compliance, first_response, resolution, rating, fcr)] = Report._read_group(
+            domain,
+            [],
+            [
+                "ticket_count:sum",
+                "sla_compliance:avg",
+                "first_response_hours_median:median",
+                "resolution_hours_median:median",
+                "rating:avg",
+                "fcr_rate:avg",
+            ],
+        )
         by_channel = Report._read_group(domain, ["channel"], ["ticket_count:sum"])
         rows = Report.search(domain, order="create_date")
         channels = dict(Report._fields["channel"].selection)

@@ -56,25 +56,36 @@ class ServiceTicketReport(models.Model):
     ticket_count = fields.Integer(string="Tickets", readonly=True, aggregator="sum")
     first_response_hours = fields.Float(string="First Response (working h)", readonly=True, aggregator="avg")
     resolution_hours = fields.Float(string="Resolution (working h)", readonly=True, aggregator="avg")
-    first_response_calendar_hours = fields.Float(string="First Response (calendar h)", readonly=True,
-                                                 aggregator="avg")
+    first_response_calendar_hours = fields.Float(string="First Response (calendar h)", readonly=True, aggregator="avg")
     resolution_calendar_hours = fields.Float(string="Resolution (calendar h)", readonly=True, aggregator="avg")
-    first_response_hours_median = fields.Float(string="Median First Response (working h)",
-                                               compute="_compute_percentile_measures", aggregator="median")
-    first_response_hours_p90 = fields.Float(string="P90 First Response (working h)",
-                                            compute="_compute_percentile_measures", aggregator="p90")
-    resolution_hours_median = fields.Float(string="Median Resolution (working h)",
-                                           compute="_compute_percentile_measures", aggregator="median")
-    resolution_hours_p90 = fields.Float(string="P90 Resolution (working h)",
-                                        compute="_compute_percentile_measures", aggregator="p90")
+    first_response_hours_median = fields.Float(
+        string="Median First Response (working h)", compute="_compute_percentile_measures", aggregator="median"
+    )
+    first_response_hours_p90 = fields.Float(
+        string="P90 First Response (working h)", compute="_compute_percentile_measures", aggregator="p90"
+    )
+    resolution_hours_median = fields.Float(
+        string="Median Resolution (working h)", compute="_compute_percentile_measures", aggregator="median"
+    )
+    resolution_hours_p90 = fields.Float(
+        string="P90 Resolution (working h)", compute="_compute_percentile_measures", aggregator="p90"
+    )
     first_response_sla = fields.Selection(SLA_OUTCOMES, string="First Response SLA", readonly=True)
     resolution_sla = fields.Selection(SLA_OUTCOMES, string="Resolution SLA", readonly=True)
-    sla_compliance = fields.Float(string="SLA Compliance (%)", readonly=True, aggregator="avg",
-                                  help="Share of the ticket's reached targets that were met.")
+    sla_compliance = fields.Float(
+        string="SLA Compliance (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Share of the ticket's reached targets that were met.",
+    )
     reopen_count = fields.Integer(readonly=True, aggregator="sum")
     reopen_rate = fields.Float(string="Reopen Rate (%)", readonly=True, aggregator="avg")
-    fcr_rate = fields.Float(string="First Contact Resolution (%)", readonly=True, aggregator="avg",
-                            help="Resolved with at most one agent reply and never reopened.")
+    fcr_rate = fields.Float(
+        string="First Contact Resolution (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Resolved with at most one agent reply and never reopened.",
+    )
     escalation_level = fields.Integer(string="Escalations", readonly=True, aggregator="sum")
     rating = fields.Float(string="Rating (1-5)", readonly=True, aggregator="avg")
     age_days = fields.Float(string="Age (days)", readonly=True, aggregator="avg")

@@ -6,6 +6,7 @@ agents of each team, an internal user without service rights, customer
 companies with portal contacts. Only the stages come from the addon's data
 (xml ids ``service_desk.stage_*``): they are the pipeline every team uses.
 """
+
 from odoo import Command
 from odoo.tests import TransactionCase
 
@@ -23,24 +24,27 @@ SD_ALIAS_DOMAIN = "sd-test.example.com"
 
 
 class ServiceDeskCommon(TransactionCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env(context=dict(cls.env.context, **FIXTURE_CONTEXT))
         cls.company = cls.env.company
-        cls.company_other = env["res.company"].create({
-            "name": "SD Other Company",
-            "email": "desk@other-company.example.com",
-        })
+        cls.company_other = env["res.company"].create(
+            {
+                "name": "SD Other Company",
+                "email": "desk@other-company.example.com",
+            }
+        )
 
         # An alias domain for the main company, so team aliases have an address
         # (a fresh database has none).
         if not cls.company.alias_domain_id:
-            cls.company.alias_domain_id = env["mail.alias.domain"].create({
-                "name": SD_ALIAS_DOMAIN,
-                "company_ids": [Command.link(cls.company.id)],
-            })
+            cls.company.alias_domain_id = env["mail.alias.domain"].create(
+                {
+                    "name": SD_ALIAS_DOMAIN,
+                    "company_ids": [Command.link(cls.company.id)],
+                }
+            )
         cls.alias_domain = cls.company.alias_domain_id
 
         cls.stage_new = cls.env.ref("service_desk.stage_new")
@@ -50,97 +54,137 @@ class ServiceDeskCommon(TransactionCase):
         cls.stage_closed = cls.env.ref("service_desk.stage_closed")
         cls.stage_cancelled = cls.env.ref("service_desk.stage_cancelled")
         cls.stages = (
-            cls.stage_new | cls.stage_in_progress | cls.stage_waiting
-            | cls.stage_resolved | cls.stage_closed | cls.stage_cancelled
+            cls.stage_new
+            | cls.stage_in_progress
+            | cls.stage_waiting
+            | cls.stage_resolved
+            | cls.stage_closed
+            | cls.stage_cancelled
         )
 
         # Users. Passwords equal logins (needed by HttpCase.authenticate).
         def user(login, name, groups, company, companies=None, **values):
             return mail_new_test_user(
-                env, login=login, name=name, groups=groups,
+                env,
+                login=login,
+                name=name,
+                groups=groups,
                 email=f"{login}@sd-users.example.com",
                 company_id=company.id,
                 company_ids=[Command.set((companies or company).ids)],
-                notification_type="email", tz="Europe/Brussels",
+                notification_type="email",
+                tz="Europe/Brussels",
                 **values,
             )
 
         cls.user_manager = user(
-            "sd_manager", "Mona Manager", "base.group_user,service_desk.group_service_manager", cls.company,
+            "sd_manager",
+            "Mona Manager",
+            "base.group_user,service_desk.group_service_manager",
+            cls.company,
         )
         cls.user_manager_mc = user(
-            "sd_manager_mc", "Marc Multicompany",
-            "base.group_user,service_desk.group_service_manager", cls.company,
+            "sd_manager_mc",
+            "Marc Multicompany",
+            "base.group_user,service_desk.group_service_manager",
+            cls.company,
             companies=cls.company | cls.company_other,
         )
         cls.user_agent_a = user("sd_agent_a", "Alice Agent", "service_desk.group_service_user", cls.company)
         cls.user_agent_b = user("sd_agent_b", "Bob Agent", "service_desk.group_service_user", cls.company)
         cls.user_agent_other = user(
-            "sd_agent_other", "Olga Agent", "service_desk.group_service_user", cls.company_other,
+            "sd_agent_other",
+            "Olga Agent",
+            "service_desk.group_service_user",
+            cls.company_other,
         )
         cls.user_internal = user("sd_internal", "Ivan Internal", "base.group_user", cls.company)
 
         # Teams, all on the addon's pipeline (linked explicitly: a team
         # created without stages would rely on the team's stage default).
         Team = env["service.team"].with_context(tracking_disable=True)
-        cls.team_a = Team.create({
-            "name": "SD Team A",
-            "sequence": 50,
-            "company_id": cls.company.id,
-            "alias_name": "sd-team-a",
-            "stage_ids": [Command.set(cls.stages.ids)],
-            "member_ids": [Command.create({"user_id": cls.user_agent_a.id})],
-        })
-        cls.team_b = Team.create({
-            "name": "SD Team B",
-            "sequence": 51,
-            "company_id": cls.company.id,
-            "alias_name": "sd-team-b",
-            "stage_ids": [Command.set(cls.stages.ids)],
-            "member_ids": [Command.create({"user_id": cls.user_agent_b.id})],
-        })
-        cls.team_other = Team.create({
-            "name": "SD Team Other Company",
-            "sequence": 52,
-            "company_id": cls.company_other.id,
-            "stage_ids": [Command.set(cls.stages.ids)],
-            "member_ids": [Command.create({"user_id": cls.user_agent_other.id})],
-        })
+        cls.team_a = Team.create(
+            {
+                "name": "SD Team A",
+                "sequence": 50,
+                "company_id": cls.company.id,
+                "alias_name": "sd-team-a",
+                "stage_ids": [Command.set(cls.stages.ids)],
+                "member_ids": [Command.create({"user_id": cls.user_agent_a.id})],
+            }
+        )
+        cls.team_b = Team.create(
+            {
+                "name": "SD Team B",
+                "sequence": 51,
+                "company_id": cls.company.id,
+                "alias_name": "sd-team-b",
+                "stage_ids": [Command.set(cls.stages.ids)],
+                "member_ids": [Command.create({"user_id": cls.user_agent_b.id})],
+            }
+        )
+        cls.team_other = Team.create(
+            {
+                "name": "SD Team Other Company",
+                "sequence": 52,
+                "company_id": cls.company_other.id,
+                "stage_ids": [Command.set(cls.stages.ids)],
+                "member_ids": [Command.create({"user_id": cls.user_agent_other.id})],
+            }
+        )
         cls.member_a = cls.team_a.member_ids
         cls.member_b = cls.team_b.member_ids
         cls.member_other = cls.team_other.member_ids
 
         # Customers: two companies with contacts, portal users among them.
         Partner = env["res.partner"]
-        cls.customer_a = Partner.create({
-            "name": "SD Customer A Inc.",
-            "is_company": True,
-            "email": "contact@customer-a.example.com",
-        })
-        cls.customer_a_contact = Partner.create({
-            "name": "Carla Customer",
-            "parent_id": cls.customer_a.id,
-            "email": "carla@customer-a.example.com",
-        })
-        cls.customer_b = Partner.create({
-            "name": "SD Customer B Ltd.",
-            "is_company": True,
-            "email": "contact@customer-b.example.com",
-        })
-        cls.customer_b_contact = Partner.create({
-            "name": "Boris Customer",
-            "parent_id": cls.customer_b.id,
-            "email": "boris@customer-b.example.com",
-        })
+        cls.customer_a = Partner.create(
+            {
+                "name": "SD Customer A Inc.",
+                "is_company": True,
+                "email": "contact@customer-a.example.com",
+            }
+        )
+        cls.customer_a_contact = Partner.create(
+            {
+                "name": "Carla Customer",
+                "parent_id": cls.customer_a.id,
+                "email": "carla@customer-a.example.com",
+            }
+        )
+        cls.customer_b = Partner.create(
+            {
+                "name": "SD Customer B Ltd.",
+                "is_company": True,
+                "email": "contact@customer-b.example.com",
+            }
+        )
+        cls.customer_b_contact = Partner.create(
+            {
+                "name": "Boris Customer",
+                "parent_id": cls.customer_b.id,
+                "email": "boris@customer-b.example.com",
+            }
+        )
         cls.user_portal_a = mail_new_test_user(
-            env, login="sd_portal_a", name="Paula Portal", groups="base.group_portal",
-            email="paula@customer-a.example.com", company_id=cls.company.id,
-            parent_id=cls.customer_a.id, notification_type="email",
+            env,
+            login="sd_portal_a",
+            name="Paula Portal",
+            groups="base.group_portal",
+            email="paula@customer-a.example.com",
+            company_id=cls.company.id,
+            parent_id=cls.customer_a.id,
+            notification_type="email",
         )
         cls.user_portal_b = mail_new_test_user(
-            env, login="sd_portal_b", name="Pierre Portal", groups="base.group_portal",
-            email="pierre@customer-b.example.com", company_id=cls.company.id,
-            parent_id=cls.customer_b.id, notification_type="email",
+            env,
+            login="sd_portal_b",
+            name="Pierre Portal",
+            groups="base.group_portal",
+            email="pierre@customer-b.example.com",
+            company_id=cls.company.id,
+            parent_id=cls.customer_b.id,
+            notification_type="email",
         )
         cls.partner_portal_a = cls.user_portal_a.partner_id
         cls.partner_portal_b = cls.user_portal_b.partner_id

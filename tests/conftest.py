@@ -4,6 +4,7 @@ A skipped test is a failed test here: a tour skipped because Chromium or
 websocket-client is missing, an HttpCase skipped without --odoo-http, or any
 skipTest() would otherwise let a broken feature pass unnoticed.
 """
+
 import pytest
 
 

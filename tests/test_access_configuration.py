@@ -1,4 +1,5 @@
 """Access rights by group: who reads and who changes the service desk's models."""
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -46,7 +47,6 @@ EXPECTED_ACCESS = {
 
 @tagged("post_install", "-at_install")
 class TestConfigurationAccess(ServiceDeskCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -60,7 +60,8 @@ class TestConfigurationAccess(ServiceDeskCommon):
     def _addon_models(self):
         """Every persistent model the addon defines, present and future."""
         return sorted(
-            name for name, model in self.env.registry.items()
+            name
+            for name, model in self.env.registry.items()
             if model._original_module == "service_desk" and not model._abstract and not model._transient
         )
 

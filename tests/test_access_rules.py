@@ -1,4 +1,5 @@
 """Record rules: who sees which ticket, team, member and category."""
+
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
@@ -11,27 +12,38 @@ from .common import FIXTURE_CONTEXT, ServiceDeskCommon
 
 @tagged("post_install", "-at_install")
 class TestTicketRecordRules(ServiceDeskCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.ticket_a = cls._create_ticket(cls.team_a, name="A: portal contact", partner_id=cls.partner_portal_a.id)
         cls.ticket_a_colleague = cls._create_ticket(
-            cls.team_a, name="A: colleague", partner_id=cls.customer_a_contact.id,
+            cls.team_a,
+            name="A: colleague",
+            partner_id=cls.customer_a_contact.id,
         )
         cls.ticket_a_company = cls._create_ticket(cls.team_b, name="B: customer A", partner_id=cls.customer_a.id)
         cls.ticket_b = cls._create_ticket(cls.team_b, name="B: customer B", partner_id=cls.customer_b_contact.id)
         cls.ticket_b_assigned = cls._create_ticket(
-            cls.team_b, name="B: assigned to agent A", partner_id=cls.customer_b.id, user_id=cls.user_agent_a.id,
+            cls.team_b,
+            name="B: assigned to agent A",
+            partner_id=cls.customer_b.id,
+            user_id=cls.user_agent_a.id,
         )
         cls.ticket_no_customer = cls._create_ticket(cls.team_a, name="A: internal request")
         cls.ticket_other = cls._create_ticket(
-            cls.team_other, name="Other company", partner_id=cls.customer_a.id,
+            cls.team_other,
+            name="Other company",
+            partner_id=cls.customer_a.id,
             company_id=cls.company_other.id,
         )
         cls.tickets = (
-            cls.ticket_a | cls.ticket_a_colleague | cls.ticket_a_company | cls.ticket_b
-            | cls.ticket_b_assigned | cls.ticket_no_customer | cls.ticket_other
+            cls.ticket_a
+            | cls.ticket_a_colleague
+            | cls.ticket_a_company
+            | cls.ticket_b
+            | cls.ticket_b_assigned
+            | cls.ticket_no_customer
+            | cls.ticket_other
         )
 
     def _visible(self, user, **context):
@@ -47,8 +59,11 @@ class TestTicketRecordRules(ServiceDeskCommon):
     def _assert_unreadable(self, user, tickets, **context):
         for ticket in tickets.with_user(user).with_context(**context):
             ticket.invalidate_recordset()
-            with self.subTest(user=user.login, ticket=ticket.sudo().name), \
-                    self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+            with (
+                self.subTest(user=user.login, ticket=ticket.sudo().name),
+                self.assertRaises(AccessError),
+                mute_logger("odoo.addons.base.models.ir_rule"),
+            ):
                 ticket.read(["name"])
 
     # ------------------------------------------------------------------
@@ -172,8 +187,12 @@ class TestTicketRecordRules(ServiceDeskCommon):
     def test_portal_individual(self):
         """A customer without company sees its own tickets only."""
         individual = mail_new_test_user(
-            self.env, login="sd_portal_solo", groups="base.group_portal", name="Sam Solo",
-            email="sam@solo.example.com", company_id=self.company.id,
+            self.env,
+            login="sd_portal_solo",
+            groups="base.group_portal",
+            name="Sam Solo",
+            email="sam@solo.example.com",
+            company_id=self.company.id,
         )
         own = self._create_ticket(name="Solo", partner_id=individual.partner_id.id)
         self.tickets |= own
@@ -202,7 +221,6 @@ class TestTicketRecordRules(ServiceDeskCommon):
 
 @tagged("post_install", "-at_install")
 class TestConfigurationRecordRules(ServiceDeskCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -210,10 +228,18 @@ class TestConfigurationRecordRules(ServiceDeskCommon):
         cls.category_shared = Category.create({"name": "SD General"})
         cls.category_a = Category.create({"name": "SD Printers", "team_id": cls.team_a.id})
         cls.category_other = Category.create({"name": "SD Billing", "team_id": cls.team_other.id})
-        cls.team_hidden = cls.env["service.team"].with_context(tracking_disable=True).create({
-            "name": "SD Internal IT", "company_id": cls.company.id, "portal_visible": False,
-            "stage_ids": [Command.set(cls.stages.ids)],
-        })
+        cls.team_hidden = (
+            cls.env["service.team"]
+            .with_context(tracking_disable=True)
+            .create(
+                {
+                    "name": "SD Internal IT",
+                    "company_id": cls.company.id,
+                    "portal_visible": False,
+                    "stage_ids": [Command.set(cls.stages.ids)],
+                }
+            )
+        )
 
     def _assert_access(self, user, records, readable, **context):
         for record in records.with_user(user).with_context(**context):
@@ -234,17 +260,29 @@ class TestConfigurationRecordRules(ServiceDeskCommon):
         self._assert_access(self.user_agent_other, self.team_a, False)
         self._assert_access(self.user_manager_mc, teams_main | self.team_other, True)
         self._assert_access(self.user_manager_mc, self.team_other, False, allowed_company_ids=[self.company.id])
-        found = self.env["service.team"].with_user(self.user_agent_a).search([
-            ("id", "in", (teams_main | self.team_other).ids),
-        ])
+        found = (
+            self.env["service.team"]
+            .with_user(self.user_agent_a)
+            .search(
+                [
+                    ("id", "in", (teams_main | self.team_other).ids),
+                ]
+            )
+        )
         self.assertEqual(found, teams_main)
 
     def test_teams_for_portal(self):
         self._assert_access(self.user_portal_a, self.team_a | self.team_b, True)
         self._assert_access(self.user_portal_a, self.team_hidden | self.team_other, False)
-        found = self.env["service.team"].with_user(self.user_portal_a).search([
-            ("id", "in", (self.team_a | self.team_hidden | self.team_other).ids),
-        ])
+        found = (
+            self.env["service.team"]
+            .with_user(self.user_portal_a)
+            .search(
+                [
+                    ("id", "in", (self.team_a | self.team_hidden | self.team_other).ids),
+                ]
+            )
+        )
         self.assertEqual(found, self.team_a)
 
     def test_members_by_company(self):
@@ -264,9 +302,15 @@ class TestConfigurationRecordRules(ServiceDeskCommon):
         self._assert_access(self.user_portal_a, self.category_shared | self.category_a, True)
         self._assert_access(self.user_portal_a, self.category_other, False)
         self._assert_access(self.user_manager_mc, self.category_shared | self.category_a | self.category_other, True)
-        found = self.env["service.category"].with_user(self.user_agent_a).search([
-            ("id", "in", (self.category_shared | self.category_a | self.category_other).ids),
-        ])
+        found = (
+            self.env["service.category"]
+            .with_user(self.user_agent_a)
+            .search(
+                [
+                    ("id", "in", (self.category_shared | self.category_a | self.category_other).ids),
+                ]
+            )
+        )
         self.assertEqual(found, self.category_shared | self.category_a)
 
 
@@ -276,9 +320,14 @@ class TestAgentReadsPurchases(ServiceDeskCommon):
     and sale orders without being inventory or sales users."""
 
     def test_agent_picks_serial_and_order_on_ticket_form(self):
-        product = self.env["product.product"].create({
-            "name": "SD Scanner", "type": "consu", "is_storable": True, "tracking": "serial",
-        })
+        product = self.env["product.product"].create(
+            {
+                "name": "SD Scanner",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+            }
+        )
         lot = self.env["stock.lot"].create({"name": "SD-SCAN-1", "product_id": product.id})
         order = self.env["sale.order"].create({"partner_id": self.customer_a.id})
         agent = self.user_agent_a
@@ -298,7 +347,6 @@ class TestAgentReadsPurchases(ServiceDeskCommon):
 
 @tagged("post_install", "-at_install")
 class TestPortalSharing(ServiceDeskCommon):
-
     def test_company_decides_whether_contacts_see_each_other(self):
         own = self._create_ticket(partner_id=self.partner_portal_a.id, name="Paula's")
         colleague = self._create_ticket(partner_id=self.customer_a_contact.id, name="Carla's")

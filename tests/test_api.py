@@ -1,4 +1,5 @@
 """The JSON API for telephony, chat widgets and other systems."""
+
 import json
 from datetime import timedelta
 
@@ -13,15 +14,16 @@ URL = "/service_desk/api/v1/tickets"
 
 @tagged("post_install", "-at_install")
 class TestTicketApi(HttpCase, ServiceDeskCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         expiration = fields.Datetime.now() + timedelta(hours=12)
-        cls.key_agent = cls.env["res.users.apikeys"].with_user(cls.user_agent_a).sudo()._generate(
-            None, "telephony", expiration)
-        cls.key_internal = cls.env["res.users.apikeys"].with_user(cls.user_internal).sudo()._generate(
-            None, "not an agent", expiration)
+        cls.key_agent = (
+            cls.env["res.users.apikeys"].with_user(cls.user_agent_a).sudo()._generate(None, "telephony", expiration)
+        )
+        cls.key_internal = (
+            cls.env["res.users.apikeys"].with_user(cls.user_internal).sudo()._generate(None, "not an agent", expiration)
+        )
 
     def _post(self, payload, key=None, headers=None, raw=None):
         headers = dict(headers or {})
@@ -32,15 +34,23 @@ class TestTicketApi(HttpCase, ServiceDeskCommon):
         return self.url_open(URL, data=data, headers=headers)
 
     def _get(self, number, key=None):
-        return self.opener.get(self.base_url() + f"{URL}/{number}",
-                               headers={"Authorization": f"Bearer {key or self.key_agent}"}, timeout=30)
+        return self.opener.get(
+            self.base_url() + f"{URL}/{number}",
+            headers={"Authorization": f"Bearer {key or self.key_agent}"},
+            timeout=30,
+        )
 
     def test_create_ticket_for_known_customer(self):
-        response = self._post({
-            "email": "Carla@Customer-A.example.com", "name": "Printer on fire",
-            "description": "Smoke <script>x</script>", "channel": "phone", "external_ref": "CALL-42",
-            "team": "SD Team A",
-        })
+        response = self._post(
+            {
+                "email": "Carla@Customer-A.example.com",
+                "name": "Printer on fire",
+                "description": "Smoke <script>x</script>",
+                "channel": "phone",
+                "external_ref": "CALL-42",
+                "team": "SD Team A",
+            }
+        )
         self.assertEqual(response.status_code, 201, response.text)
         body = response.json()
         ticket = self.env["service.ticket"].search([("number", "=", body["number"])])
@@ -71,8 +81,9 @@ class TestTicketApi(HttpCase, ServiceDeskCommon):
         self.assertEqual(second.status_code, 201)
         self.assertEqual(first.json(), second.json())
         self.assertEqual(self.env["service.ticket"].search_count([("name", "=", "Retry me")]), 1)
-        third = self._post({"email": "carla@customer-a.example.com", "name": "Retry me"},
-                           headers={"Idempotency-Key": "call-2030-0002"})
+        third = self._post(
+            {"email": "carla@customer-a.example.com", "name": "Retry me"}, headers={"Idempotency-Key": "call-2030-0002"}
+        )
         self.assertNotEqual(third.json()["number"], first.json()["number"])
 
     def test_get_status(self):

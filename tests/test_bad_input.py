@@ -1,5 +1,6 @@
 """Bad input catalogue: malformed and hostile email, portal forms and API
 bodies. Each is answered clearly, stores nothing partial, executes nothing."""
+
 import base64
 import json
 from datetime import timedelta
@@ -20,7 +21,6 @@ MAIL_LOGGER = "odoo.addons.service_desk.models.service_ticket_mail"
 
 @tagged("post_install", "-at_install")
 class TestHostileEmail(ServiceDeskCommon, MailCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -29,8 +29,17 @@ class TestHostileEmail(ServiceDeskCommon, MailCommon):
 
     def _raw(self, headers, body, content_type="text/plain; charset=utf-8"):
         msg_id = f"<{uuid4().hex}@mail.sender.example.com>"
-        lines = [*headers, f"To: {self.team_a.alias_email}", f"Date: {_now_header()}", f"Message-ID: {msg_id}",
-                 "MIME-Version: 1.0", f"Content-Type: {content_type}", "", body, ""]
+        lines = [
+            *headers,
+            f"To: {self.team_a.alias_email}",
+            f"Date: {_now_header()}",
+            f"Message-ID: {msg_id}",
+            "MIME-Version: 1.0",
+            f"Content-Type: {content_type}",
+            "",
+            body,
+            "",
+        ]
         return msg_id, "\n".join(lines)
 
     def _process(self, raw):
@@ -53,29 +62,36 @@ class TestHostileEmail(ServiceDeskCommon, MailCommon):
     def test_forged_display_name_does_not_impersonate(self):
         """A display name showing an agent's address does not make the email the agent's."""
         agent_email = self.user_agent_a.email
-        msg_id, raw = self._raw([
-            f'From: "{agent_email}" <mallory@attacker.example.com>',
-            "Return-Path: <mallory@attacker.example.com>",
-            "Subject: Please reset my password",
-        ], "Urgent.")
+        msg_id, raw = self._raw(
+            [
+                f'From: "{agent_email}" <mallory@attacker.example.com>',
+                "Return-Path: <mallory@attacker.example.com>",
+                "Subject: Please reset my password",
+            ],
+            "Urgent.",
+        )
         self._process(raw)
         ticket = self._tickets_of(msg_id)
         self.assertEqual(len(ticket), 1)
         self.assertNotEqual(ticket.partner_id, self.user_agent_a.partner_id)
         self.assertEqual(ticket.partner_id.email_normalized, "mallory@attacker.example.com")
-        self.assertNotEqual(ticket.message_ids.filtered(lambda m: m.message_id == msg_id).author_id,
-                            self.user_agent_a.partner_id)
+        self.assertNotEqual(
+            ticket.message_ids.filtered(lambda m: m.message_id == msg_id).author_id, self.user_agent_a.partner_id
+        )
 
     def test_forged_internal_headers_are_ignored(self):
         """Headers naming a record or claiming a user do not route the email elsewhere."""
         other = self._create_ticket(self.team_b, name="Someone else's", partner_id=self.customer_b.id)
         messages = len(other.message_ids)
-        msg_id, raw = self._raw([
-            "From: Mallory <mallory@attacker.example.com>",
-            f"X-Odoo-Objects: service.ticket-{other.id}",
-            f"X-Odoo-Ticket-Id: {other.id}",
-            "Subject: Let me in",
-        ], "Adding myself to another ticket.")
+        msg_id, raw = self._raw(
+            [
+                "From: Mallory <mallory@attacker.example.com>",
+                f"X-Odoo-Objects: service.ticket-{other.id}",
+                f"X-Odoo-Ticket-Id: {other.id}",
+                "Subject: Let me in",
+            ],
+            "Adding myself to another ticket.",
+        )
         self._process(raw)
         other.invalidate_recordset()
         self.assertEqual(len(other.message_ids), messages, "nothing was posted on the other ticket")
@@ -87,7 +103,7 @@ class TestHostileEmail(ServiceDeskCommon, MailCommon):
         msg_id, raw = self._raw(
             ["From: Hacker <hacker@attacker.example.com>", "Subject: <script>alert('subject')</script>"],
             "<html><body><p onclick=\"alert('p')\">Hello</p><script>alert('body')</script>"
-            "<img src=\"x\" onerror=\"alert('img')\"/><a href=\"javascript:alert('a')\">link</a></body></html>",
+            '<img src="x" onerror="alert(\'img\')"/><a href="javascript:alert(\'a\')">link</a></body></html>',
             content_type="text/html; charset=utf-8",
         )
         self._process(raw)
@@ -112,12 +128,22 @@ class TestHostileEmail(ServiceDeskCommon, MailCommon):
         payload = base64.encodebytes(b"\0" * (25 * 1024 * 1024 + 1)).decode()
         _msg_id, raw = self._raw(
             ["From: Nina <nina@newcomer.example.com>", "Subject: Full disk image"],
-            "\n".join([
-                f"--{boundary}", "Content-Type: text/plain", "", "See the attached image.", "",
-                f"--{boundary}", "Content-Type: application/octet-stream; name=disk.img",
-                "Content-Transfer-Encoding: base64", 'Content-Disposition: attachment; filename="disk.img"', "",
-                payload, f"--{boundary}--",
-            ]),
+            "\n".join(
+                [
+                    f"--{boundary}",
+                    "Content-Type: text/plain",
+                    "",
+                    "See the attached image.",
+                    "",
+                    f"--{boundary}",
+                    "Content-Type: application/octet-stream; name=disk.img",
+                    "Content-Transfer-Encoding: base64",
+                    'Content-Disposition: attachment; filename="disk.img"',
+                    "",
+                    payload,
+                    f"--{boundary}--",
+                ]
+            ),
             content_type=f'multipart/mixed; boundary="{boundary}"',
         )
         with self.assertLogs(MAIL_LOGGER, level="WARNING") as logs:
@@ -130,15 +156,18 @@ class TestHostileEmail(ServiceDeskCommon, MailCommon):
 
 @tagged("post_install", "-at_install")
 class TestHostilePortalForms(HttpCase, ServiceDeskPortalCommon):
-
     def _post(self, url, data):
         data = dict(data, csrf_token=http.Request.csrf_token(self))
         return self.url_open(url, data=data, allow_redirects=False, method="POST")
 
     def _form(self, **values):
         form = {
-            "name": "Printer makes noise", "description": "It rattles", "ticket_type": "incident",
-            "team_id": str(self.team_a.id), "product_id": str(self.product.id), "lot_id": str(self.lot_a.id),
+            "name": "Printer makes noise",
+            "description": "It rattles",
+            "ticket_type": "incident",
+            "team_id": str(self.team_a.id),
+            "product_id": str(self.product.id),
+            "lot_id": str(self.lot_a.id),
         }
         form.update(values)
         return form
@@ -146,8 +175,10 @@ class TestHostilePortalForms(HttpCase, ServiceDeskPortalCommon):
     def test_script_in_subject_and_description_is_escaped(self):
         self.authenticate(self.user_portal_a.login, self.user_portal_a.login)
         script = "<script>alert('xss')</script>"
-        response = self._post("/my/service/tickets/new",
-                              self._form(name=f"Noise {script}", description=f"Loud {script}\n<img src=x onerror=1>"))
+        response = self._post(
+            "/my/service/tickets/new",
+            self._form(name=f"Noise {script}", description=f"Loud {script}\n<img src=x onerror=1>"),
+        )
         self.assertEqual(response.status_code, 303)
         ticket = self.env["service.ticket"].search([("name", "=", f"Noise {script}")])
         self.assertEqual(len(ticket), 1)
@@ -203,25 +234,38 @@ class TestHostilePortalForms(HttpCase, ServiceDeskPortalCommon):
 
 @tagged("post_install", "-at_install")
 class TestHostileApiBodies(HttpCase, ServiceDeskCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         expiration = fields.Datetime.now() + timedelta(hours=12)
-        cls.key = cls.env["res.users.apikeys"].with_user(cls.user_agent_a).sudo()._generate(
-            None, "bad input", expiration)
+        cls.key = (
+            cls.env["res.users.apikeys"].with_user(cls.user_agent_a).sudo()._generate(None, "bad input", expiration)
+        )
 
     def _post(self, payload):
-        return self.url_open("/service_desk/api/v1/tickets", data=json.dumps(payload), headers={
-            "Authorization": f"Bearer {self.key}", "Content-Type": "application/json",
-        })
+        return self.url_open(
+            "/service_desk/api/v1/tickets",
+            data=json.dumps(payload),
+            headers={
+                "Authorization": f"Bearer {self.key}",
+                "Content-Type": "application/json",
+            },
+        )
 
     def test_wrong_types_are_refused_and_nothing_stored(self):
         good = {"email": "wrong.types@newcomer.example.com", "name": "Typed wrong"}
         cases = [
-            ("name", 42), ("name", ["a", "b"]), ("email", ["x@y.example.com"]), ("email", {"a": 1}),
-            ("description", {"html": "<script>alert(1)</script>"}), ("description", [1, 2]),
-            ("phone", 123456), ("channel", True), ("product", 7), ("serial", 1.5), ("team", {"id": 1}),
+            ("name", 42),
+            ("name", ["a", "b"]),
+            ("email", ["x@y.example.com"]),
+            ("email", {"a": 1}),
+            ("description", {"html": "<script>alert(1)</script>"}),
+            ("description", [1, 2]),
+            ("phone", 123456),
+            ("channel", True),
+            ("product", 7),
+            ("serial", 1.5),
+            ("team", {"id": 1}),
             ("external_ref", ["r"]),
         ]
         tickets = self.env["service.ticket"].search_count([])
@@ -238,8 +282,13 @@ class TestHostileApiBodies(HttpCase, ServiceDeskCommon):
         self.assertEqual(self.env["res.partner"].search_count([]), partners, "no contact created either")
 
     def test_script_in_api_description_is_stored_as_text(self):
-        response = self._post({"email": "carla@customer-a.example.com", "name": "<script>x</script>",
-                               "description": "<script>alert(1)</script>"})
+        response = self._post(
+            {
+                "email": "carla@customer-a.example.com",
+                "name": "<script>x</script>",
+                "description": "<script>alert(1)</script>",
+            }
+        )
         self.assertEqual(response.status_code, 201, response.text)
         ticket = self.env["service.ticket"].search([("number", "=", response.json()["number"])])
         self.assertNotIn("<script", str(ticket.description))

@@ -1,5 +1,6 @@
 """Service contracts: states from the dates, renewal reminders given once,
 and the active contract's policy driving the ticket's SLA (DESIGN.md §4)."""
+
 from datetime import date
 
 from freezegun import freeze_time
@@ -15,26 +16,44 @@ from .common import ServiceDeskCommon
 
 @tagged("post_install", "-at_install")
 class TestServiceContract(ServiceDeskCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         Policy = cls.env["service.sla.policy"]
-        cls.team_policy = Policy.create({
-            "name": "SD Team A policy", "sequence": 1, "team_ids": [Command.link(cls.team_a.id)],
-            "first_response_hours": 8, "resolution_hours": 40,
-        })
-        cls.contract_policy = Policy.create({
-            "name": "SD Contract policy", "sequence": 99, "partner_ids": [Command.link(cls.customer_b.id)],
-            "first_response_hours": 1, "resolution_hours": 8,
-        })
+        cls.team_policy = Policy.create(
+            {
+                "name": "SD Team A policy",
+                "sequence": 1,
+                "team_ids": [Command.link(cls.team_a.id)],
+                "first_response_hours": 8,
+                "resolution_hours": 40,
+            }
+        )
+        cls.contract_policy = Policy.create(
+            {
+                "name": "SD Contract policy",
+                "sequence": 99,
+                "partner_ids": [Command.link(cls.customer_b.id)],
+                "first_response_hours": 1,
+                "resolution_hours": 8,
+            }
+        )
         cls.product = cls.env["product.product"].create({"name": "SD Plotter", "type": "consu"})
 
     def _contract(self, **values):
-        return self.env["service.contract"].create(dict({
-            "name": "SD Care", "partner_id": self.customer_a.id, "sla_policy_id": self.contract_policy.id,
-            "date_start": date(2026, 1, 1), "date_end": date(2026, 12, 31), "user_id": self.user_manager.id,
-        }, **values))
+        return self.env["service.contract"].create(
+            dict(
+                {
+                    "name": "SD Care",
+                    "partner_id": self.customer_a.id,
+                    "sla_policy_id": self.contract_policy.id,
+                    "date_start": date(2026, 1, 1),
+                    "date_end": date(2026, 12, 31),
+                    "user_id": self.user_manager.id,
+                },
+                **values,
+            )
+        )
 
     def test_state_follows_the_dates(self):
         Contract = self.env["service.contract"]
@@ -88,7 +107,8 @@ class TestServiceContract(ServiceDeskCommon):
         self.assertEqual(ticket.sla_policy_id, self.contract_policy, "the contract wins over team conditions")
         self.assertIn("SD Care", ticket.sla_policy_reason)
         self.assertEqual(
-            set(ticket.sla_line_ids.mapped("target_type")), {"first_response", "resolution"},
+            set(ticket.sla_line_ids.mapped("target_type")),
+            {"first_response", "resolution"},
         )
         without = self._create_ticket(partner_id=self.customer_b_contact.id)
         self.assertFalse(without.contract_id)

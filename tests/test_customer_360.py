@@ -1,6 +1,7 @@
 """The customer 360° view: automatic tiers and their lock, the priority
 boost of higher tiers, the risk score and its explanation, and the
 suggestions of each kind with their reasons."""
+
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -14,16 +15,20 @@ from .customer360_common import Customer360Common
 
 @tagged("post_install", "-at_install")
 class TestTiers(Customer360Common):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.tier_standard = cls.env.ref("service_desk.tier_standard")
         cls.tier_gold = cls.env.ref("service_desk.tier_gold")
         cls.tier_vip = cls.env.ref("service_desk.tier_vip")
-        cls.consulting = cls.env["product.product"].create({
-            "name": "SD Consulting Day", "type": "service", "list_price": 1000.0, "taxes_id": False,
-        })
+        cls.consulting = cls.env["product.product"].create(
+            {
+                "name": "SD Consulting Day",
+                "type": "service",
+                "list_price": 1000.0,
+                "taxes_id": False,
+            }
+        )
 
     def test_tier_from_sales_of_the_last_twelve_months(self):
         self._sell(self.customer_a_contact, [(self.consulting, 60)])
@@ -67,7 +72,6 @@ class TestTiers(Customer360Common):
 
 @tagged("post_install", "-at_install")
 class TestRiskAndValue(Customer360Common):
-
     def test_agent_without_inventory_rights_opens_the_partner(self):
         self.assertFalse(self.user_agent_b.has_group("stock.group_stock_user"))
         form = Form(self.customer_a.with_user(self.user_agent_b))
@@ -79,10 +83,14 @@ class TestRiskAndValue(Customer360Common):
         self.assertIn("No sign of trouble", self.customer_a.service_risk_explanation)
 
     def test_risk_score_adds_each_signal_with_its_reason(self):
-        policy = self.env["service.sla.policy"].create({
-            "name": "SD risk policy", "partner_ids": [Command.link(self.customer_b.id)],
-            "first_response_hours": 4, "resolution_hours": 16,
-        })
+        policy = self.env["service.sla.policy"].create(
+            {
+                "name": "SD risk policy",
+                "partner_ids": [Command.link(self.customer_b.id)],
+                "first_response_hours": 4,
+                "resolution_hours": 16,
+            }
+        )
         breached = self._create_ticket(partner_id=self.customer_b_contact.id)
         self.assertEqual(breached.sla_policy_id, policy)
         breached.sla_line_ids[:1].sudo().status = "breached"
@@ -107,12 +115,14 @@ class TestRiskAndValue(Customer360Common):
 
 @tagged("post_install", "-at_install")
 class TestRecommendations(Customer360Common):
-
     def _refresh(self, partner, kind):
         self.env["service.recommendation"].refresh_for(partner)
-        return self.env["service.recommendation"].search([
-            ("partner_id", "=", partner.commercial_partner_id.id), ("kind", "=", kind),
-        ])
+        return self.env["service.recommendation"].search(
+            [
+                ("partner_id", "=", partner.commercial_partner_id.id),
+                ("kind", "=", kind),
+            ]
+        )
 
     def test_warranty_expiring_suggests_its_extension(self):
         lots = self._stock_serials(self.product_serial, ["SDR-W1", "SDR-W2"])
@@ -144,15 +154,25 @@ class TestRecommendations(Customer360Common):
         policy = self.env["service.sla.policy"].create({"name": "SD care policy", "first_response_hours": 4})
         order = self._sell(self.customer_b, [(self.product_extension, 1)])
         today = fields.Date.context_today(policy)
-        contract = self.env["service.contract"].create({
-            "name": "SD Care B", "partner_id": self.customer_b.id, "sla_policy_id": policy.id,
-            "date_start": today - relativedelta(months=11), "date_end": today + relativedelta(days=20),
-            "sale_order_id": order.id,
-        })
-        self.env["service.contract"].create({
-            "name": "SD Care B next year", "partner_id": self.customer_b.id, "sla_policy_id": policy.id,
-            "date_start": today - relativedelta(months=1), "date_end": today + relativedelta(months=11),
-        })
+        contract = self.env["service.contract"].create(
+            {
+                "name": "SD Care B",
+                "partner_id": self.customer_b.id,
+                "sla_policy_id": policy.id,
+                "date_start": today - relativedelta(months=11),
+                "date_end": today + relativedelta(days=20),
+                "sale_order_id": order.id,
+            }
+        )
+        self.env["service.contract"].create(
+            {
+                "name": "SD Care B next year",
+                "partner_id": self.customer_b.id,
+                "sla_policy_id": policy.id,
+                "date_start": today - relativedelta(months=1),
+                "date_end": today + relativedelta(months=11),
+            }
+        )
         recommendation = self._refresh(self.customer_b_contact, "contract_renewal")
         self.assertEqual(recommendation.contract_id, contract, "only the contract ending soon")
         self.assertEqual(recommendation.product_id, self.product_extension)
@@ -176,15 +196,30 @@ class TestRecommendations(Customer360Common):
 
     def test_repeated_tickets_suggest_an_upgrade(self):
         category = self.env["product.category"].create({"name": "SD Scanners"})
-        basic = self.env["product.product"].create({
-            "name": "SD Scanner Basic", "type": "consu", "categ_id": category.id, "list_price": 100.0,
-        })
-        pro = self.env["product.product"].create({
-            "name": "SD Scanner Pro", "type": "consu", "categ_id": category.id, "list_price": 300.0,
-        })
-        self.env["product.product"].create({
-            "name": "SD Scanner Ultra", "type": "consu", "categ_id": category.id, "list_price": 900.0,
-        })
+        basic = self.env["product.product"].create(
+            {
+                "name": "SD Scanner Basic",
+                "type": "consu",
+                "categ_id": category.id,
+                "list_price": 100.0,
+            }
+        )
+        pro = self.env["product.product"].create(
+            {
+                "name": "SD Scanner Pro",
+                "type": "consu",
+                "categ_id": category.id,
+                "list_price": 300.0,
+            }
+        )
+        self.env["product.product"].create(
+            {
+                "name": "SD Scanner Ultra",
+                "type": "consu",
+                "categ_id": category.id,
+                "list_price": 900.0,
+            }
+        )
         for __ in range(2):
             self._create_ticket(partner_id=self.customer_a.id, product_id=basic.id)
         self.assertFalse(self._refresh(self.customer_a, "upgrade"), "two tickets are not a pattern")
@@ -211,9 +246,13 @@ class TestRecommendations(Customer360Common):
         self.assertEqual(sorted(after_cron.mapped("reason")), reasons)
 
     def test_suggestion_without_product_cannot_be_quoted(self):
-        recommendation = self.env["service.recommendation"].create({
-            "partner_id": self.customer_a.id, "kind": "contract_renewal", "reason": "SD renew",
-        })
+        recommendation = self.env["service.recommendation"].create(
+            {
+                "partner_id": self.customer_a.id,
+                "kind": "contract_renewal",
+                "reason": "SD renew",
+            }
+        )
         with self.assertRaises(UserError):
             recommendation.action_create_quotation()
         self.assertIsInstance(date.today(), date)

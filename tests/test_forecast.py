@@ -1,4 +1,5 @@
 """Ticket volume forecast on synthetic series with known answers."""
+
 from datetime import date, datetime, timedelta
 
 from odoo.tests import TransactionCase, tagged
@@ -6,7 +7,6 @@ from odoo.tests import TransactionCase, tagged
 
 @tagged("post_install", "-at_install")
 class TestVolumeForecast(TransactionCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -35,8 +35,9 @@ class TestVolumeForecast(TransactionCase):
         for week in range(12):
             start = datetime.combine(monday - timedelta(weeks=12 - week), datetime.min.time()) + timedelta(hours=10)
             for _i in range(week + 1):
-                self.env.cr.execute("UPDATE service_ticket SET create_date = %s WHERE id = %s",
-                                    [start, tickets[index].id])
+                self.env.cr.execute(
+                    "UPDATE service_ticket SET create_date = %s WHERE id = %s", [start, tickets[index].id]
+                )
                 index += 1
         rows = self.Forecast._forecast(self.team, today=today)
         actual = [row["ticket_count"] for row in rows if row["kind"] == "actual"]

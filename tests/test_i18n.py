@@ -4,6 +4,7 @@ Each language's translations are loaded from the addon's i18n/ files, the
 portal customer switches to it, and the main screens must show the translated
 texts, none of the English ones.
 """
+
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
@@ -12,43 +13,78 @@ from .common import ServiceDeskCommon
 # language -> {page: {English source: translation}}
 EXPECTED = {
     "th_TH": {
-        "/my/service/tickets": {"New Request": "คำขอใหม่", "Promised Response": "เวลาตอบกลับที่สัญญาไว้",
-                                "Last Update": "อัปเดตล่าสุด"},
-        "/my/service/tickets/new": {"New Service Request": "คำขอรับบริการใหม่", "Kind of request": "ประเภทคำขอ",
-                                    "Serial number": "หมายเลขซีเรียล"},
-        "/help": {"How can we help?": "เราช่วยอะไรคุณได้บ้าง?", "Popular articles": "บทความยอดนิยม",
-                  "Search the help center...": "ค้นหาในศูนย์ช่วยเหลือ..."},
+        "/my/service/tickets": {
+            "New Request": "คำขอใหม่",
+            "Promised Response": "เวลาตอบกลับที่สัญญาไว้",
+            "Last Update": "อัปเดตล่าสุด",
+        },
+        "/my/service/tickets/new": {
+            "New Service Request": "คำขอรับบริการใหม่",
+            "Kind of request": "ประเภทคำขอ",
+            "Serial number": "หมายเลขซีเรียล",
+        },
+        "/help": {
+            "How can we help?": "เราช่วยอะไรคุณได้บ้าง?",
+            "Popular articles": "บทความยอดนิยม",
+            "Search the help center...": "ค้นหาในศูนย์ช่วยเหลือ...",
+        },
     },
     "pt_BR": {
-        "/my/service/tickets": {"New Request": "Nova solicitação", "Promised Response": "Resposta prometida",
-                                "Last Update": "Última atualização"},
-        "/my/service/tickets/new": {"New Service Request": "Nova solicitação de atendimento",
-                                    "Kind of request": "Tipo de solicitação", "Serial number": "Número de série"},
-        "/help": {"How can we help?": "Como podemos ajudar?", "Popular articles": "Artigos populares",
-                  "Search the help center...": "Pesquisar na central de ajuda..."},
+        "/my/service/tickets": {
+            "New Request": "Nova solicitação",
+            "Promised Response": "Resposta prometida",
+            "Last Update": "Última atualização",
+        },
+        "/my/service/tickets/new": {
+            "New Service Request": "Nova solicitação de atendimento",
+            "Kind of request": "Tipo de solicitação",
+            "Serial number": "Número de série",
+        },
+        "/help": {
+            "How can we help?": "Como podemos ajudar?",
+            "Popular articles": "Artigos populares",
+            "Search the help center...": "Pesquisar na central de ajuda...",
+        },
     },
     "es_ES": {
-        "/my/service/tickets": {"New Request": "Nueva solicitud", "Promised Response": "Respuesta prometida",
-                                "Last Update": "Última actualización"},
-        "/my/service/tickets/new": {"New Service Request": "Nueva solicitud de servicio",
-                                    "Kind of request": "Tipo de solicitud", "Serial number": "Número de serie"},
-        "/help": {"How can we help?": "¿Cómo podemos ayudarle?", "Popular articles": "Artículos populares",
-                  "Search the help center...": "Buscar en el centro de ayuda..."},
+        "/my/service/tickets": {
+            "New Request": "Nueva solicitud",
+            "Promised Response": "Respuesta prometida",
+            "Last Update": "Última actualización",
+        },
+        "/my/service/tickets/new": {
+            "New Service Request": "Nueva solicitud de servicio",
+            "Kind of request": "Tipo de solicitud",
+            "Serial number": "Número de serie",
+        },
+        "/help": {
+            "How can we help?": "¿Cómo podemos ayudarle?",
+            "Popular articles": "Artículos populares",
+            "Search the help center...": "Buscar en el centro de ayuda...",
+        },
     },
     "zh_CN": {
-        "/my/service/tickets": {"New Request": "新建请求", "Promised Response": "承诺响应时间",
-                                "Last Update": "最近更新"},
-        "/my/service/tickets/new": {"New Service Request": "新服务请求", "Kind of request": "请求类型",
-                                    "Serial number": "序列号"},
-        "/help": {"How can we help?": "我们能为您做什么？", "Popular articles": "热门文章",
-                  "Search the help center...": "搜索帮助中心..."},
+        "/my/service/tickets": {
+            "New Request": "新建请求",
+            "Promised Response": "承诺响应时间",
+            "Last Update": "最近更新",
+        },
+        "/my/service/tickets/new": {
+            "New Service Request": "新服务请求",
+            "Kind of request": "请求类型",
+            "Serial number": "序列号",
+        },
+        "/help": {
+            "How can we help?": "我们能为您做什么？",
+            "Popular articles": "热门文章",
+            "Search the help center...": "搜索帮助中心...",
+        },
     },
 }
 
 
 @tagged("post_install", "-at_install")
 class TestCustomerLanguages(ServiceDeskCommon, HttpCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

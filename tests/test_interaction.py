@@ -1,4 +1,5 @@
 """Every contact on every channel: the communication log and its timeline."""
+
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
@@ -14,25 +15,40 @@ from .common import ServiceDeskCommon
 
 @tagged("post_install", "-at_install")
 class TestInteractions(ServiceDeskCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.env["service.sla.policy"].search([]).active = False
-        calendar = cls.env["resource.calendar"].create({"name": "Always", "tz": "UTC", "attendance_ids": [
-            (0, 0, {"name": str(day), "dayofweek": str(day), "hour_from": 0, "hour_to": 24}) for day in range(7)
-        ]})
+        calendar = cls.env["resource.calendar"].create(
+            {
+                "name": "Always",
+                "tz": "UTC",
+                "attendance_ids": [
+                    (0, 0, {"name": str(day), "dayofweek": str(day), "hour_from": 0, "hour_to": 24}) for day in range(7)
+                ],
+            }
+        )
         calendar.leave_ids.unlink()
         cls.team_a.resource_calendar_id = calendar
-        cls.policy = cls.env["service.sla.policy"].create({
-            "name": "Interactions", "first_response_hours": 4, "next_response_hours": 2, "resolution_hours": 24,
-            "team_ids": [(6, 0, cls.team_a.ids)],
-        })
+        cls.policy = cls.env["service.sla.policy"].create(
+            {
+                "name": "Interactions",
+                "first_response_hours": 4,
+                "next_response_hours": 2,
+                "resolution_hours": 24,
+                "team_ids": [(6, 0, cls.team_a.ids)],
+            }
+        )
 
     def _log(self, user=None, **values):
-        wizard = self.env["service.log.contact"].with_user(user or self.user_agent_a).with_context(
-            default_ticket_id=values.pop("ticket_id", False),
-        ).create(dict({"summary": "Asked about the toner", "channel": "phone", "duration_minutes": 7}, **values))
+        wizard = (
+            self.env["service.log.contact"]
+            .with_user(user or self.user_agent_a)
+            .with_context(
+                default_ticket_id=values.pop("ticket_id", False),
+            )
+            .create(dict({"summary": "Asked about the toner", "channel": "phone", "duration_minutes": 7}, **values))
+        )
         return wizard, wizard.action_log()
 
     def test_log_call_on_ticket_meets_first_response_when_outbound(self):
@@ -44,19 +60,25 @@ class TestInteractions(ServiceDeskCommon):
         line = ticket.sla_line_ids.filtered(lambda line: line.target_type == "first_response")
         self.assertEqual(line.status, "met")
         self.assertEqual(len(ticket.interaction_ids), 2)
-        self.assertEqual(ticket.interaction_ids.partner_id, self.customer_a_contact,
-                         "the dialog takes the ticket's customer")
+        self.assertEqual(
+            ticket.interaction_ids.partner_id, self.customer_a_contact, "the dialog takes the ticket's customer"
+        )
 
     def test_inbound_call_after_first_response_opens_next_response(self):
         ticket = self._create_ticket(partner_id=self.customer_a_contact.id)
         self._log(ticket_id=ticket.id, direction="outbound")
         self._log(ticket_id=ticket.id, direction="inbound", summary="Calls again: still broken")
-        self.assertTrue(ticket.sla_line_ids.filtered(
-            lambda line: line.target_type == "next_response" and not line.reached_date))
+        self.assertTrue(
+            ticket.sla_line_ids.filtered(lambda line: line.target_type == "next_response" and not line.reached_date)
+        )
 
     def test_log_contact_creates_ticket_when_asked(self):
-        _wizard, action = self._log(partner_id=self.customer_b_contact.id, channel="visit", create_ticket=True,
-                                   transcript="Came to the shop <b>angry</b>")
+        _wizard, action = self._log(
+            partner_id=self.customer_b_contact.id,
+            channel="visit",
+            create_ticket=True,
+            transcript="Came to the shop <b>angry</b>",
+        )
         interaction = self.env["service.interaction"].search([("partner_id", "=", self.customer_b_contact.id)])
         ticket = interaction.ticket_id
         self.assertTrue(ticket)
@@ -82,37 +104,58 @@ class TestInteractions(ServiceDeskCommon):
     def test_contact_of_another_customer_refused_on_ticket(self):
         ticket = self._create_ticket(partner_id=self.customer_a_contact.id)
         with self.assertRaises(ValidationError):
-            self.env["service.interaction"].create({
-                "partner_id": self.customer_b_contact.id, "ticket_id": ticket.id, "summary": "Wrong customer",
-            })
+            self.env["service.interaction"].create(
+                {
+                    "partner_id": self.customer_b_contact.id,
+                    "ticket_id": ticket.id,
+                    "summary": "Wrong customer",
+                }
+            )
 
     def test_negative_duration_refused(self):
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.env.cr.savepoint():
-            self.env["service.interaction"].create({
-                "partner_id": self.customer_b_contact.id, "summary": "x", "duration_minutes": -3,
-            })
+            self.env["service.interaction"].create(
+                {
+                    "partner_id": self.customer_b_contact.id,
+                    "summary": "x",
+                    "duration_minutes": -3,
+                }
+            )
 
     def test_timeline_merges_messages_and_contacts_newest_first(self):
         ticket = self._create_ticket(partner_id=self.customer_a_contact.id)
         base = datetime(2030, 3, 1, 9, 0)
-        ticket.message_post(body="Customer email", author_id=self.customer_a_contact.id,
-                            message_type="email", subtype_xmlid="mail.mt_comment")
+        ticket.message_post(
+            body="Customer email",
+            author_id=self.customer_a_contact.id,
+            message_type="email",
+            subtype_xmlid="mail.mt_comment",
+        )
         ticket.message_ids.filtered(lambda m: m.body and "Customer email" in m.body).date = base
-        ticket.with_user(self.user_agent_a).message_post(body="Our answer", message_type="comment",
-                                                         subtype_xmlid="mail.mt_comment")
+        ticket.with_user(self.user_agent_a).message_post(
+            body="Our answer", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
         ticket.message_ids.filtered(lambda m: m.body and "Our answer" in m.body).date = base + timedelta(hours=1)
         ticket.message_post(body="Internal", message_type="comment", subtype_xmlid="mail.mt_note")
-        self._log(partner_id=self.customer_a_contact.id, date=base + timedelta(hours=2), channel="chat",
-                  summary="Chat about delivery")
+        self._log(
+            partner_id=self.customer_a_contact.id,
+            date=base + timedelta(hours=2),
+            channel="chat",
+            summary="Chat about delivery",
+        )
         self._log(partner_id=self.customer_b_contact.id, date=base, summary="Other customer")
         self.env.flush_all()
-        timeline = self.env["service.contact.timeline"].with_user(self.user_agent_a).search(
-            [("commercial_partner_id", "=", self.customer_a.id)])
+        timeline = (
+            self.env["service.contact.timeline"]
+            .with_user(self.user_agent_a)
+            .search([("commercial_partner_id", "=", self.customer_a.id)])
+        )
         self.assertEqual(timeline.mapped("summary")[:1], ["Chat about delivery"])
         self.assertEqual(timeline.mapped("channel"), ["chat", "web", "email"])
         self.assertEqual(timeline.mapped("direction"), ["inbound", "outbound", "inbound"])
         chats = self.env["service.contact.timeline"].search(
-            [("commercial_partner_id", "=", self.customer_a.id), ("channel", "=", "chat")])
+            [("commercial_partner_id", "=", self.customer_a.id), ("channel", "=", "chat")]
+        )
         self.assertEqual(len(chats), 1)
         self.assertEqual(chats.action_open_source()["res_id"], chats.id // 2)
 
@@ -121,7 +164,8 @@ class TestInteractions(ServiceDeskCommon):
         self._log(partner_id=self.customer_b_contact.id, channel="phone", duration_minutes=20)
         self._log(partner_id=self.customer_b_contact.id, channel="chat", duration_minutes=0)
         groups = self.env["service.interaction"]._read_group(
-            [("commercial_partner_id", "=", self.customer_b.id)], ["channel", "user_id"],
+            [("commercial_partner_id", "=", self.customer_b.id)],
+            ["channel", "user_id"],
             ["interaction_count:sum", "duration_minutes:avg"],
         )
         stats = {channel: (user, count, avg) for channel, user, count, avg in groups}
@@ -135,17 +179,20 @@ class TestInteractions(ServiceDeskCommon):
 
 @tagged("post_install", "-at_install")
 class TestChatToTicket(ServiceDeskCommon):
-
     def test_conversation_becomes_ticket_with_transcript(self):
         channel = self.env["discuss.channel"].create({"name": "Chat with Carla", "channel_type": "group"})
         channel._add_members(partners=self.customer_a_contact | self.user_agent_a.partner_id)
         with freeze_time("2030-05-01 10:00:00"):
-            channel.message_post(body=Markup("<p>My printer prints blank pages</p>"),
-                                 author_id=self.customer_a_contact.id, message_type="comment",
-                                 subtype_xmlid="mail.mt_comment")
+            channel.message_post(
+                body=Markup("<p>My printer prints blank pages</p>"),
+                author_id=self.customer_a_contact.id,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
         with freeze_time("2030-05-01 10:06:00"):
-            channel.with_user(self.user_agent_a).message_post(body="Let me check", message_type="comment",
-                                                              subtype_xmlid="mail.mt_comment")
+            channel.with_user(self.user_agent_a).message_post(
+                body="Let me check", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
         action = channel.with_user(self.user_agent_a).action_service_create_ticket()
         ticket = self.env["service.ticket"].browse(action["res_id"])
         self.assertEqual(ticket.channel, "chat")

@@ -1,4 +1,5 @@
 """Knowledge base: ranked search, the help center, votes and deflection."""
+
 from types import SimpleNamespace
 from unittest.mock import patch
 
@@ -12,46 +13,58 @@ from .common import FIXTURE_CONTEXT, ServiceDeskCommon
 
 
 class KnowledgeCommon(ServiceDeskCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env(context=dict(cls.env.context, **FIXTURE_CONTEXT))
         cls.Article = env["service.article"]
         cls.kb_category = env["service.article.category"].create({"name": "SD Gadgets"})
-        cls.kb_subcategory = env["service.article.category"].create({
-            "name": "SD Gizmos", "parent_id": cls.kb_category.id,
-        })
+        cls.kb_subcategory = env["service.article.category"].create(
+            {
+                "name": "SD Gizmos",
+                "parent_id": cls.kb_category.id,
+            }
+        )
 
         def article(name, body, **values):
-            return cls.Article.create(dict({
-                "name": name,
-                "body": f"<p>{body}</p>",
-                "category_id": cls.kb_category.id,
-                "is_published": True,
-                "author_id": cls.user_agent_b.id,
-            }, **values))
+            return cls.Article.create(
+                dict(
+                    {
+                        "name": name,
+                        "body": f"<p>{body}</p>",
+                        "category_id": cls.kb_category.id,
+                        "is_published": True,
+                        "author_id": cls.user_agent_b.id,
+                    },
+                    **values,
+                )
+            )
 
         # "Zorblax" is a word no demo article uses: the tests hold with or without demo
         cls.article_title = article(
-            "Zorblax calibration guide", "Turn the dial until the light is steady.",
+            "Zorblax calibration guide",
+            "Turn the dial until the light is steady.",
         )
         cls.article_body = article(
-            "Dial maintenance", "Before the zorblax calibration, clean the dial with a dry cloth.",
+            "Dial maintenance",
+            "Before the zorblax calibration, clean the dial with a dry cloth.",
             helpful_count=50,
         )
         cls.article_internal = article(
-            "Zorblax internal escalation notes", "Only agents read this.", portal_visible=False,
+            "Zorblax internal escalation notes",
+            "Only agents read this.",
+            portal_visible=False,
         )
         cls.article_draft = article("Zorblax draft", "Not reviewed yet.", is_published=False)
         cls.article_other = article(
-            "Quuxifier warranty", "Warranty terms of the quuxifier.", category_id=cls.kb_subcategory.id,
+            "Quuxifier warranty",
+            "Warranty terms of the quuxifier.",
+            category_id=cls.kb_subcategory.id,
         )
 
 
 @tagged("post_install", "-at_install")
 class TestKnowledgeSearch(KnowledgeCommon):
-
     def test_title_match_ranks_above_body_match(self):
         # the body-only match is far more helpful, the title match still wins
         found = self.Article.search_articles("zorblax calibration")
@@ -69,9 +82,15 @@ class TestKnowledgeSearch(KnowledgeCommon):
         self.assertIn(self.article_title, self.Article.search_articles("zorblax calib"))
         self.assertIn(self.article_title, self.Article.search_articles("zorb"))
         # only the last word is a prefix: the full-text search needs whole earlier words
-        self.assertFalse(self.Article._fulltext_ids(
-            self.Article._portal_domain(), "en_US", "english", self.Article._tsquery_text(["zorb", "calib"]), 10,
-        ))
+        self.assertFalse(
+            self.Article._fulltext_ids(
+                self.Article._portal_domain(),
+                "en_US",
+                "english",
+                self.Article._tsquery_text(["zorb", "calib"]),
+                10,
+            )
+        )
 
     def test_typo_tolerance(self):
         self.assertTrue(self.Article._has_pg_trgm(), "pg_trgm is installed on the test cluster")
@@ -95,9 +114,15 @@ class TestKnowledgeSearch(KnowledgeCommon):
         # Spanish stemming: the plural finds the singular of the translated title...
         self.assertIn(self.article_other, Spanish.search_articles("garantías"))
         # ...which the simple configuration does not do
-        self.assertFalse(Spanish._fulltext_ids(
-            self.Article._portal_domain(), "es_ES", "simple", Spanish._tsquery_text(["garantías", "del"]), 10,
-        ))
+        self.assertFalse(
+            Spanish._fulltext_ids(
+                self.Article._portal_domain(),
+                "es_ES",
+                "simple",
+                Spanish._tsquery_text(["garantías", "del"]),
+                10,
+            )
+        )
         # English readers search the English title
         self.assertNotIn(self.article_other, self.Article.search_articles("garantías cuasificador"))
         # an article without translation is found by its English text
@@ -118,7 +143,8 @@ class TestKnowledgeSearch(KnowledgeCommon):
         def documents(article):
             self.env.flush_all()
             self.env.cr.execute(
-                "SELECT lang, document::text FROM service_article_search WHERE article_id = %s", [article.id],
+                "SELECT lang, document::text FROM service_article_search WHERE article_id = %s",
+                [article.id],
             )
             return dict(self.env.cr.fetchall())
 
@@ -159,7 +185,6 @@ class TestKnowledgeSearch(KnowledgeCommon):
 
 @tagged("post_install", "-at_install")
 class TestKnowledgeModel(KnowledgeCommon):
-
     def test_access_rules(self):
         agent_article = self.article_title.with_user(self.user_agent_a)
         agent_article.write({"name": "Zorblax calibration, revised"})
@@ -170,13 +195,19 @@ class TestKnowledgeModel(KnowledgeCommon):
             created.unlink()
         created.with_user(self.user_manager).unlink()
         for user in (self.user_portal_a, self.user_public, self.user_internal):
-            with self.subTest(user=user.login), self.assertRaises(AccessError), \
-                    mute_logger("odoo.models", "odoo.addons.base.models.ir_rule"):
+            with (
+                self.subTest(user=user.login),
+                self.assertRaises(AccessError),
+                mute_logger("odoo.models", "odoo.addons.base.models.ir_rule"),
+            ):
                 self.Article.with_user(user).search_articles("zorblax")
         with self.assertRaises(AccessError):
-            self.env["service.article.vote"].with_user(self.user_agent_a).create({
-                "article_id": self.article_title.id, "helpful": True,
-            })
+            self.env["service.article.vote"].with_user(self.user_agent_a).create(
+                {
+                    "article_id": self.article_title.id,
+                    "helpful": True,
+                }
+            )
 
     def test_one_vote_per_user(self):
         article = self.article_title.with_user(self.user_portal_a).sudo()
@@ -237,16 +268,20 @@ class TestKnowledgeModel(KnowledgeCommon):
         by_article = {
             article: (opened, deflected, suggested, rate)
             for article, opened, deflected, suggested, rate in Report._read_group(
-                [("article_id", "in", (self.article_title | self.article_other).ids)], ["article_id"],
+                [("article_id", "in", (self.article_title | self.article_other).ids)],
+                ["article_id"],
                 ["opened_count:sum", "deflected_count:sum", "from_suggestion_count:sum", "deflection_rate:avg"],
             )
         }
         self.assertEqual(by_article[self.article_title], (2, 1, 1, 50.0))
         self.assertEqual(by_article[self.article_other], (1, 1, 0, 100.0))
-        by_category = dict(Report._read_group(
-            [("category_id", "in", (self.kb_category | self.kb_subcategory).ids)], ["category_id"],
-            ["deflection_rate:avg"],
-        ))
+        by_category = dict(
+            Report._read_group(
+                [("category_id", "in", (self.kb_category | self.kb_subcategory).ids)],
+                ["category_id"],
+                ["deflection_rate:avg"],
+            )
+        )
         self.assertEqual(by_category, {self.kb_category: 50.0, self.kb_subcategory: 100.0})
 
     def test_agent_writes_an_article_in_the_form(self):
@@ -272,7 +307,6 @@ class TestKnowledgeModel(KnowledgeCommon):
 
 @tagged("post_install", "-at_install")
 class TestTicketKnowledge(KnowledgeCommon):
-
     def _fake_request(self, user, session):
         return SimpleNamespace(session=session, env=self.env(user=user))
 
@@ -291,9 +325,11 @@ class TestTicketKnowledge(KnowledgeCommon):
             agent_ticket = Ticket.create({"name": "Logged by phone", "team_id": self.team_a.id})
         with patch(target, self._fake_request(self.user_portal_a, {})):
             unseen_ticket = Ticket.create({"name": "Straight to the form", "team_id": self.team_a.id})
-        self.assertFalse(self.env["service.article.event"].search(
-            [("ticket_id", "in", (agent_ticket | unseen_ticket).ids)],
-        ))
+        self.assertFalse(
+            self.env["service.article.event"].search(
+                [("ticket_id", "in", (agent_ticket | unseen_ticket).ids)],
+            )
+        )
 
     def test_suggested_articles_from_subject_category_and_product(self):
         product = self.env["product.product"].create({"name": "SD Zorblax 3000"})
@@ -319,10 +355,14 @@ class TestTicketKnowledge(KnowledgeCommon):
         with self.assertRaises(UserError):
             ticket.with_user(self.user_agent_a).action_create_article()
         ticket.with_user(self.user_agent_a).message_post(
-            body="Spray a little silicone on the axis.", message_type="comment", subtype_xmlid="mail.mt_comment",
+            body="Spray a little silicone on the axis.",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
         )
         ticket.with_user(self.user_agent_a).message_post(
-            body="Internal: customer was rude.", message_type="comment", subtype_xmlid="mail.mt_note",
+            body="Internal: customer was rude.",
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
         )
         ticket.stage_id = self.stage_resolved
         action = ticket.with_user(self.user_agent_a).action_create_article()
@@ -337,8 +377,7 @@ class TestTicketKnowledge(KnowledgeCommon):
 
     def test_send_article_link_on_ticket(self):
         ticket = self._create_ticket(name="Dial stuck")
-        self.article_title.with_user(self.user_agent_a).with_context(share_ticket_id=ticket.id) \
-            .action_share_on_ticket()
+        self.article_title.with_user(self.user_agent_a).with_context(share_ticket_id=ticket.id).action_share_on_ticket()
         message = ticket.message_ids[0]
         self.assertIn(f"/help/article/{self.article_title.id}", message.body)
         self.assertEqual(message.subtype_id, self.env.ref("mail.mt_comment"))
@@ -348,11 +387,15 @@ class TestTicketKnowledge(KnowledgeCommon):
 
 @tagged("post_install", "-at_install")
 class TestHelpCenter(HttpCase, KnowledgeCommon):
-
     def _vote(self, article, helpful, comment=""):
-        return self.url_open(f"/help/article/{article.id}/vote", data={
-            "helpful": helpful, "comment": comment, "csrf_token": http.Request.csrf_token(self),
-        })
+        return self.url_open(
+            f"/help/article/{article.id}/vote",
+            data={
+                "helpful": helpful,
+                "comment": comment,
+                "csrf_token": http.Request.csrf_token(self),
+            },
+        )
 
     def test_public_visitor_reads_only_portal_articles(self):
         self.authenticate(None, None)

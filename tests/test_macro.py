@@ -1,4 +1,5 @@
 """Canned replies: placeholders, actions, teams, bulk use."""
+
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import Form, tagged
@@ -8,23 +9,25 @@ from .common import ServiceDeskCommon
 
 @tagged("post_install", "-at_install")
 class TestMacro(ServiceDeskCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.tag_serial = cls.env["service.tag"].create({"name": "SD needs serial"})
         cls.tag_vip = cls.env["service.tag"].create({"name": "SD vip"})
-        cls.macro = cls.env["service.macro"].create({
-            "name": "Ask for the serial",
-            "body": "<p>Hello {{customer}}, please send the serial for {{ticket}} ({{subject}}). "
-                    "Reply at {{ portal_url }}. {{agent}}, {{team}}</p>",
-            "stage_id": cls.stage_waiting.id,
-            "priority": "2",
-            "tag_ids": [Command.link(cls.tag_serial.id)],
-            "assign_to_me": True,
-        })
+        cls.macro = cls.env["service.macro"].create(
+            {
+                "name": "Ask for the serial",
+                "body": "<p>Hello {{customer}}, please send the serial for {{ticket}} ({{subject}}). "
+                "Reply at {{ portal_url }}. {{agent}}, {{team}}</p>",
+                "stage_id": cls.stage_waiting.id,
+                "priority": "2",
+                "tag_ids": [Command.link(cls.tag_serial.id)],
+                "assign_to_me": True,
+            }
+        )
         cls.ticket = cls._create_ticket(
-            name="Scanner <b>broken</b>", partner_id=cls.customer_a_contact.id,
+            name="Scanner <b>broken</b>",
+            partner_id=cls.customer_a_contact.id,
             tag_ids=[Command.link(cls.tag_vip.id)],
         )
 
@@ -56,16 +59,23 @@ class TestMacro(ServiceDeskCommon):
 
     def test_bulk_apply_with_wizard(self):
         other = self._create_ticket(name="Second", partner_id=self.customer_b_contact.id)
-        wizard = Form(self.env["service.macro.apply"].with_user(self.user_agent_a).with_context(
-            active_model="service.ticket", active_ids=(self.ticket | other).ids,
-        ))
+        wizard = Form(
+            self.env["service.macro.apply"]
+            .with_user(self.user_agent_a)
+            .with_context(
+                active_model="service.ticket",
+                active_ids=(self.ticket | other).ids,
+            )
+        )
         wizard.macro_id = self.macro
         self.assertIn("Hello Carla Customer", wizard.preview)
         wizard.save().action_apply()
         self.assertEqual((self.ticket | other).stage_id, self.stage_waiting)
         self.assertIn("Hello Boris Customer", str(other.message_ids[:1].body))
-        self.assertIn("Hello Carla Customer", str(self.ticket.message_ids.filtered(
-            lambda m: m.message_type == "comment")[:1].body))
+        self.assertIn(
+            "Hello Carla Customer",
+            str(self.ticket.message_ids.filtered(lambda m: m.message_type == "comment")[:1].body),
+        )
         self.assertEqual(self.macro.usage_count, 2)
 
     def test_team_restriction_and_access(self):

@@ -1,4 +1,5 @@
 """Email intake: what the team aliases do with incoming mail."""
+
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from uuid import uuid4
@@ -51,38 +52,39 @@ def raw_email(email_from, to, subject, msg_id, body, headers=(), cc=""):
 def raw_bounce(to, failed_recipient, subject):
     """A delivery status notification from a mail server."""
     boundary = "sd-bounce-boundary-42"
-    return "\n".join([
-        "Return-Path: <>",
-        "From: Mail Delivery System <MAILER-DAEMON@mx.customer-a.example.com>",
-        f"To: {to}",
-        f"Subject: {subject}",
-        f"Date: {_now_header()}",
-        f"Message-ID: <{uuid4().hex}@mx.customer-a.example.com>",
-        "MIME-Version: 1.0",
-        f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"',
-        "",
-        f"--{boundary}",
-        "Content-Type: text/plain; charset=us-ascii",
-        "",
-        "Your message could not be delivered to one or more recipients.",
-        "",
-        f"--{boundary}",
-        "Content-Type: message/delivery-status",
-        "",
-        "Reporting-MTA: dns; mx.customer-a.example.com",
-        "",
-        f"Final-Recipient: rfc822; {failed_recipient}",
-        "Action: failed",
-        "Status: 5.1.1",
-        "",
-        f"--{boundary}--",
-        "",
-    ])
+    return "\n".join(
+        [
+            "Return-Path: <>",
+            "From: Mail Delivery System <MAILER-DAEMON@mx.customer-a.example.com>",
+            f"To: {to}",
+            f"Subject: {subject}",
+            f"Date: {_now_header()}",
+            f"Message-ID: <{uuid4().hex}@mx.customer-a.example.com>",
+            "MIME-Version: 1.0",
+            f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"',
+            "",
+            f"--{boundary}",
+            "Content-Type: text/plain; charset=us-ascii",
+            "",
+            "Your message could not be delivered to one or more recipients.",
+            "",
+            f"--{boundary}",
+            "Content-Type: message/delivery-status",
+            "",
+            "Reporting-MTA: dns; mx.customer-a.example.com",
+            "",
+            f"Final-Recipient: rfc822; {failed_recipient}",
+            "Action: failed",
+            "Status: 5.1.1",
+            "",
+            f"--{boundary}--",
+            "",
+        ]
+    )
 
 
 @tagged("post_install", "-at_install", "mail_gateway")
 class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -95,8 +97,9 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
         super().setUp()
         self.assertTrue(self.alias_team_a, "team A has an address")
 
-    def _receive(self, email_from, to, subject, body="My printer does not start.", msg_id=None,
-                 headers=(), cc="", raw=None):
+    def _receive(
+        self, email_from, to, subject, body="My printer does not start.", msg_id=None, headers=(), cc="", raw=None
+    ):
         """Hand an email to the gateway like the mail fetcher does; return its Message-ID."""
         msg_id = msg_id or f"<{uuid4().hex}@mail.sender.example.com>"
         raw = raw or raw_email(email_from, to, subject, msg_id, body, headers=headers, cc=cc)
@@ -122,7 +125,9 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
         partner_count = self.env["res.partner"].search_count([])
         with freeze_time(T1):
             msg_id = self._receive(
-                '"Carla Customer" <CARLA@Customer-A.example.com>', self.alias_team_a, "Printer jammed",
+                '"Carla Customer" <CARLA@Customer-A.example.com>',
+                self.alias_team_a,
+                "Printer jammed",
                 body="The printer in room 4 is jammed since this morning.",
             )
         ticket = self._ticket_of(msg_id)
@@ -164,24 +169,35 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
 
     def test_new_email_keeps_cc(self):
         msg_id = self._receive(
-            self.customer_a_contact.email_formatted, self.alias_team_a, "Broken keyboard",
+            self.customer_a_contact.email_formatted,
+            self.alias_team_a,
+            "Broken keyboard",
             cc='"Head of IT" <it@customer-a.example.com>',
         )
         ticket = self._ticket_of(msg_id)
         self.assertIn("it@customer-a.example.com", ticket.email_cc)
 
     def test_known_customers_in_cc_follow_the_ticket(self):
-        colleague = self.customer_a.copy({"name": "Cora Colleague", "email": "cora@customer-a.example.com",
-                                          "is_company": False, "parent_id": self.customer_a.id})
+        colleague = self.customer_a.copy(
+            {
+                "name": "Cora Colleague",
+                "email": "cora@customer-a.example.com",
+                "is_company": False,
+                "parent_id": self.customer_a.id,
+            }
+        )
         msg_id = self._receive(
-            self.customer_a_contact.email_formatted, self.alias_team_a, "Broken mouse",
+            self.customer_a_contact.email_formatted,
+            self.alias_team_a,
+            "Broken mouse",
             cc=f"{colleague.email_formatted}, {self.user_agent_b.email_formatted}",
         )
         ticket = self._ticket_of(msg_id)
         self.assertIn(colleague, ticket.message_partner_ids)
         self.assertIn(self.customer_a_contact, ticket.message_partner_ids)
-        self.assertNotIn(self.user_agent_b.partner_id, ticket.message_partner_ids,
-                         "an internal user in copy is not a customer")
+        self.assertNotIn(
+            self.user_agent_b.partner_id, ticket.message_partner_ids, "an internal user in copy is not a customer"
+        )
 
     def test_acknowledgement(self):
         """The New stage's template tells the customer the ticket number."""
@@ -195,13 +211,16 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
         self.assertFalse(ticket.first_response_date, "an acknowledgement is no response")
 
     def test_email_to_team_of_other_company(self):
-        domain_other = self.env["mail.alias.domain"].create({
-            "name": "other-company.example.com",
-            "company_ids": [Command.link(self.company_other.id)],
-        })
+        domain_other = self.env["mail.alias.domain"].create(
+            {
+                "name": "other-company.example.com",
+                "company_ids": [Command.link(self.company_other.id)],
+            }
+        )
         self.team_other.write({"alias_name": "sd-other", "alias_domain_id": domain_other.id})
-        msg_id = self._receive(self.customer_b_contact.email_formatted, "sd-other@other-company.example.com",
-                               "Invoice question")
+        msg_id = self._receive(
+            self.customer_b_contact.email_formatted, "sd-other@other-company.example.com", "Invoice question"
+        )
         ticket = self._ticket_of(msg_id)
         self.assertEqual(ticket.team_id, self.team_other)
         self.assertEqual(ticket.company_id, self.company_other)
@@ -219,8 +238,11 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
         # the customer adds something, replying to their own first email
         with freeze_time(T2):
             reply_id = self._receive(
-                self.customer_a_contact.email_formatted, self.alias_team_a, "Re: Scanner offline",
-                body="It shows error E42.", headers=[("In-Reply-To", first_id), ("References", first_id)],
+                self.customer_a_contact.email_formatted,
+                self.alias_team_a,
+                "Re: Scanner offline",
+                body="It shows error E42.",
+                headers=[("In-Reply-To", first_id), ("References", first_id)],
             )
         self.assertEqual(self.Ticket.search_count([]), ticket_count, "no new ticket")
         self.assertEqual(self._ticket_of(reply_id), ticket)
@@ -233,13 +255,17 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
         first_id = self._receive(self.customer_b_contact.email_formatted, self.alias_team_b, "Refund")
         ticket = self._ticket_of(first_id)
         answer = ticket.with_user(self.user_agent_b).message_post(
-            body="Could you send us the invoice number?", message_type="comment", subtype_xmlid="mail.mt_comment",
+            body="Could you send us the invoice number?",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
         )
         self.assertTrue(ticket.first_response_date)
         ticket_count = self.Ticket.search_count([])
         # a reply to the agent's email whose subject was changed, found by References only
         reply_id = self._receive(
-            self.customer_b_contact.email_formatted, self.alias_team_b, "invoice number",
+            self.customer_b_contact.email_formatted,
+            self.alias_team_b,
+            "invoice number",
             body="It is INV/2026/0042.",
             headers=[("References", f"<unrelated@elsewhere.example.com> {answer.message_id}")],
         )
@@ -254,8 +280,11 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
         ticket = self._ticket_of(first_id)
         with freeze_time(T2):
             reply_id = self._receive(
-                self.user_agent_a.email_formatted, self.alias_team_a, "Re: Wifi down",
-                body="Please restart the router.", headers=[("In-Reply-To", first_id)],
+                self.user_agent_a.email_formatted,
+                self.alias_team_a,
+                "Re: Wifi down",
+                body="Please restart the router.",
+                headers=[("In-Reply-To", first_id)],
             )
         reply = ticket.message_ids.filtered(lambda m: m.message_id == reply_id)
         self.assertEqual(reply.author_id, self.user_agent_a.partner_id)
@@ -268,23 +297,26 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
     # ------------------------------------------------------------------
 
     def test_automatic_emails_create_no_ticket(self):
-        for index, header in enumerate([
-            ("Auto-Submitted", "auto-replied"),
-            ("Auto-Submitted", "auto-generated"),
-            ("Auto-Submitted", "Auto-Replied; owner-email=\"nina@newcomer.example.com\""),
-            ("Precedence", "bulk"),
-            ("Precedence", "list"),
-            ("Precedence", "junk"),
-            ("X-Autoreply", "yes"),
-            ("X-Autorespond", "Out of office"),
-            ("Return-Path", "<>"),
-        ]):
+        for index, header in enumerate(
+            [
+                ("Auto-Submitted", "auto-replied"),
+                ("Auto-Submitted", "auto-generated"),
+                ("Auto-Submitted", 'Auto-Replied; owner-email="nina@newcomer.example.com"'),
+                ("Precedence", "bulk"),
+                ("Precedence", "list"),
+                ("Precedence", "junk"),
+                ("X-Autoreply", "yes"),
+                ("X-Autorespond", "Out of office"),
+                ("Return-Path", "<>"),
+            ]
+        ):
             with self.subTest(header=header):
                 ticket_count = self.Ticket.search_count([])
                 subject = f"Out of office {index}"
                 with mute_logger("odoo.addons.mail.models.mail_thread"):
-                    msg_id = self._receive("Nina Newcomer <nina@newcomer.example.com>", self.alias_team_a,
-                                           subject, headers=[header])
+                    msg_id = self._receive(
+                        "Nina Newcomer <nina@newcomer.example.com>", self.alias_team_a, subject, headers=[header]
+                    )
                 self.assertEqual(self.Ticket.search_count([]), ticket_count)
                 self.assertFalse(self.Ticket.search([("name", "=", subject)]))
                 self.assertFalse(self.env["mail.message"].search([("message_id", "=", msg_id)]))
@@ -298,8 +330,12 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
         return ticket, msg_id
 
     def _reply_to(self, msg_id, subject, author=None):
-        return self._receive((author or self.customer_a_contact).email_formatted, self.alias_team_a, subject,
-                             headers=[("In-Reply-To", msg_id)])
+        return self._receive(
+            (author or self.customer_a_contact).email_formatted,
+            self.alias_team_a,
+            subject,
+            headers=[("In-Reply-To", msg_id)],
+        )
 
     def test_reply_to_closed_ticket_within_window_reopens_it(self):
         ticket, msg_id = self._finished_ticket(closed_days_ago=3)
@@ -327,25 +363,38 @@ class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
         self.env["ir.config_parameter"].sudo().set_param("service_desk.max_email_mb", "0.01")  # 10 KB
         ticket_count = self.Ticket.search_count([])
         with self.assertLogs("odoo.addons.service_desk.models.service_ticket_mail", level="WARNING") as logs:
-            self._receive("Nina Newcomer <nina@newcomer.example.com>", self.alias_team_a, "Huge scan",
-                          body="x" * 20_000)
+            self._receive(
+                "Nina Newcomer <nina@newcomer.example.com>", self.alias_team_a, "Huge scan", body="x" * 20_000
+            )
         self.assertEqual(self.Ticket.search_count([]), ticket_count)
         self.assertTrue(any("larger than the service desk accepts" in line for line in logs.output))
-        msg_id = self._receive("Nina Newcomer <nina@newcomer.example.com>", self.alias_team_a, "Small note",
-                               body="short")
+        msg_id = self._receive(
+            "Nina Newcomer <nina@newcomer.example.com>", self.alias_team_a, "Small note", body="short"
+        )
         self.assertEqual(self._ticket_of(msg_id).name, "Small note")
 
     def test_auto_submitted_no_creates_ticket(self):
-        msg_id = self._receive(self.customer_a_contact.email_formatted, self.alias_team_a, "Typed by a human",
-                               headers=[("Auto-Submitted", "no"), ("Precedence", "first-class")])
+        msg_id = self._receive(
+            self.customer_a_contact.email_formatted,
+            self.alias_team_a,
+            "Typed by a human",
+            headers=[("Auto-Submitted", "no"), ("Precedence", "first-class")],
+        )
         ticket = self._ticket_of(msg_id)
         self.assertEqual(ticket.name, "Typed by a human")
 
     def test_bounce_creates_no_ticket(self):
         ticket_count = self.Ticket.search_count([])
         with mute_logger("odoo.addons.mail.models.mail_thread"):
-            self._receive(None, None, None, raw=raw_bounce(
-                self.alias_team_a, "nina@newcomer.example.com", "Undelivered Mail Returned to Sender",
-            ))
+            self._receive(
+                None,
+                None,
+                None,
+                raw=raw_bounce(
+                    self.alias_team_a,
+                    "nina@newcomer.example.com",
+                    "Undelivered Mail Returned to Sender",
+                ),
+            )
         self.assertEqual(self.Ticket.search_count([]), ticket_count)
         self.assertFalse(self.Ticket.search([("name", "ilike", "Undelivered Mail")]))

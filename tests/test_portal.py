@@ -1,4 +1,5 @@
 """The customer portal: what a customer may see and do, and what it may not."""
+
 from datetime import timedelta
 
 from odoo import Command, fields, http, sql_db
@@ -15,9 +16,14 @@ class ServiceDeskPortalCommon(ServiceDeskCommon):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env(context=dict(cls.env.context, **FIXTURE_CONTEXT))
-        cls.product = env["product.product"].create({
-            "name": "SD Portal Printer", "type": "consu", "is_storable": True, "tracking": "serial",
-        })
+        cls.product = env["product.product"].create(
+            {
+                "name": "SD Portal Printer",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+            }
+        )
         cls.product_other = env["product.product"].create({"name": "SD Portal Scanner", "type": "consu"})
         Lot = env["stock.lot"]
         cls.lot_a = Lot.create({"name": "SDP-A-0001", "product_id": cls.product.id, "company_id": cls.company.id})
@@ -26,8 +32,11 @@ class ServiceDeskPortalCommon(ServiceDeskCommon):
         cls._deliver(cls.customer_a_contact, cls.lot_a)
         cls._deliver(cls.customer_b_contact, cls.lot_b)
         cls.ticket_a = cls._create_ticket(name="Paper jam", partner_id=cls.customer_a_contact.id)
-        cls.ticket_b = cls._create_ticket(name="Secret of customer B", partner_id=cls.customer_b_contact.id,
-                                          description="<p>Confidential B details</p>")
+        cls.ticket_b = cls._create_ticket(
+            name="Secret of customer B",
+            partner_id=cls.customer_b_contact.id,
+            description="<p>Confidential B details</p>",
+        )
 
     @classmethod
     def _deliver(cls, partner, lot):
@@ -35,23 +44,38 @@ class ServiceDeskPortalCommon(ServiceDeskCommon):
         stock = cls.warehouse.lot_stock_id
         customers = env.ref("stock.stock_location_customers")
         env["stock.quant"]._update_available_quantity(lot.product_id, stock, 1, lot_id=lot)
-        picking = env["stock.picking"].create({
-            "partner_id": partner.id,
-            "picking_type_id": cls.warehouse.out_type_id.id,
-            "location_id": stock.id,
-            "location_dest_id": customers.id,
-            "move_ids": [Command.create({
-                "product_id": lot.product_id.id, "product_uom_qty": 1,
-                "location_id": stock.id, "location_dest_id": customers.id,
-            })],
-        })
+        picking = env["stock.picking"].create(
+            {
+                "partner_id": partner.id,
+                "picking_type_id": cls.warehouse.out_type_id.id,
+                "location_id": stock.id,
+                "location_dest_id": customers.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "product_id": lot.product_id.id,
+                            "product_uom_qty": 1,
+                            "location_id": stock.id,
+                            "location_dest_id": customers.id,
+                        }
+                    )
+                ],
+            }
+        )
         picking.action_confirm()
         move = picking.move_ids
         move.move_line_ids.unlink()
-        env["stock.move.line"].create({
-            "move_id": move.id, "picking_id": picking.id, "product_id": lot.product_id.id, "lot_id": lot.id,
-            "quantity": 1, "location_id": stock.id, "location_dest_id": customers.id,
-        })
+        env["stock.move.line"].create(
+            {
+                "move_id": move.id,
+                "picking_id": picking.id,
+                "product_id": lot.product_id.id,
+                "lot_id": lot.id,
+                "quantity": 1,
+                "location_id": stock.id,
+                "location_dest_id": customers.id,
+            }
+        )
         move.picked = True
         picking.button_validate()
         assert picking.state == "done", picking.state
@@ -121,7 +145,6 @@ class TestPortalTicketModel(ServiceDeskPortalCommon):
 
 @tagged("post_install", "-at_install")
 class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
-
     def _login_a(self):
         self.authenticate(self.user_portal_a.login, self.user_portal_a.login)
 
@@ -179,8 +202,9 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self.assertNotIn("Confidential B", wrong.text)
         # a token of another ticket does not open this one
         token_a = self.ticket_a._portal_ensure_token()
-        self.assertEqual(self.url_open(f"/my/service/tickets/{self.ticket_b.id}?access_token={token_a}").status_code,
-                         404)
+        self.assertEqual(
+            self.url_open(f"/my/service/tickets/{self.ticket_b.id}?access_token={token_a}").status_code, 404
+        )
         self.logout()
         right = self.url_open(f"/my/service/tickets/{self.ticket_b.id}?access_token={token}")
         self.assertEqual(right.status_code, 200)
@@ -191,12 +215,22 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
 
     @mute_logger("odoo.http")
     def test_attachment_only_with_ticket_access(self):
-        attachment = self.env["ir.attachment"].create({
-            "name": "b-invoice.txt", "raw": b"B's invoice", "res_model": "service.ticket", "res_id": self.ticket_b.id,
-        })
-        other = self.env["ir.attachment"].create({
-            "name": "a-note.txt", "raw": b"A's note", "res_model": "service.ticket", "res_id": self.ticket_a.id,
-        })
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": "b-invoice.txt",
+                "raw": b"B's invoice",
+                "res_model": "service.ticket",
+                "res_id": self.ticket_b.id,
+            }
+        )
+        other = self.env["ir.attachment"].create(
+            {
+                "name": "a-note.txt",
+                "raw": b"A's note",
+                "res_model": "service.ticket",
+                "res_id": self.ticket_a.id,
+            }
+        )
         token = self.ticket_b._portal_ensure_token()
         url = f"/my/service/tickets/{self.ticket_b.id}/attachment/{attachment.id}"
         self.authenticate(None, None)
@@ -204,8 +238,12 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self.assertEqual(self.url_open(f"{url}?access_token=wrong").status_code, 404)
         self.assertEqual(self.url_open(url).status_code, 404)
         # the ticket's token does not open another ticket's file
-        self.assertEqual(self.url_open(
-            f"/my/service/tickets/{self.ticket_b.id}/attachment/{other.id}?access_token={token}").status_code, 404)
+        self.assertEqual(
+            self.url_open(
+                f"/my/service/tickets/{self.ticket_b.id}/attachment/{other.id}?access_token={token}"
+            ).status_code,
+            404,
+        )
         self._login_a()
         self.assertEqual(self.url_open(url).status_code, 404)
 
@@ -217,8 +255,9 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self.assertNotIn("Secret of customer B", response.text)
 
     def test_list_filters_and_search(self):
-        waiting = self._create_ticket(name="Waiting for my logs", partner_id=self.customer_a_contact.id,
-                                      stage_id=self.stage_waiting.id)
+        waiting = self._create_ticket(
+            name="Waiting for my logs", partner_id=self.customer_a_contact.id, stage_id=self.stage_waiting.id
+        )
         resolved = self._create_ticket(name="Fixed toner", partner_id=self.customer_a_contact.id)
         resolved.action_resolve()
         self._login_a()
@@ -250,13 +289,19 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self.assertIn("SDP-A-0001", page)
         self.assertNotIn("SDP-B-0001", page)
         # the knowledge base's script finds the subject and fills the container right after it
-        self.assertRegex(page, r'<input [^>]*name="name"[^>]*data-service-suggest="1"[^>]*/>\s*'
-                               r'<div class="o_service_article_suggestions"></div>')
+        self.assertRegex(
+            page,
+            r'<input [^>]*name="name"[^>]*data-service-suggest="1"[^>]*/>\s*'
+            r'<div class="o_service_article_suggestions"></div>',
+        )
 
     def test_create_ticket(self):
         self._login_a()
-        response = self._post("/my/service/tickets/new", self._new_ticket_form(),
-                              files={"attachments": ("log.txt", b"error 42", "text/plain")})
+        response = self._post(
+            "/my/service/tickets/new",
+            self._new_ticket_form(),
+            files={"attachments": ("log.txt", b"error 42", "text/plain")},
+        )
         self.assertEqual(response.status_code, 303)
         ticket = self.env["service.ticket"].search([("name", "=", "Printer makes noise")])
         self.assertEqual(len(ticket), 1)
@@ -267,7 +312,8 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self.assertNotIn("<b>", ticket.description, "the description is plain text, escaped")
         self.assertIn("&lt;b&gt;", ticket.description)
         attachment = self.env["ir.attachment"].search(
-            [("res_model", "=", "service.ticket"), ("res_id", "=", ticket.id)])
+            [("res_model", "=", "service.ticket"), ("res_id", "=", ticket.id)]
+        )
         self.assertEqual(attachment.raw, b"error 42")
         self.assertIn(f"/my/service/tickets/{ticket.id}", response.headers["Location"])
         # the file is served through the ticket's page, to who may see the ticket only
@@ -295,17 +341,23 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
     def test_create_ticket_with_undelivered_product_or_foreign_order_refused(self):
         order_b = self.env["sale.order"].create({"partner_id": self.customer_b.id})
         self._login_a()
-        response = self._post("/my/service/tickets/new", self._new_ticket_form(
-            lot_id="", product_id=str(self.product_other.id), sale_order_id=str(order_b.id)))
+        response = self._post(
+            "/my/service/tickets/new",
+            self._new_ticket_form(lot_id="", product_id=str(self.product_other.id), sale_order_id=str(order_b.id)),
+        )
         self.assertEqual(response.status_code, 400)
         self.assertIn("This product was not delivered to you.", response.text)
         self.assertIn("This order is not one of yours.", response.text)
         self.assertFalse(self.env["service.ticket"].search([("name", "=", "Printer makes noise")]))
 
     def test_create_ticket_for_hidden_or_foreign_team_refused(self):
-        hidden = self.env["service.category"].create({
-            "name": "SD Internal Only", "team_id": self.team_a.id, "portal_visible": False,
-        })
+        hidden = self.env["service.category"].create(
+            {
+                "name": "SD Internal Only",
+                "team_id": self.team_a.id,
+                "portal_visible": False,
+            }
+        )
         self._login_a()
         for values, error in (
             ({"team_id": str(self.team_other.id)}, "This team does not take requests from the portal."),
@@ -333,8 +385,11 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
     def test_create_ticket_oversized_attachment(self):
         self.env["ir.config_parameter"].sudo().set_param("service_desk.portal_attachment_max_size", "1024")
         self._login_a()
-        response = self._post("/my/service/tickets/new", self._new_ticket_form(),
-                              files={"attachments": ("dump.bin", b"x" * 2048, "application/octet-stream")})
+        response = self._post(
+            "/my/service/tickets/new",
+            self._new_ticket_form(),
+            files={"attachments": ("dump.bin", b"x" * 2048, "application/octet-stream")},
+        )
         self.assertEqual(response.status_code, 400)
         self.assertIn("dump.bin is too large", response.text)
         self.assertFalse(self.env["service.ticket"].search([("name", "=", "Printer makes noise")]))
@@ -381,8 +436,11 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self._login_a()
         page = self.url_open(f"/my/service/tickets/{self.ticket_a.id}").text
         self.assertIn("We are waiting for your answer", page)
-        self._post(f"/my/service/tickets/{self.ticket_a.id}/reply", {"message": "Here are the logs"},
-                   files={"attachments": ("logs.txt", b"line 1", "text/plain")})
+        self._post(
+            f"/my/service/tickets/{self.ticket_a.id}/reply",
+            {"message": "Here are the logs"},
+            files={"attachments": ("logs.txt", b"line 1", "text/plain")},
+        )
         self.assertEqual(self.ticket_a.stage_id, self.stage_in_progress)
         message = self.ticket_a.message_ids.filtered(lambda m: "Here are the logs" in m.body)
         self.assertEqual(message.attachment_ids.raw, b"line 1")
@@ -401,8 +459,10 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         """A customer without account answers from the link in an email."""
         token = self.ticket_b._portal_ensure_token()
         self.authenticate(None, None)
-        response = self._post(f"/my/service/tickets/{self.ticket_b.id}/reply?access_token={token}",
-                              {"message": "Answer from the email link"})
+        response = self._post(
+            f"/my/service/tickets/{self.ticket_b.id}/reply?access_token={token}",
+            {"message": "Answer from the email link"},
+        )
         self.assertEqual(response.status_code, 303)
         self.assertEqual(self.ticket_b.message_ids[0].author_id, self.customer_b_contact)
 
@@ -476,10 +536,12 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self.assertEqual(self.partner_portal_a.service_preferred_channel, "phone")
 
     def test_sale_order_buttons(self):
-        order = self.env["sale.order"].create({
-            "partner_id": self.customer_a.id,
-            "order_line": [Command.create({"product_id": self.product_other.id, "product_uom_qty": 1})],
-        })
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer_a.id,
+                "order_line": [Command.create({"product_id": self.product_other.id, "product_uom_qty": 1})],
+            }
+        )
         order.action_confirm()
         self._login_a()
         page = self.url_open(f"/my/orders/{order.id}").text
@@ -487,8 +549,10 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self.assertIn(f"/my/service/tickets/new?sale_order_id={order.id}&amp;ticket_type=refund", page)
         form = self.url_open(f"/my/service/tickets/new?sale_order_id={order.id}&ticket_type=refund").text
         self.assertIn(order.name, form)
-        self._post("/my/service/tickets/new", self._new_ticket_form(
-            lot_id="", product_id="", ticket_type="refund", sale_order_id=str(order.id)))
+        self._post(
+            "/my/service/tickets/new",
+            self._new_ticket_form(lot_id="", product_id="", ticket_type="refund", sale_order_id=str(order.id)),
+        )
         ticket = self.env["service.ticket"].search([("name", "=", "Printer makes noise")])
         self.assertEqual(ticket.sale_order_id, order)
         self.assertEqual(ticket.ticket_type, "refund")
@@ -512,9 +576,20 @@ class TestPortalQueryCount(HttpCase, ServiceDeskPortalCommon):
 
     def test_constant_queries(self):
         def make(count):
-            return self.env["service.ticket"].with_context(**FIXTURE_CONTEXT).create([{
-                "name": f"Load ticket {i}", "team_id": self.team_a.id, "partner_id": self.customer_a_contact.id,
-            } for i in range(count)])
+            return (
+                self.env["service.ticket"]
+                .with_context(**FIXTURE_CONTEXT)
+                .create(
+                    [
+                        {
+                            "name": f"Load ticket {i}",
+                            "team_id": self.team_a.id,
+                            "partner_id": self.customer_a_contact.id,
+                        }
+                        for i in range(count)
+                    ]
+                )
+            )
 
         make(49)  # 50 tickets with ticket_a: more than a page, like 500
         self.authenticate(self.user_portal_a.login, self.user_portal_a.login)

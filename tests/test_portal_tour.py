@@ -1,4 +1,5 @@
 """The customer's portal pages, driven in a browser."""
+
 from odoo.tests import HttpCase, tagged
 
 from .test_portal import ServiceDeskPortalCommon
@@ -6,7 +7,6 @@ from .test_portal import ServiceDeskPortalCommon
 
 @tagged("post_install", "-at_install")
 class TestPortalTours(HttpCase, ServiceDeskPortalCommon):
-
     def test_submit_ticket_and_reply(self):
         self.start_tour("/my/service/tickets", "service_desk_portal_submit_tour", login=self.user_portal_a.login)
         ticket = self.env["service.ticket"].search([("name", "=", "Tour: scanner beeps all night")])
@@ -17,7 +17,8 @@ class TestPortalTours(HttpCase, ServiceDeskPortalCommon):
         self.assertEqual(ticket.product_id, self.product)
         self.assertEqual(ticket.lot_id, self.lot_a)
         attachment = self.env["ir.attachment"].search(
-            [("res_model", "=", "service.ticket"), ("res_id", "=", ticket.id)])
+            [("res_model", "=", "service.ticket"), ("res_id", "=", ticket.id)]
+        )
         self.assertEqual(attachment.name, "beep-log.txt")
         self.assertEqual(attachment.raw, b"beep beep")
         reply = ticket.message_ids.filtered(lambda m: "It also blinks red" in m.body)
@@ -26,8 +27,9 @@ class TestPortalTours(HttpCase, ServiceDeskPortalCommon):
     def test_reopen_with_reason(self):
         self.member_a.seniority = "senior"
         self.ticket_a.action_resolve()
-        self.start_tour(f"/my/service/tickets/{self.ticket_a.id}", "service_desk_portal_reopen_tour",
-                        login=self.user_portal_a.login)
+        self.start_tour(
+            f"/my/service/tickets/{self.ticket_a.id}", "service_desk_portal_reopen_tour", login=self.user_portal_a.login
+        )
         self.assertFalse(self.ticket_a.is_resolved)
         self.assertEqual(self.ticket_a.reopen_count, 1)
         self.assertEqual(self.ticket_a.escalation_level, 1)
@@ -36,8 +38,11 @@ class TestPortalTours(HttpCase, ServiceDeskPortalCommon):
     def test_confirm_and_rate(self):
         self.ticket_a.write({"user_id": self.user_agent_a.id})
         self.ticket_a.action_resolve()
-        self.start_tour(f"/my/service/tickets/{self.ticket_a.id}", "service_desk_portal_confirm_rate_tour",
-                        login=self.user_portal_a.login)
+        self.start_tour(
+            f"/my/service/tickets/{self.ticket_a.id}",
+            "service_desk_portal_confirm_rate_tour",
+            login=self.user_portal_a.login,
+        )
         self.assertEqual(self.ticket_a.stage_id, self.stage_closed)
         rating = self.ticket_a.rating_ids.filtered("consumed")
         self.assertEqual(len(rating), 1)

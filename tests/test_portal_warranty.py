@@ -1,6 +1,7 @@
 """The customer's warranties and contracts on the portal, the warranty on
 the ticket page, the data export link, and article suggestions while
 writing a request."""
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields, sql_db
@@ -28,10 +29,15 @@ class PortalWarrantyCommon(ServiceDeskPortalCommon):
         Warranty = env["service.warranty"]
 
         def warranty(partner, lot, start, months=12):
-            return Warranty.create({
-                "partner_id": partner.id, "product_id": lot.product_id.id, "lot_id": lot.id,
-                "start_date": start, "months": months,
-            })
+            return Warranty.create(
+                {
+                    "partner_id": partner.id,
+                    "product_id": lot.product_id.id,
+                    "lot_id": lot.id,
+                    "start_date": start,
+                    "months": months,
+                }
+            )
 
         cls.warranty_a = warranty(cls.customer_a, cls.lot_a, cls.today - relativedelta(months=2))
         cls.warranty_a_soon = warranty(cls.customer_a, cls.lot_a_soon, cls.today - relativedelta(months=12, days=-10))
@@ -40,28 +46,49 @@ class PortalWarrantyCommon(ServiceDeskPortalCommon):
         cls.warranties_a = cls.warranty_a | cls.warranty_a_soon | cls.warranty_a_old
 
         Policy = env["service.sla.policy"]
-        cls.policy_a = Policy.create({
-            "name": "SD Gold Care A", "sequence": 900, "partner_ids": [Command.link(cls.customer_a.id)],
-            "first_response_hours": 2, "resolution_hours": 16,
-        })
-        cls.policy_b = Policy.create({
-            "name": "SD Secret Care B", "sequence": 901, "partner_ids": [Command.link(cls.customer_b.id)],
-            "first_response_hours": 1, "resolution_hours": 8,
-        })
+        cls.policy_a = Policy.create(
+            {
+                "name": "SD Gold Care A",
+                "sequence": 900,
+                "partner_ids": [Command.link(cls.customer_a.id)],
+                "first_response_hours": 2,
+                "resolution_hours": 16,
+            }
+        )
+        cls.policy_b = Policy.create(
+            {
+                "name": "SD Secret Care B",
+                "sequence": 901,
+                "partner_ids": [Command.link(cls.customer_b.id)],
+                "first_response_hours": 1,
+                "resolution_hours": 8,
+            }
+        )
         Contract = env["service.contract"]
-        cls.contract_a = Contract.create({
-            "name": "SD-CARE-A", "partner_id": cls.customer_a.id, "sla_policy_id": cls.policy_a.id,
-            "date_start": cls.today - relativedelta(months=1), "date_end": cls.today + relativedelta(months=11),
-            "product_ids": [Command.link(cls.product.id)],
-        })
-        cls.contract_b = Contract.create({
-            "name": "SD-CARE-B-CONFIDENTIAL", "partner_id": cls.customer_b.id, "sla_policy_id": cls.policy_b.id,
-            "date_start": cls.today - relativedelta(months=1),
-        })
+        cls.contract_a = Contract.create(
+            {
+                "name": "SD-CARE-A",
+                "partner_id": cls.customer_a.id,
+                "sla_policy_id": cls.policy_a.id,
+                "date_start": cls.today - relativedelta(months=1),
+                "date_end": cls.today + relativedelta(months=11),
+                "product_ids": [Command.link(cls.product.id)],
+            }
+        )
+        cls.contract_b = Contract.create(
+            {
+                "name": "SD-CARE-B-CONFIDENTIAL",
+                "partner_id": cls.customer_b.id,
+                "sla_policy_id": cls.policy_b.id,
+                "date_start": cls.today - relativedelta(months=1),
+            }
+        )
         # a ticket about A's printer, opened now: under its warranty
         cls.ticket_a_printer = cls._create_ticket(
-            name="Printer prints blank pages", partner_id=cls.customer_a_contact.id,
-            product_id=cls.product.id, lot_id=cls.lot_a.id,
+            name="Printer prints blank pages",
+            partner_id=cls.customer_a_contact.id,
+            product_id=cls.product.id,
+            lot_id=cls.lot_a.id,
         )
 
     def _login_a(self):
@@ -73,7 +100,6 @@ class PortalWarrantyCommon(ServiceDeskPortalCommon):
 
 @tagged("post_install", "-at_install")
 class TestPortalWarrantyModel(PortalWarrantyCommon):
-
     def test_fixture_states(self):
         self.assertEqual(self.warranty_a.state, "active")
         self.assertEqual(self.warranty_a_soon.state, "active")
@@ -100,7 +126,6 @@ class TestPortalWarrantyModel(PortalWarrantyCommon):
 
 @tagged("post_install", "-at_install")
 class TestPortalWarrantyPages(HttpCase, PortalWarrantyCommon):
-
     # ------------------------------------------------------------------ /my
 
     def test_home_counters(self):
@@ -110,9 +135,14 @@ class TestPortalWarrantyPages(HttpCase, PortalWarrantyCommon):
         self.assertIn('data-placeholder_count="service_warranty_count"', home.text)
         self.assertIn('data-placeholder_count="service_contract_count"', home.text)
         self.assertIn('data-placeholder_count="service_ticket_count"', home.text)
-        response = self.url_open("/my/counters", json={"params": {
-            "counters": ["service_warranty_count", "service_contract_count", "service_ticket_count"],
-        }})
+        response = self.url_open(
+            "/my/counters",
+            json={
+                "params": {
+                    "counters": ["service_warranty_count", "service_contract_count", "service_ticket_count"],
+                }
+            },
+        )
         result = response.json()["result"]
         self.assertEqual(result["service_warranty_count"], 3)
         self.assertEqual(result["service_contract_count"], 1)
@@ -155,6 +185,7 @@ class TestPortalWarrantyPages(HttpCase, PortalWarrantyCommon):
 
     def test_warranty_list_pager(self):
         from odoo.addons.service_desk.controllers.portal_warranty import ServiceDeskWarrantyPortal
+
         self.patch(ServiceDeskWarrantyPortal, "_items_per_page", 2)
         self._login_a()
         first = self.url_open("/my/service/warranties?sortby=end")
@@ -175,8 +206,9 @@ class TestPortalWarrantyPages(HttpCase, PortalWarrantyCommon):
         self.assertIn(self._date(self.warranty_a.end_date), text)
         self.assertIn(self.ticket_a_printer.number, text)
         self.assertNotIn(self.ticket_a.number, text, "a ticket about nothing of this warranty")
-        request_url = f"/my/service/tickets/new?ticket_type=request&amp;product_id={self.product.id}" \
-                      f"&amp;lot_id={self.lot_a.id}"
+        request_url = (
+            f"/my/service/tickets/new?ticket_type=request&amp;product_id={self.product.id}&amp;lot_id={self.lot_a.id}"
+        )
         self.assertIn(request_url, text)
         # the button opens the form with the product and serial chosen
         form = self.url_open(request_url.replace("&amp;", "&")).text
@@ -185,23 +217,31 @@ class TestPortalWarrantyPages(HttpCase, PortalWarrantyCommon):
 
     def test_untracked_warranty_detail(self):
         """Goods without serial: the quantity is shown, the request names the product only."""
-        warranty = self.env["service.warranty"].create({
-            "partner_id": self.customer_a.id, "product_id": self.product_other.id, "quantity": 3,
-            "start_date": self.today, "months": 6,
-        })
+        warranty = self.env["service.warranty"].create(
+            {
+                "partner_id": self.customer_a.id,
+                "product_id": self.product_other.id,
+                "quantity": 3,
+                "start_date": self.today,
+                "months": 6,
+            }
+        )
         self._login_a()
         text = self.url_open(f"/my/service/warranties/{warranty.id}").text
         self.assertIn("SD Portal Scanner", text)
         self.assertIn("Quantity", text)
         self.assertNotIn("o_service_warranty_lot", text)
-        self.assertIn(f"/my/service/tickets/new?ticket_type=request&amp;product_id={self.product_other.id}\"",
-                      text)
+        self.assertIn(f'/my/service/tickets/new?ticket_type=request&amp;product_id={self.product_other.id}"', text)
         self.assertIn("o_service_warranty_no_ticket", text)
 
     def test_warranty_detail_lists_no_other_customer_ticket(self):
         """B opened a ticket naming A's serial: A does not see it on its warranty."""
-        foreign = self._create_ticket(name="B's note on a serial", partner_id=self.customer_b_contact.id,
-                                      lot_id=self.lot_a.id, product_id=self.product.id)
+        foreign = self._create_ticket(
+            name="B's note on a serial",
+            partner_id=self.customer_b_contact.id,
+            lot_id=self.lot_a.id,
+            product_id=self.product.id,
+        )
         self._login_a()
         text = self.url_open(f"/my/service/warranties/{self.warranty_a.id}").text
         self.assertNotIn(foreign.number, text)
@@ -210,8 +250,12 @@ class TestPortalWarrantyPages(HttpCase, PortalWarrantyCommon):
     @mute_logger("odoo.http")
     def test_other_customer_warranty_and_contract_not_found(self):
         self._login_a()
-        for url in (f"/my/service/warranties/{self.warranty_b.id}", f"/my/service/contracts/{self.contract_b.id}",
-                    "/my/service/warranties/999999999", "/my/service/contracts/999999999"):
+        for url in (
+            f"/my/service/warranties/{self.warranty_b.id}",
+            f"/my/service/contracts/{self.contract_b.id}",
+            "/my/service/warranties/999999999",
+            "/my/service/contracts/999999999",
+        ):
             with self.subTest(url=url):
                 response = self.url_open(url)
                 self.assertEqual(response.status_code, 404)
@@ -234,8 +278,9 @@ class TestPortalWarrantyPages(HttpCase, PortalWarrantyCommon):
         self.assertEqual(listing.status_code, 200)
         self.assertIn("SD-CARE-A", listing.text)
         self.assertEqual(listing.text.count("o_service_contract_row"), 1)
-        self.assertEqual(self.url_open("/my/service/contracts?filterby=expired").text.count("o_service_contract_row"),
-                         0)
+        self.assertEqual(
+            self.url_open("/my/service/contracts?filterby=expired").text.count("o_service_contract_row"), 0
+        )
         response = self.url_open(f"/my/service/contracts/{self.contract_a.id}")
         self.assertEqual(response.status_code, 200)
         text = response.text
@@ -254,8 +299,10 @@ class TestPortalWarrantyPages(HttpCase, PortalWarrantyCommon):
         """Agents keep reading every customer's warranties in the back end;
         "my" portal lists show their own company's only."""
         Warranty = self.env["service.warranty"].with_user(self.user_agent_a)
-        self.assertEqual(Warranty.search([("id", "in", (self.warranties_a | self.warranty_b).ids)]),
-                         self.warranties_a | self.warranty_b)
+        self.assertEqual(
+            Warranty.search([("id", "in", (self.warranties_a | self.warranty_b).ids)]),
+            self.warranties_a | self.warranty_b,
+        )
         self.authenticate(self.user_agent_a.login, self.user_agent_a.login)
         listing = self.url_open("/my/service/warranties")
         self.assertEqual(listing.status_code, 200)
@@ -280,8 +327,12 @@ class TestPortalWarrantyPages(HttpCase, PortalWarrantyCommon):
         self.assertNotIn("o_service_ticket_warranty", no_warranty)
 
     def test_ticket_page_after_the_warranty(self):
-        ticket = self._create_ticket(name="Old printer broke", partner_id=self.customer_a_contact.id,
-                                     product_id=self.product.id, lot_id=self.lot_a_old.id)
+        ticket = self._create_ticket(
+            name="Old printer broke",
+            partner_id=self.customer_a_contact.id,
+            product_id=self.product.id,
+            lot_id=self.lot_a_old.id,
+        )
         self.assertEqual(ticket.warranty_id, self.warranty_a_old)
         self._login_a()
         text = self.url_open(f"/my/service/tickets/{ticket.id}").text
@@ -302,7 +353,6 @@ class TestPortalWarrantyPages(HttpCase, PortalWarrantyCommon):
 
 @tagged("post_install", "-at_install")
 class TestPortalWarrantyQueryCount(HttpCase, PortalWarrantyCommon):
-
     def _count_queries(self, url):
         """Queries of one request to url, caches warm (the first request fills them)."""
         self.assertEqual(self.url_open(url).status_code, 200)
@@ -312,18 +362,30 @@ class TestPortalWarrantyQueryCount(HttpCase, PortalWarrantyCommon):
 
     def _make(self, count, start):
         env = self.env(context=dict(self.env.context, **FIXTURE_CONTEXT))
-        products = env["product.product"].create([
-            {"name": f"SD Load Product {start + i}", "type": "consu", "is_storable": True, "tracking": "serial"}
-            for i in range(count)
-        ])
-        lots = env["stock.lot"].create([
-            {"name": f"SDP-LOAD-{start + i}", "product_id": product.id, "company_id": self.company.id}
-            for i, product in enumerate(products)
-        ])
-        env["service.warranty"].create([{
-            "partner_id": self.customer_a.id, "product_id": lot.product_id.id, "lot_id": lot.id,
-            "start_date": self.today - relativedelta(days=i), "months": 12,
-        } for i, lot in enumerate(lots)])
+        products = env["product.product"].create(
+            [
+                {"name": f"SD Load Product {start + i}", "type": "consu", "is_storable": True, "tracking": "serial"}
+                for i in range(count)
+            ]
+        )
+        lots = env["stock.lot"].create(
+            [
+                {"name": f"SDP-LOAD-{start + i}", "product_id": product.id, "company_id": self.company.id}
+                for i, product in enumerate(products)
+            ]
+        )
+        env["service.warranty"].create(
+            [
+                {
+                    "partner_id": self.customer_a.id,
+                    "product_id": lot.product_id.id,
+                    "lot_id": lot.id,
+                    "start_date": self.today - relativedelta(days=i),
+                    "months": 12,
+                }
+                for i, lot in enumerate(lots)
+            ]
+        )
 
     def test_constant_queries(self):
         self._make(2, 0)  # 5 warranties with the fixture's 3
@@ -340,21 +402,31 @@ class TestPortalWarrantyQueryCount(HttpCase, PortalWarrantyCommon):
 
 @tagged("post_install", "-at_install")
 class TestPortalSuggestionTour(HttpCase, PortalWarrantyCommon):
-
     def test_suggestion_while_typing_the_subject(self):
         Article = self.env["service.article"].with_context(**FIXTURE_CONTEXT)
-        article = Article.create({
-            "name": "Quibblor reset procedure", "body": "<p>Hold the quibblor button ten seconds.</p>",
-            "is_published": True, "author_id": self.user_agent_a.id,
-        })
-        Article.create({
-            "name": "Quibblor internal notes", "body": "<p>How to reset the quibblor for agents.</p>",
-            "is_published": True, "portal_visible": False, "author_id": self.user_agent_a.id,
-        })
-        self.start_tour("/my/service/tickets/new", "service_desk_portal_suggest_tour",
-                        login=self.user_portal_a.login)
-        shown = self.env["service.article.event"].search([
-            ("kind", "=", "suggestion_shown"), ("article_id", "=", article.id),
-        ])
+        article = Article.create(
+            {
+                "name": "Quibblor reset procedure",
+                "body": "<p>Hold the quibblor button ten seconds.</p>",
+                "is_published": True,
+                "author_id": self.user_agent_a.id,
+            }
+        )
+        Article.create(
+            {
+                "name": "Quibblor internal notes",
+                "body": "<p>How to reset the quibblor for agents.</p>",
+                "is_published": True,
+                "portal_visible": False,
+                "author_id": self.user_agent_a.id,
+            }
+        )
+        self.start_tour("/my/service/tickets/new", "service_desk_portal_suggest_tour", login=self.user_portal_a.login)
+        shown = self.env["service.article.event"].search(
+            [
+                ("kind", "=", "suggestion_shown"),
+                ("article_id", "=", article.id),
+            ]
+        )
         self.assertTrue(shown)
         self.assertEqual(shown.user_id, self.user_portal_a)

@@ -1,4 +1,5 @@
 """Customer data kept lean and lawful: archiving, retention, export, erasure."""
+
 import io
 import json
 import zipfile
@@ -18,7 +19,6 @@ NOW = datetime(2030, 6, 1, 10, 0)
 
 @tagged("post_install", "-at_install")
 class TestRetention(ServiceDeskCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -44,11 +44,17 @@ class TestRetention(ServiceDeskCommon):
         self.assertFalse(old.active)
         self.assertTrue(recent.active)
         self.assertTrue(still_open.active)
-        self.assertIn(old, self.env["service.ticket"].with_context(active_test=False).search(
-            [("active", "=", False), ("id", "=", old.id)]))
+        self.assertIn(
+            old,
+            self.env["service.ticket"]
+            .with_context(active_test=False)
+            .search([("active", "=", False), ("id", "=", old.id)]),
+        )
         self.env.flush_all()
-        self.assertTrue(self.env["service.ticket.report"].search([("ticket_id", "=", old.id)]),
-                        "archived tickets keep counting in the analysis")
+        self.assertTrue(
+            self.env["service.ticket.report"].search([("ticket_id", "=", old.id)]),
+            "archived tickets keep counting in the analysis",
+        )
 
     def test_batches_and_resumed_run(self):
         tickets = self.env["service.ticket"]
@@ -80,14 +86,24 @@ class TestRetention(ServiceDeskCommon):
     def test_purge_keeps_figures_and_matches_dry_run(self):
         old = self._closed_ticket(datetime(2027, 1, 1))
         old.first_response_hours = 2.5
-        interaction = self.env["service.interaction"].create({
-            "partner_id": self.customer_a_contact.id, "ticket_id": old.id, "channel": "chat",
-            "summary": "Chat about the invoice", "transcript": "Customer: my card number is ...",
-            "duration_minutes": 4,
-        })
-        attachment = self.env["ir.attachment"].create({
-            "name": "photo.png", "raw": b"png", "res_model": "service.ticket", "res_id": old.id,
-        })
+        interaction = self.env["service.interaction"].create(
+            {
+                "partner_id": self.customer_a_contact.id,
+                "ticket_id": old.id,
+                "channel": "chat",
+                "summary": "Chat about the invoice",
+                "transcript": "Customer: my card number is ...",
+                "duration_minutes": 4,
+            }
+        )
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": "photo.png",
+                "raw": b"png",
+                "res_model": "service.ticket",
+                "res_id": old.id,
+            }
+        )
         recent_archived = self._closed_ticket(datetime(2029, 1, 1))
         self._run()  # archives both; purges the one closed over 24 months ago
         settings = self.env["res.config.settings"].create({})
@@ -110,29 +126,38 @@ class TestRetention(ServiceDeskCommon):
         with freeze_time(NOW):
             settings._compute_service_retention_counts()
         self.assertEqual(settings.service_archive_count, 2)
-        archived_before = self.env["service.ticket"].with_context(active_test=False).search_count(
-            [("active", "=", False)])
+        archived_before = (
+            self.env["service.ticket"].with_context(active_test=False).search_count([("active", "=", False)])
+        )
         self._run()
-        archived_after = self.env["service.ticket"].with_context(active_test=False).search_count(
-            [("active", "=", False)])
+        archived_after = (
+            self.env["service.ticket"].with_context(active_test=False).search_count([("active", "=", False)])
+        )
         self.assertEqual(archived_after - archived_before, 2)
 
 
 @tagged("post_install", "-at_install")
 class TestExportAndErasure(HttpCase, ServiceDeskCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.ticket = cls._create_ticket(partner_id=cls.partner_portal_a.id, name="My own request")
-        cls.ticket.message_post(body="Public answer", message_type="comment", subtype_xmlid="mail.mt_comment",
-                                author_id=cls.user_agent_a.partner_id.id)
+        cls.ticket.message_post(
+            body="Public answer",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            author_id=cls.user_agent_a.partner_id.id,
+        )
         cls.ticket.message_post(body="Internal gossip", message_type="comment", subtype_xmlid="mail.mt_note")
         cls.other = cls._create_ticket(team=cls.team_b, partner_id=cls.partner_portal_b.id, name="Their request")
-        cls.env["service.interaction"].create({
-            "partner_id": cls.partner_portal_a.id, "channel": "phone", "summary": "Called about the order",
-            "transcript": "Said the address is 12 Rose Street",
-        })
+        cls.env["service.interaction"].create(
+            {
+                "partner_id": cls.partner_portal_a.id,
+                "channel": "phone",
+                "summary": "Called about the order",
+                "transcript": "Said the address is 12 Rose Street",
+            }
+        )
 
     def _zip_json(self, content):
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -168,13 +193,19 @@ class TestExportAndErasure(HttpCase, ServiceDeskCommon):
     def test_erasure_anonymises_and_keeps_statistics(self):
         contact = self.customer_a_contact
         ticket = self._create_ticket(partner_id=contact.id, name="Closed request")
-        ticket.message_post(body="From the customer", author_id=contact.id, message_type="email",
-                            subtype_xmlid="mail.mt_comment")
+        ticket.message_post(
+            body="From the customer", author_id=contact.id, message_type="email", subtype_xmlid="mail.mt_comment"
+        )
         ticket.stage_id = self.stage_closed
-        interaction = self.env["service.interaction"].create({
-            "partner_id": contact.id, "ticket_id": ticket.id, "channel": "chat", "summary": "Chat",
-            "transcript": "My phone is 555-0100",
-        })
+        interaction = self.env["service.interaction"].create(
+            {
+                "partner_id": contact.id,
+                "ticket_id": ticket.id,
+                "channel": "chat",
+                "summary": "Chat",
+                "transcript": "My phone is 555-0100",
+            }
+        )
         self.env.flush_all()
         count_before = self.env["service.ticket.report"].search_count([("partner_id", "=", self.customer_a.id)])
         with self.assertRaises(UserError):
@@ -192,5 +223,7 @@ class TestExportAndErasure(HttpCase, ServiceDeskCommon):
         self.env.flush_all()
         self.assertEqual(
             self.env["service.ticket.report"].search_count([("partner_id", "=", self.customer_a.id)]),
-            count_before, "statistics unchanged")
+            count_before,
+            "statistics unchanged",
+        )
         self.assertIn("Customer asked by email", self.customer_a.message_ids[0].body)

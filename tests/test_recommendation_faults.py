@@ -1,5 +1,6 @@
 """Faults: the daily suggestions cron stopped in the middle of a batch and run
 again ends in the same state as a run that was never interrupted."""
+
 from unittest.mock import patch
 
 from odoo.tests import tagged
@@ -9,7 +10,6 @@ from .customer360_common import Customer360Common
 
 @tagged("post_install", "-at_install")
 class TestSuggestionCronInterrupted(Customer360Common):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -21,16 +21,29 @@ class TestSuggestionCronInterrupted(Customer360Common):
         cls._sell(cls.customer_last, [(cls.product_serial, 1)])
 
     def _stale(self):
-        return self.env["service.recommendation"].create({
-            "partner_id": self.customer_last.id, "kind": "cross_sell", "product_id": self.product_plain.id,
-            "score": 1, "reason": "SD stale suggestion of yesterday",
-        })
+        return self.env["service.recommendation"].create(
+            {
+                "partner_id": self.customer_last.id,
+                "kind": "cross_sell",
+                "product_id": self.product_plain.id,
+                "score": 1,
+                "reason": "SD stale suggestion of yesterday",
+            }
+        )
 
     def _state(self):
         """Every suggestion as a comparable tuple, duplicates kept."""
         return sorted(
-            (r.partner_id.id, r.company_id.id, r.product_id.id, r.kind, r.score, r.reason,
-             r.warranty_id.id, r.contract_id.id)
+            (
+                r.partner_id.id,
+                r.company_id.id,
+                r.product_id.id,
+                r.kind,
+                r.score,
+                r.reason,
+                r.warranty_id.id,
+                r.contract_id.id,
+            )
             for r in self.env["service.recommendation"].search([])
         )
 

@@ -1,4 +1,5 @@
 """Ticket analysis: each measure on hand-built tickets with known answers."""
+
 from datetime import datetime
 
 from odoo.exceptions import UserError
@@ -11,7 +12,6 @@ MONDAY = datetime(2026, 11, 23)
 
 @tagged("post_install", "-at_install")
 class TestTicketReport(SlaCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -106,7 +106,6 @@ class TestTicketReport(SlaCase):
 
 @tagged("post_install", "-at_install")
 class TestServiceReview(SlaCase):
-
     def test_review_figures_and_rendering(self):
         answered = self._ticket(at(FRIDAY, 9), name="Answered in time")
         self._reply(answered, at(FRIDAY, 10))
@@ -122,7 +121,8 @@ class TestServiceReview(SlaCase):
         self.assertEqual(review["first_response_median"], 1.0)
         self.assertNotIn(other, review["tickets"].ticket_id)
         html, __ = self.env["ir.actions.report"]._render_qweb_pdf(
-            "service_desk.action_report_service_review", self.customer.ids, data=data)
+            "service_desk.action_report_service_review", self.customer.ids, data=data
+        )
         html = html.decode() if isinstance(html, bytes) else html
         self.assertIn("Answered in time", html)
         self.assertIn("Still waiting", html)
@@ -132,6 +132,10 @@ class TestServiceReview(SlaCase):
 
     def test_wizard_refuses_reversed_period(self):
         with self.assertRaises(UserError):
-            self.env["service.review.wizard"].create({
-                "partner_id": self.customer.id, "date_from": "2026-12-01", "date_to": "2026-11-01",
-            })
+            self.env["service.review.wizard"].create(
+                {
+                    "partner_id": self.customer.id,
+                    "date_from": "2026-12-01",
+                    "date_to": "2026-11-01",
+                }
+            )

@@ -1,6 +1,7 @@
 """Satisfaction and customer analytics on hand-built tickets with known
 answers: CSAT by team, agent, category and customer, low ratings and their
 follow-up, customer indicators, at-risk customers, and sales next to tickets."""
+
 import ast
 
 from dateutil.relativedelta import relativedelta
@@ -15,25 +16,35 @@ from .customer360_common import Customer360Common
 
 @tagged("post_install", "-at_install")
 class TestCustomerAnalytics(Customer360Common):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.category_a = cls.env["service.category"].create({"name": "SD Printers"})
         cls.category_b = cls.env["service.category"].create({"name": "SD Billing"})
-        cls.policy = cls.env["service.sla.policy"].create({
-            "name": "SD Analytics Policy", "first_response_hours": 2, "resolution_hours": 10, "active": False,
-        })
+        cls.policy = cls.env["service.sla.policy"].create(
+            {
+                "name": "SD Analytics Policy",
+                "first_response_hours": 2,
+                "resolution_hours": 10,
+                "active": False,
+            }
+        )
 
     def _rate(self, ticket, rate, feedback=None):
         token = ticket._rating_get_access_token()
         return ticket.rating_apply(rate, token=token, feedback=feedback)
 
     def _sla(self, ticket, target_type, status):
-        line = self.env["service.ticket.sla"].create({
-            "ticket_id": ticket.id, "policy_id": self.policy.id, "target_type": target_type,
-            "start_date": ticket.create_date, "calendar_id": self.company.resource_calendar_id.id, "target_hours": 8,
-        })
+        line = self.env["service.ticket.sla"].create(
+            {
+                "ticket_id": ticket.id,
+                "policy_id": self.policy.id,
+                "target_type": target_type,
+                "start_date": ticket.create_date,
+                "calendar_id": self.company.resource_calendar_id.id,
+                "target_hours": 8,
+            }
+        )
         line.status = status
         return line
 
@@ -45,14 +56,21 @@ class TestCustomerAnalytics(Customer360Common):
     # ------------------------------------------------------------------
 
     def test_csat_by_team_agent_category_and_customer(self):
-        happy = self._create_ticket(partner_id=self.customer_a_contact.id, user_id=self.user_agent_a.id,
-                                    category_id=self.category_a.id)
-        okay = self._create_ticket(partner_id=self.customer_a.id, user_id=self.user_agent_a.id,
-                                   category_id=self.category_b.id)
-        unhappy = self._create_ticket(partner_id=self.customer_b.id, user_id=self.user_agent_a.id,
-                                      category_id=self.category_a.id)
-        other_team = self._create_ticket(team=self.team_b, partner_id=self.customer_b.id,
-                                         user_id=self.user_agent_b.id, category_id=self.category_a.id)
+        happy = self._create_ticket(
+            partner_id=self.customer_a_contact.id, user_id=self.user_agent_a.id, category_id=self.category_a.id
+        )
+        okay = self._create_ticket(
+            partner_id=self.customer_a.id, user_id=self.user_agent_a.id, category_id=self.category_b.id
+        )
+        unhappy = self._create_ticket(
+            partner_id=self.customer_b.id, user_id=self.user_agent_a.id, category_id=self.category_a.id
+        )
+        other_team = self._create_ticket(
+            team=self.team_b,
+            partner_id=self.customer_b.id,
+            user_id=self.user_agent_b.id,
+            category_id=self.category_a.id,
+        )
         asked_only = self._create_ticket(partner_id=self.customer_a.id, user_id=self.user_agent_a.id)
         self._rate(happy, 5)
         self._rate(okay, 3)
@@ -63,8 +81,12 @@ class TestCustomerAnalytics(Customer360Common):
         Report = self.env["service.rating.report"]
         mine = [("ticket_id", "in", (happy | okay | unhappy | other_team | asked_only).ids)]
 
-        by_team = {team: (csat, avg, count) for team, csat, avg, count in Report._read_group(
-            mine, ["team_id"], ["csat:avg", "rating:avg", "rating_count:sum"])}
+        by_team = {
+            team: (csat, avg, count)
+            for team, csat, avg, count in Report._read_group(
+                mine, ["team_id"], ["csat:avg", "rating:avg", "rating_count:sum"]
+            )
+        }
         self.assertAlmostEqual(by_team[self.team_a][0], 100 / 3, msg="one satisfied rating out of three")
         self.assertEqual(by_team[self.team_a][1:], (3.0, 3))
         self.assertEqual(by_team[self.team_b], (100.0, 5.0, 1))
@@ -90,9 +112,12 @@ class TestCustomerAnalytics(Customer360Common):
         forgotten.activity_ids.unlink()
         done.activity_ids.action_feedback(feedback="Called the customer")
         self.env.flush_all()
-        low = self.env["service.rating.report"].search([
-            ("is_low", "=", True), ("ticket_id", "in", (followed | forgotten | done | fine).ids),
-        ])
+        low = self.env["service.rating.report"].search(
+            [
+                ("is_low", "=", True),
+                ("ticket_id", "in", (followed | forgotten | done | fine).ids),
+            ]
+        )
         self.assertEqual(low.ticket_id, followed | forgotten | done, "the happy rating is not listed")
         rows = {row.ticket_id: (row.feedback, row.has_followup) for row in low}
         self.assertEqual(rows[followed], ("Still broken", True))
@@ -182,7 +207,9 @@ class TestCustomerAnalytics(Customer360Common):
         self.assertEqual(action["res_model"], "service.customer.trend.report")
         Trend = self.env["service.customer.trend.report"].with_user(self.user_manager)
         [(__, sales, orders, tickets)] = Trend._read_group(
-            action["domain"], ["date:month"], ["sales_amount:sum", "order_count:sum", "ticket_count:sum"],
+            action["domain"],
+            ["date:month"],
+            ["sales_amount:sum", "order_count:sum", "ticket_count:sum"],
         )
         self.assertEqual((sales, orders, tickets), (order.amount_untaxed, 1, 2))
         self.assertEqual(order.amount_untaxed, 50.0)

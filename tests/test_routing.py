@@ -11,92 +11,139 @@ WEDNESDAY_20 = datetime(2030, 1, 9, 20, 0)
 
 
 class RoutingCase(TransactionCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.env["service.sla.policy"].search([]).active = False
         cls.day_calendar = cls._calendar("Day shift", 8, 17)
         cls.night_calendar = cls._calendar("Night shift", 18, 23)
-        cls.team = cls.env["service.team"].create({
-            "name": "Routing desk", "assignment_method": "skills", "resource_calendar_id": cls.day_calendar.id,
-        })
-        skill_type = cls.env["hr.skill.type"].create({
-            "name": "Routing skills",
-            "skill_ids": [(0, 0, {"name": "Printers"}), (0, 0, {"name": "Networks"})],
-            "skill_level_ids": [
-                (0, 0, {"name": "Beginner", "level_progress": 20}),
-                (0, 0, {"name": "Confirmed", "level_progress": 60}),
-                (0, 0, {"name": "Expert", "level_progress": 100}),
-            ],
-        })
+        cls.team = cls.env["service.team"].create(
+            {
+                "name": "Routing desk",
+                "assignment_method": "skills",
+                "resource_calendar_id": cls.day_calendar.id,
+            }
+        )
+        skill_type = cls.env["hr.skill.type"].create(
+            {
+                "name": "Routing skills",
+                "skill_ids": [(0, 0, {"name": "Printers"}), (0, 0, {"name": "Networks"})],
+                "skill_level_ids": [
+                    (0, 0, {"name": "Beginner", "level_progress": 20}),
+                    (0, 0, {"name": "Confirmed", "level_progress": 60}),
+                    (0, 0, {"name": "Expert", "level_progress": 100}),
+                ],
+            }
+        )
         cls.skill_type = skill_type
         cls.printers, cls.networks = skill_type.skill_ids.sorted("name")[1], skill_type.skill_ids.sorted("name")[0]
         cls.beginner, cls.confirmed, cls.expert = skill_type.skill_level_ids.sorted("level_progress")
-        cls.category = cls.env["service.category"].create({
-            "name": "Printer repair", "team_id": cls.team.id,
-            "skill_line_ids": [(0, 0, {
-                "skill_type_id": skill_type.id, "skill_id": cls.printers.id, "skill_level_id": cls.confirmed.id,
-            })],
-        })
+        cls.category = cls.env["service.category"].create(
+            {
+                "name": "Printer repair",
+                "team_id": cls.team.id,
+                "skill_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "skill_type_id": skill_type.id,
+                            "skill_id": cls.printers.id,
+                            "skill_level_id": cls.confirmed.id,
+                        },
+                    )
+                ],
+            }
+        )
         cls.customer = cls.env["res.partner"].create({"name": "Routing customer", "is_company": True})
 
     @classmethod
     def _calendar(cls, name, hour_from, hour_to):
-        calendar = cls.env["resource.calendar"].create({
-            "name": name, "tz": "UTC",
-            "attendance_ids": [
-                (0, 0, {"name": f"{day}", "dayofweek": str(day), "hour_from": hour_from, "hour_to": hour_to})
-                for day in range(5)
-            ],
-        })
+        calendar = cls.env["resource.calendar"].create(
+            {
+                "name": name,
+                "tz": "UTC",
+                "attendance_ids": [
+                    (0, 0, {"name": f"{day}", "dayofweek": str(day), "hour_from": hour_from, "hour_to": hour_to})
+                    for day in range(5)
+                ],
+            }
+        )
         calendar.leave_ids.unlink()
         return calendar
 
     @classmethod
     def _agent(cls, name, levels=None, calendar=None, team=None, capacity=0, seniority="regular", company=None):
         company = company or cls.env.company
-        user = cls.env["res.users"].create({
-            "name": name, "login": f"routing_{name.lower().replace(' ', '_')}",
-            "company_id": company.id, "company_ids": [(6, 0, company.ids)],
-            "group_ids": [(4, cls.env.ref("service_desk.group_service_user").id)],
-        })
-        employee = cls.env["hr.employee"].create({
-            "name": name, "user_id": user.id, "company_id": company.id,
-            "resource_calendar_id": (calendar or cls.day_calendar).id,
-        })
+        user = cls.env["res.users"].create(
+            {
+                "name": name,
+                "login": f"routing_{name.lower().replace(' ', '_')}",
+                "company_id": company.id,
+                "company_ids": [(6, 0, company.ids)],
+                "group_ids": [(4, cls.env.ref("service_desk.group_service_user").id)],
+            }
+        )
+        employee = cls.env["hr.employee"].create(
+            {
+                "name": name,
+                "user_id": user.id,
+                "company_id": company.id,
+                "resource_calendar_id": (calendar or cls.day_calendar).id,
+            }
+        )
         for skill, level in (levels or {}).items():
             cls._give_skill(employee, skill, level)
-        member = cls.env["service.team.member"].create({
-            "team_id": (team or cls.team).id, "user_id": user.id,
-            "max_open_tickets": capacity, "seniority": seniority,
-        })
+        member = cls.env["service.team.member"].create(
+            {
+                "team_id": (team or cls.team).id,
+                "user_id": user.id,
+                "max_open_tickets": capacity,
+                "seniority": seniority,
+            }
+        )
         return member
 
     @classmethod
     def _give_skill(cls, employee, skill, level, valid_to=False):
-        return cls.env["hr.employee.skill"].create({
-            "employee_id": employee.id, "skill_id": skill.id, "skill_level_id": level.id,
-            "skill_type_id": skill.skill_type_id.id, "valid_from": date(2020, 1, 1), "valid_to": valid_to,
-        })
+        return cls.env["hr.employee.skill"].create(
+            {
+                "employee_id": employee.id,
+                "skill_id": skill.id,
+                "skill_level_id": level.id,
+                "skill_type_id": skill.skill_type_id.id,
+                "valid_from": date(2020, 1, 1),
+                "valid_to": valid_to,
+            }
+        )
 
     def _ticket(self, when=WEDNESDAY_10, **values):
         with freeze_time(when):
-            return self.env["service.ticket"].create(dict({
-                "name": "Printer jam", "team_id": self.team.id, "category_id": self.category.id,
-                "partner_id": self.customer.id,
-            }, **values))
+            return self.env["service.ticket"].create(
+                dict(
+                    {
+                        "name": "Printer jam",
+                        "team_id": self.team.id,
+                        "category_id": self.category.id,
+                        "partner_id": self.customer.id,
+                    },
+                    **values,
+                )
+            )
 
     def _load(self, member, count):
         for _i in range(count):
-            self.env["service.ticket"].create({
-                "name": "busy", "team_id": member.team_id.id, "user_id": member.user_id.id,
-            })
+            self.env["service.ticket"].create(
+                {
+                    "name": "busy",
+                    "team_id": member.team_id.id,
+                    "user_id": member.user_id.id,
+                }
+            )
 
 
 @tagged("post_install", "-at_install")
 class TestRoutingRules(RoutingCase):
-
     def test_missing_skill_is_excluded(self):
         novice = self._agent("Novice", {self.networks: self.expert})
         expert = self._agent("Expert", {self.printers: self.expert})
@@ -129,11 +176,15 @@ class TestRoutingRules(RoutingCase):
     def test_time_off_today_is_skipped(self):
         away = self._agent("Away", {self.printers: self.expert})
         present = self._agent("Present", {self.printers: self.confirmed})
-        self.env["resource.calendar.leaves"].create({
-            "name": "Holidays", "resource_id": away.employee_id.resource_id.id,
-            "calendar_id": self.day_calendar.id,
-            "date_from": datetime(2030, 1, 7), "date_to": datetime(2030, 1, 11, 23, 0),
-        })
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Holidays",
+                "resource_id": away.employee_id.resource_id.id,
+                "calendar_id": self.day_calendar.id,
+                "date_from": datetime(2030, 1, 7),
+                "date_to": datetime(2030, 1, 11, 23, 0),
+            }
+        )
         ticket = self._ticket()
         self.assertEqual(ticket.user_id, present.user_id)
         self.assertIn("on time off until 2030-01-11 23:00:00", ticket.routing_explanation)
@@ -155,10 +206,14 @@ class TestRoutingRules(RoutingCase):
     def test_public_holiday_counts_as_not_working(self):
         day = self._agent("Day", {self.printers: self.expert})
         night = self._agent("Night", {self.printers: self.expert}, calendar=self.night_calendar)
-        self.env["resource.calendar.leaves"].create({
-            "name": "National day", "calendar_id": self.day_calendar.id,
-            "date_from": datetime(2030, 1, 9), "date_to": datetime(2030, 1, 9, 23, 59),
-        })
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "National day",
+                "calendar_id": self.day_calendar.id,
+                "date_from": datetime(2030, 1, 9),
+                "date_to": datetime(2030, 1, 9, 23, 59),
+            }
+        )
         ticket = self._ticket(WEDNESDAY_10)
         # nobody works at 10:00: the night shift (18:00) comes before the day shift (Thursday 8:00)
         self.assertEqual(ticket.user_id, night.user_id)
@@ -248,19 +303,27 @@ class TestRoutingRules(RoutingCase):
         member = self._agent("Travelling", {self.printers: self.expert})
         user = member.user_id
         user.company_ids = [(4, company2.id)]
-        team2 = self.env["service.team"].create({
-            "name": "Desk 2", "company_id": company2.id, "assignment_method": "skills",
-            "resource_calendar_id": self.day_calendar.id,
-        })
+        team2 = self.env["service.team"].create(
+            {
+                "name": "Desk 2",
+                "company_id": company2.id,
+                "assignment_method": "skills",
+                "resource_calendar_id": self.day_calendar.id,
+            }
+        )
         category2 = self.category.copy({"team_id": team2.id})
         member2 = self.env["service.team.member"].create({"team_id": team2.id, "user_id": user.id})
         self.assertFalse(member2.employee_id, "no employee in company 2 yet")
         ticket = self._ticket(team_id=team2.id, category_id=category2.id)
         self.assertFalse(ticket.user_id, "skills of another company's employee do not count")
-        employee2 = self.env["hr.employee"].create({
-            "name": "Travelling (2)", "user_id": user.id, "company_id": company2.id,
-            "resource_calendar_id": self.day_calendar.id,
-        })
+        employee2 = self.env["hr.employee"].create(
+            {
+                "name": "Travelling (2)",
+                "user_id": user.id,
+                "company_id": company2.id,
+                "resource_calendar_id": self.day_calendar.id,
+            }
+        )
         self._give_skill(employee2, self.printers, self.confirmed)
         member2.invalidate_recordset(["employee_id"])
         self.assertEqual(member2.employee_id, employee2)
@@ -269,7 +332,6 @@ class TestRoutingRules(RoutingCase):
 
 @tagged("post_install", "-at_install")
 class TestEscalation(RoutingCase):
-
     def test_escalation_goes_to_senior(self):
         regular = self._agent("Regular", {self.printers: self.expert})
         senior = self._agent("Senior", {self.printers: self.confirmed}, seniority="senior")
@@ -287,9 +349,13 @@ class TestEscalation(RoutingCase):
 
     def test_escalation_without_seniors_goes_to_escalation_team(self):
         self._agent("Regular", {self.printers: self.expert})
-        experts = self.env["service.team"].create({
-            "name": "Experts", "assignment_method": "skills", "resource_calendar_id": self.day_calendar.id,
-        })
+        experts = self.env["service.team"].create(
+            {
+                "name": "Experts",
+                "assignment_method": "skills",
+                "resource_calendar_id": self.day_calendar.id,
+            }
+        )
         self.team.escalation_team_id = experts
         expert = self._agent("Expert", {self.printers: self.expert}, team=experts, seniority="senior")
         ticket = self._ticket()
@@ -316,23 +382,47 @@ class TestEscalation(RoutingCase):
 
 @tagged("post_install", "-at_install")
 class TestRoutingQueries(RoutingCase):
-
     def _agents(self, count, prefix):
         """`count` qualified agents of the team, created in bulk."""
-        users = self.env["res.users"].with_context(no_reset_password=True).create([{
-            "name": f"{prefix} {i}", "login": f"routing_{prefix}_{i}",
-            "group_ids": [(4, self.env.ref("service_desk.group_service_user").id)],
-        } for i in range(count)])
-        employees = self.env["hr.employee"].create([{
-            "name": user.name, "user_id": user.id, "resource_calendar_id": self.day_calendar.id,
-        } for user in users])
-        self.env["hr.employee.skill"].create([{
-            "employee_id": employee.id, "skill_id": self.printers.id, "skill_level_id": self.expert.id,
-            "skill_type_id": self.skill_type.id, "valid_from": date(2020, 1, 1),
-        } for employee in employees])
-        self.env["service.team.member"].create([
-            {"team_id": self.team.id, "user_id": user.id, "max_open_tickets": 1000} for user in users
-        ])
+        users = (
+            self.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                [
+                    {
+                        "name": f"{prefix} {i}",
+                        "login": f"routing_{prefix}_{i}",
+                        "group_ids": [(4, self.env.ref("service_desk.group_service_user").id)],
+                    }
+                    for i in range(count)
+                ]
+            )
+        )
+        employees = self.env["hr.employee"].create(
+            [
+                {
+                    "name": user.name,
+                    "user_id": user.id,
+                    "resource_calendar_id": self.day_calendar.id,
+                }
+                for user in users
+            ]
+        )
+        self.env["hr.employee.skill"].create(
+            [
+                {
+                    "employee_id": employee.id,
+                    "skill_id": self.printers.id,
+                    "skill_level_id": self.expert.id,
+                    "skill_type_id": self.skill_type.id,
+                    "valid_from": date(2020, 1, 1),
+                }
+                for employee in employees
+            ]
+        )
+        self.env["service.team.member"].create(
+            [{"team_id": self.team.id, "user_id": user.id, "max_open_tickets": 1000} for user in users]
+        )
 
     def _queries_to_route(self):
         self._ticket()  # warm-up

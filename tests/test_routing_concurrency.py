@@ -18,21 +18,28 @@ class TestRoutingConcurrency(BaseCase):
         super().setUp()
         from odoo.modules.registry import Registry
         from odoo.tests.common import get_db_name
+
         self.registry = Registry(get_db_name())
         self.created = {}
         with self._cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             env["service.sla.policy"].search([]).active = False
-            user = env["res.users"].create({
-                "name": "Concurrent agent", "login": "concurrent_agent",
-                "group_ids": [(4, env.ref("service_desk.group_service_user").id)],
-            })
+            user = env["res.users"].create(
+                {
+                    "name": "Concurrent agent",
+                    "login": "concurrent_agent",
+                    "group_ids": [(4, env.ref("service_desk.group_service_user").id)],
+                }
+            )
             employee = env["hr.employee"].create({"name": "Concurrent agent", "user_id": user.id})
-            team = env["service.team"].create({
-                "name": "Concurrency desk", "assignment_method": "balanced",
-                "resource_calendar_id": False,
-                "member_ids": [(0, 0, {"user_id": user.id, "max_open_tickets": 1})],
-            })
+            team = env["service.team"].create(
+                {
+                    "name": "Concurrency desk",
+                    "assignment_method": "balanced",
+                    "resource_calendar_id": False,
+                    "member_ids": [(0, 0, {"user_id": user.id, "max_open_tickets": 1})],
+                }
+            )
             self.created = {"user": user.id, "employee": employee.id, "team": team.id}
             cr.commit()
         self.addCleanup(self._cleanup)

@@ -1,5 +1,6 @@
 """Security review: every "cannot" of the README's Security table that the
 other access tests do not already prove, companies kept apart first."""
+
 from datetime import timedelta
 
 from odoo import fields, http
@@ -25,31 +26,62 @@ class TestCompaniesKeptApart(ServiceDeskCommon):
         calendar = cls.company.resource_calendar_id
 
         def records(company, team, suffix):
-            policy = env["service.sla.policy"].create({
-                "name": f"SD policy {suffix}", "company_id": company.id,
-                "first_response_hours": 4, "resolution_hours": 16,
-            })
-            ticket = cls._create_ticket(team, name=f"Ticket {suffix}", partner_id=cls.customer_a.id,
-                                        company_id=company.id)
-            sla = env["service.ticket.sla"].create({
-                "ticket_id": ticket.id, "policy_id": policy.id, "target_type": "resolution",
-                "calendar_id": calendar.id, "target_hours": 16, "start_date": fields.Datetime.now(),
-            })
-            contract = env["service.contract"].create({
-                "name": f"Contract {suffix}", "partner_id": cls.customer_a.id, "company_id": company.id,
-                "sla_policy_id": policy.id, "date_start": today, "date_end": today + timedelta(days=365),
-            })
-            warranty = env["service.warranty"].create({
-                "partner_id": cls.customer_a.id, "product_id": cls.product.id, "company_id": company.id,
-                "start_date": today, "end_date": today + timedelta(days=365),
-            })
-            interaction = env["service.interaction"].create({
-                "partner_id": cls.customer_a.id, "ticket_id": ticket.id, "company_id": company.id,
-                "summary": f"Call {suffix}", "user_id": cls.user_manager_mc.id,
-            })
+            policy = env["service.sla.policy"].create(
+                {
+                    "name": f"SD policy {suffix}",
+                    "company_id": company.id,
+                    "first_response_hours": 4,
+                    "resolution_hours": 16,
+                }
+            )
+            ticket = cls._create_ticket(
+                team, name=f"Ticket {suffix}", partner_id=cls.customer_a.id, company_id=company.id
+            )
+            sla = env["service.ticket.sla"].create(
+                {
+                    "ticket_id": ticket.id,
+                    "policy_id": policy.id,
+                    "target_type": "resolution",
+                    "calendar_id": calendar.id,
+                    "target_hours": 16,
+                    "start_date": fields.Datetime.now(),
+                }
+            )
+            contract = env["service.contract"].create(
+                {
+                    "name": f"Contract {suffix}",
+                    "partner_id": cls.customer_a.id,
+                    "company_id": company.id,
+                    "sla_policy_id": policy.id,
+                    "date_start": today,
+                    "date_end": today + timedelta(days=365),
+                }
+            )
+            warranty = env["service.warranty"].create(
+                {
+                    "partner_id": cls.customer_a.id,
+                    "product_id": cls.product.id,
+                    "company_id": company.id,
+                    "start_date": today,
+                    "end_date": today + timedelta(days=365),
+                }
+            )
+            interaction = env["service.interaction"].create(
+                {
+                    "partner_id": cls.customer_a.id,
+                    "ticket_id": ticket.id,
+                    "company_id": company.id,
+                    "summary": f"Call {suffix}",
+                    "user_id": cls.user_manager_mc.id,
+                }
+            )
             return {
-                "service.ticket": ticket, "service.ticket.sla": sla, "service.contract": contract,
-                "service.warranty": warranty, "service.interaction": interaction, "service.sla.policy": policy,
+                "service.ticket": ticket,
+                "service.ticket.sla": sla,
+                "service.contract": contract,
+                "service.warranty": warranty,
+                "service.interaction": interaction,
+                "service.sla.policy": policy,
             }
 
         cls.mine = records(cls.company, cls.team_a, "A")
@@ -90,8 +122,9 @@ class TestCompaniesKeptApart(ServiceDeskCommon):
                 ids = self.mine[model].ids + self.theirs[model].ids
                 only_a = Model.with_context(allowed_company_ids=[self.company.id]).search([("id", "in", ids)])
                 self.assertEqual(only_a, self.mine[model])
-                both = Model.with_context(
-                    allowed_company_ids=[self.company.id, self.company_other.id]).search([("id", "in", ids)])
+                both = Model.with_context(allowed_company_ids=[self.company.id, self.company_other.id]).search(
+                    [("id", "in", ids)]
+                )
                 self.assertEqual(both, self.mine[model] | self.theirs[model])
 
     def test_articles_are_shared_by_every_company(self):
@@ -144,8 +177,14 @@ class TestRoutesRefuseStrangers(HttpCase, ServiceDeskCommon):
     never reaches another customer's records by guessing ids."""
 
     def test_visitor_is_sent_to_login(self):
-        for url in ("/my/service/tickets", "/my/service/tickets/new", "/my/service/preferences",
-                    "/my/service/export", "/my/service/warranties", "/my/service/contracts"):
+        for url in (
+            "/my/service/tickets",
+            "/my/service/tickets/new",
+            "/my/service/preferences",
+            "/my/service/export",
+            "/my/service/warranties",
+            "/my/service/contracts",
+        ):
             with self.subTest(url=url):
                 response = self.url_open(url, allow_redirects=False)
                 self.assertIn(response.status_code, (302, 303))
@@ -158,8 +197,7 @@ class TestRoutesRefuseStrangers(HttpCase, ServiceDeskCommon):
         for action, fields_ in (("reply", {"message": "hello"}), ("confirm", {}), ("reopen", {"reason": "x"})):
             with self.subTest(action=action):
                 data = dict(fields_, csrf_token=http.Request.csrf_token(self))
-                response = self.url_open(f"/my/service/tickets/{ticket.id}/{action}", data=data,
-                                         allow_redirects=False)
+                response = self.url_open(f"/my/service/tickets/{ticket.id}/{action}", data=data, allow_redirects=False)
                 self.assertNotEqual(response.status_code, 200)
         ticket.invalidate_recordset()
         self.assertEqual(len(ticket.message_ids), messages)
@@ -169,7 +207,10 @@ class TestRoutesRefuseStrangers(HttpCase, ServiceDeskCommon):
         expiration = fields.Datetime.now() + timedelta(hours=12)
         key = self.env["res.users.apikeys"].with_user(self.user_internal).sudo()._generate(None, "x", expiration)
         count = self.env["service.ticket"].search_count([])
-        response = self.url_open("/service_desk/api/v1/tickets", data='{"name": "x", "email": "a@b.example.com"}',
-                                 headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+        response = self.url_open(
+            "/service_desk/api/v1/tickets",
+            data='{"name": "x", "email": "a@b.example.com"}',
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self.env["service.ticket"].search_count([]), count)

@@ -15,7 +15,6 @@ def at(day, hour, minute=0):
 
 
 class SlaCase(TransactionCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -26,33 +25,56 @@ class SlaCase(TransactionCase):
         cls.env["service.ticket.sla"].search([("reached_date", "=", False)]).write({"status": "met"})
         cls.calendar = cls._make_calendar("SLA test hours", "UTC")
         cls.company = cls.env.company
-        cls.agent = cls.env["res.users"].create({
-            "name": "Sla Agent", "login": "sla_agent", "email": "sla_agent@example.com",
-            "group_ids": [(4, cls.env.ref("service_desk.group_service_user").id)],
-        })
-        cls.senior = cls.env["res.users"].create({
-            "name": "Sla Senior", "login": "sla_senior", "email": "sla_senior@example.com",
-            "group_ids": [(4, cls.env.ref("service_desk.group_service_user").id)],
-        })
-        cls.escalation_user = cls.env["res.users"].create({
-            "name": "Sla Escalation", "login": "sla_escalation", "email": "sla_escalation@example.com",
-            "group_ids": [(4, cls.env.ref("service_desk.group_service_manager").id)],
-        })
-        cls.team = cls.env["service.team"].create({
-            "name": "SLA Team", "resource_calendar_id": cls.calendar.id,
-            "member_ids": [
-                (0, 0, {"user_id": cls.agent.id, "seniority": "regular"}),
-                (0, 0, {"user_id": cls.senior.id, "seniority": "senior"}),
-            ],
-        })
+        cls.agent = cls.env["res.users"].create(
+            {
+                "name": "Sla Agent",
+                "login": "sla_agent",
+                "email": "sla_agent@example.com",
+                "group_ids": [(4, cls.env.ref("service_desk.group_service_user").id)],
+            }
+        )
+        cls.senior = cls.env["res.users"].create(
+            {
+                "name": "Sla Senior",
+                "login": "sla_senior",
+                "email": "sla_senior@example.com",
+                "group_ids": [(4, cls.env.ref("service_desk.group_service_user").id)],
+            }
+        )
+        cls.escalation_user = cls.env["res.users"].create(
+            {
+                "name": "Sla Escalation",
+                "login": "sla_escalation",
+                "email": "sla_escalation@example.com",
+                "group_ids": [(4, cls.env.ref("service_desk.group_service_manager").id)],
+            }
+        )
+        cls.team = cls.env["service.team"].create(
+            {
+                "name": "SLA Team",
+                "resource_calendar_id": cls.calendar.id,
+                "member_ids": [
+                    (0, 0, {"user_id": cls.agent.id, "seniority": "regular"}),
+                    (0, 0, {"user_id": cls.senior.id, "seniority": "senior"}),
+                ],
+            }
+        )
         cls.gold = cls.env["service.tier"].create({"name": "SLA Gold"})
-        cls.customer = cls.env["res.partner"].create({
-            "name": "Sla Customer", "email": "customer@example.com", "is_company": True,
-        })
-        cls.gold_customer = cls.env["res.partner"].create({
-            "name": "Sla Gold Customer", "email": "gold@example.com", "is_company": True,
-            "service_tier_id": cls.gold.id,
-        })
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Sla Customer",
+                "email": "customer@example.com",
+                "is_company": True,
+            }
+        )
+        cls.gold_customer = cls.env["res.partner"].create(
+            {
+                "name": "Sla Gold Customer",
+                "email": "gold@example.com",
+                "is_company": True,
+                "service_tier_id": cls.gold.id,
+            }
+        )
         cls.policy = cls._make_policy("Default", first_response_hours=2, resolution_hours=10, sequence=50)
         cls.stage_new = cls.env.ref("service_desk.stage_new")
         cls.stage_progress = cls.env.ref("service_desk.stage_in_progress")
@@ -62,9 +84,13 @@ class SlaCase(TransactionCase):
 
     @classmethod
     def _make_calendar(cls, name, tz, company=None):
-        calendar = cls.env["resource.calendar"].create({
-            "name": name, "tz": tz, "company_id": (company or cls.env.company).id,
-        })
+        calendar = cls.env["resource.calendar"].create(
+            {
+                "name": name,
+                "tz": tz,
+                "company_id": (company or cls.env.company).id,
+            }
+        )
         calendar.leave_ids.unlink()  # a new calendar copies the company's holidays
         return calendar
 
@@ -80,10 +106,17 @@ class SlaCase(TransactionCase):
 
     def _ticket(self, when, **values):
         with self.at(when):
-            return self.env["service.ticket"].create(dict({
-                "name": "Printer down", "team_id": self.team.id, "partner_id": self.customer.id,
-                "user_id": self.agent.id,
-            }, **values))
+            return self.env["service.ticket"].create(
+                dict(
+                    {
+                        "name": "Printer down",
+                        "team_id": self.team.id,
+                        "partner_id": self.customer.id,
+                        "user_id": self.agent.id,
+                    },
+                    **values,
+                )
+            )
 
     def _line(self, ticket, target_type):
         lines = ticket.sla_line_ids.filtered(lambda line: line.target_type == target_type)
@@ -93,20 +126,24 @@ class SlaCase(TransactionCase):
     def _reply(self, ticket, when, user=None, **kwargs):
         with self.at(when):
             ticket.with_user(user or self.agent).message_post(
-                body="Here is the answer", message_type="comment", subtype_xmlid="mail.mt_comment", **kwargs,
+                body="Here is the answer",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                **kwargs,
             )
 
     def _customer_writes(self, ticket, when):
         with self.at(when):
             ticket.message_post(
-                body="Still broken", author_id=ticket.partner_id.id,
-                message_type="email", subtype_xmlid="mail.mt_comment",
+                body="Still broken",
+                author_id=ticket.partner_id.id,
+                message_type="email",
+                subtype_xmlid="mail.mt_comment",
             )
 
 
 @tagged("post_install", "-at_install")
 class TestSlaClock(SlaCase):
-
     def test_deadline_within_the_day(self):
         ticket = self._ticket(at(FRIDAY, 9))
         self.assertEqual(ticket.sla_policy_id, self.policy)
@@ -126,10 +163,14 @@ class TestSlaClock(SlaCase):
         self.assertEqual(self._line(ticket, "resolution").deadline, datetime(2026, 11, 23, 17, 0))
 
     def test_public_holiday_inside_target(self):
-        self.env["resource.calendar.leaves"].create({
-            "name": "Public holiday", "calendar_id": self.calendar.id,
-            "date_from": datetime(2026, 11, 23, 0, 0), "date_to": datetime(2026, 11, 23, 23, 59, 59),
-        })
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Public holiday",
+                "calendar_id": self.calendar.id,
+                "date_from": datetime(2026, 11, 23, 0, 0),
+                "date_to": datetime(2026, 11, 23, 23, 59, 59),
+            }
+        )
         ticket = self._ticket(at(FRIDAY, 15))
         # Monday is off: the 8 remaining hours fall on Tuesday
         self.assertEqual(self._line(ticket, "resolution").deadline, datetime(2026, 11, 24, 17, 0))
@@ -213,11 +254,16 @@ class TestSlaClock(SlaCase):
     def test_two_companies_with_their_calendars(self):
         company2 = self.env["res.company"].create({"name": "SLA Bangkok Co"})
         bangkok = self._make_calendar("Bangkok hours", "Asia/Bangkok", company2)
-        team2 = self.env["service.team"].create({
-            "name": "Bangkok desk", "company_id": company2.id, "resource_calendar_id": bangkok.id,
-        })
-        policy2 = self._make_policy("Bangkok", first_response_hours=2, resolution_hours=8,
-                                    company_id=company2.id, sequence=1)
+        team2 = self.env["service.team"].create(
+            {
+                "name": "Bangkok desk",
+                "company_id": company2.id,
+                "resource_calendar_id": bangkok.id,
+            }
+        )
+        policy2 = self._make_policy(
+            "Bangkok", first_response_hours=2, resolution_hours=8, company_id=company2.id, sequence=1
+        )
         # Friday 9:00 UTC is 16:00 in Bangkok: 1 hour left that day, 1 more on Monday
         ticket2 = self._ticket(at(FRIDAY, 9), team_id=team2.id, user_id=False)
         ticket1 = self._ticket(at(FRIDAY, 9))
@@ -240,7 +286,6 @@ class TestSlaClock(SlaCase):
 
 @tagged("post_install", "-at_install")
 class TestSlaResponses(SlaCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -258,8 +303,9 @@ class TestSlaResponses(SlaCase):
     def test_note_does_not_meet_first_response(self):
         ticket = self._ticket(at(FRIDAY, 9))
         with self.at(at(FRIDAY, 10)):
-            ticket.with_user(self.agent).message_post(body="internal", message_type="comment",
-                                                      subtype_xmlid="mail.mt_note")
+            ticket.with_user(self.agent).message_post(
+                body="internal", message_type="comment", subtype_xmlid="mail.mt_note"
+            )
         self.assertFalse(self._line(ticket, "first_response").reached_date)
         self.assertFalse(ticket.first_response_date)
 
@@ -283,8 +329,10 @@ class TestSlaResponses(SlaCase):
         ticket = self._ticket(at(FRIDAY, 9))
         self._customer_writes(ticket, at(FRIDAY, 9, 30))
         self.assertFalse(self._line(ticket, "first_response").reached_date)
-        self.assertFalse(ticket.sla_line_ids.filtered(lambda line: line.target_type == "next_response"),
-                         "next response opens only after the first response")
+        self.assertFalse(
+            ticket.sla_line_ids.filtered(lambda line: line.target_type == "next_response"),
+            "next response opens only after the first response",
+        )
 
     def test_next_response_opens_on_customer_message_after_first_response(self):
         ticket = self._ticket(at(FRIDAY, 9))
@@ -314,15 +362,19 @@ class TestSlaResponses(SlaCase):
 
 @tagged("post_install", "-at_install")
 class TestSlaPolicyChoice(SlaCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.urgent = cls._make_policy("Urgent", min_priority="3", first_response_hours=1,
-                                      resolution_hours=4, sequence=10)
-        cls.tier_policy = cls._make_policy("Gold tier", first_response_hours=3, resolution_hours=6,
-                                           sequence=90, team_ids=[(6, 0, cls.env["service.team"].create(
-                                               {"name": "Nobody's"}).ids)])
+        cls.urgent = cls._make_policy(
+            "Urgent", min_priority="3", first_response_hours=1, resolution_hours=4, sequence=10
+        )
+        cls.tier_policy = cls._make_policy(
+            "Gold tier",
+            first_response_hours=3,
+            resolution_hours=6,
+            sequence=90,
+            team_ids=[(6, 0, cls.env["service.team"].create({"name": "Nobody's"}).ids)],
+        )
         cls.gold.sla_policy_id = cls.tier_policy
 
     def test_first_matching_policy_by_sequence(self):
@@ -337,20 +389,32 @@ class TestSlaPolicyChoice(SlaCase):
         category = self.env["service.category"].create({"name": "Printers"})
         sub = self.env["service.category"].create({"name": "Laser", "parent_id": category.id})
         special = self._make_policy(
-            "Printers incidents", first_response_hours=1, resolution_hours=2, sequence=5,
+            "Printers incidents",
+            first_response_hours=1,
+            resolution_hours=2,
+            sequence=5,
             category_ids=[(6, 0, category.ids)],
             ticket_types=[(6, 0, self.env.ref("service_desk.ticket_type_incident").ids)],
-            partner_ids=[(6, 0, self.customer.ids)], team_ids=[(6, 0, self.team.ids)],
+            partner_ids=[(6, 0, self.customer.ids)],
+            team_ids=[(6, 0, self.team.ids)],
         )
-        self.assertEqual(self._ticket(at(FRIDAY, 9), category_id=sub.id, ticket_type="incident").sla_policy_id,
-                         special, "a subcategory matches its parent's condition")
-        self.assertEqual(self._ticket(at(FRIDAY, 9), category_id=sub.id, ticket_type="question").sla_policy_id,
-                         self.policy)
+        self.assertEqual(
+            self._ticket(at(FRIDAY, 9), category_id=sub.id, ticket_type="incident").sla_policy_id,
+            special,
+            "a subcategory matches its parent's condition",
+        )
+        self.assertEqual(
+            self._ticket(at(FRIDAY, 9), category_id=sub.id, ticket_type="question").sla_policy_id, self.policy
+        )
         self.assertEqual(self._ticket(at(FRIDAY, 9), ticket_type="incident").sla_policy_id, self.policy)
         contact = self.env["res.partner"].create({"name": "Contact", "parent_id": self.customer.id})
-        self.assertEqual(self._ticket(at(FRIDAY, 9), category_id=category.id, ticket_type="incident",
-                                      partner_id=contact.id).sla_policy_id,
-                         special, "a contact of a listed customer matches")
+        self.assertEqual(
+            self._ticket(
+                at(FRIDAY, 9), category_id=category.id, ticket_type="incident", partner_id=contact.id
+            ).sla_policy_id,
+            special,
+            "a contact of a listed customer matches",
+        )
 
     def test_tier_policy_when_no_policy_matches(self):
         self.policy.active = False
@@ -417,13 +481,23 @@ class TestSlaPolicyChoice(SlaCase):
 
         # 5 active policies (the default one and the urgent one of the class included), then 50
         for i in range(2):
-            self._make_policy(f"Other {i}", first_response_hours=1, resolution_hours=2, sequence=20,
-                              partner_ids=[(6, 0, self.gold_customer.ids)])
+            self._make_policy(
+                f"Other {i}",
+                first_response_hours=1,
+                resolution_hours=2,
+                sequence=20,
+                partner_ids=[(6, 0, self.gold_customer.ids)],
+            )
         self.assertEqual(self.env["service.sla.policy"].search_count([]), 5)
         few = queries_for_one_ticket()
         for i in range(45):
-            self._make_policy(f"More {i}", first_response_hours=1, resolution_hours=2, sequence=20,
-                              partner_ids=[(6, 0, self.gold_customer.ids)])
+            self._make_policy(
+                f"More {i}",
+                first_response_hours=1,
+                resolution_hours=2,
+                sequence=20,
+                partner_ids=[(6, 0, self.gold_customer.ids)],
+            )
         self.assertEqual(self.env["service.sla.policy"].search_count([]), 50)
         many = queries_for_one_ticket()
         self.assertEqual(few, many)
@@ -431,7 +505,6 @@ class TestSlaPolicyChoice(SlaCase):
 
 @tagged("post_install", "-at_install")
 class TestSlaDeadlineCron(SlaCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -521,13 +594,11 @@ class TestSlaDeadlineCron(SlaCase):
         self.assertEqual(sum(tickets.mapped("escalation_level")), 2)
         self._run_cron(at(FRIDAY, 11, 30), batch_size=1)
         self.assertEqual(tickets.mapped("escalation_level"), [1] * 5)
-        self.assertTrue(all(line.escalated for line in tickets.sla_line_ids
-                            if line.target_type == "first_response"))
+        self.assertTrue(all(line.escalated for line in tickets.sla_line_ids if line.target_type == "first_response"))
 
 
 @tagged("post_install", "-at_install")
 class TestSlaCompliance(SlaCase):
-
     def test_compliance_figures_by_team(self):
         durations = [1, 2, 3, 4, 6]  # working hours to first response, all on Friday from 8:00
         for hours in durations:
@@ -549,30 +620,35 @@ class TestSlaCompliance(SlaCase):
         ticket = self._ticket(at(FRIDAY, 8))
         self._reply(ticket, at(FRIDAY, 9))
         [(median,)] = self.env["service.ticket.sla"]._read_group(
-            [("team_id", "=", self.team.id), ("target_type", "=", "first_response")], [],
+            [("team_id", "=", self.team.id), ("target_type", "=", "first_response")],
+            [],
             ["elapsed_hours_median:median"],
         )
         self.assertAlmostEqual(median, 1.0)
 
     def test_pivot_measures_are_described(self):
-        fields_info = self.env["service.ticket.sla"].fields_get(["elapsed_hours_median", "elapsed_hours_p90"],
-                                                               ["aggregator"])
+        fields_info = self.env["service.ticket.sla"].fields_get(
+            ["elapsed_hours_median", "elapsed_hours_p90"], ["aggregator"]
+        )
         self.assertEqual(fields_info["elapsed_hours_median"]["aggregator"], "median")
         self.assertEqual(fields_info["elapsed_hours_p90"]["aggregator"], "p90")
 
 
 @tagged("post_install", "-at_install")
 class TestSlaEscalationToAnotherTeam(SlaCase):
-
     def test_breach_escalated_to_another_team_is_not_escalated_again(self):
-        experts = self.env["service.team"].create({
-            "name": "SLA experts", "resource_calendar_id": self.calendar.id,
-            "member_ids": [(0, 0, {"user_id": self.escalation_user.id, "seniority": "senior"})],
-        })
+        experts = self.env["service.team"].create(
+            {
+                "name": "SLA experts",
+                "resource_calendar_id": self.calendar.id,
+                "member_ids": [(0, 0, {"user_id": self.escalation_user.id, "seniority": "senior"})],
+            }
+        )
         self.team.member_ids.filtered(lambda m: m.seniority == "senior").unlink()
         self.team.escalation_team_id = experts
-        other_policy = self._make_policy("Experts", first_response_hours=3, resolution_hours=12, sequence=1,
-                                         team_ids=[(6, 0, experts.ids)])
+        other_policy = self._make_policy(
+            "Experts", first_response_hours=3, resolution_hours=12, sequence=1, team_ids=[(6, 0, experts.ids)]
+        )
         ticket = self._ticket(at(FRIDAY, 9))
         with self.at(at(FRIDAY, 11, 30)):
             self.env["service.ticket.sla"]._cron_check_deadlines()

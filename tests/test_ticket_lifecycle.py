@@ -20,13 +20,14 @@ T4 = datetime(2026, 1, 7, 15, 30)
 
 @tagged("post_install", "-at_install")
 class TestTicketNumberAndDefaults(ServiceDeskCommon):
-
     def test_number_from_sequence(self):
-        tickets = self.env["service.ticket"].create([
-            {"name": "First", "team_id": self.team_a.id},
-            {"name": "Second", "team_id": self.team_a.id},
-            {"name": "Explicit placeholder", "team_id": self.team_b.id, "number": "New"},
-        ])
+        tickets = self.env["service.ticket"].create(
+            [
+                {"name": "First", "team_id": self.team_a.id},
+                {"name": "Second", "team_id": self.team_a.id},
+                {"name": "Explicit placeholder", "team_id": self.team_b.id, "number": "New"},
+            ]
+        )
         numbers = tickets.mapped("number")
         for number in numbers:
             self.assertRegex(number, r"^SD\d{5}$")
@@ -92,9 +93,13 @@ class TestTicketNumberAndDefaults(ServiceDeskCommon):
     def test_default_stage_team_specific(self):
         """A stage of one team only comes first for that team, and a ticket
         moved to another team leaves the stages the new team does not use."""
-        triage = self.env["service.stage"].create({
-            "name": "Triage", "sequence": 0, "team_ids": [Command.link(self.team_b.id)],
-        })
+        triage = self.env["service.stage"].create(
+            {
+                "name": "Triage",
+                "sequence": 0,
+                "team_ids": [Command.link(self.team_b.id)],
+            }
+        )
         ticket_b = self._create_ticket(team=self.team_b)
         ticket_a = self._create_ticket(team=self.team_a)
         self.assertEqual(ticket_b.stage_id, triage)
@@ -123,7 +128,6 @@ class TestTicketNumberAndDefaults(ServiceDeskCommon):
 
 @tagged("post_install", "-at_install")
 class TestTicketLifecycle(ServiceDeskCommon):
-
     def _assert_dates(self, ticket, resolved, closed, reopen_count):
         self.assertEqual(ticket.resolved_date, resolved or False)
         self.assertEqual(ticket.closed_date, closed or False)
@@ -132,8 +136,12 @@ class TestTicketLifecycle(ServiceDeskCommon):
     def test_open_stage_moves_change_nothing(self):
         with freeze_time(T0):
             ticket = self._create_ticket()
-        for when, stage in ((T1, self.stage_in_progress), (T2, self.stage_waiting),
-                            (T3, self.stage_in_progress), (T4, self.stage_new)):
+        for when, stage in (
+            (T1, self.stage_in_progress),
+            (T2, self.stage_waiting),
+            (T3, self.stage_in_progress),
+            (T4, self.stage_new),
+        ):
             with freeze_time(when):
                 ticket.stage_id = stage
             self._assert_dates(ticket, False, False, 0)
@@ -175,8 +183,9 @@ class TestTicketLifecycle(ServiceDeskCommon):
 
     def test_create_in_final_stage(self):
         with freeze_time(T0):
-            resolved, cancelled = self._create_ticket(stage_id=self.stage_resolved.id) | \
-                self._create_ticket(stage_id=self.stage_cancelled.id)
+            resolved, cancelled = self._create_ticket(stage_id=self.stage_resolved.id) | self._create_ticket(
+                stage_id=self.stage_cancelled.id
+            )
         self._assert_dates(resolved, T0, False, 0)
         self._assert_dates(cancelled, False, T0, 0)
 
@@ -300,20 +309,33 @@ class TestTicketLifecycle(ServiceDeskCommon):
 
 @tagged("post_install", "-at_install")
 class TestTicketProductLot(ServiceDeskCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         Product = cls.env["product.product"]
-        cls.product_printer = Product.create({
-            "name": "SD Laser Printer", "type": "consu", "is_storable": True, "tracking": "serial",
-        })
-        cls.product_scanner = Product.create({
-            "name": "SD Scanner", "type": "consu", "is_storable": True, "tracking": "serial",
-        })
-        cls.lot_printer = cls.env["stock.lot"].create({
-            "name": "SD-PRN-0001", "product_id": cls.product_printer.id, "company_id": cls.company.id,
-        })
+        cls.product_printer = Product.create(
+            {
+                "name": "SD Laser Printer",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+            }
+        )
+        cls.product_scanner = Product.create(
+            {
+                "name": "SD Scanner",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+            }
+        )
+        cls.lot_printer = cls.env["stock.lot"].create(
+            {
+                "name": "SD-PRN-0001",
+                "product_id": cls.product_printer.id,
+                "company_id": cls.company.id,
+            }
+        )
 
     def test_lot_of_other_product(self):
         with self.assertRaises(ValidationError):
@@ -344,7 +366,6 @@ class TestTicketProductLot(ServiceDeskCommon):
 
 @tagged("post_install", "-at_install")
 class TestTicketFirstResponse(ServiceDeskCommon):
-
     def setUp(self):
         super().setUp()
         self.ticket = self._create_ticket(partner_id=self.partner_portal_a.id)
@@ -357,7 +378,9 @@ class TestTicketFirstResponse(ServiceDeskCommon):
     def _post(self, user, subtype_xmlid="mail.mt_comment", **kwargs):
         kwargs.setdefault("message_type", "comment")
         return self.ticket.with_user(user).message_post(
-            body="Hello", subtype_xmlid=subtype_xmlid, **kwargs,
+            body="Hello",
+            subtype_xmlid=subtype_xmlid,
+            **kwargs,
         )
 
     def test_public_reply_of_agent(self):
@@ -389,8 +412,10 @@ class TestTicketFirstResponse(ServiceDeskCommon):
             self._post(self.user_portal_a)
             # a customer without user, e.g. by email
             self.ticket.message_post(
-                body="Any news?", author_id=self.customer_a_contact.id,
-                message_type="email", subtype_xmlid="mail.mt_comment",
+                body="Any news?",
+                author_id=self.customer_a_contact.id,
+                message_type="email",
+                subtype_xmlid="mail.mt_comment",
             )
         self.assertFalse(self.ticket.first_response_date)
 
@@ -409,12 +434,18 @@ class TestTicketFirstResponse(ServiceDeskCommon):
         """The automatic acknowledgement posted when a ticket enters New is
         sent in the name of its creator, an agent here, yet is no response."""
         with freeze_time(T1):
-            ticket = self.env["service.ticket"].with_user(self.user_agent_a).create({
-                "name": "Call back please",
-                "team_id": self.team_a.id,
-                "partner_id": self.customer_a_contact.id,
-                "stage_id": self.stage_new.id,
-            })
+            ticket = (
+                self.env["service.ticket"]
+                .with_user(self.user_agent_a)
+                .create(
+                    {
+                        "name": "Call back please",
+                        "team_id": self.team_a.id,
+                        "partner_id": self.customer_a_contact.id,
+                        "stage_id": self.stage_new.id,
+                    }
+                )
+            )
             self._flush_tracking()
         acknowledgement = ticket.message_ids.filtered(lambda m: ticket.number in (m.subject or ""))
         self.assertEqual(len(acknowledgement), 1, "the New stage acknowledges the request")
@@ -424,14 +455,15 @@ class TestTicketFirstResponse(ServiceDeskCommon):
     def test_automatic_message_is_no_response(self):
         with freeze_time(T1):
             self.ticket.with_user(self.user_agent_a).with_context(service_automatic_message=True).message_post(
-                body="We are on it", message_type="comment", subtype_xmlid="mail.mt_comment",
+                body="We are on it",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
             )
         self.assertFalse(self.ticket.first_response_date)
 
 
 @tagged("post_install", "-at_install")
 class TestPartnerServiceData(ServiceDeskCommon):
-
     def test_ticket_counters(self):
         self._create_ticket(partner_id=self.partner_portal_a.id)
         self._create_ticket(partner_id=self.customer_a_contact.id, stage_id=self.stage_closed.id)
@@ -478,13 +510,17 @@ class TestPartnerServiceData(ServiceDeskCommon):
 
         with freeze_time(T1):  # an agent writing is not the customer getting in touch
             ticket.with_user(self.user_agent_a).message_post(
-                body="Hello", message_type="comment", subtype_xmlid="mail.mt_comment",
+                body="Hello",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
             )
         self.assertEqual(partners.mapped("service_last_contact_date"), [T0, T0])
 
         with freeze_time(T2):
             ticket.with_user(self.user_portal_a).message_post(
-                body="Still broken", message_type="comment", subtype_xmlid="mail.mt_comment",
+                body="Still broken",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
             )
         self.assertEqual(partners.mapped("service_last_contact_date"), [T2, T2])
         self.assertFalse(self.customer_a_contact.service_last_contact_date, "a colleague did not write")

@@ -1,4 +1,5 @@
 """The agent's screens, driven in a browser."""
+
 from odoo.tests import HttpCase, tagged
 
 from .common import ServiceDeskCommon
@@ -6,16 +7,19 @@ from .common import ServiceDeskCommon
 
 @tagged("post_install", "-at_install")
 class TestServiceDeskTour(HttpCase, ServiceDeskCommon):
-
     def test_agent_ticket_tour(self):
-        customer = self.env["res.partner"].create({
-            "name": "SD Tour Customer", "email": "tour.customer@customer-a.example.com",
-            "parent_id": self.customer_a.id,
-        })
+        customer = self.env["res.partner"].create(
+            {
+                "name": "SD Tour Customer",
+                "email": "tour.customer@customer-a.example.com",
+                "parent_id": self.customer_a.id,
+            }
+        )
         # a ticket already waiting, so the New column is there
         self._create_ticket(name="Waiting call", partner_id=self.customer_a_contact.id)
         self.start_tour(
-            "/odoo/action-service_desk.service_ticket_action", "service_desk_ticket_tour",
+            "/odoo/action-service_desk.service_ticket_action",
+            "service_desk_ticket_tour",
             login=self.user_agent_a.login,
         )
         ticket = self.env["service.ticket"].search([("name", "=", "Tour: printer on fire")])
@@ -34,6 +38,7 @@ class TestServiceDeskTour(HttpCase, ServiceDeskCommon):
             lambda value: value.field_id.name == "stage_id",
         )
         self.assertEqual(
-            sorted(stages.mapped("new_value_char")), ["In Progress", "Resolved"],
+            sorted(stages.mapped("new_value_char")),
+            ["In Progress", "Resolved"],
             "both moves were tracked",
         )

@@ -1,6 +1,7 @@
 """Warranties from deliveries (DESIGN.md §6): what validating, returning and
 back-filling deliveries create, how they expire and extend, and what a
 ticket finds."""
+
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -16,7 +17,6 @@ from .customer360_common import Customer360Common
 
 @tagged("post_install", "-at_install")
 class TestWarrantyFromDeliveries(Customer360Common):
-
     def _warranties(self, order):
         return self.env["service.warranty"].search([("sale_order_id", "=", order.id)], order="id")
 
@@ -106,9 +106,14 @@ class TestWarrantyFromDeliveries(Customer360Common):
         self.assertEqual(self._warranties(order), warranties)
 
     def product_plain_serial(self):
-        return self.env["product.product"].create({
-            "name": "SD Label Printer", "type": "consu", "is_storable": True, "tracking": "serial",
-        })
+        return self.env["product.product"].create(
+            {
+                "name": "SD Label Printer",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+            }
+        )
 
     def test_daily_cron_expires_warranties_covered_through_end_day(self):
         lots = self._stock_serials(self.product_serial, ["SDW-E1"])
@@ -133,9 +138,15 @@ class TestWarrantyFromDeliveries(Customer360Common):
         first, second = self._warranties(order).sorted(lambda w: w.lot_id.name)
         base_end = second.end_date
         extension = self._sell(self.customer_a, [], confirm=False)
-        extension.order_line = [Command.create({
-            "product_id": self.product_extension.id, "product_uom_qty": 1, "service_warranty_id": second.id,
-        })]
+        extension.order_line = [
+            Command.create(
+                {
+                    "product_id": self.product_extension.id,
+                    "product_uom_qty": 1,
+                    "service_warranty_id": second.id,
+                }
+            )
+        ]
         self.assertEqual(second.end_date, base_end, "a quotation extends nothing")
         extension.action_confirm()
         self.assertEqual(second.end_date, base_end + relativedelta(months=12))
@@ -150,7 +161,6 @@ class TestWarrantyFromDeliveries(Customer360Common):
 
 @tagged("post_install", "-at_install")
 class TestTicketWarranty(Customer360Common):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -233,7 +243,6 @@ class TestTicketWarranty(Customer360Common):
 
 @tagged("post_install", "-at_install")
 class TestOwnershipTransfer(Customer360Common):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -243,10 +252,19 @@ class TestOwnershipTransfer(Customer360Common):
         cls.warranty = cls.env["service.warranty"].search([("lot_id", "=", cls.lot.id)])
 
     def _case(self, **values):
-        return self._create_ticket(**dict({
-            "name": "Vehicle sold to a new owner", "ticket_type": "case", "case_kind": "ownership_transfer",
-            "partner_id": self.customer_a_contact.id, "lot_id": self.lot.id, "new_owner_id": self.customer_b_contact.id,
-        }, **values))
+        return self._create_ticket(
+            **dict(
+                {
+                    "name": "Vehicle sold to a new owner",
+                    "ticket_type": "case",
+                    "case_kind": "ownership_transfer",
+                    "partner_id": self.customer_a_contact.id,
+                    "lot_id": self.lot.id,
+                    "new_owner_id": self.customer_b_contact.id,
+                },
+                **values,
+            )
+        )
 
     def test_delivery_records_the_owner(self):
         self.assertEqual(self.lot.service_owner_id, self.customer_a)
@@ -260,8 +278,10 @@ class TestOwnershipTransfer(Customer360Common):
         self.assertEqual(self.lot.service_owner_id, self.customer_b)
         self.assertEqual(self.lot.service_ownership_ids.mapped("event"), ["transfer", "delivery"])
         transfer = self.lot.service_ownership_ids[0]
-        self.assertEqual((transfer.previous_partner_id, transfer.partner_id, transfer.ticket_id),
-                         (self.customer_a, self.customer_b, case))
+        self.assertEqual(
+            (transfer.previous_partner_id, transfer.partner_id, transfer.ticket_id),
+            (self.customer_a, self.customer_b, case),
+        )
         self.assertEqual(self.warranty.partner_id, self.customer_b, "the warranty follows the serial")
         self.assertEqual(self.warranty.state, "active")
         self.assertIn(transfer, self.customer_a.service_ownership_ids, "history shows on the former owner")

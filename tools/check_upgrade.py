@@ -45,23 +45,27 @@ def prepare(env):
     for xmlid, values in EDITED.items():
         env.ref(xmlid).write(values)
     partner = env["res.partner"].create({"name": "Upgrade Check Customer", "email": "upgrade.check@example.com"})
-    team = env["service.team"].create({
-        "name": TEAM_NAME,
-        "alias_name": "returns-upgrade-check",
-        "assignment_method": _second_choice(env["service.team"], "assignment_method"),
-        "reopen_window_days": 11,
-        "member_ids": [(0, 0, {"user_id": env.ref("base.user_admin").id, "max_open_tickets": 9})],
-    })
+    team = env["service.team"].create(
+        {
+            "name": TEAM_NAME,
+            "alias_name": "returns-upgrade-check",
+            "assignment_method": _second_choice(env["service.team"], "assignment_method"),
+            "reopen_window_days": 11,
+            "member_ids": [(0, 0, {"user_id": env.ref("base.user_admin").id, "max_open_tickets": 9})],
+        }
+    )
     tag = env["service.tag"].create({"name": "upgrade-check"})
     for i, name in enumerate(TICKET_NAMES):
-        env["service.ticket"].create({
-            "name": name,
-            "partner_id": partner.id,
-            "team_id": team.id,
-            "priority": str(i + 1),
-            "ticket_type": "incident",
-            "tag_ids": [(6, 0, tag.ids)],
-        })
+        env["service.ticket"].create(
+            {
+                "name": name,
+                "partner_id": partner.id,
+                "team_id": team.id,
+                "priority": str(i + 1),
+                "ticket_type": "incident",
+                "tag_ids": [(6, 0, tag.ids)],
+            }
+        )
     assert company.service_archive_months == 7, "the settings were not saved"
     return []
 
@@ -112,13 +116,20 @@ def verify(env):
     if tickets.mapped("name") != TICKET_NAMES:
         errors.append(f"tickets left: {tickets.mapped('name')}")
     for i, ticket in enumerate(tickets):
-        if (ticket.team_id != team or ticket.priority != str(i + 1) or ticket.ticket_type != "incident"
-                or ticket.tag_ids.mapped("name") != ["upgrade-check"] or not ticket.number
-                or ticket.partner_id.email != "upgrade.check@example.com"):
+        if (
+            ticket.team_id != team
+            or ticket.priority != str(i + 1)
+            or ticket.ticket_type != "incident"
+            or ticket.tag_ids.mapped("name") != ["upgrade-check"]
+            or not ticket.number
+            or ticket.partner_id.email != "upgrade.check@example.com"
+        ):
             errors.append(f"ticket {ticket.name} lost its settings")
-    print(f"check-upgrade: verified {len(COMPANY_SETTINGS) + len(PARAMS)} settings, "
-          f"{sum(len(v) for v in EDITED.values())} edited fields of shipped records, "
-          f"1 team and {len(tickets)} tickets")
+    print(
+        f"check-upgrade: verified {len(COMPANY_SETTINGS) + len(PARAMS)} settings, "
+        f"{sum(len(v) for v in EDITED.values())} edited fields of shipped records, "
+        f"1 team and {len(tickets)} tickets"
+    )
     return errors
 
 
@@ -142,17 +153,21 @@ def check_uninstalled(cr):
                    ON m.action = 'ir.actions.act_window,' || a.id WHERE a.res_model LIKE 'service.%%'""")
     if cr.fetchone()[0]:
         errors.append("menus to service.* models are left")
-    cr.execute("SELECT count(*) FROM ir_cron c JOIN ir_act_server s ON s.id = c.ir_actions_server_id "
-               "JOIN ir_model m ON m.id = s.model_id WHERE m.model LIKE 'service.%%'")
+    cr.execute(
+        "SELECT count(*) FROM ir_cron c JOIN ir_act_server s ON s.id = c.ir_actions_server_id "
+        "JOIN ir_model m ON m.id = s.model_id WHERE m.model LIKE 'service.%%'"
+    )
     if cr.fetchone()[0]:
         errors.append("crons on service.* models are left")
     cr.execute("SELECT model FROM ir_model WHERE model LIKE 'service.%%'")
     models = [row[0] for row in cr.fetchall()]
     if models:
         errors.append(f"models left: {models}")
-    cr.execute("SELECT table_name FROM information_schema.tables "
-               "WHERE table_schema = 'public' AND (table_name LIKE 'service\\_%%' OR table_name = ANY(%s))",
-               [SQL_OBJECTS])
+    cr.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = 'public' AND (table_name LIKE 'service\\_%%' OR table_name = ANY(%s))",
+        [SQL_OBJECTS],
+    )
     tables = [row[0] for row in cr.fetchall()]
     if tables:
         errors.append(f"tables or views left: {tables}")
@@ -160,13 +175,17 @@ def check_uninstalled(cr):
     functions = [row[0] for row in cr.fetchall()]
     if functions:
         errors.append(f"SQL functions left: {functions}")
-    cr.execute("SELECT column_name FROM information_schema.columns WHERE table_name IN ('res_partner', "
-               "'res_company') AND column_name LIKE 'service\\_%%'")
+    cr.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name IN ('res_partner', "
+        "'res_company') AND column_name LIKE 'service\\_%%'"
+    )
     columns = [row[0] for row in cr.fetchall()]
     if columns:
         errors.append(f"columns left on partners and companies: {columns}")
-    print("check-upgrade: after the uninstall, checked the module state, its records (menus, crons, views, "
-          "rules), models, tables, SQL functions and columns")
+    print(
+        "check-upgrade: after the uninstall, checked the module state, its records (menus, crons, views, "
+        "rules), models, tables, SQL functions and columns"
+    )
     return errors
 
 

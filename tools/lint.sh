@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make lint`: ruff's checks on the Python code (settings in pyproject.toml).
+# `make lint`: ruff's checks and formatting of the Python code (settings in pyproject.toml).
 set -euo pipefail
 # shellcheck source=tools/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -10,3 +10,4 @@ if ! "$PYTHON" -m ruff --version >/dev/null 2>&1; then
 fi
 cd "$SD_ROOT"
 "$PYTHON" -m ruff check .
+"$PYTHON" -m ruff format --check .

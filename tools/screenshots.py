@@ -43,16 +43,41 @@ FOLD_COLUMNS = "document.querySelector('.o_pivot thead .o_pivot_header_cell_open
 
 # name, user (None: a visitor), path, selector to wait for, script to run
 SHOTS = [
-    ("ticket_kanban", "admin", "/odoo/action-service_desk.service_ticket_action_all?view_type=kanban",
-     ".o_kanban_record", None),
-    ("ticket_routing", "admin", "/odoo/action-service_desk.service_ticket_action_all/{routed_ticket}",
-     ".o_form_view", OPEN_TAB % '"Routing"'),
-    ("sla_countdown", "admin", "/odoo/action-service_desk.service_ticket_action_all?view_type=list",
-     ".o_data_row", None),
-    ("ticket_analysis", "admin", "/odoo/action-service_desk.service_ticket_report_action",
-     ".o_pivot thead .o_pivot_header_cell_opened", FOLD_COLUMNS),
-    ("partner_service_tab", "admin", "/odoo/action-service_desk.res_partner_action_service_customers/{busy_partner}",
-     ".o_form_view", OPEN_TAB % '"Service"'),
+    (
+        "ticket_kanban",
+        "admin",
+        "/odoo/action-service_desk.service_ticket_action_all?view_type=kanban",
+        ".o_kanban_record",
+        None,
+    ),
+    (
+        "ticket_routing",
+        "admin",
+        "/odoo/action-service_desk.service_ticket_action_all/{routed_ticket}",
+        ".o_form_view",
+        OPEN_TAB % '"Routing"',
+    ),
+    (
+        "sla_countdown",
+        "admin",
+        "/odoo/action-service_desk.service_ticket_action_all?view_type=list",
+        ".o_data_row",
+        None,
+    ),
+    (
+        "ticket_analysis",
+        "admin",
+        "/odoo/action-service_desk.service_ticket_report_action",
+        ".o_pivot thead .o_pivot_header_cell_opened",
+        FOLD_COLUMNS,
+    ),
+    (
+        "partner_service_tab",
+        "admin",
+        "/odoo/action-service_desk.res_partner_action_service_customers/{busy_partner}",
+        ".o_form_view",
+        OPEN_TAB % '"Service"',
+    ),
     ("portal_tickets", "portal", "/my/service/tickets", "table", None),
     ("help_center", None, "/help", "main", None),
 ]
@@ -62,10 +87,22 @@ class Browser:
     def __init__(self, profile):
         port = 9300 + os.getpid() % 500
         self.process = subprocess.Popen(
-            [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--no-first-run", "--hide-scrollbars", f"--window-size={WIDTH},{HEIGHT}",
-             f"--remote-debugging-port={port}", f"--user-data-dir={profile}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                BROWSER,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+                "--hide-scrollbars",
+                f"--window-size={WIDTH},{HEIGHT}",
+                f"--remote-debugging-port={port}",
+                f"--user-data-dir={profile}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for __ in range(100):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as answer:
@@ -79,8 +116,7 @@ class Browser:
         self.counter = 0
         self.call("Page.enable")
         self.call("Network.enable")
-        self.call("Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT, deviceScaleFactor=1,
-                  mobile=False)
+        self.call("Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT, deviceScaleFactor=1, mobile=False)
 
     def call(self, method, **params):
         self.counter += 1
@@ -122,7 +158,8 @@ def session_cookie(base, db, login):
     request = urllib.request.Request(
         f"{base}/web/session/authenticate",
         data=json.dumps({"jsonrpc": "2.0", "params": {"db": db, "login": login, "password": login}}).encode(),
-        headers={"Content-Type": "application/json"})
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request) as answer:
         body = json.load(answer)
         if "error" in body:
@@ -136,9 +173,11 @@ def session_cookie(base, db, login):
 def rpc(base, cookie, model, method, *args, **kwargs):
     request = urllib.request.Request(
         f"{base}/web/dataset/call_kw",
-        data=json.dumps({"jsonrpc": "2.0", "params": {
-            "model": model, "method": method, "args": list(args), "kwargs": kwargs}}).encode(),
-        headers={"Content-Type": "application/json", "Cookie": f"session_id={cookie}"})
+        data=json.dumps(
+            {"jsonrpc": "2.0", "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs}}
+        ).encode(),
+        headers={"Content-Type": "application/json", "Cookie": f"session_id={cookie}"},
+    )
     with urllib.request.urlopen(request) as answer:
         body = json.load(answer)
     if "error" in body:
@@ -150,12 +189,26 @@ def main():
     base, target, db = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
     cookies = {login: session_cookie(base, db, login) for login in ("admin", "portal")}
     # the ticket whose routing weighed the most agents, the customer with the most tickets
-    routed = rpc(base, cookies["admin"], "service.ticket", "search_read",
-                 [["routing_explanation", "!=", False]], ["routing_explanation"])
+    routed = rpc(
+        base,
+        cookies["admin"],
+        "service.ticket",
+        "search_read",
+        [["routing_explanation", "!=", False]],
+        ["routing_explanation"],
+    )
     routed.sort(key=lambda ticket: ticket["routing_explanation"].count("<tr"), reverse=True)
-    partners = rpc(base, cookies["admin"], "service.ticket", "formatted_read_group",
-                   [["commercial_partner_id.is_company", "=", True]], ["commercial_partner_id"], ["__count"],
-                   order="__count desc", limit=1)
+    partners = rpc(
+        base,
+        cookies["admin"],
+        "service.ticket",
+        "formatted_read_group",
+        [["commercial_partner_id.is_company", "=", True]],
+        ["commercial_partner_id"],
+        ["__count"],
+        order="__count desc",
+        limit=1,
+    )
     ids = {"routed_ticket": routed[0]["id"], "busy_partner": partners[0]["commercial_partner_id"][0]}
     host = base.split("://", 1)[1].split(":")[0]
     # Chromium's helpers may still write in the profile as it closes
@@ -165,8 +218,7 @@ def main():
             for name, user, path, selector, script in SHOTS:
                 browser.call("Network.clearBrowserCookies")
                 if user:
-                    browser.call("Network.setCookie", name="session_id", value=cookies[user], domain=host,
-                                 path="/")
+                    browser.call("Network.setCookie", name="session_id", value=cookies[user], domain=host, path="/")
                 browser.call("Page.navigate", url=base + path.format(**ids))
                 browser.wait_for(selector)
                 if script:

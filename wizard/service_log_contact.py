@@ -13,8 +13,7 @@ class ServiceLogContact(models.TransientModel):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
     ticket_id = fields.Many2one("service.ticket", string="Ticket")
     channel = fields.Selection(INTERACTION_CHANNELS, required=True, default="phone")
-    direction = fields.Selection([("inbound", "Inbound"), ("outbound", "Outbound")], required=True,
-                                 default="inbound")
+    direction = fields.Selection([("inbound", "Inbound"), ("outbound", "Outbound")], required=True, default="inbound")
     date = fields.Datetime(required=True, default=fields.Datetime.now)
     duration_minutes = fields.Float(string="Duration (minutes)")
     summary = fields.Char(required=True)
@@ -33,16 +32,18 @@ class ServiceLogContact(models.TransientModel):
         self.ensure_one()
         if self.duration_minutes < 0:
             raise UserError(self.env._("A duration cannot be negative."))
-        interaction = self.env["service.interaction"].create({
-            "partner_id": self.partner_id.id,
-            "ticket_id": self.ticket_id.id,
-            "channel": self.channel,
-            "direction": self.direction,
-            "date": self.date,
-            "duration_minutes": self.duration_minutes,
-            "summary": self.summary,
-            "transcript": self.transcript,
-        })
+        interaction = self.env["service.interaction"].create(
+            {
+                "partner_id": self.partner_id.id,
+                "ticket_id": self.ticket_id.id,
+                "channel": self.channel,
+                "direction": self.direction,
+                "date": self.date,
+                "duration_minutes": self.duration_minutes,
+                "summary": self.summary,
+                "transcript": self.transcript,
+            }
+        )
         if self.create_ticket and not self.ticket_id:
             return interaction.action_create_ticket()
         if self.ticket_id:

@@ -10,7 +10,9 @@ class ServiceMacroApply(models.TransientModel):
     ticket_ids = fields.Many2many("service.ticket", string="Tickets", required=True)
     team_ids = fields.Many2many("service.team", compute="_compute_team_ids")
     macro_id = fields.Many2one(
-        "service.macro", string="Canned Reply", required=True,
+        "service.macro",
+        string="Canned Reply",
+        required=True,
         domain="['|', ('team_ids', '=', False), ('team_ids', 'in', team_ids)]",
     )
     preview = fields.Html(compute="_compute_preview", sanitize=False)

@@ -21,6 +21,6 @@ class ServiceReviewWizard(models.TransientModel):
     def action_print(self):
         self.ensure_one()
         return self.env.ref("service_desk.action_report_service_review").report_action(
-            self.partner_id, data={"date_from": fields.Date.to_string(self.date_from),
-                                   "date_to": fields.Date.to_string(self.date_to)},
+            self.partner_id,
+            data={"date_from": fields.Date.to_string(self.date_from), "date_to": fields.Date.to_string(self.date_to)},
         )
