@@ -43,16 +43,25 @@ class Bench:
         self.env = env
         self.args = args
         self.rows = []
+        self.savepoints = 0
 
     @contextmanager
     def rolled_back(self):
-        self.env.cr.execute("SAVEPOINT bench")
+        """Undo everything done inside, nested ones included: each level has
+        its own savepoint, released once rolled back, so that an outer level
+        never rolls back to an inner one only."""
+        self.savepoints += 1
+        name = f"bench_{self.savepoints}"
+        self.env.flush_all()
+        self.env.cr.execute(f"SAVEPOINT {name}")
         try:
             yield
         finally:
-            self.env.invalidate_all()
-            self.env.cr.execute("ROLLBACK TO SAVEPOINT bench")
-            self.env.invalidate_all()
+            self.env.invalidate_all(flush=False)
+            self.env.cr.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            self.env.cr.execute(f"RELEASE SAVEPOINT {name}")
+            self.env.invalidate_all(flush=False)
+            self.env.registry.clear_cache()
 
     @staticmethod
     def timed(function):

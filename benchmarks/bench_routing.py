@@ -1,5 +1,7 @@
 """Creating tickets with SLA policies and skill routing, against manual
-assignment without policy."""
+assignment without policy, and against the OCA helpdesk with its SLA (our
+yardstick: helpdesk_mgmt + helpdesk_mgmt_sla, whose wheels `make bench`
+downloads)."""
 
 from odoo.fields import Command
 
@@ -134,4 +136,123 @@ def bench_ticket_creation(bench):
     )
 
 
-BENCHMARKS = [("ticket_creation", bench_ticket_creation)]
+OCA_TARGET = 1.2
+OCA_MODULES = ("helpdesk_mgmt", "helpdesk_mgmt_sla")
+
+
+def _setup_oca_team(env, users, calendar, policies):
+    """OCA helpdesk_mgmt + helpdesk_mgmt_sla configured like our routed desk:
+    the same agents, the same calendar, as many SLA policies, one of them
+    matching (16 working hours), the others restricted to other customers."""
+    closed = env["helpdesk.ticket.stage"].search([("closed", "=", True)], limit=1)
+    team = env["helpdesk.ticket.team"].create(
+        {
+            "name": "Bench OCA desk",
+            "use_sla": True,
+            "resource_calendar_id": calendar.id,
+            "user_ids": [Command.set(users.ids)],
+        }
+    )
+    others = env["res.partner"].create([{"name": f"Bench OCA other customer {i}"} for i in range(policies - 1)])
+    env["helpdesk.sla"].create(
+        [
+            {
+                "name": f"Bench OCA policy {i}",
+                "team_ids": [Command.link(team.id)],
+                "hours": 4,
+                "stage_id": closed.id,
+                "domain": repr([("partner_id", "=", other.id)]),
+            }
+            for i, other in enumerate(others)
+        ]
+        + [
+            {
+                "name": "Bench OCA matching policy",
+                "team_ids": [Command.link(team.id)],
+                "hours": 16,
+                "stage_id": closed.id,
+            }
+        ]
+    )
+    return team
+
+
+def bench_ticket_creation_vs_oca(bench):
+    """Our ticket creation with SLA and skills routing against the OCA
+    helpdesk (helpdesk_mgmt + helpdesk_mgmt_sla) creating the same tickets
+    with its SLA, the agent chosen by hand (it has no routing)."""
+    env, args = bench.env, bench.args
+    installed = env["ir.module.module"].search([("name", "in", OCA_MODULES), ("state", "=", "installed")])
+    missing = sorted(set(OCA_MODULES) - set(installed.mapped("name")))
+    if missing:
+        raise RuntimeError(
+            f"the OCA yardstick {', '.join(missing)} is not installed in the benchmark database: "
+            "`make bench` downloads its wheels with pip, which failed (see the messages above)"
+        )
+    with bench.rolled_back():
+        env["service.sla.policy"].search([]).active = False
+        env["helpdesk.sla"].search([]).active = False
+        team, category, _manual = _setup_team(env, args.agents, args.policies)
+        users = team.member_ids.user_id
+        oca_team = _setup_oca_team(env, users, team.resource_calendar_id, args.policies)
+        customer = env["res.partner"].create({"name": "Bench customer", "email": "bench@example.com"})
+        env.flush_all()
+
+        def create_ours(count):
+            for i in range(count):
+                env["service.ticket"].create(
+                    {
+                        "name": f"Bench ticket {i}",
+                        "description": "<p>It does not start.</p>",
+                        "partner_id": customer.id,
+                        "team_id": team.id,
+                        "category_id": category.id,
+                    }
+                )
+                if i % 50 == 0:
+                    env.flush_all()
+            env.flush_all()
+
+        def create_theirs(count):
+            for i in range(count):
+                env["helpdesk.ticket"].create(
+                    {
+                        "name": f"Bench ticket {i}",
+                        "description": "<p>It does not start.</p>",
+                        "partner_id": customer.id,
+                        "team_id": oca_team.id,
+                        "user_id": users[i % len(users)].id,
+                    }
+                )
+                if i % 50 == 0:
+                    env.flush_all()
+            env.flush_all()
+
+        # warm both paths before timing them
+        create_theirs(5)
+        create_ours(5)
+        with bench.rolled_back():
+            theirs = bench.timed(lambda: create_theirs(args.tickets))
+            tickets = env["helpdesk.ticket"].search([("team_id", "=", oca_team.id)])
+            if not all(tickets.mapped("ticket_sla_ids")):
+                raise AssertionError("every OCA ticket has its SLA")
+        with bench.rolled_back():
+            ours = bench.timed(lambda: create_ours(args.tickets))
+            tickets = env["service.ticket"].search([("team_id", "=", team.id)])
+            if not all(tickets.mapped("user_id")) or not all(tickets.mapped("sla_line_ids")):
+                raise AssertionError("every routed ticket has an agent and SLA targets")
+    bench.record(
+        "ticket_creation_vs_oca",
+        f"create {args.tickets} tickets",
+        f"service_desk: SLA ({args.policies} policies) + skills routing, {args.agents} agents",
+        ours,
+        "OCA helpdesk_mgmt + helpdesk_mgmt_sla, agent by hand",
+        theirs,
+        OCA_TARGET,
+    )
+
+
+BENCHMARKS = [
+    ("ticket_creation", bench_ticket_creation),
+    ("ticket_creation_vs_oca", bench_ticket_creation_vs_oca),
+]
