@@ -55,3 +55,6 @@ from . import discuss_channel_ticket
 from . import service_warranty_portal
 from . import service_contract_portal
 from . import res_partner_service_analytics
+from . import resource_calendar
+from . import resource_calendar_attendance
+from . import resource_calendar_leaves

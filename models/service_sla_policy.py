@@ -111,32 +111,52 @@ class ServiceSlaPolicy(models.Model):
     # Matching
     # ------------------------------------------------------------------
 
-    def _mismatch_reason(self, ticket):
-        """None when every non-empty condition of this policy matches the
-        ticket, else the first condition that does not."""
-        self.ensure_one()
-        customer = ticket.partner_id
-        if self.company_id and self.company_id != ticket.company_id:
-            return self.env._("other company")
-        if self.team_ids and ticket.team_id not in self.team_ids:
-            return self.env._("team")
-        if self.category_ids and not (ticket.category_id and self._category_in(ticket.category_id, self.category_ids)):
-            return self.env._("category")
-        if self.ticket_types and ticket.ticket_type not in self.ticket_types.mapped("code"):
-            return self.env._("ticket type")
-        if self.min_priority and ticket.priority < self.min_priority:
-            return self.env._("priority")
-        if self.tier_ids and ticket._sla_customer_tier() not in self.tier_ids:
-            return self.env._("customer tier")
-        if self.partner_ids and not (customer | customer.commercial_partner_id) & self.partner_ids:
-            return self.env._("customer")
-        return None
+    @api.model
+    @tools.ormcache()
+    def _matching_rules(self):
+        """The conditions of the active policies, in order, as plain ids:
+        ((policy id, company id, team ids, category ids, ticket type codes,
+        minimum priority, tier ids, customer ids), ...). Matching a ticket
+        then costs neither a query nor a record, whatever the number of
+        policies; any change of a policy forgets them."""
+        policies = self.sudo().browse(self._active_policy_ids())
+        return tuple(
+            (
+                policy.id,
+                policy.company_id.id,
+                frozenset(policy.team_ids.ids),
+                frozenset(policy.category_ids.ids),
+                frozenset(policy.ticket_types.mapped("code")),
+                policy.min_priority or "",
+                frozenset(policy.tier_ids.ids),
+                frozenset(policy.partner_ids.ids),
+            )
+            for policy in policies
+        )
 
     @api.model
-    def _category_in(self, category, categories):
-        """A condition on a category covers its subcategories."""
-        ancestors = {int(cid) for cid in (category.parent_path or "").split("/") if cid}
-        return bool(ancestors & set(categories.ids)) or category in categories
+    def _first_matching_policy(self, ticket):
+        """The first active policy whose every non-empty condition matches
+        the ticket (a category condition covers its subcategories, a
+        customer condition the customer's contacts), or an empty recordset."""
+        categories = {int(cid) for cid in (ticket.category_id.parent_path or "").split("/") if cid}
+        categories.add(ticket.category_id.id)
+        customers = {ticket.partner_id.id, ticket.commercial_partner_id.id} - {False}
+        tier_id = ticket._sla_customer_tier().id
+        company_id, team_id = ticket.company_id.id, ticket.team_id.id
+        ticket_type, priority = ticket.ticket_type, ticket.priority or ""
+        for policy_id, company, teams, category_ids, types, min_priority, tiers, partners in self._matching_rules():
+            if (
+                (not company or company == company_id)
+                and (not teams or team_id in teams)
+                and (not category_ids or not category_ids.isdisjoint(categories))
+                and (not types or ticket_type in types)
+                and (not min_priority or priority >= min_priority)
+                and (not tiers or tier_id in tiers)
+                and (not partners or not partners.isdisjoint(customers))
+            ):
+                return self.browse(policy_id)
+        return self.browse()
 
     def _matching_conditions(self):
         """Human-readable list of the conditions this policy checks."""
@@ -188,8 +208,7 @@ class ServiceSlaPolicy(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if {"active", "sequence", "company_id"} & set(vals):
-            self.env.registry.clear_cache()
+        self.env.registry.clear_cache()  # the order and conditions of _matching_rules
         return super().write(vals)
 
     def unlink(self):

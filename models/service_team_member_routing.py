@@ -1,7 +1,5 @@
 from datetime import timedelta
 
-from pytz import timezone, utc
-
 from odoo import fields, models
 from odoo.tools import SQL
 
@@ -29,33 +27,71 @@ class ServiceTeamMember(models.Model):
         for member in self:
             member.load_percent = round(100 * _load_ratio(counts.get(member.id, 0), member.max_open_tickets))
 
-    def _routing_profiles(self):
-        """{member id: profile} with the member's capacity, last assignment,
-        and their employee's resource, calendar and time zone in the team's
-        company (an agent working for several companies has one employee in
-        each; skills, calendar and time off come from that one)."""
+    def _routing_facts(self, skills, now):
+        """What routing weighs about these members, read in one query:
+        {member id: (user id, capacity, last assigned date, employee id,
+        resource id, calendar id, time zone, open tickets, {skill id: level
+        progress}, end of time off covering `now`)}.
+
+        The employee is the member's user's employee in the team's company
+        (an agent working for several companies has one employee in each;
+        skills, calendar and time off come from that one). Open tickets are
+        the user's open tickets in the member's team. Only skills among
+        `skills` that are valid today count (expired skills and
+        certifications do not)."""
         self.env.flush_all()
-        rows = self.env.execute_query_dict(
+        today = fields.Date.context_today(self)
+        rows = self.env.execute_query(
             SQL(
                 """
-            SELECT DISTINCT ON (member.id)
-                   member.id, member.user_id, member.max_open_tickets, member.last_assigned_date,
-                   employee.id AS employee_id, resource.id AS resource_id,
-                   COALESCE(version.resource_calendar_id, resource.calendar_id) AS calendar_id,
-                   resource.tz
+            SELECT member.id, member.user_id, member.max_open_tickets, member.last_assigned_date,
+                   employee.id, employee.resource_id,
+                   COALESCE(version.resource_calendar_id, resource.calendar_id), resource.tz,
+                   COALESCE(open_ticket.count, 0), skill.skill_ids, skill.progress, time_off.date_to
               FROM service_team_member member
-         LEFT JOIN hr_employee employee
+         LEFT JOIN hr_employee employee  -- at most one per user and company
                 ON employee.user_id = member.user_id AND employee.company_id = member.company_id
                AND employee.active IS TRUE
          LEFT JOIN hr_version version ON version.id = employee.current_version_id
          LEFT JOIN resource_resource resource ON resource.id = employee.resource_id
-             WHERE member.id IN %s
-          ORDER BY member.id, employee.id
+         LEFT JOIN (
+                SELECT team_id, user_id, COUNT(*) AS count
+                  FROM service_ticket
+                 WHERE team_id IN (SELECT team_id FROM service_team_member WHERE id = ANY(%(members)s))
+                   AND user_id IS NOT NULL AND active IS TRUE AND is_closed IS NOT TRUE
+              GROUP BY team_id, user_id
+            ) open_ticket ON open_ticket.team_id = member.team_id AND open_ticket.user_id = member.user_id
+         LEFT JOIN (
+                SELECT employee_skill.employee_id,
+                       ARRAY_AGG(employee_skill.skill_id) AS skill_ids, ARRAY_AGG(level.level_progress) AS progress
+                  FROM hr_employee_skill employee_skill
+                  JOIN hr_skill_level level ON level.id = employee_skill.skill_level_id
+                 WHERE employee_skill.skill_id = ANY(%(skills)s)
+                   AND (employee_skill.valid_from IS NULL OR employee_skill.valid_from <= %(today)s)
+                   AND (employee_skill.valid_to IS NULL OR employee_skill.valid_to >= %(today)s)
+              GROUP BY employee_skill.employee_id
+            ) skill ON skill.employee_id = employee.id
+         LEFT JOIN (
+                SELECT resource_id, MAX(date_to) AS date_to
+                  FROM resource_calendar_leaves
+                 WHERE resource_id IS NOT NULL AND date_from <= %(now)s AND date_to > %(now)s
+              GROUP BY resource_id
+            ) time_off ON time_off.resource_id = employee.resource_id
+             WHERE member.id = ANY(%(members)s)
             """,
-                tuple(self.ids) or (0,),
+                members=self.ids,
+                skills=skills.ids,
+                today=today,
+                now=now,
             )
         )
-        return {row["id"]: row for row in rows}
+        facts = {}
+        for *head, skill_ids, progress, away_until in rows:
+            levels = {}
+            for skill_id, level in zip(skill_ids or (), progress or (), strict=True):
+                levels[skill_id] = max(level, levels.get(skill_id, level))
+            facts[head[0]] = (*head[1:], levels, away_until)
+        return facts
 
     def _routing_open_counts(self):
         """{member id: open tickets of the member's user in the member's team}."""
@@ -78,87 +114,33 @@ class ServiceTeamMember(models.Model):
         )
         return dict(rows)
 
-    def _routing_skill_levels(self, employee_ids, skills):
-        """{employee id: {skill id: level progress}} for skills valid today
-        (expired skills and certifications do not count)."""
-        if not employee_ids or not skills:
-            return {}
-        today = fields.Date.context_today(self)
-        rows = self.env.execute_query(
-            SQL(
-                """
-            SELECT employee_skill.employee_id, employee_skill.skill_id, MAX(level.level_progress)
-              FROM hr_employee_skill employee_skill
-              JOIN hr_skill_level level ON level.id = employee_skill.skill_level_id
-             WHERE employee_skill.employee_id IN %s AND employee_skill.skill_id IN %s
-               AND (employee_skill.valid_from IS NULL OR employee_skill.valid_from <= %s)
-               AND (employee_skill.valid_to IS NULL OR employee_skill.valid_to >= %s)
-          GROUP BY employee_skill.employee_id, employee_skill.skill_id
-            """,
-                tuple(employee_ids),
-                tuple(skills.ids),
-                today,
-                today,
-            )
-        )
-        levels = {}
-        for employee_id, skill_id, progress in rows:
-            levels.setdefault(employee_id, {})[skill_id] = progress
-        return levels
-
-    def _routing_time_off(self, resource_ids, now):
-        """{resource id: end of that resource's own time off covering `now`}."""
-        if not resource_ids:
-            return {}
-        rows = self.env.execute_query(
-            SQL(
-                """
-            SELECT resource_id, MAX(date_to)
-              FROM resource_calendar_leaves
-             WHERE resource_id IN %s AND date_from <= %s AND date_to > %s
-          GROUP BY resource_id
-            """,
-                tuple(resource_ids),
-                now,
-                now,
-            )
-        )
-        return dict(rows)
-
-    def _routing_availability(self, profiles, now, default_calendar):
-        """{member id: (working_now, next_start, time_off_until)}: whether the
-        member works at `now` (their calendar, public holidays and their own
-        time off), when they are next at work, and until when they are on
-        time off. Members sharing a calendar and a time zone share its working
-        periods: the cost follows the number of distinct calendars."""
+    def _routing_availability(self, schedules, now, default_calendar):
+        """{member id: (working_now, next_start)} from {member id: (calendar
+        id, time zone, end of time off)}: whether the member works at `now`
+        (their calendar, public holidays and their own time off) and when
+        they are next at work. Members sharing a calendar and a time zone
+        share its working periods, which the calendar caches: the cost
+        follows the number of distinct calendars."""
         Calendar = self.env["resource.calendar"].sudo()
-        time_off = self._routing_time_off([p["resource_id"] for p in profiles.values() if p["resource_id"]], now)
         groups = {}
-        for member_id, profile in profiles.items():
-            calendar_id = profile["calendar_id"] or default_calendar.id
-            tz = profile["tz"] or (Calendar.browse(calendar_id).tz if calendar_id else None)
-            groups.setdefault((calendar_id, tz), []).append(member_id)
-        start = utc.localize(now)
+        for member_id, (own_calendar_id, own_tz, away_until) in schedules.items():
+            calendar_id = own_calendar_id or default_calendar.id
+            tz = own_tz or (Calendar.browse(calendar_id).tz if calendar_id else None)
+            groups.setdefault((calendar_id, tz), []).append((member_id, away_until))
         result = {}
-        for (calendar_id, tz), member_ids in groups.items():
-            periods = []
-            if calendar_id:
-                periods = [
-                    (begin.astimezone(utc).replace(tzinfo=None), end.astimezone(utc).replace(tzinfo=None))
-                    for begin, end, __ in Calendar.browse(calendar_id)._work_intervals_batch(
-                        start,
-                        start + AVAILABILITY_HORIZON,
-                        tz=timezone(tz) if tz else None,
-                    )[False]
-                ]
-            for member_id in member_ids:
-                away_until = time_off.get(profiles[member_id]["resource_id"])
+        for (calendar_id, tz), members in groups.items():
+            periods = (
+                Calendar.browse(calendar_id)._service_work_periods(now, now + AVAILABILITY_HORIZON, tz or False)
+                if calendar_id
+                else []
+            )
+            for member_id, away_until in members:
                 free_from = max(now, away_until) if away_until else now
                 if calendar_id:
                     next_start = next((max(begin, free_from) for begin, end in periods if end > free_from), False)
                 else:
                     next_start = free_from
-                result[member_id] = (next_start == now, next_start, away_until)
+                result[member_id] = (next_start == now, next_start)
         return result
 
     def _routing_claim(self, now):

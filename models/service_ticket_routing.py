@@ -142,23 +142,20 @@ class ServiceTicket(models.Model):
         requirements = [
             (line.skill_id.id, line.level_progress, line.skill_id.name, line.skill_level_id.name) for line in required
         ]
-        profiles = members._routing_profiles()
-        open_counts = members._routing_open_counts()
-        levels = members._routing_skill_levels(
-            [p["employee_id"] for p in profiles.values() if p["employee_id"]],
-            required.skill_id,
+        facts = members._routing_facts(required.skill_id, now)
+        availability = members._routing_availability(
+            {member_id: (fact[5], fact[6], fact[9]) for member_id, fact in facts.items()},
+            now,
+            self.team_id.resource_calendar_id,
         )
-        availability = members._routing_availability(profiles, now, self.team_id.resource_calendar_id)
         _ = self.env._
         verdicts = {}
-        for member_id, profile in profiles.items():
-            open_count = open_counts.get(member_id, 0)
-            capacity = profile["max_open_tickets"]
-            working_now, next_start, time_off_until = availability[member_id]
-            employee_levels = levels.get(profile["employee_id"], {})
+        for member_id, fact in facts.items():
+            user_id, capacity, last_assigned, __, __, __, __, open_count, levels, time_off_until = fact
+            working_now, next_start = availability[member_id]
             missing, margin = [], 0
             for skill_id, required_progress, skill_name, level_name in requirements:
-                level = employee_levels.get(skill_id)
+                level = levels.get(skill_id)
                 if level is None or level < required_progress:
                     missing.append(_("missing skill %(skill)s at level %(level)s", skill=skill_name, level=level_name))
                 else:
@@ -172,7 +169,7 @@ class ServiceTicket(models.Model):
             else:
                 excluded = False
             verdicts[member_id] = {
-                "user_id": profile["user_id"],
+                "user_id": user_id,
                 "excluded": excluded,
                 "open": open_count,
                 "ratio": _load_ratio(open_count, capacity),
@@ -180,7 +177,7 @@ class ServiceTicket(models.Model):
                 "working_now": working_now,
                 "next_start": next_start,
                 "time_off_until": time_off_until,
-                "last_assigned": profile["last_assigned_date"],
+                "last_assigned": last_assigned,
             }
         return verdicts
 

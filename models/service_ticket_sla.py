@@ -1,8 +1,8 @@
 from datetime import timedelta
 
-from pytz import utc
-
 from odoo import api, fields, models
+
+from .resource_calendar import PERIOD_WINDOW
 
 # how far ahead a deadline is looked for, in weeks of working time
 PLANNING_WEEKS = 104
@@ -95,24 +95,25 @@ class ServiceTicketSla(models.Model):
     def _plan(self, calendar, start, hours_list):
         """{hours: datetime reached after that many working hours from
         `start`} for every value of `hours_list`, walking the calendar's
-        work intervals (its holidays included) once, as plan_hours does for
-        one value. Naive UTC in and out."""
+        working periods (its holidays excluded, weekly windows cached by the
+        calendar) once, as plan_hours does for one value. Naive UTC in and out."""
         pending = sorted(set(hours_list))
         reached = {}
-        origin = utc.localize(start)
         done = 0.0
-        for week in range(PLANNING_WEEKS):
-            window_start = origin + timedelta(weeks=week)
-            intervals = calendar._work_intervals_batch(window_start, window_start + timedelta(weeks=1))[False]
-            for begin, end, __ in intervals:
+        window = calendar._service_window_start(start)
+        for __ in range(PLANNING_WEEKS + 1):
+            for period_start, end in calendar._service_window_periods(False, window):
+                if end <= start:
+                    continue
+                begin = max(period_start, start)
                 length = (end - begin).total_seconds() / 3600
                 while pending and pending[0] <= done + length:
                     hours = pending.pop(0)
-                    moment = begin + timedelta(seconds=round((hours - done) * 3600))
-                    reached[hours] = moment.astimezone(utc).replace(tzinfo=None)
+                    reached[hours] = begin + timedelta(seconds=round((hours - done) * 3600))
                 done += length
                 if not pending:
                     return reached
+            window += PERIOD_WINDOW
         return dict(reached, **dict.fromkeys(pending, False))
 
     @api.model

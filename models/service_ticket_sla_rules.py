@@ -91,12 +91,12 @@ class ServiceTicket(models.Model):
         """{ticket: (policy, reason)} in this order: the active
         contract's policy, else the first policy by sequence whose conditions
         all match, else the tier's policy, else none."""
-        candidates = self.env["service.sla.policy"]._policies_for_matching()
+        Policy = self.env["service.sla.policy"]
         found = {}
         for ticket in self:
             policy, reason = ticket._sla_contract_policy()
             if not policy:
-                policy = next((p for p in candidates if p._mismatch_reason(ticket) is None), policy)
+                policy = Policy._first_matching_policy(ticket)
                 if policy:
                     conditions = policy._matching_conditions()
                     reason = (

@@ -16,3 +16,8 @@ class ServiceTicketType(models.Model):
     sequence = fields.Integer(default=10)
 
     _code_uniq = models.UniqueIndex("(code)", "Each ticket type exists once.")
+
+    def write(self, vals):
+        if "code" in vals:
+            self.env.registry.clear_cache()  # SLA policies match tickets on these codes
+        return super().write(vals)

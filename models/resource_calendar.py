@@ -1,0 +1,59 @@
+from datetime import datetime, time, timedelta
+
+from pytz import timezone, utc
+
+from odoo import api, models
+from odoo.tools import ormcache
+
+# working periods are computed and cached by windows of one week starting on a
+# Monday at midnight UTC: routing and SLA planning ask for the same few windows
+# again and again, and only a change of calendar or leave changes them
+PERIOD_WINDOW = timedelta(weeks=1)
+
+
+class ResourceCalendar(models.Model):
+    _inherit = "resource.calendar"
+
+    @api.model
+    def _service_window_start(self, moment):
+        """Start (naive UTC) of the cached window holding `moment` (naive UTC)."""
+        return datetime.combine(moment.date() - timedelta(days=moment.weekday()), time.min)
+
+    @ormcache("self.id", "tz_name", "window")
+    def _service_window_periods(self, tz_name, window):
+        """Working periods ((begin, end) in naive UTC, in order) of this
+        calendar in the week starting at `window`: attendances in the time
+        zone `tz_name` (the calendar's own when empty), public holidays and
+        the calendar's leaves excluded, as Odoo's `_work_intervals_batch`
+        computes them."""
+        origin = utc.localize(window)
+        intervals = self.sudo()._work_intervals_batch(
+            origin, origin + PERIOD_WINDOW, tz=timezone(tz_name) if tz_name else None
+        )[False]
+        return tuple(
+            (begin.astimezone(utc).replace(tzinfo=None), end.astimezone(utc).replace(tzinfo=None))
+            for begin, end, __ in intervals
+        )
+
+    def _service_work_periods(self, start, end, tz_name=False):
+        """Working periods of this calendar between `start` and `end` (naive
+        UTC), clipped to them, from the cached weekly windows."""
+        self.ensure_one()
+        periods = []
+        window = self._service_window_start(start)
+        while window < end:
+            periods.extend(
+                (max(begin, start), min(stop, end))
+                for begin, stop in self._service_window_periods(tz_name, window)
+                if stop > start and begin < end
+            )
+            window += PERIOD_WINDOW
+        return periods
+
+    def write(self, vals):
+        self.env.registry.clear_cache()  # working periods cached by _service_window_periods
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
