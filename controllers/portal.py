@@ -136,42 +136,42 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
     # ------------------------------------------------------------------
 
     def _service_searchbar_sortings(self):
-        _ = request.env._
+        env = request.env
         return {
-            "date": {"label": _("Newest"), "order": "create_date desc, id desc"},
-            "update": {"label": _("Last Update"), "order": "write_date desc, id desc"},
-            "number": {"label": _("Number"), "order": "number desc, id desc"},
-            "stage": {"label": _("Stage"), "order": "stage_id, id desc"},
-            "promised": {"label": _("Promised Response"), "order": "sla_deadline asc, id desc"},
+            "date": {"label": env._("Newest"), "order": "create_date desc, id desc"},
+            "update": {"label": env._("Last Update"), "order": "write_date desc, id desc"},
+            "number": {"label": env._("Number"), "order": "number desc, id desc"},
+            "stage": {"label": env._("Stage"), "order": "stage_id, id desc"},
+            "promised": {"label": env._("Promised Response"), "order": "sla_deadline asc, id desc"},
         }
 
     def _service_searchbar_filters(self):
-        _ = request.env._
+        env = request.env
         labels = {
-            "all": _("All"),
-            "open": _("Open"),
-            "waiting": _("Waiting on Me"),
-            "resolved": _("Resolved"),
-            "closed": _("Closed"),
+            "all": env._("All"),
+            "open": env._("Open"),
+            "waiting": env._("Waiting on Me"),
+            "resolved": env._("Resolved"),
+            "closed": env._("Closed"),
         }
-        domains = request.env["service.ticket"]._portal_filter_domains()
+        domains = env["service.ticket"]._portal_filter_domains()
         return OrderedDict((key, {"label": labels[key], "domain": domains[key]}) for key in labels)
 
     def _service_searchbar_groupby(self):
-        _ = request.env._
+        env = request.env
         return {
-            "none": {"label": _("None"), "field": None},
-            "stage": {"label": _("Stage"), "field": "stage_id"},
-            "team": {"label": _("Team"), "field": "team_id"},
-            "type": {"label": _("Kind"), "field": "ticket_type"},
+            "none": {"label": env._("None"), "field": None},
+            "stage": {"label": env._("Stage"), "field": "stage_id"},
+            "team": {"label": env._("Team"), "field": "team_id"},
+            "type": {"label": env._("Kind"), "field": "ticket_type"},
         }
 
     def _service_searchbar_inputs(self):
-        _ = request.env._
+        env = request.env
         return {
-            "all": {"input": "all", "label": _("Search in All")},
-            "number": {"input": "number", "label": _("Search in Number")},
-            "name": {"input": "name", "label": _("Search in Subject")},
+            "all": {"input": "all", "label": env._("Search in All")},
+            "number": {"input": "number", "label": env._("Search in Number")},
+            "name": {"input": "name", "label": env._("Search in Subject")},
         }
 
     def _service_search_domain(self, search_in, search):
