@@ -14,18 +14,19 @@ row; `_service_portal_layout_values` is shared by every page here.
 """
 
 from collections import OrderedDict
-from itertools import groupby as itergroupby
 from urllib.parse import urlencode
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
 from odoo.http import content_disposition, request
+from odoo.tools import groupby as groupbyelem
 from odoo.tools import plaintext2html
 
 from odoo.addons.portal.controllers import portal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
-from odoo.addons.service_desk.models.service_ticket_portal import PORTAL_TICKET_TYPES
+
+from ..models.service_ticket_portal import PORTAL_TICKET_TYPES
 
 # Files a customer attaches: the size of each one, configurable by the
 # `service_desk.portal_attachment_max_size` system parameter (bytes).
@@ -227,7 +228,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         )
         request.session["my_service_tickets_history"] = tickets.ids[:100]
         if group_field:
-            grouped_tickets = [Ticket.concat(*group) for __, group in itergroupby(tickets, lambda t: t[group_field])]
+            grouped_tickets = [Ticket.concat(*group) for __, group in groupbyelem(tickets, lambda t: t[group_field])]
         else:
             grouped_tickets = [tickets] if tickets else []
         values = self._service_portal_layout_values(

@@ -14,7 +14,8 @@ from odoo import http
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import pager as portal_pager
-from odoo.addons.service_desk.controllers.portal import ServiceDeskCustomerPortal
+
+from .portal import ServiceDeskCustomerPortal
 
 TICKETS_ON_WARRANTY_PAGE = 20
 
