@@ -46,7 +46,7 @@ bench: ## benchmarks side by side in a throwaway database, ratios against target
 load: ## multi-worker load test on 127.0.0.1 in a throwaway database, then consistency checks
 	@bash "$(ROOT)/tools/load.sh"
 
-lint: ## ruff's checks of the Python code
+lint: ## ruff's checks and formatting, pylint with pylint-odoo
 	@bash "$(ROOT)/tools/lint.sh"
 
 wheel: ## build the odoo-addon-service_desk wheel of the last commit into .local/dist

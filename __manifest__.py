@@ -3,13 +3,6 @@
     "version": "19.0.1.0.0",
     "category": "Services/Service Desk",
     "summary": "Customer service desk on your Odoo sales, deliveries and serial numbers",
-    "description": """
-Service Desk
-============
-Tickets from email, phone, portal, chat and API, handled by teams of agents, on
-top of the customers, sale orders, deliveries and serial numbers the company
-already keeps in Odoo.
-""",
     "author": "service_desk developers",
     "website": "https://github.com/service-desk/service_desk",
     "license": "LGPL-3",
@@ -86,5 +79,4 @@ already keeps in Odoo.
     },
     "uninstall_hook": "uninstall_hook",
     "application": True,
-    "installable": True,
 }

@@ -60,10 +60,11 @@ class ServiceDeskApi(http.Controller):
             status, body = handler()
         except ApiError as error:
             status, body = error.status, dict(error=error.message, **error.details)
+        except AccessError:
+            # before UserError, of which AccessError is a subclass
+            status, body = 403, {"error": "This API key's user may not do that."}
         except (UserError, ValidationError) as error:
             status, body = 422, {"error": str(error)}
-        except AccessError:
-            status, body = 403, {"error": "This API key's user may not do that."}
         return request.make_json_response(body, status=status)
 
     def _authenticate(self):

@@ -11,7 +11,7 @@ from odoo import http
 from odoo.fields import Domain
 from odoo.http import request
 
-from odoo.addons.service_desk.models.service_ticket_knowledge import visitor_key
+from ..models.service_ticket_knowledge import visitor_key
 
 SUGGEST_LIMIT = 5
 SEARCH_LIMIT = 20

@@ -14,18 +14,19 @@ row; `_service_portal_layout_values` is shared by every page here.
 """
 
 from collections import OrderedDict
-from itertools import groupby as itergroupby
 from urllib.parse import urlencode
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
 from odoo.http import content_disposition, request
+from odoo.tools import groupby as groupbyelem
 from odoo.tools import plaintext2html
 
 from odoo.addons.portal.controllers import portal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
-from odoo.addons.service_desk.models.service_ticket_portal import PORTAL_TICKET_TYPES
+
+from ..models.service_ticket_portal import PORTAL_TICKET_TYPES
 
 # Files a customer attaches: the size of each one, configurable by the
 # `service_desk.portal_attachment_max_size` system parameter (bytes).
@@ -136,42 +137,42 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
     # ------------------------------------------------------------------
 
     def _service_searchbar_sortings(self):
-        _ = request.env._
+        env = request.env
         return {
-            "date": {"label": _("Newest"), "order": "create_date desc, id desc"},
-            "update": {"label": _("Last Update"), "order": "write_date desc, id desc"},
-            "number": {"label": _("Number"), "order": "number desc, id desc"},
-            "stage": {"label": _("Stage"), "order": "stage_id, id desc"},
-            "promised": {"label": _("Promised Response"), "order": "sla_deadline asc, id desc"},
+            "date": {"label": env._("Newest"), "order": "create_date desc, id desc"},
+            "update": {"label": env._("Last Update"), "order": "write_date desc, id desc"},
+            "number": {"label": env._("Number"), "order": "number desc, id desc"},
+            "stage": {"label": env._("Stage"), "order": "stage_id, id desc"},
+            "promised": {"label": env._("Promised Response"), "order": "sla_deadline asc, id desc"},
         }
 
     def _service_searchbar_filters(self):
-        _ = request.env._
+        env = request.env
         labels = {
-            "all": _("All"),
-            "open": _("Open"),
-            "waiting": _("Waiting on Me"),
-            "resolved": _("Resolved"),
-            "closed": _("Closed"),
+            "all": env._("All"),
+            "open": env._("Open"),
+            "waiting": env._("Waiting on Me"),
+            "resolved": env._("Resolved"),
+            "closed": env._("Closed"),
         }
-        domains = request.env["service.ticket"]._portal_filter_domains()
+        domains = env["service.ticket"]._portal_filter_domains()
         return OrderedDict((key, {"label": labels[key], "domain": domains[key]}) for key in labels)
 
     def _service_searchbar_groupby(self):
-        _ = request.env._
+        env = request.env
         return {
-            "none": {"label": _("None"), "field": None},
-            "stage": {"label": _("Stage"), "field": "stage_id"},
-            "team": {"label": _("Team"), "field": "team_id"},
-            "type": {"label": _("Kind"), "field": "ticket_type"},
+            "none": {"label": env._("None"), "field": None},
+            "stage": {"label": env._("Stage"), "field": "stage_id"},
+            "team": {"label": env._("Team"), "field": "team_id"},
+            "type": {"label": env._("Kind"), "field": "ticket_type"},
         }
 
     def _service_searchbar_inputs(self):
-        _ = request.env._
+        env = request.env
         return {
-            "all": {"input": "all", "label": _("Search in All")},
-            "number": {"input": "number", "label": _("Search in Number")},
-            "name": {"input": "name", "label": _("Search in Subject")},
+            "all": {"input": "all", "label": env._("Search in All")},
+            "number": {"input": "number", "label": env._("Search in Number")},
+            "name": {"input": "name", "label": env._("Search in Subject")},
         }
 
     def _service_search_domain(self, search_in, search):
@@ -227,7 +228,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         )
         request.session["my_service_tickets_history"] = tickets.ids[:100]
         if group_field:
-            grouped_tickets = [Ticket.concat(*group) for __, group in itergroupby(tickets, lambda t: t[group_field])]
+            grouped_tickets = [Ticket.concat(*group) for __, group in groupbyelem(tickets, lambda t: t[group_field])]
         else:
             grouped_tickets = [tickets] if tickets else []
         values = self._service_portal_layout_values(

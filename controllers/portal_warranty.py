@@ -14,7 +14,8 @@ from odoo import http
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import pager as portal_pager
-from odoo.addons.service_desk.controllers.portal import ServiceDeskCustomerPortal
+
+from .portal import ServiceDeskCustomerPortal
 
 TICKETS_ON_WARRANTY_PAGE = 20
 
@@ -89,20 +90,20 @@ class ServiceDeskWarrantyPortal(ServiceDeskCustomerPortal):
     # ------------------------------------------------------------------
 
     def _service_warranty_sortings(self):
-        _ = request.env._
+        env = request.env
         return {
-            "end": {"label": _("Ending Soonest"), "order": "end_date asc, id desc"},
-            "start": {"label": _("Newest Delivery"), "order": "start_date desc, id desc"},
-            "product": {"label": _("Product"), "order": "product_id, id desc"},
+            "end": {"label": env._("Ending Soonest"), "order": "end_date asc, id desc"},
+            "start": {"label": env._("Newest Delivery"), "order": "start_date desc, id desc"},
+            "product": {"label": env._("Product"), "order": "product_id, id desc"},
         }
 
     def _service_warranty_filters(self):
-        _ = request.env._
+        env = request.env
         return {
-            "all": _("All"),
-            "active": _("Active"),
-            "expiring": _("Expiring Soon"),
-            "expired": _("Expired"),
+            "all": env._("All"),
+            "active": env._("Active"),
+            "expiring": env._("Expiring Soon"),
+            "expired": env._("Expired"),
         }
 
     @http.route(
@@ -155,20 +156,20 @@ class ServiceDeskWarrantyPortal(ServiceDeskCustomerPortal):
     # ------------------------------------------------------------------
 
     def _service_contract_sortings(self):
-        _ = request.env._
+        env = request.env
         return {
-            "end": {"label": _("End Date"), "order": "date_end desc, id desc"},
-            "start": {"label": _("Start Date"), "order": "date_start desc, id desc"},
-            "name": {"label": _("Reference"), "order": "name, id desc"},
+            "end": {"label": env._("End Date"), "order": "date_end desc, id desc"},
+            "start": {"label": env._("Start Date"), "order": "date_start desc, id desc"},
+            "name": {"label": env._("Reference"), "order": "name, id desc"},
         }
 
     def _service_contract_filters(self):
-        _ = request.env._
+        env = request.env
         return {
-            "all": _("All"),
-            "active": _("Active"),
-            "expiring": _("Ending Soon"),
-            "expired": _("Ended"),
+            "all": env._("All"),
+            "active": env._("Active"),
+            "expiring": env._("Ending Soon"),
+            "expired": env._("Ended"),
         }
 
     @http.route(

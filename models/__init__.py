@@ -23,7 +23,6 @@ from . import service_ticket_interaction
 from . import res_partner_interaction
 from . import service_api_request
 from . import service_ticket_api
-from . import service_volume_forecast
 from . import res_company_retention
 from . import res_config_settings
 from . import service_ticket_retention

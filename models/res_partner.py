@@ -9,7 +9,6 @@ class ResPartner(models.Model):
 
     service_tier_id = fields.Many2one(
         "service.tier",
-        string="Service Tier",
         index="btree_not_null",
         tracking=True,
         help="Service level of this customer; contacts follow their company's tier.",

@@ -62,7 +62,7 @@ class ServiceArticle(models.Model):
     summary = fields.Char(compute="_compute_summary")
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
-    category_id = fields.Many2one("service.article.category", string="Category", index=True, tracking=True)
+    category_id = fields.Many2one("service.article.category", index=True, tracking=True)
     tag_ids = fields.Many2many("service.tag", "service_article_tag_rel", "article_id", "tag_id", string="Tags")
     product_ids = fields.Many2many(
         "product.template",
@@ -80,7 +80,6 @@ class ServiceArticle(models.Model):
     )
     author_id = fields.Many2one(
         "res.users",
-        string="Author",
         default=lambda self: self.env.user,
         tracking=True,
         domain=[("share", "=", False)],

@@ -20,7 +20,7 @@ class ServiceArticleEvent(models.Model):
     article_id = fields.Many2one("service.article", index="btree_not_null", ondelete="cascade")
     category_id = fields.Many2one(related="article_id.category_id", store=True)
     session_key = fields.Char(index="btree_not_null")
-    user_id = fields.Many2one("res.users", string="User", ondelete="set null")
+    user_id = fields.Many2one("res.users", ondelete="set null")
     ticket_id = fields.Many2one("service.ticket", ondelete="set null", index="btree_not_null")
     query = fields.Char()
 

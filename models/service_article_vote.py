@@ -8,7 +8,7 @@ class ServiceArticleVote(models.Model):
     _rec_name = "article_id"
 
     article_id = fields.Many2one("service.article", required=True, index=True, ondelete="cascade")
-    user_id = fields.Many2one("res.users", string="User", ondelete="set null", index="btree_not_null")
+    user_id = fields.Many2one("res.users", ondelete="set null", index="btree_not_null")
     session_key = fields.Char(help="Anonymous visitor's session (a digest, never the session id).")
     helpful = fields.Boolean()
     comment = fields.Text()

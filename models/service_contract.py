@@ -74,7 +74,6 @@ class ServiceContract(models.Model):
     renewal_reminder_done = fields.Boolean(readonly=True, copy=False)
     sale_order_id = fields.Many2one(
         "sale.order",
-        string="Sale Order",
         index="btree_not_null",
         check_company=True,
         domain="[('partner_id', 'child_of', partner_id)]",

@@ -33,10 +33,9 @@ class ServiceContract(models.Model):
         """[(label, hours)] of the contract's SLA policy, the targets it sets only."""
         self.ensure_one()
         policy = self.sudo().sla_policy_id
-        _ = self.env._
         targets = [
-            (_("First response"), policy.first_response_hours),
-            (_("Next response"), policy.next_response_hours),
-            (_("Resolution"), policy.resolution_hours),
+            (self.env._("First response"), policy.first_response_hours),
+            (self.env._("Next response"), policy.next_response_hours),
+            (self.env._("Resolution"), policy.resolution_hours),
         ]
         return [(label, hours) for label, hours in targets if hours]

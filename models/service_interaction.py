@@ -30,7 +30,7 @@ class ServiceInteraction(models.Model):
         store=True,
         index=True,
     )
-    ticket_id = fields.Many2one("service.ticket", string="Ticket", index="btree_not_null", ondelete="set null")
+    ticket_id = fields.Many2one("service.ticket", index="btree_not_null", ondelete="set null")
     user_id = fields.Many2one(
         "res.users",
         string="Agent",

@@ -58,7 +58,6 @@ class ServiceTeam(models.Model):
     )
     escalation_team_id = fields.Many2one(
         "service.team",
-        string="Escalation Team",
         index="btree_not_null",
         domain="[('id', '!=', id), ('company_id', '=', company_id)]",
         help="Team that takes escalated tickets when this team has no senior agent.",

@@ -21,21 +21,20 @@ class ServiceTicket(models.Model):
     @api.model
     def _api_ticket_values(self, payload):
         """Ticket values from an API payload; a UserError says what is wrong."""
-        _ = self.env._
         unknown = set(payload) - API_FIELDS
         if unknown:
-            raise UserError(_("Unknown fields: %s.", ", ".join(sorted(unknown))))
+            raise UserError(self.env._("Unknown fields: %s.", ", ".join(sorted(unknown))))
         # every field is text: a number, list or object is refused before anything is looked up or stored
         wrong = sorted(key for key, value in payload.items() if value is not None and not isinstance(value, str))
         if wrong:
-            raise UserError(_("These fields must be text (a JSON string): %s.", ", ".join(wrong)))
+            raise UserError(self.env._("These fields must be text (a JSON string): %s.", ", ".join(wrong)))
         name = payload.get("name")
         if not isinstance(name, str) or not name.strip():
-            raise UserError(_("'name' (the subject) is required."))
+            raise UserError(self.env._("'name' (the subject) is required."))
         channel = payload.get("channel") or "api"
         if channel not in dict(self._fields["channel"].selection):
             raise UserError(
-                _(
+                self.env._(
                     "Unknown channel %(channel)s; use one of %(channels)s.",
                     channel=channel,
                     channels=", ".join(dict(self._fields["channel"].selection)),
@@ -53,7 +52,7 @@ class ServiceTicket(models.Model):
         if payload.get("team"):
             team = self.env["service.team"].search([("name", "=ilike", str(payload["team"]))], limit=1)
             if not team:
-                raise UserError(_("No team named %s.", payload["team"]))
+                raise UserError(self.env._("No team named %s.", payload["team"]))
             values["team_id"] = team.id
         product, lot = self._api_product_and_serial(payload.get("product"), payload.get("serial"), partner)
         values.update(product_id=product.id, lot_id=lot.id)

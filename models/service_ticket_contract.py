@@ -9,7 +9,6 @@ class ServiceTicket(models.Model):
 
     contract_id = fields.Many2one(
         "service.contract",
-        string="Contract",
         compute="_compute_contract_id",
         store=True,
         readonly=False,

@@ -12,10 +12,9 @@ class ServiceTicket(models.Model):
 
     _inherit = "service.ticket"
 
-    case_kind = fields.Selection(CASE_KINDS, string="Case Kind", tracking=True)
+    case_kind = fields.Selection(CASE_KINDS, tracking=True)
     new_owner_id = fields.Many2one(
         "res.partner",
-        string="New Owner",
         tracking=True,
         index="btree_not_null",
         help="Who owns the serial once this case is closed.",

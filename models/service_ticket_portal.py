@@ -105,7 +105,6 @@ class ServiceTicket(models.Model):
         use (portal teams, categories of those teams, its own deliveries and orders):
         an id the customer could not have been offered is refused with a UserError.
         """
-        _ = self.env._
         errors = []
 
         def as_id(key):
@@ -115,50 +114,54 @@ class ServiceTicket(models.Model):
             try:
                 return int(raw)
             except (TypeError, ValueError):
-                errors.append(_("The value given for %s is not valid.", key))
+                errors.append(self.env._("The value given for %s is not valid.", key))
                 return False
 
         name = (form.get("name") or "").strip()
         if not name:
-            errors.append(_("Please give your request a subject."))
+            errors.append(self.env._("Please give your request a subject."))
         description = (form.get("description") or "").strip()
         if not description:
-            errors.append(_("Please describe your request."))
+            errors.append(self.env._("Please describe your request."))
         ticket_type = form.get("ticket_type") or "question"
         if ticket_type not in PORTAL_TICKET_TYPES:
-            errors.append(_("Please choose a valid kind of request."))
+            errors.append(self.env._("Please choose a valid kind of request."))
 
         teams = self._portal_teams()
         category = self.env["service.category"].sudo().browse(as_id("category_id")).exists()
         if form.get("category_id") and category not in self._portal_categories(teams):
-            errors.append(_("The chosen category is not available."))
+            errors.append(self.env._("The chosen category is not available."))
             category = category.browse()
         team = self.env["service.team"].sudo().browse(as_id("team_id")).exists()
         if form.get("team_id") and team not in teams:
-            errors.append(_("This team does not take requests from the portal."))
+            errors.append(self.env._("This team does not take requests from the portal."))
             team = team.browse()
         if category.team_id and team and category.team_id != team:
             errors.append(
-                _("Category %(category)s is not handled by team %(team)s.", category=category.name, team=team.name)
+                self.env._(
+                    "Category %(category)s is not handled by team %(team)s.", category=category.name, team=team.name
+                )
             )
         team = team or category.team_id or teams[:1]
         if not team:
-            errors.append(_("No team takes requests from the portal at the moment."))
+            errors.append(self.env._("No team takes requests from the portal at the moment."))
 
         products, lots = self._portal_customer_assets(partner)
         product = self.env["product.product"].sudo().browse(as_id("product_id")).exists()
         lot = self.env["stock.lot"].sudo().browse(as_id("lot_id")).exists()
         if form.get("lot_id") and lot not in lots:
-            errors.append(_("This serial number was not delivered to you."))
+            errors.append(self.env._("This serial number was not delivered to you."))
             lot = lot.browse()
         if form.get("product_id") and product not in products:
-            errors.append(_("This product was not delivered to you."))
+            errors.append(self.env._("This product was not delivered to you."))
             product = product.browse()
         if lot and product and lot.product_id != product:
-            errors.append(_("Serial number %(lot)s is not a %(product)s.", lot=lot.name, product=product.display_name))
+            errors.append(
+                self.env._("Serial number %(lot)s is not a %(product)s.", lot=lot.name, product=product.display_name)
+            )
         order = self.env["sale.order"].sudo().browse(as_id("sale_order_id")).exists()
         if form.get("sale_order_id") and order not in self._portal_customer_orders(partner):
-            errors.append(_("This order is not one of yours."))
+            errors.append(self.env._("This order is not one of yours."))
             order = order.browse()
 
         if errors:

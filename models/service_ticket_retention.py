@@ -39,7 +39,8 @@ class ServiceTicket(models.Model):
         was found by, so an interrupted run resumes where it stopped."""
         Ticket = self.sudo().with_context(active_test=False, tracking_disable=True)
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        for company in self.env["res.company"].sudo().search([]):
+        # every company has its own retention periods; there are few of them
+        for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
             steps = [(Ticket._archive_domain(company, company.service_archive_months), "_archive_batch")]
             if company.service_purge_enabled:
                 steps.append((Ticket._purge_domain(company, company.service_purge_months), "_purge_content"))

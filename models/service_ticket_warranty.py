@@ -9,7 +9,6 @@ class ServiceTicket(models.Model):
 
     warranty_id = fields.Many2one(
         "service.warranty",
-        string="Warranty",
         compute="_compute_warranty_id",
         store=True,
         readonly=False,

@@ -31,7 +31,7 @@ class ServiceWarranty(models.Model):
     product_tmpl_id = fields.Many2one(related="product_id.product_tmpl_id", store=True, index=True)
     lot_id = fields.Many2one("stock.lot", string="Serial Number", index="btree_not_null", ondelete="restrict")
     quantity = fields.Float(default=1.0, digits="Product Unit", required=True)
-    sale_line_id = fields.Many2one("sale.order.line", string="Sale Line", index="btree_not_null", ondelete="set null")
+    sale_line_id = fields.Many2one("sale.order.line", index="btree_not_null", ondelete="set null")
     sale_order_id = fields.Many2one(related="sale_line_id.order_id", string="Sale Order", store=True)
     move_id = fields.Many2one("stock.move", string="Delivery Move", index="btree_not_null", ondelete="set null")
     move_line_id = fields.Many2one(

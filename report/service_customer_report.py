@@ -16,7 +16,7 @@ class ServiceCustomerReport(models.Model):
 
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    tier_id = fields.Many2one("service.tier", string="Tier", readonly=True)
+    tier_id = fields.Many2one("service.tier", readonly=True)
     ticket_count = fields.Integer(string="Tickets", readonly=True, aggregator="sum")
     ticket_count_12m = fields.Integer(string="Tickets (12 months)", readonly=True, aggregator="sum")
     tickets_per_month = fields.Float(
@@ -37,7 +37,7 @@ class ServiceCustomerReport(models.Model):
     rating_count = fields.Integer(string="Ratings", readonly=True, aggregator="sum")
     csat_avg = fields.Float(string="Average Rating (1-5)", readonly=True, aggregator="avg")
     last_ticket_date = fields.Datetime(string="Last Ticket", readonly=True, aggregator="max")
-    risk_score = fields.Integer(compute="_compute_risk", string="Risk Score")
+    risk_score = fields.Integer(compute="_compute_risk")
     risk_explanation = fields.Text(compute="_compute_risk", string="Risk Reasons")
 
     @property

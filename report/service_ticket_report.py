@@ -45,7 +45,7 @@ class ServiceTicketReport(models.Model):
     channel = fields.Selection(TICKET_CHANNELS, readonly=True)
     priority = fields.Selection(TICKET_PRIORITIES, readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    tier_id = fields.Many2one("service.tier", string="Tier", readonly=True)
+    tier_id = fields.Many2one("service.tier", readonly=True)
     product_id = fields.Many2one("product.product", readonly=True)
     sla_policy_id = fields.Many2one("service.sla.policy", string="SLA Policy", readonly=True)
     create_date = fields.Datetime(string="Created On", readonly=True)

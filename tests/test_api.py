@@ -2,11 +2,14 @@
 
 import json
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from ..controllers.api import ServiceDeskApi
 from .common import ServiceDeskCommon
 
 URL = "/service_desk/api/v1/tickets"
@@ -108,6 +111,14 @@ class TestTicketApi(HttpCase, ServiceDeskCommon):
         response = self._post({"email": "carla@customer-a.example.com", "name": "x"}, key=self.key_internal)
         self.assertEqual(response.status_code, 403)
         self.assertEqual(response.headers["Content-Type"].split(";")[0], "application/json")
+
+    def test_access_error_is_forbidden(self):
+        # an AccessError is a UserError too: it must still answer 403, without its message
+        refused = AccessError("Secret details of the record rule")
+        with patch.object(ServiceDeskApi, "_ticket_status", side_effect=refused):
+            response = self._get("SD00001")
+        self.assertEqual(response.status_code, 403)
+        self.assertNotIn("Secret details", response.text)
 
     def test_bad_input_errors(self):
         cases = [

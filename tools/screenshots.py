@@ -229,7 +229,8 @@ def main():
                 with open(path_png, "wb") as out:
                     out.write(base64.b64decode(shot["data"]))
                 compress(path_png)
-                print(f"{path_png}: {path.format(**ids)}")
+                # a command-line script: it lists the screenshots it took
+                print(f"{path_png}: {path.format(**ids)}")  # pylint: disable=print-used
         finally:
             browser.close()
 

@@ -11,7 +11,7 @@ class ServiceLogContact(models.TransientModel):
     _description = "Log a Customer Contact"
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
-    ticket_id = fields.Many2one("service.ticket", string="Ticket")
+    ticket_id = fields.Many2one("service.ticket")
     channel = fields.Selection(INTERACTION_CHANNELS, required=True, default="phone")
     direction = fields.Selection([("inbound", "Inbound"), ("outbound", "Outbound")], required=True, default="inbound")
     date = fields.Datetime(required=True, default=fields.Datetime.now)
