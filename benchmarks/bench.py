@@ -50,16 +50,18 @@ class Bench:
         """Undo everything done inside, nested ones included: each level has
         its own savepoint, released once rolled back, so that an outer level
         never rolls back to an inner one only."""
+        from odoo.tools import SQL  # Odoo is imported once its configuration is parsed
+
         self.savepoints += 1
         name = f"bench_{self.savepoints}"
         self.env.flush_all()
-        self.env.cr.execute(f"SAVEPOINT {name}")
+        self.env.cr.execute(SQL("SAVEPOINT %s", SQL.identifier(name)))
         try:
             yield
         finally:
             self.env.invalidate_all(flush=False)
-            self.env.cr.execute(f"ROLLBACK TO SAVEPOINT {name}")
-            self.env.cr.execute(f"RELEASE SAVEPOINT {name}")
+            self.env.cr.execute(SQL("ROLLBACK TO SAVEPOINT %s", SQL.identifier(name)))
+            self.env.cr.execute(SQL("RELEASE SAVEPOINT %s", SQL.identifier(name)))
             self.env.invalidate_all(flush=False)
             self.env.registry.clear_cache()
 

@@ -148,7 +148,6 @@ class ServiceTicket(models.Model):
             now,
             self.team_id.resource_calendar_id,
         )
-        _ = self.env._
         verdicts = {}
         for member_id, fact in facts.items():
             user_id, capacity, last_assigned, __, __, __, __, open_count, levels, time_off_until = fact
@@ -157,15 +156,17 @@ class ServiceTicket(models.Model):
             for skill_id, required_progress, skill_name, level_name in requirements:
                 level = levels.get(skill_id)
                 if level is None or level < required_progress:
-                    missing.append(_("missing skill %(skill)s at level %(level)s", skill=skill_name, level=level_name))
+                    missing.append(
+                        self.env._("missing skill %(skill)s at level %(level)s", skill=skill_name, level=level_name)
+                    )
                 else:
                     margin += level - required_progress
             if missing:
                 excluded = ", ".join(missing)
             elif capacity and open_count >= capacity:
-                excluded = _("at capacity %(open)s/%(max)s", open=open_count, max=capacity)
+                excluded = self.env._("at capacity %(open)s/%(max)s", open=open_count, max=capacity)
             elif not next_start:
-                excluded = _("no working time in the next two weeks")
+                excluded = self.env._("no working time in the next two weeks")
             else:
                 excluded = False
             verdicts[member_id] = {
@@ -228,7 +229,6 @@ class ServiceTicket(models.Model):
         Large teams list the first EXPLAINED_MEMBERS members and count the
         rest by reason, so that the table stays readable."""
         self.ensure_one()
-        _ = self.env._
         eligible = sorted(
             (m for m, v in verdicts.items() if not v["excluded"] and m != winner.id),
             key=lambda m: (not verdicts[m]["working_now"], verdicts[m]["ratio"]),
@@ -249,34 +249,34 @@ class ServiceTicket(models.Model):
             )
         rest = ordered[EXPLAINED_MEMBERS:]
         if rest:
-            reasons = Counter(verdicts[m]["excluded"] or _("qualified, not chosen") for m in rest)
+            reasons = Counter(verdicts[m]["excluded"] or self.env._("qualified, not chosen") for m in rest)
             summary = "; ".join(f"{count} × {reason}" for reason, count in reasons.most_common())
             rows.append(
                 Markup('<tr><td colspan="4">%s</td></tr>')
-                % _(
+                % self.env._(
                     "and %(count)s more: %(summary)s",
                     count=len(rest),
                     summary=summary,
                 )
             )
         if winner:
-            headline = _("Assigned to %(agent)s: %(why)s.", agent=winner.user_id.name, why=why)
+            headline = self.env._("Assigned to %(agent)s: %(why)s.", agent=winner.user_id.name, why=why)
         elif not verdicts and escalation:
-            headline = _(
+            headline = self.env._(
                 "No senior agent of %s other than the current one, and no escalation team to take over.",
                 self.team_id.name,
             )
         elif not verdicts:
-            headline = _("Nobody to route to: team %s has no active member.", self.team_id.name)
+            headline = self.env._("Nobody to route to: team %s has no active member.", self.team_id.name)
         else:
-            headline = _("Left unassigned: no member of %s qualifies now.", self.team_id.name)
+            headline = self.env._("Left unassigned: no member of %s qualifies now.", self.team_id.name)
         if escalation:
-            headline = _("Escalation. %s", headline)
+            headline = self.env._("Escalation. %s", headline)
         header = Markup("<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>") % (
-            _("Agent"),
-            _("Open tickets"),
-            _("Skill margin"),
-            _("Decision"),
+            self.env._("Agent"),
+            self.env._("Open tickets"),
+            self.env._("Skill margin"),
+            self.env._("Decision"),
         )
         return Markup('<p>%s</p><table class="table table-sm o_service_routing">%s%s</table>') % (
             escape(headline),
@@ -285,19 +285,18 @@ class ServiceTicket(models.Model):
         )
 
     def _routing_decision(self, member, verdict, winner, why):
-        _ = self.env._
         if verdict["excluded"]:
-            status = _("excluded: %s", verdict["excluded"])
+            status = self.env._("excluded: %s", verdict["excluded"])
             if verdict["time_off_until"]:
-                status += _(" (on time off until %s)", fields.Datetime.to_string(verdict["time_off_until"]))
+                status += self.env._(" (on time off until %s)", fields.Datetime.to_string(verdict["time_off_until"]))
             return status
         if member == winner:
-            return _("assigned: %s", why)
+            return self.env._("assigned: %s", why)
         if verdict["time_off_until"]:
-            return _("on time off until %s", fields.Datetime.to_string(verdict["time_off_until"]))
+            return self.env._("on time off until %s", fields.Datetime.to_string(verdict["time_off_until"]))
         if not verdict["working_now"]:
-            return _("not working now (next: %s)", fields.Datetime.to_string(verdict["next_start"]))
-        return _("qualified, not chosen")
+            return self.env._("not working now (next: %s)", fields.Datetime.to_string(verdict["next_start"]))
+        return self.env._("qualified, not chosen")
 
     def _routing_ask_seniors(self):
         self.ensure_one()

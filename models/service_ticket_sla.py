@@ -33,7 +33,7 @@ class ServiceTicketSla(models.Model):
     _percentile_measures = {"elapsed_hours_median": "elapsed_hours", "elapsed_hours_p90": "elapsed_hours"}
 
     ticket_id = fields.Many2one("service.ticket", required=True, index=True, ondelete="cascade")
-    policy_id = fields.Many2one("service.sla.policy", string="Policy", required=True, index=True, ondelete="restrict")
+    policy_id = fields.Many2one("service.sla.policy", required=True, index=True, ondelete="restrict")
     target_type = fields.Selection(TARGET_TYPES, string="Target", required=True)
     company_id = fields.Many2one(related="ticket_id.company_id", store=True, index=True)
     team_id = fields.Many2one(related="ticket_id.team_id", store=True, string="Team")

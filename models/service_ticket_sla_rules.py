@@ -256,7 +256,7 @@ class ServiceTicket(models.Model):
             return 0.0
         return self.env["service.ticket.sla"]._working_hours(calendar, self.create_date, when)
 
-    def _service_agent_replied(self, when):
+    def _service_agent_replied(self, when):  # pylint: disable=missing-return  # an event hook: nothing to return
         first_time = self.filtered(lambda t: not t.first_response_date)
         super()._service_agent_replied(when)
         for ticket in self.sudo():
@@ -267,7 +267,7 @@ class ServiceTicket(models.Model):
             line = ticket.sla_line_ids.filtered(lambda line: line.target_type == "first_response")[:1]
             ticket.first_response_hours = ticket._sla_elapsed_hours(when, line)
 
-    def _service_customer_wrote(self, author, when):
+    def _service_customer_wrote(self, author, when):  # pylint: disable=missing-return  # an event hook
         super()._service_customer_wrote(author, when)
         values_list = []
         for ticket in self.sudo():
