@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 # capacity assumed for members without a cap, to compare their load with capped members
@@ -27,8 +27,10 @@ class ServiceTeamMember(models.Model):
         for member in self:
             member.load_percent = round(100 * _load_ratio(counts.get(member.id, 0), member.max_open_tickets))
 
-    def _routing_facts(self, skills, now):
-        """What routing weighs about these members, read in one query:
+    @api.model
+    def _routing_facts(self, candidates, skills, now):
+        """What routing weighs about the members that the SQL condition
+        `candidates` on `member` selects, read in one query:
         {member id: (user id, capacity, last assigned date, employee id,
         resource id, calendar id, time zone, open tickets, {skill id: level
         progress}, end of time off covering `now`)}.
@@ -57,7 +59,7 @@ class ServiceTeamMember(models.Model):
          LEFT JOIN (
                 SELECT team_id, user_id, COUNT(*) AS count
                   FROM service_ticket
-                 WHERE team_id IN (SELECT team_id FROM service_team_member WHERE id = ANY(%(members)s))
+                 WHERE team_id IN (SELECT member.team_id FROM service_team_member member WHERE %(candidates)s)
                    AND user_id IS NOT NULL AND active IS TRUE AND is_closed IS NOT TRUE
               GROUP BY team_id, user_id
             ) open_ticket ON open_ticket.team_id = member.team_id AND open_ticket.user_id = member.user_id
@@ -77,9 +79,9 @@ class ServiceTeamMember(models.Model):
                  WHERE resource_id IS NOT NULL AND date_from <= %(now)s AND date_to > %(now)s
               GROUP BY resource_id
             ) time_off ON time_off.resource_id = employee.resource_id
-             WHERE member.id = ANY(%(members)s)
+             WHERE %(candidates)s
             """,
-                members=self.ids,
+                candidates=candidates,
                 skills=skills.ids,
                 today=today,
                 now=now,
@@ -114,6 +116,7 @@ class ServiceTeamMember(models.Model):
         )
         return dict(rows)
 
+    @api.model
     def _routing_availability(self, schedules, now, default_calendar):
         """{member id: (working_now, next_start)} from {member id: (calendar
         id, time zone, end of time off)}: whether the member works at `now`
@@ -144,22 +147,32 @@ class ServiceTeamMember(models.Model):
         return result
 
     def _routing_claim(self, now):
-        """Take the ticket for this member if still below capacity. The row
-        lock on the member serialises concurrent routings to the same agent:
-        a second transaction waits, then fails to serialize and is retried by
+        """Take the ticket for this member if still below capacity, in one
+        statement that counts the member's open tickets and records the
+        assignment. Updating the member's row locks it: a concurrent routing
+        to the same agent waits, then fails to serialize and is retried by
         Odoo with fresh counts, so nobody is pushed past capacity."""
         self.ensure_one()
-        self.env.cr.execute(
+        self.env["service.ticket"].flush_model(["team_id", "user_id", "active", "is_closed"])
+        claimed = self.env.execute_query(
             SQL(
-                "SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE",
-                SQL.identifier(self._table),
-                self.id,
+                """
+            UPDATE service_team_member member
+               SET last_assigned_date = %(now)s
+             WHERE member.id = %(member)s
+               AND (COALESCE(member.max_open_tickets, 0) = 0 OR member.max_open_tickets > (
+                    SELECT COUNT(*)
+                      FROM service_ticket ticket
+                     WHERE ticket.team_id = member.team_id AND ticket.user_id = member.user_id
+                       AND ticket.active IS TRUE AND ticket.is_closed IS NOT TRUE))
+         RETURNING member.id
+            """,
+                now=now,
+                member=self.id,
             )
         )
-        if self.max_open_tickets and self._routing_open_counts().get(self.id, 0) >= self.max_open_tickets:
-            return False
-        self.sudo().last_assigned_date = now
-        return True
+        self.invalidate_recordset(["last_assigned_date"])
+        return bool(claimed)
 
 
 def _load_ratio(open_count, capacity):

@@ -4,6 +4,7 @@ from datetime import datetime
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .service_team_member_routing import _load_ratio
 
@@ -61,16 +62,19 @@ class ServiceTicket(models.Model):
     # ------------------------------------------------------------------
 
     def _routing_candidates(self, escalation):
-        """Members who may take the ticket: the team's active members; on
-        escalation its seniors, else the escalation team's members."""
+        """SQL condition on `member` (service_team_member) selecting who may
+        take the ticket: the team's active members; on escalation its
+        seniors, else the escalation team's active members."""
         self.ensure_one()
-        members = self.team_id.member_ids.filtered("active")
-        if not escalation:
-            return members
-        seniors = members.filtered(lambda m: m.seniority == "senior" and m.user_id != self.user_id)
-        if seniors:
-            return seniors
-        return self.team_id.escalation_team_id.member_ids.filtered("active")
+        team = self.team_id
+        if escalation:
+            seniors = team.member_ids.filtered(
+                lambda m: m.active and m.seniority == "senior" and m.user_id != self.user_id
+            )
+            if seniors:
+                return SQL("member.id = ANY(%s)", seniors.ids)
+            team = team.escalation_team_id
+        return SQL("member.team_id = %s AND member.active IS TRUE", team.id or 0)
 
     def _route(self, escalation=False):
         """Route an existing ticket (on demand, on escalation)."""
@@ -112,8 +116,7 @@ class ServiceTicket(models.Model):
         self.ensure_one()
         ticket = self.sudo()
         now = fields.Datetime.now()
-        members = ticket._routing_candidates(escalation)
-        verdicts = ticket._routing_verdicts(members, now)
+        verdicts = ticket._routing_verdicts(ticket._routing_candidates(escalation), now)
         winner, why = ticket._routing_pick(verdicts)
         while winner and not winner._routing_claim(now):
             verdicts[winner.id]["excluded"] = self.env._("reached capacity while routing")
@@ -129,7 +132,7 @@ class ServiceTicket(models.Model):
         if not winner:
             self._routing_ask_seniors()
 
-    def _routing_verdicts(self, members, now):
+    def _routing_verdicts(self, candidates, now):
         """{member id: verdict} where a verdict says whether the member is
         excluded and why, and the figures the ranking uses. Members are
         handled as ids and plain values: large teams stay cheap."""
@@ -142,8 +145,9 @@ class ServiceTicket(models.Model):
         requirements = [
             (line.skill_id.id, line.level_progress, line.skill_id.name, line.skill_level_id.name) for line in required
         ]
-        facts = members._routing_facts(required.skill_id, now)
-        availability = members._routing_availability(
+        Member = self.env["service.team.member"]
+        facts = Member._routing_facts(candidates, required.skill_id, now)
+        availability = Member._routing_availability(
             {member_id: (fact[5], fact[6], fact[9]) for member_id, fact in facts.items()},
             now,
             self.team_id.resource_calendar_id,

@@ -156,9 +156,21 @@ class ServiceTicketSla(models.Model):
             schedules.append((key, hours))
         Calendar = self.env["resource.calendar"]
         planned = {key: self._plan(Calendar.browse(key[0]), key[1], hours) for key, hours in walks.items()}
+        Ticket = self.env["service.ticket"]
         for vals, (key, (deadline_hours, warning_hours)) in zip(vals_list, schedules, strict=True):
             vals["deadline"] = planned[key][deadline_hours]
             vals["warning_date"] = planned[key][warning_hours]
+            # stored related and computed values given at once: no second UPDATE of the new lines
+            ticket = Ticket.browse(vals["ticket_id"])
+            status = vals.get("status", "ongoing")
+            vals.update(
+                company_id=ticket.company_id.id,
+                team_id=ticket.team_id.id,
+                user_id=ticket.user_id.id,
+                partner_id=ticket.commercial_partner_id.id,
+                met_count=int(status == "met"),
+                breached_count=int(status == "breached"),
+            )
         lines = super().create(vals_list)
         for line in lines.filtered("reached_date"):
             line.write(line._reach_values(line.reached_date, line.deadline))
