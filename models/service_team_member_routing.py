@@ -137,13 +137,17 @@ class ServiceTeamMember(models.Model):
                 if calendar_id
                 else []
             )
+
+            def next_start(free_from, periods=periods, calendar_id=calendar_id):
+                if not calendar_id:
+                    return free_from
+                return next((max(begin, free_from) for begin, end in periods if end > free_from), False)
+
+            # members who are not on time off share the group's answer
+            at_once = next_start(now)
             for member_id, away_until in members:
-                free_from = max(now, away_until) if away_until else now
-                if calendar_id:
-                    next_start = next((max(begin, free_from) for begin, end in periods if end > free_from), False)
-                else:
-                    next_start = free_from
-                result[member_id] = (next_start == now, next_start)
+                start = next_start(max(now, away_until)) if away_until else at_once
+                result[member_id] = (start == now, start)
         return result
 
     def _routing_claim(self, now):

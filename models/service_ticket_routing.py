@@ -79,7 +79,7 @@ class ServiceTicket(models.Model):
     def _route(self, escalation=False):
         """Route an existing ticket (on demand, on escalation)."""
         self.ensure_one()
-        winner, explanation = self._routing_decide(escalation)
+        winner, explanation, note = self._routing_decide(escalation)
         values = {"routing_explanation": explanation}
         if winner:
             values["user_id"] = winner.user_id.id
@@ -87,14 +87,14 @@ class ServiceTicket(models.Model):
                 values["team_id"] = winner.team_id.id
         # the note of _routing_record records the assignment and why: no separate tracking message
         self.sudo().with_context(mail_notrack=True).write(values)
-        self._routing_record(winner, explanation)
+        self._routing_record(winner, note)
         return winner
 
     @api.model
     def _routing_decide_new(self, vals):
         """Route a ticket about to be created, from its values; fill in its
-        agent and explanation and return (winner, explanation), or None when
-        the ticket is not routed (agent given, manual team)."""
+        agent and explanation and return (winner, note), or None when the
+        ticket is not routed (agent given, manual team)."""
         if vals.get("user_id"):
             return None
         team_id = vals.get("team_id") or self.default_get(["team_id"]).get("team_id")
@@ -104,14 +104,14 @@ class ServiceTicket(models.Model):
         draft = self.sudo().new(
             {fname: vals[fname] for fname in ("category_id", "partner_id") if vals.get(fname)} | {"team_id": team.id}
         )
-        winner, explanation = draft._routing_decide(escalation=False)
+        winner, explanation, note = draft._routing_decide(escalation=False)
         vals["routing_explanation"] = explanation
         if winner:
             vals["user_id"] = winner.user_id.id
-        return winner, explanation
+        return winner, note
 
     def _routing_decide(self, escalation):
-        """(winner member, explanation) for this ticket, the winner's
+        """(winner member, explanation, note) for this ticket, the winner's
         capacity claimed; no winner when nobody qualifies."""
         self.ensure_one()
         ticket = self.sudo()
@@ -121,14 +121,14 @@ class ServiceTicket(models.Model):
         while winner and not winner._routing_claim(now):
             verdicts[winner.id]["excluded"] = self.env._("reached capacity while routing")
             winner, why = ticket._routing_pick(verdicts)
-        return winner, ticket._routing_render(verdicts, winner, why, escalation)
+        return (winner, *ticket._routing_render(verdicts, winner, why, escalation))
 
-    def _routing_record(self, winner, explanation):
-        """Keep the explanation in the chatter as an internal note that
+    def _routing_record(self, winner, note):
+        """Keep the decision in the chatter as an internal note that
         notifies nobody (the assignment itself notifies the agent), and when
         nobody could take the ticket, ask the seniors."""
         self.ensure_one()
-        self._message_log(body=explanation)
+        self._message_log(body=note)
         if not winner:
             self._routing_ask_seniors()
 
@@ -142,9 +142,20 @@ class ServiceTicket(models.Model):
             if self.team_id.assignment_method == "skills"
             else self.env["service.category.skill"]
         )
+        # each reason is translated once, whatever the number of members it excludes
         requirements = [
-            (line.skill_id.id, line.level_progress, line.skill_id.name, line.skill_level_id.name) for line in required
+            (
+                line.skill_id.id,
+                line.level_progress,
+                self.env._(
+                    "missing skill %(skill)s at level %(level)s",
+                    skill=line.skill_id.name,
+                    level=line.skill_level_id.name,
+                ),
+            )
+            for line in required
         ]
+        no_working_time = self.env._("no working time in the next two weeks")
         Member = self.env["service.team.member"]
         facts = Member._routing_facts(candidates, required.skill_id, now)
         availability = Member._routing_availability(
@@ -157,12 +168,10 @@ class ServiceTicket(models.Model):
             user_id, capacity, last_assigned, __, __, __, __, open_count, levels, time_off_until = fact
             working_now, next_start = availability[member_id]
             missing, margin = [], 0
-            for skill_id, required_progress, skill_name, level_name in requirements:
+            for skill_id, required_progress, missing_skill in requirements:
                 level = levels.get(skill_id)
                 if level is None or level < required_progress:
-                    missing.append(
-                        self.env._("missing skill %(skill)s at level %(level)s", skill=skill_name, level=level_name)
-                    )
+                    missing.append(missing_skill)
                 else:
                     margin += level - required_progress
             if missing:
@@ -170,7 +179,7 @@ class ServiceTicket(models.Model):
             elif capacity and open_count >= capacity:
                 excluded = self.env._("at capacity %(open)s/%(max)s", open=open_count, max=capacity)
             elif not next_start:
-                excluded = self.env._("no working time in the next two weeks")
+                excluded = no_working_time
             else:
                 excluded = False
             verdicts[member_id] = {
@@ -228,17 +237,22 @@ class ServiceTicket(models.Model):
         return Member.browse(winner), f"{availability_why}; {tie_break}"
 
     def _routing_render(self, verdicts, winner, why, escalation):
-        """The explanation: the winner, then the other candidates in the
-        order routing ranked them, then the excluded ones with their reason.
-        Large teams list the first EXPLAINED_MEMBERS members and count the
-        rest by reason, so that the table stays readable."""
+        """(explanation, note). The explanation, shown in the Routing tab, is
+        a table: the winner, then the other candidates in the order routing
+        ranked them, then the excluded ones with their reason. Large teams
+        list the first EXPLAINED_MEMBERS members and count the rest by
+        reason, so that the table stays readable. The note, kept in the
+        chatter, says who got the ticket and why, and counts the others by
+        reason."""
         self.ensure_one()
+        winner_id = winner.id
         eligible = sorted(
-            (m for m, v in verdicts.items() if not v["excluded"] and m != winner.id),
+            (m for m, v in verdicts.items() if not v["excluded"] and m != winner_id),
             key=lambda m: (not verdicts[m]["working_now"], verdicts[m]["ratio"]),
         )
         excluded = [m for m, v in verdicts.items() if v["excluded"]]
         ordered = ([winner.id] if winner else []) + eligible + excluded
+        not_chosen = self.env._("qualified, not chosen")
         rows = []
         for member in self.env["service.team.member"].browse(ordered[:EXPLAINED_MEMBERS]):
             verdict = verdicts[member.id]
@@ -253,7 +267,7 @@ class ServiceTicket(models.Model):
             )
         rest = ordered[EXPLAINED_MEMBERS:]
         if rest:
-            reasons = Counter(verdicts[m]["excluded"] or self.env._("qualified, not chosen") for m in rest)
+            reasons = Counter(verdicts[m]["excluded"] or not_chosen for m in rest)
             summary = "; ".join(f"{count} × {reason}" for reason, count in reasons.most_common())
             rows.append(
                 Markup('<tr><td colspan="4">%s</td></tr>')
@@ -282,11 +296,19 @@ class ServiceTicket(models.Model):
             self.env._("Skill margin"),
             self.env._("Decision"),
         )
-        return Markup('<p>%s</p><table class="table table-sm o_service_routing">%s%s</table>') % (
+        explanation = Markup('<p>%s</p><table class="table table-sm o_service_routing">%s%s</table>') % (
             escape(headline),
             header,
             Markup("").join(rows),
         )
+        others = Counter(verdicts[m]["excluded"] or not_chosen for m in ordered if m != winner_id)
+        note = Markup("<p>%s</p>") % headline
+        if others:
+            note += Markup("<p>%s</p>") % self.env._(
+                "Other candidates: %(summary)s. Each one is in the Routing tab.",
+                summary="; ".join(f"{count} × {reason}" for reason, count in others.most_common()),
+            )
+        return explanation, note
 
     def _routing_decision(self, member, verdict, winner, why):
         if verdict["excluded"]:
