@@ -108,8 +108,9 @@ class Monitor:
                             WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.mode = 'RowExclusiveLock'
                               AND l.relation = 'service_ticket'::regclass)
                AND EXISTS (SELECT 1 FROM pg_locks l
-                            WHERE l.pid = a.pid AND l.locktype = 'relation'
+                            WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.mode = 'RowExclusiveLock'
                               AND l.relation = ANY(%s::regclass[]))
+               AND a.query NOT ILIKE 'commit%%'
             """,
             (sequences,),
         )
@@ -213,12 +214,14 @@ class FaultInjector(threading.Thread):
         killed_at = time.monotonic()
         # the transaction dies with its connection: PostgreSQL rolls it back
         gone = self.wait(lambda: not self.monitor.query("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (backend,)))
+        # the kill races with the end of the transaction: PostgreSQL's log tells whether it cut it open
+        cut = self.wait(lambda: self.open_transaction_cut(backend), timeout=5) if self.args.pg_data else None
         respawned = self.wait(lambda: pid not in (current := self.http_workers()) and len(current) >= self.args.workers)
         answering = self.wait(self.server_answers)
         self.windows.end(
             event,
             statement=statement,
-            rolled_back=gone,
+            cut=cut,
             recovered_after=time.monotonic() - killed_at if respawned and answering else None,
         )
         if not (gone and respawned and answering):
@@ -226,6 +229,13 @@ class FaultInjector(threading.Thread):
                 f"after killing worker {pid}: transaction gone {gone}, worker respawned {respawned}, "
                 f"server answering {answering}"
             )
+
+    def open_transaction_cut(self, backend):
+        """Whether PostgreSQL logged that this backend's client vanished in the middle of a transaction:
+        while it waited for the next statement, or while it ran one (its answer then finds nobody)."""
+        signs = ("unexpected EOF on client connection with an open transaction", "connection to client lost")
+        with open(os.path.join(self.args.pg_data, "server.log"), errors="replace") as log:
+            return any(f"[{backend}]" in line and any(sign in line for sign in signs) for line in log)
 
     # ------------------------------------------------------------------
     # Restarting PostgreSQL
@@ -345,6 +355,12 @@ def describe(event):
     parts = [event["label"]]
     if event.get("statement"):
         parts.append(f"at `{event['statement']}`")
+    if event.get("cut") is not None:
+        parts.append(
+            "its transaction cut open, rolled back by PostgreSQL"
+            if event["cut"]
+            else "its transaction had ended just before the kill"
+        )
     if "restart_seconds" in event:
         parts.append(f"pg_ctl took {event['restart_seconds']:.1f} s")
     if event.get("in_flight") is not None:
