@@ -1,29 +1,44 @@
 """Load test of service_desk: a multi-worker Odoo on the loopback, concurrent
-clients, then the checks that no request left the data inconsistent.
+clients, faults injected while they run, then the checks that no request
+left the data inconsistent.
 
 Run through `make load` (a throwaway database with the addon and its demo
-data, dropped afterwards), or:
+data, in a PostgreSQL cluster of its own, all removed afterwards), or:
 
     python3 -m benchmarks.load --database DB [--clients 4] [--requests 25] [odoo options...]
 
-1. Prepares the database: an API key for the demo agent, the capacity and
-   open tickets of every agent before the run.
+1. Prepares the database: an API key for the demo agent, one for the
+   administrator (the mail gateway's user), a mail domain for the team
+   addresses, the capacity and open tickets of every agent before the run.
 2. Starts `odoo server --workers=2 --max-cron-threads=0` on 127.0.0.1 and a
    free port (its own process group, stopped at the end whatever happens).
 3. Runs --clients threads of --requests requests each, in rotation: API ticket
    submissions with an Idempotency-Key (every third one sent twice, as a
-   client whose answer was lost), portal page loads (list and a ticket) as
-   the demo portal customer, agents replying on their tickets through
-   JSON-RPC. Everything stops after --time-limit seconds.
-4. Prints throughput, p50/p95/p99 latency and errors per kind, then checks:
-   every submission is exactly one ticket (retries included), no agent is
-   above capacity because of the run, every ticket's sla_deadline is the
-   earliest deadline of its running lines. Exit status 1 when a check fails.
+   client whose answer was lost), portal page loads and ticket submissions
+   with an attachment as the demo portal customer, emails handed to the
+   mail gateway like odoo-mailgate.py does (XML-RPC `message_process`): new
+   requests and replies to their acknowledgement, agents replying on their
+   tickets through JSON-RPC. Everything stops after --time-limit seconds.
+4. With --faults (the default), meanwhile: --kills times, a worker is
+   SIGKILLed in the middle of a ticket creation, and PostgreSQL is restarted
+   once (--db-restart, when --pg-data names the run's own cluster). A request
+   a fault cut is sent again when that is safe: the same Idempotency-Key, the
+   same email (same Message-Id, as a mail server delivers it again), a portal
+   form only after the customer's ticket list shows it did not arrive.
+5. Prints throughput, p50/p95/p99 latency, errors and requests cut by faults
+   per kind, what each fault hit, then checks: every submission is exactly
+   one ticket (retries included), every email reply is on its ticket, every
+   ticket of the run is whole (number, SLA targets, messages, acknowledgement,
+   idempotency record, attachment), no agent is above capacity because of
+   the run, every ticket's sla_deadline is the earliest deadline of its
+   running lines, nothing answered before the database restart is missing
+   after it. Exit status 1 when a check fails.
 """
 
 import argparse
 import contextlib
 import os
+import re
 import signal
 import socket
 import statistics
@@ -32,12 +47,23 @@ import sys
 import threading
 import time
 import uuid
+import xmlrpc.client
 from collections import defaultdict
+from email.message import EmailMessage
+from email.utils import formatdate
 
 import requests
 
+from .load_faults import FaultInjector, FaultWindows, Monitor, describe
+
 HOST = "127.0.0.1"
 API_URL = "/service_desk/api/v1/tickets"
+MAIL_DOMAIN = "desk.load-test.example.com"
+ATTACHMENT_NAME = "load-attachment.bin"
+ATTACHMENT_SIZE = 256 * 1024
+NO_DATABASE = "No database is selected"
+RETRY_PAUSE = 0.5  # seconds between two attempts of a request a fault cut
+RETRY_GRACE = 60  # seconds after the time limit during which such requests are still sent again
 
 
 def parse_args(argv):
@@ -47,6 +73,21 @@ def parse_args(argv):
     parser.add_argument("--requests", type=int, default=25, help="requests per client (default 25)")
     parser.add_argument("--workers", type=int, default=2, help="Odoo HTTP workers (default 2)")
     parser.add_argument("--time-limit", type=int, default=180, help="stop the clients after this (default 180 s)")
+    parser.add_argument(
+        "--faults", action=argparse.BooleanOptionalAction, default=True, help="inject faults (default: yes)"
+    )
+    parser.add_argument("--kills", type=int, default=2, help="workers killed mid ticket creation (default 2)")
+    parser.add_argument(
+        "--db-restart",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="restart PostgreSQL once during the run, when --pg-data is given (default: yes)",
+    )
+    parser.add_argument(
+        "--db-restart-mode", choices=("smart", "fast", "immediate"), default="fast", help="pg_ctl -m (default fast)"
+    )
+    parser.add_argument("--pg-data", help="data directory of the run's own PostgreSQL cluster (tools/load.sh)")
+    parser.add_argument("--pg-ctl", help="pg_ctl of that cluster (default: the one of its PostgreSQL version)")
     args, odoo_args = parser.parse_known_args(argv)
     return args, [arg for arg in odoo_args if arg != "--"]
 
@@ -79,42 +120,77 @@ def prepare(env):
 
     agent = env["res.users"].search([("login", "=", "agent")], limit=1)
     portal = env["res.users"].search([("login", "=", "portal")], limit=1)
-    if not agent or not portal:
+    admin = env.ref("base.user_admin")
+    team = env.ref("service_desk.team_technical_support", raise_if_not_found=False)
+    if not agent or not portal or not team:
         raise SystemExit("the database has no demo users 'agent' and 'portal': install with demo data")
-    key = (
-        env["res.users.apikeys"]
-        .with_user(agent)
-        .sudo()
-        ._generate(None, "load test", fields.Datetime.now() + timedelta(hours=12))
-    )
+    expiration = fields.Datetime.now() + timedelta(hours=12)
+    key = env["res.users.apikeys"].with_user(agent).sudo()._generate(None, "load test", expiration)
+    # the mail gateway's user, as odoo-mailgate.py is configured with
+    gateway_key = env["res.users.apikeys"].with_user(admin).sudo()._generate(None, "load test mailgate", expiration)
+    if not env["mail.alias.domain"].search_count([]):
+        env["mail.alias.domain"].create({"name": MAIL_DOMAIN})  # the first domain goes to every alias
+    if not team.alias_email:
+        raise SystemExit(f"the team {team.name} has no email address")
     members = env["service.team.member"].search([])
     capacity = {member.id: (member.max_open_tickets, member.open_ticket_count) for member in members}
+    sequences = env["ir.sequence"].search([("code", "=", "service.ticket"), ("implementation", "=", "standard")])
+    probe = env["service.ticket"].with_user(agent).search([], limit=1)
     return {
         "key": key,
+        "gateway_uid": admin.id,
+        "gateway_key": gateway_key,
+        "alias": team.alias_email,
         "capacity": capacity,
         "max_ticket_id": env["service.ticket"].search([], order="id desc", limit=1).id,
+        "sequences": [f"ir_sequence_{sequence.id:03d}" for sequence in sequences],
+        "probe_number": probe.number,
     }
 
 
-def check(env, prepared, submissions, portal_submissions):
-    """Every failed check as a sentence."""
+def check(env, prepared, results):
+    """Every failed check as a sentence, and the number of tickets the run created."""
     failures = []
     Ticket = env["service.ticket"].with_context(active_test=False)
-    for subject in portal_submissions:
-        count = Ticket.search_count([("name", "=", subject), ("channel", "=", "portal")])
-        if count != 1:
-            failures.append(f"portal submission {subject!r} is {count} tickets")
+    Message = env["mail.message"]
+    new = Ticket.search([("id", ">", prepared["max_ticket_id"])])
+    # every portal submission answered by the redirect is one ticket, with its attachment
+    for subject in results.portal_submissions:
+        tickets = Ticket.search([("name", "=", subject), ("channel", "=", "portal")])
+        if len(tickets) != 1:
+            failures.append(f"portal submission {subject!r} is {len(tickets)} tickets")
     # every submission answered 201/200 is exactly one ticket, retries included
-    for key, numbers in submissions.items():
+    for key, numbers in results.submissions.items():
         tickets = Ticket.search([("external_ref", "=", key)])
         if len(tickets) != 1:
             failures.append(f"submission {key} is {len(tickets)} tickets")
         elif set(numbers) != {tickets.number}:
             failures.append(f"submission {key} was answered {sorted(numbers)}, its ticket is {tickets.number}")
-    new = Ticket.search([("id", ">", prepared["max_ticket_id"]), ("external_ref", "=like", "load-%")])
-    unknown = new.filtered(lambda t: t.external_ref not in submissions)
+    unknown = new.filtered(
+        lambda t: (t.external_ref or "").startswith("load-") and t.external_ref not in results.submissions
+    )
     if unknown:
         failures.append(f"{len(unknown)} API tickets that no client was answered for: {unknown.mapped('number')}")
+    # every email handed to the gateway is one ticket; every reply is on the ticket of the email it answers
+    for message_id, subject in results.emails.items():
+        messages = Message.search([("message_id", "=", message_id)])
+        tickets = Ticket.search([("name", "=", subject)])
+        if len(messages) != 1 or messages.model != "service.ticket":
+            failures.append(f"email {message_id} is {len(messages)} messages ({set(messages.mapped('model'))})")
+        elif len(tickets) != 1 or tickets.id != messages.res_id:
+            failures.append(f"email {message_id} ({subject!r}) is {len(tickets)} tickets, message on {messages.res_id}")
+    for message_id, (parent, ticket_id) in results.replies.items():
+        messages = Message.search([("message_id", "=", message_id)])
+        if len(messages) != 1 or (messages.model, messages.res_id) != ("service.ticket", ticket_id):
+            failures.append(
+                f"reply {message_id} to {parent} is {len(messages)} messages on "
+                f"{[(m.model, m.res_id) for m in messages]}, expected on ticket {ticket_id}"
+            )
+    email_subjects = set(results.emails.values())
+    strays = new.filtered(lambda t: t.channel == "email" and t.name not in email_subjects)
+    if strays:
+        failures.append(f"{len(strays)} email tickets that no delivered email explains: {strays.mapped('name')[:5]}")
+    failures += check_whole(env, new)
     # no agent above capacity because of the run
     for member in env["service.team.member"].search([]):
         capacity, before = prepared["capacity"].get(member.id, (member.max_open_tickets, 0))
@@ -137,6 +213,54 @@ def check(env, prepared, submissions, portal_submissions):
     return failures, len(new)
 
 
+def check_whole(env, tickets):
+    """Every ticket of the run has everything its creation writes in the same
+    transaction: a worker killed or a database stopped in the middle of it
+    must leave the ticket whole or absent, never half made."""
+    failures = []
+    numbers = defaultdict(int)
+    requests_by_ticket = defaultdict(int)
+    for request in env["service.api.request"].search([("ticket_id", "in", tickets.ids)]):
+        requests_by_ticket[request.ticket_id.id] += 1
+    messages = defaultdict(list)
+    for message in env["mail.message"].search([("model", "=", "service.ticket"), ("res_id", "in", tickets.ids)]):
+        messages[message.res_id].append(message)
+    attachments = defaultdict(list)
+    for attachment in env["ir.attachment"].search(
+        [("res_model", "=", "service.ticket"), ("res_id", "in", tickets.ids), ("name", "=", ATTACHMENT_NAME)]
+    ):
+        attachments[attachment.res_id].append(attachment)
+    expected_policies = tickets._sla_find_policies()
+    for ticket in tickets:
+        numbers[ticket.number] += 1
+        missing = []
+        if not ticket.number or not ticket.number.startswith("SD"):
+            missing.append(f"its number ({ticket.number!r})")
+        policy = expected_policies[ticket][0]
+        if policy != ticket.sla_policy_id:
+            missing.append(f"its SLA policy ({policy.name} expected, {ticket.sla_policy_id.name or 'none'} set)")
+        elif policy and ticket._sla_calendar(policy) and not ticket.sla_line_ids:
+            missing.append(f"the SLA targets of {policy.name}")
+        if not messages[ticket.id]:
+            missing.append("any message in its chatter")
+        elif (
+            ticket.stage_id.template_id
+            and ticket.partner_id.email
+            and not any(message.message_type == "auto_comment" for message in messages[ticket.id])
+        ):
+            missing.append("its acknowledgement")
+        if ticket.external_ref and ticket.external_ref.startswith("load-") and requests_by_ticket[ticket.id] != 1:
+            missing.append(f"one idempotency record ({requests_by_ticket[ticket.id]} found)")
+        if ticket.channel == "portal" and ticket.name.startswith("Portal load ticket"):
+            files = attachments[ticket.id]
+            if len(files) != 1 or files[0].file_size != ATTACHMENT_SIZE:
+                missing.append(f"its attachment ({[f.file_size for f in files]})")
+        if missing:
+            failures.append(f"{ticket.number} ({ticket.channel}) is missing {', '.join(missing)}")
+    failures += [f"ticket number {number} is used {count} times" for number, count in numbers.items() if count > 1]
+    return failures
+
+
 # ----------------------------------------------------------------------
 # The server
 # ----------------------------------------------------------------------
@@ -144,6 +268,7 @@ def check(env, prepared, submissions, portal_submissions):
 
 class Server:
     def __init__(self, database, workers, odoo_args):
+        self.database = database
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         command = [
@@ -151,8 +276,9 @@ class Server:
             os.path.join(os.path.dirname(os.path.abspath(__file__)), "odoo_launcher.py"),
             "server",
             *odoo_args,
-            "-d",
-            database,
+            # the database through the filter, not -d: with -d the prefork master loads its registry, and then
+            # opens it each time it starts a process (a worker, the long-polling one) and stops the whole server
+            # when PostgreSQL does not answer at that moment (README, Reliability)
             f"--db-filter=^{database}$",
             f"--workers={workers}",
             "--max-cron-threads=0",
@@ -162,6 +288,8 @@ class Server:
             "--log-level=warn",
             # Odoo's retries of serialization failures and deadlocks are logged at INFO by this logger
             "--log-handler=odoo.service.model:INFO",
+            # the mail gateway speaks XML-RPC, deprecated in 19.0 and warned about on every call
+            "--log-handler=odoo.addons.rpc.controllers.xmlrpc:ERROR",
             "--limit-time-real=120",
             "--no-database-list",
         ]
@@ -209,69 +337,107 @@ class Server:
 # ----------------------------------------------------------------------
 
 
+class Transient(Exception):
+    """A failure that a fault explains: the connection broke, the server
+    answered 5xx, an RPC call failed inside the server."""
+
+
 class Results:
     def __init__(self):
         self.lock = threading.Lock()
         self.latencies = defaultdict(list)
         self.errors = defaultdict(list)
+        self.cut = defaultdict(int)  # requests a fault made fail, per kind
+        self.done = 0
         self.submissions = defaultdict(list)  # idempotency key -> ticket numbers answered
         self.portal_submissions = []  # subjects of the tickets submitted on the portal
+        self.emails = {}  # Message-Id of a new email delivered -> its subject
+        self.replies = {}  # Message-Id of a reply delivered -> (Message-Id it answers, ticket id)
+        self.answered = []  # (kind of reference, reference) of every submission answered
 
     def add(self, kind, seconds, error=None):
         with self.lock:
             self.latencies[kind].append(seconds)
+            self.done += 1
             if error:
                 self.errors[kind].append(error)
 
+    def answer(self, kind, ref):
+        with self.lock:
+            self.answered.append((kind, ref))
+
+    def answered_snapshot(self):
+        with self.lock:
+            return list(self.answered)
+
 
 class Client(threading.Thread):
-    def __init__(self, index, clients, server, key, count, stop_at, results):
+    def __init__(self, index, clients, server, prepared, count, stop_at, results, windows):
         super().__init__(name=f"client-{index}", daemon=True)
         self.clients = clients
-        self.index, self.server, self.key, self.count = index, server, key, count
-        self.stop_at, self.results = stop_at, results
+        self.index, self.server, self.prepared, self.count = index, server, prepared, count
+        self.key = prepared["key"]
+        self.stop_at, self.results, self.windows = stop_at, results, windows
         self.portal = requests.Session()
         self.agent = requests.Session()
         self.agent_tickets = []
+        self.my_emails = []  # (Message-Id, sender, subject) of the emails this client delivered
 
-    def timed(self, kind, call):
-        start = time.perf_counter()
-        try:
-            error = call()
-        except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        self.results.add(kind, time.perf_counter() - start, error)
+    def timed(self, kind, call, repeatable=True):
+        """Send one request; when a fault explains its failure, count it and,
+        if it is safe to repeat, send it again until it is answered."""
+        while True:
+            began = time.monotonic()
+            try:
+                error, transient = call(), False
+            except (requests.RequestException, Transient, xmlrpc.client.Fault, ValueError) as exc:
+                error, transient = f"{type(exc).__name__}: {str(exc)[:300]}", True
+            except Exception as exc:  # an answer the client did not expect: an error
+                error, transient = f"{type(exc).__name__}: {str(exc)[:300]}", False
+            ended = time.monotonic()
+            fault = self.windows.explaining(began, ended) if error and transient else None
+            if fault is None:
+                self.results.add(kind, ended - began, error)
+                return error
+            self.windows.count(fault, kind, repeatable)
+            with self.results.lock:
+                self.results.cut[kind] += 1
+            if not repeatable or ended > self.stop_at + RETRY_GRACE:
+                self.results.add(kind, ended - began, None if not repeatable else error)
+                return error
+            time.sleep(RETRY_PAUSE)
+
+    def http(self, session, method, path, **kwargs):
+        response = session.request(method, self.server.url + path, timeout=30, **kwargs)
+        if response.status_code >= 500:
+            raise Transient(f"{method} {path} answered {response.status_code}")
+        if response.status_code == 404 and NO_DATABASE in response.text:
+            # Odoo's answer when it cannot reach the database: it serves the request without one
+            raise Transient(f"{method} {path} answered 404, no database")
+        return response
+
+    @staticmethod
+    def csrf_token(page):
+        return page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
 
     def login_portal(self):
-        page = self.portal.get(self.server.url + "/web/login", timeout=30)
-        token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        response = self.portal.post(
-            self.server.url + "/web/login",
-            timeout=30,
+        page = self.http(self.portal, "GET", "/web/login")
+        response = self.http(
+            self.portal,
+            "POST",
+            "/web/login",
             allow_redirects=False,
-            data={
-                "login": "portal",
-                "password": "portal",
-                "csrf_token": token,
-                "redirect": "/my",
-            },
+            data={"login": "portal", "password": "portal", "csrf_token": self.csrf_token(page), "redirect": "/my"},
         )
         return None if response.status_code in (302, 303) else f"portal login answered {response.status_code}"
 
     def rpc(self, path, params):
-        response = self.agent.post(
-            self.server.url + path,
-            timeout=30,
-            json={
-                "jsonrpc": "2.0",
-                "method": "call",
-                "id": 1,
-                "params": params,
-            },
+        response = self.http(
+            self.agent, "POST", path, json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}
         )
         body = response.json()
         if "error" in body:
-            raise requests.RequestException(body["error"].get("data", {}).get("message") or body["error"])
+            raise Transient(body["error"].get("data", {}).get("message") or body["error"])
         return body["result"]
 
     def login_agent(self):
@@ -300,45 +466,60 @@ class Client(threading.Thread):
             "external_ref": key,
         }
         headers = {"Authorization": f"Bearer {self.key}", "Idempotency-Key": key}
-        response = requests.post(self.server.url + API_URL, json=payload, headers=headers, timeout=30)
+        response = self.http(requests, "POST", API_URL, json=payload, headers=headers)
         if response.status_code not in (200, 201):
             return f"API answered {response.status_code}: {response.text[:200]}"
+        ticket_number = response.json()["number"]
         with self.results.lock:
-            self.results.submissions[key].append(response.json()["number"])
+            self.results.submissions[key].append(ticket_number)
+        self.results.answer("number", ticket_number)
         return None
 
-    def portal_submit(self, number):
-        """The new-ticket form as a customer fills it; answered by a redirect to the ticket."""
-        subject = f"Portal load ticket {self.index}-{number}-{uuid.uuid4().hex[:8]}"
-        form = self.portal.get(self.server.url + "/my/service/tickets/new", timeout=30)
+    def portal_submit(self, subject, attempts):
+        """The new-ticket form as a customer fills it, with a file; answered by a
+        redirect to the ticket. After a failed attempt, the customer first looks
+        in their ticket list whether it arrived."""
+        attempts.append(time.monotonic())
+        if len(attempts) > 1:
+            search = {"search": subject, "search_in": "name"}
+            listing = self.http(self.portal, "GET", "/my/service/tickets", params=search)
+            if listing.status_code == 200 and re.search(r'href="/my/service/tickets/\d+', listing.text):
+                with self.results.lock:
+                    self.results.portal_submissions.append(subject)
+                return None
+        form = self.http(self.portal, "GET", "/my/service/tickets/new")
         if form.status_code != 200:
             return f"portal form answered {form.status_code}"
-        token = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        response = self.portal.post(
-            self.server.url + "/my/service/tickets/new",
-            timeout=30,
+        response = self.http(
+            self.portal,
+            "POST",
+            "/my/service/tickets/new",
             allow_redirects=False,
             data={
                 "name": subject,
                 "description": "Submitted by the load test.",
                 "ticket_type": "question",
-                "csrf_token": token,
+                "csrf_token": self.csrf_token(form),
             },
+            files={"attachments": (ATTACHMENT_NAME, os.urandom(ATTACHMENT_SIZE), "application/octet-stream")},
         )
         if response.status_code != 303:
             return f"portal submission answered {response.status_code}"
         with self.results.lock:
             self.results.portal_submissions.append(subject)
+        ticket_id = response.headers.get("Location", "").split("/my/service/tickets/", 1)[-1].split("?", 1)[0]
+        if ticket_id.isdigit():
+            self.results.answer("id", int(ticket_id))
         return None
 
     def portal_pages(self):
-        listing = self.portal.get(self.server.url + "/my/service/tickets", timeout=30)
+        listing = self.http(self.portal, "GET", "/my/service/tickets")
         if listing.status_code != 200:
             return f"portal list answered {listing.status_code}"
         marker = 'href="/my/service/tickets/'
         if marker in listing.text:
             ticket_id = listing.text.split(marker, 1)[1].split('"', 1)[0].split("?", 1)[0]
-            page = self.portal.get(self.server.url + f"/my/service/tickets/{ticket_id}", timeout=30)
+            page = self.http(self.portal, "GET", f"/my/service/tickets/{ticket_id}")
             if page.status_code != 200:
                 return f"portal ticket page {ticket_id} answered {page.status_code}"
         return None
@@ -360,6 +541,86 @@ class Client(threading.Thread):
         )
         return None
 
+    # -- the mail gateway --------------------------------------------------
+
+    def xmlrpc(self, model, method, args, kwargs=None):
+        """execute_kw over XML-RPC as the gateway user, like odoo-mailgate.py."""
+        body = xmlrpc.client.dumps(
+            (
+                self.server.database,
+                self.prepared["gateway_uid"],
+                self.prepared["gateway_key"],
+                model,
+                method,
+                args,
+                kwargs or {},
+            ),
+            "execute_kw",
+            allow_none=True,
+        )
+        response = self.http(
+            requests, "POST", "/xmlrpc/2/object", data=body.encode(), headers={"Content-Type": "text/xml"}
+        )
+        (result,), _method = xmlrpc.client.loads(response.content, use_builtin_types=True)
+        return result
+
+    def raw_email(self, sender, subject, message_id, body, answers=()):
+        message = EmailMessage()
+        message["From"] = sender
+        message["To"] = self.prepared["alias"]
+        message["Subject"] = subject
+        message["Date"] = formatdate(localtime=True)
+        message["Message-ID"] = message_id
+        if answers:
+            message["In-Reply-To"] = answers[-1]
+            message["References"] = " ".join(answers)
+        message.set_content(body)
+        return message.as_bytes()
+
+    def deliver(self, raw):
+        """Hand a raw email to Odoo: False when it was delivered before (same Message-Id)."""
+        return self.xmlrpc("mail.thread", "message_process", [False, xmlrpc.client.Binary(raw)])
+
+    def email_new(self, number, message_id):
+        sender = f"load.mail{self.index}.{number % 3}@customers.load-test.example.com"
+        subject = f"Load email {self.index}-{number}-{message_id[6:14]}"
+        raw = self.raw_email(sender, subject, message_id, "My router drops the connection every hour.")
+        ticket_id = self.deliver(raw)
+        with self.results.lock:
+            self.results.emails[message_id] = subject
+        self.my_emails.append((message_id, sender, subject))
+        self.results.answer("message_id", message_id)
+        if ticket_id is False:
+            return None  # a delivery that a fault cut had arrived: the gateway recognised it
+        return None if isinstance(ticket_id, int) else f"message_process answered {ticket_id!r}"
+
+    def email_reply(self, number, message_id, original):
+        """The customer answers the acknowledgement of an email of theirs."""
+        parent, sender, subject = original
+        found = self.xmlrpc(
+            "mail.message", "search_read", [[("message_id", "=", parent)]], {"fields": ["model", "res_id"]}
+        )
+        if not found or found[0]["model"] != "service.ticket":
+            return f"email {parent} is on no ticket: {found}"
+        ticket_id = found[0]["res_id"]
+        acks = self.xmlrpc(
+            "mail.message",
+            "search_read",
+            [[("model", "=", "service.ticket"), ("res_id", "=", ticket_id), ("message_type", "=", "auto_comment")]],
+            {"fields": ["message_id"], "order": "id", "limit": 1},
+        )
+        if not acks:
+            return f"ticket {ticket_id} of email {parent} has no acknowledgement"
+        raw = self.raw_email(
+            sender, f"Re: {subject}", message_id, "It dropped again this morning.", (parent, acks[0]["message_id"])
+        )
+        self.deliver(raw)
+        with self.results.lock:
+            self.results.replies[message_id] = (parent, ticket_id)
+        return None
+
+    # -- the rotation -----------------------------------------------------
+
     def run(self):
         self.timed("login", self.login_portal)
         self.timed("login", self.login_agent)
@@ -367,18 +628,27 @@ class Client(threading.Thread):
             if time.monotonic() > self.stop_at:
                 self.results.add("timeout", 0, "time limit reached before all requests were sent")
                 return
-            kind = ("api_submit", "portal_pages", "api_submit", "agent_reply")[number % 4]
+            kind = ("api_submit", "portal_pages", "email_new", "api_submit", "agent_reply", "email_reply")[number % 6]
             if kind == "api_submit":
                 key = f"load-{self.index}-{number}-{uuid.uuid4().hex[:8]}"
                 self.timed(kind, lambda n=number, k=key: self.submit(n, k))
-                if number % 3 == 0:  # the client lost the answer and sends it again
+                if number % 9 == 0:  # the client lost the answer and sends it again
                     self.timed("api_retry", lambda n=number, k=key: self.submit(n, k))
-            elif kind == "portal_pages" and number % 8 == 1:
-                self.timed("portal_submit", lambda n=number: self.portal_submit(n))
+            elif kind == "portal_pages" and number % 12 == 1:
+                subject = f"Portal load ticket {self.index}-{number}-{uuid.uuid4().hex[:8]}"
+                self.timed("portal_submit", lambda s=subject, a=[]: self.portal_submit(s, a))
             elif kind == "portal_pages":
                 self.timed(kind, self.portal_pages)
+            elif kind == "email_reply" and self.my_emails:
+                message_id = f"<load-{uuid.uuid4().hex}@customers.load-test.example.com>"
+                original = self.my_emails[number % len(self.my_emails)]
+                self.timed(kind, lambda n=number, m=message_id, o=original: self.email_reply(n, m, o))
+            elif kind in ("email_new", "email_reply"):
+                message_id = f"<load-{uuid.uuid4().hex}@customers.load-test.example.com>"
+                self.timed("email_new", lambda n=number, m=message_id: self.email_new(n, m))
             elif self.agent_tickets:
-                self.timed(kind, lambda n=number: self.reply(n))
+                # a reply cut by a fault is not sent again blindly: it may have been posted
+                self.timed(kind, lambda n=number: self.reply(n), repeatable=False)
 
 
 def percentile(values, fraction):
@@ -387,7 +657,7 @@ def percentile(values, fraction):
 
 
 def report(results, elapsed):
-    print(f"\n{'kind':<14}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    print(f"\n{'kind':<14}{'requests':>9}{'errors':>8}{'faulted':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     total = 0
     for kind in sorted(results.latencies):
         values = results.latencies[kind]
@@ -395,43 +665,81 @@ def report(results, elapsed):
             continue
         total += len(values)
         print(
-            f"{kind:<14}{len(values):>9}{len(results.errors[kind]):>8}"
+            f"{kind:<14}{len(values):>9}{len(results.errors[kind]):>8}{results.cut[kind]:>9}"
             f"{statistics.median(values) * 1000:>9.0f}{percentile(values, 0.95) * 1000:>9.0f}"
             f"{percentile(values, 0.99) * 1000:>9.0f}"
         )
     print(f"\n{total} requests in {elapsed:.1f} s: {total / elapsed:.1f} requests/s")
+    print("(faulted: attempts that a fault made fail, then sent again when safe; not counted as requests or errors)")
     for kind, errors in results.errors.items():
         for error in errors[:5]:
             print(f"error ({kind}): {error}")
     return sum(len(errors) for errors in results.errors.values())
 
 
+def fault_plan(args):
+    """[(fraction of the planned requests done, fault)] of the run, and why a fault is left out."""
+    if not args.faults:
+        return [], ["faults: none (--no-faults)"]
+    plan = [(0.15 + 0.35 * i / max(1, args.kills - 1), "kill_worker") for i in range(args.kills)]
+    notes = []
+    if not args.db_restart:
+        notes.append("fault PostgreSQL restart: skipped (--no-db-restart)")
+    elif not args.pg_data:
+        notes.append(
+            "fault PostgreSQL restart: SKIPPED, the database server is not the load test's own cluster "
+            "(PGHOST/SD_ODOO_RC given, or no --pg-data): it is not restarted under other users"
+        )
+    else:
+        plan.append((0.65, "restart_db"))
+    return sorted(plan), notes
+
+
 def main(argv=None):
     args, odoo_args = parse_args(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    from odoo import sql_db
     from odoo.tools import config
 
     config.parse_config(["--database", args.database, "--log-level", "warn", f"--http-interface={HOST}", *odoo_args])
     prepared = open_env(args.database, prepare)
+    plan, notes = fault_plan(args)
+    if args.pg_data:
+        # the run's own cluster: tools/postgres.sh makes clusters with synchronous_commit off, which trades the
+        # last commits of a crash for speed; a production server keeps it on, and so does this run
+        monitor = Monitor(args.database)
+        monitor.query("ALTER SYSTEM SET synchronous_commit = on")
+        monitor.query("SELECT pg_reload_conf()")
+        monitor.close()
 
     server = Server(args.database, args.workers, odoo_args)
-    server.database = args.database
+    results, windows = Results(), FaultWindows()
+    injector = None
     try:
         server.wait_ready()
         print(f"Odoo with {args.workers} workers on {server.url}; {args.clients} clients x {args.requests} requests")
-        results = Results()
+        if args.pg_data:
+            print(f"PostgreSQL: the run's own cluster in {args.pg_data}, synchronous_commit on")
+        for note in notes:
+            print(note)
         start = time.monotonic()
         stop_at = start + args.time_limit
         clients = [
-            Client(i, args.clients, server, prepared["key"], args.requests, stop_at, results)
+            Client(i, args.clients, server, prepared, args.requests, stop_at, results, windows)
             for i in range(args.clients)
         ]
+        if plan:
+            injector = FaultInjector(server, args, prepared, results, windows, plan, args.clients * args.requests)
+            injector.start()
         for client in clients:
             client.start()
         for client in clients:
-            client.join(max(1, stop_at + 35 - time.monotonic()))
+            client.join(max(1, stop_at + RETRY_GRACE + 35 - time.monotonic()))
         elapsed = time.monotonic() - start
         stuck = [client.name for client in clients if client.is_alive()]
+        if injector:
+            injector.finished.set()
+            injector.join(120)
     finally:
         server.stop()
     errors = report(results, elapsed)
@@ -442,14 +750,24 @@ def main(argv=None):
     )
     if stuck:
         print(f"clients still waiting at the time limit: {', '.join(stuck)}")
+    fault_failures = []
+    if injector:
+        print("\nfaults:")
+        for event in windows.events:
+            print(f"- {describe(event)}")
+        for note in injector.notes:
+            print(f"- {note}")
+        fault_failures = injector.failures + (["the fault injection did not finish"] if injector.is_alive() else [])
 
-    failures, created = open_env(
-        args.database, lambda env: check(env, prepared, dict(results.submissions), list(results.portal_submissions))
-    )
+    # this process's own pooled connections did not live through a PostgreSQL restart: new ones for the checks
+    sql_db.close_all()
+    failures, new = open_env(args.database, lambda env: check(env, prepared, results))
+    failures = fault_failures + failures
     retried = sum(1 for numbers in results.submissions.values() if len(numbers) > 1)
     print(
-        f"\nchecks: {len(results.submissions)} API submissions ({retried} retried) -> {created} API tickets, "
-        f"{len(results.portal_submissions)} portal submissions; "
+        f"\nchecks: {len(results.submissions)} API submissions ({retried} retried), "
+        f"{len(results.portal_submissions)} portal submissions, {len(results.emails)} emails, "
+        f"{len(results.replies)} email replies -> {new} tickets, each whole; "
         f"{'all consistent' if not failures else f'{len(failures)} problem(s)'}"
     )
     for failure in failures[:20]:

@@ -57,7 +57,11 @@ class ServiceDeskApi(http.Controller):
     def _answer(self, handler):
         try:
             self._authenticate()
-            status, body = handler()
+            # an error answer leaves nothing behind: what the handler wrote before it failed (a new contact,
+            # a ticket whose Idempotency-Key another request took meanwhile) is undone, not committed with
+            # the error response
+            with request.env.cr.savepoint():
+                status, body = handler()
         except ApiError as error:
             status, body = error.status, dict(error=error.message, **error.details)
         except AccessError:

@@ -24,3 +24,5 @@ from . import test_i18n
 from . import test_security_review
 from . import test_bad_input
 from . import test_recommendation_faults
+from . import test_ticket_crash
+from . import test_api_atomicity
