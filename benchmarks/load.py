@@ -35,8 +35,12 @@ data, in a PostgreSQL cluster of its own, all removed afterwards), or:
    after it. Exit status 1 when a check fails.
 """
 
+# a command-line tool: what it prints is its report
+# pylint: disable=print-used
+
 import argparse
 import contextlib
+import logging
 import os
 import re
 import signal
@@ -64,6 +68,8 @@ ATTACHMENT_SIZE = 256 * 1024
 NO_DATABASE = "No database is selected"
 RETRY_PAUSE = 0.5  # seconds between two attempts of a request a fault cut
 RETRY_GRACE = 60  # seconds after the time limit during which such requests are still sent again
+
+_logger = logging.getLogger("service_desk.load")
 
 
 def parse_args(argv):
@@ -295,7 +301,7 @@ class Server:
         ]
         self.log_path = os.path.join(os.environ.get("SD_LOCAL", "."), "log", f"load-{database}.log")
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
-        self.log = open(self.log_path, "w")  # noqa: SIM115 -- closed in stop()
+        self.log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115 -- closed in stop()
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, timeout=120):
@@ -306,8 +312,8 @@ class Server:
             try:
                 if requests.get(self.url + "/web/login", timeout=5).status_code == 200:
                     return
-            except requests.RequestException:
-                pass
+            except requests.RequestException as error:
+                _logger.debug("the Odoo server does not answer yet: %s", error)
             time.sleep(1)
         raise SystemExit(f"the Odoo server did not answer within {timeout} s: see {self.log_path}")
 
@@ -326,7 +332,7 @@ class Server:
     def concurrency_log(self):
         """(retried, given up, errors) counted in the server's log; the failed
         queries Odoo retries are logged as "bad query" errors and counted as retried."""
-        with open(self.log_path) as log:
+        with open(self.log_path, encoding="utf-8") as log:
             text = log.read()
         errors = sum(1 for line in text.splitlines() if " ERROR " in line and "bad query" not in line)
         return text.count("tries left, try again"), text.count("maximum number of tries reached"), errors
@@ -539,7 +545,6 @@ class Client(threading.Thread):
                 },
             },
         )
-        return None
 
     # -- the mail gateway --------------------------------------------------
 

@@ -13,6 +13,7 @@ connection, 5xx, RPC error) is counted for that fault and sent again by the
 client when the request is safe to repeat."""
 
 import contextlib
+import logging
 import os
 import pwd
 import re
@@ -25,6 +26,8 @@ import time
 import psutil
 import psycopg2
 import requests
+
+_logger = logging.getLogger("service_desk.load")
 
 GRACE = 2.0  # seconds after a fault's end during which failures are still its own
 POLL = 0.005  # seconds between two looks at the transactions in flight
@@ -234,7 +237,7 @@ class FaultInjector(threading.Thread):
         """Whether PostgreSQL logged that this backend's client vanished in the middle of a transaction:
         while it waited for the next statement, or while it ran one (its answer then finds nobody)."""
         signs = ("unexpected EOF on client connection with an open transaction", "connection to client lost")
-        with open(os.path.join(self.args.pg_data, "server.log"), errors="replace") as log:
+        with open(os.path.join(self.args.pg_data, "server.log"), encoding="utf-8", errors="replace") as log:
             return any(f"[{backend}]" in line and any(sign in line for sign in signs) for line in log)
 
     # ------------------------------------------------------------------
@@ -335,15 +338,15 @@ class FaultInjector(threading.Thread):
             try:
                 if condition():
                     return True
-            except (psycopg2.Error, psutil.Error):
-                pass
+            except (psycopg2.Error, psutil.Error) as error:
+                _logger.debug("not yet: %s", error)
             time.sleep(0.1)
         return False
 
 
 def pg_ctl_for(data):
     """pg_ctl of the PostgreSQL version that made the cluster in `data`."""
-    with open(os.path.join(data, "PG_VERSION")) as version:
+    with open(os.path.join(data, "PG_VERSION"), encoding="ascii") as version:
         candidate = f"/usr/lib/postgresql/{version.read().strip()}/bin/pg_ctl"
     return candidate if os.path.exists(candidate) else (shutil.which("pg_ctl") or candidate)
 
