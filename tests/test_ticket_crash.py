@@ -66,7 +66,7 @@ class TestTicketCreationCrash(BaseCase):
                 "policy": policy.id,
                 "customer": customer.id,
             }
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
         self.addCleanup(self._cleanup)
 
     def _cursor(self):
@@ -87,7 +87,7 @@ class TestTicketCreationCrash(BaseCase):
             env["hr.employee"].browse(self.created["employee"]).unlink()
             env["res.users"].browse(self.created["user"]).unlink()
             env["res.partner"].browse(self.created["customer"]).unlink()
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
 
     def _create_ticket(self, cr, name):
         env = api.Environment(cr, api.SUPERUSER_ID, {})
@@ -117,7 +117,7 @@ class TestTicketCreationCrash(BaseCase):
             with closing(self._cursor()) as cr:
                 second_started.set()
                 ticket = self._create_ticket(cr, "second")  # waits for the agent the first one claimed
-                cr.commit()
+                cr.commit()  # pylint: disable=invalid-commit
                 outcome["second"] = (ticket.id, ticket.number, ticket.user_id.id)
 
         cr_a = self._cursor()
