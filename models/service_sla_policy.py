@@ -165,7 +165,7 @@ class ServiceSlaPolicy(models.Model):
         for fname in ("team_ids", "category_ids", "ticket_types", "tier_ids", "partner_ids"):
             if self[fname]:
                 labels.append(
-                    f"{self._fields[fname].get_description(self.env)['string']}: "
+                    f"{self._fields[fname]._description_string(self.env)}: "
                     f"{', '.join(self[fname].mapped('display_name'))}"
                 )
         if self.min_priority:

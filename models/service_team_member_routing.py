@@ -28,9 +28,9 @@ class ServiceTeamMember(models.Model):
             member.load_percent = round(100 * _load_ratio(counts.get(member.id, 0), member.max_open_tickets))
 
     @api.model
-    def _routing_facts(self, candidates, skills, now):
-        """What routing weighs about the members that the SQL condition
-        `candidates` on `member` selects, read in one query:
+    def _routing_facts(self, team, candidates, skills, now):
+        """What routing weighs about the members of `team` that the SQL
+        condition `candidates` on `member` selects, read in one query:
         {member id: (user id, capacity, last assigned date, employee id,
         resource id, calendar id, time zone, open tickets, {skill id: level
         progress}, end of time off covering `now`)}.
@@ -59,7 +59,7 @@ class ServiceTeamMember(models.Model):
          LEFT JOIN (
                 SELECT team_id, user_id, COUNT(*) AS count
                   FROM service_ticket
-                 WHERE team_id IN (SELECT member.team_id FROM service_team_member member WHERE %(candidates)s)
+                 WHERE team_id = %(team)s
                    AND user_id IS NOT NULL AND active IS TRUE AND is_closed IS NOT TRUE
               GROUP BY team_id, user_id
             ) open_ticket ON open_ticket.team_id = member.team_id AND open_ticket.user_id = member.user_id
@@ -82,6 +82,7 @@ class ServiceTeamMember(models.Model):
              WHERE %(candidates)s
             """,
                 candidates=candidates,
+                team=team.id or 0,
                 skills=skills.ids,
                 today=today,
                 now=now,

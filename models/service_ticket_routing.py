@@ -62,8 +62,8 @@ class ServiceTicket(models.Model):
     # ------------------------------------------------------------------
 
     def _routing_candidates(self, escalation):
-        """SQL condition on `member` (service_team_member) selecting who may
-        take the ticket: the team's active members; on escalation its
+        """(team, SQL condition on `member`, i.e. service_team_member) saying
+        who may take the ticket: the team's active members; on escalation its
         seniors, else the escalation team's active members."""
         self.ensure_one()
         team = self.team_id
@@ -72,9 +72,9 @@ class ServiceTicket(models.Model):
                 lambda m: m.active and m.seniority == "senior" and m.user_id != self.user_id
             )
             if seniors:
-                return SQL("member.id = ANY(%s)", seniors.ids)
+                return team, SQL("member.id = ANY(%s)", seniors.ids)
             team = team.escalation_team_id
-        return SQL("member.team_id = %s AND member.active IS TRUE", team.id or 0)
+        return team, SQL("member.team_id = %s AND member.active IS TRUE", team.id or 0)
 
     def _route(self, escalation=False):
         """Route an existing ticket (on demand, on escalation)."""
@@ -116,7 +116,7 @@ class ServiceTicket(models.Model):
         self.ensure_one()
         ticket = self.sudo()
         now = fields.Datetime.now()
-        verdicts = ticket._routing_verdicts(ticket._routing_candidates(escalation), now)
+        verdicts = ticket._routing_verdicts(*ticket._routing_candidates(escalation), now)
         winner, why = ticket._routing_pick(verdicts)
         while winner and not winner._routing_claim(now):
             verdicts[winner.id]["excluded"] = self.env._("reached capacity while routing")
@@ -132,7 +132,7 @@ class ServiceTicket(models.Model):
         if not winner:
             self._routing_ask_seniors()
 
-    def _routing_verdicts(self, candidates, now):
+    def _routing_verdicts(self, team, candidates, now):
         """{member id: verdict} where a verdict says whether the member is
         excluded and why, and the figures the ranking uses. Members are
         handled as ids and plain values: large teams stay cheap."""
@@ -157,7 +157,7 @@ class ServiceTicket(models.Model):
         ]
         no_working_time = self.env._("no working time in the next two weeks")
         Member = self.env["service.team.member"]
-        facts = Member._routing_facts(candidates, required.skill_id, now)
+        facts = Member._routing_facts(team, candidates, required.skill_id, now)
         availability = Member._routing_availability(
             {member_id: (fact[5], fact[6], fact[9]) for member_id, fact in facts.items()},
             now,
