@@ -160,6 +160,8 @@ class ServiceTicket(models.Model):
     routing_explanation = fields.Html(readonly=True, copy=False, sanitize=False)
 
     _number_company_uniq = models.UniqueIndex("(company_id, number)", "Ticket numbers are unique per company.")
+    # routing and capacity count each agent's open tickets in a team on every new ticket
+    _open_by_agent_idx = models.Index("(team_id, user_id) WHERE active IS TRUE AND is_closed IS NOT TRUE")
 
     # ------------------------------------------------------------------
     # Computes and constraints

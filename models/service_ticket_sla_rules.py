@@ -215,7 +215,8 @@ class ServiceTicket(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         tickets = super().create(vals_list)
-        tickets._sla_apply_policies()
+        # a new ticket's policy is part of its creation: no tracking message for it
+        tickets.with_context(mail_notrack=True)._sla_apply_policies()
         return tickets
 
     def write(self, vals):

@@ -219,6 +219,43 @@ class TestRoutingRules(RoutingCase):
         self.assertEqual(ticket.user_id, night.user_id)
         self.assertNotEqual(ticket.user_id, day.user_id)
 
+    def test_holiday_and_hours_changed_after_routing_apply_to_the_next_ticket(self):
+        # working periods are cached per calendar and week: changes must reach the next routing
+        day = self._agent("Day", {self.printers: self.expert})
+        night = self._agent("Night", {self.printers: self.expert}, calendar=self.night_calendar)
+        self.assertEqual(self._ticket(WEDNESDAY_10).user_id, day.user_id)
+        holiday = self.env["resource.calendar.leaves"].create(
+            {
+                "name": "National day",
+                "calendar_id": self.day_calendar.id,
+                "date_from": datetime(2030, 1, 9),
+                "date_to": datetime(2030, 1, 9, 23, 59),
+            }
+        )
+        self.assertEqual(self._ticket(WEDNESDAY_10).user_id, night.user_id, "the day shift is off today")
+        holiday.unlink()
+        self.assertEqual(self._ticket(WEDNESDAY_10).user_id, day.user_id, "the holiday was cancelled")
+        self.day_calendar.attendance_ids.filtered(lambda a: a.dayofweek == "2").hour_from = 11
+        ticket = self._ticket(WEDNESDAY_10)
+        # on Wednesdays the day shift now starts at 11:00, before the night shift
+        self.assertEqual(ticket.user_id, day.user_id)
+        self.assertIn("available soonest (2030-01-09 11:00:00)", ticket.routing_explanation)
+
+    def test_chatter_note_says_who_and_why_and_counts_the_others(self):
+        winner = self._agent("Winner", {self.printers: self.expert})
+        self._agent("Second", {self.printers: self.confirmed})
+        self._agent("Novice", {self.printers: self.beginner})
+        self._agent("Outsider", {self.networks: self.expert})
+        ticket = self._ticket()
+        self.assertEqual(ticket.user_id, winner.user_id)
+        note = ticket.message_ids.filtered(lambda m: "Assigned to Winner" in (m.body or ""))
+        self.assertEqual(len(note), 1)
+        self.assertTrue(note.subtype_id.internal or note.message_type == "notification", "an internal note")
+        self.assertIn("1 × qualified, not chosen", note.body)
+        self.assertIn("2 × missing skill Printers at level Confirmed", note.body)
+        self.assertIn("Routing tab", note.body)
+        self.assertIn("Novice", ticket.routing_explanation, "the table lists every candidate")
+
     def test_preferred_agent_wins_when_qualified(self):
         self._agent("Idle", {self.printers: self.expert})
         preferred = self._agent("Preferred", {self.printers: self.confirmed})

@@ -175,6 +175,25 @@ class TestSlaClock(SlaCase):
         # Monday is off: the 8 remaining hours fall on Tuesday
         self.assertEqual(self._line(ticket, "resolution").deadline, datetime(2026, 11, 24, 17, 0))
 
+    def test_holiday_added_after_planning_moves_the_next_deadline(self):
+        # working periods are cached per calendar and week: a new holiday must reach the next ticket
+        first = self._ticket(at(FRIDAY, 15))
+        self.assertEqual(self._line(first, "resolution").deadline, datetime(2026, 11, 23, 17, 0))
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Public holiday",
+                "calendar_id": self.calendar.id,
+                "date_from": datetime(2026, 11, 23, 0, 0),
+                "date_to": datetime(2026, 11, 23, 23, 59, 59),
+            }
+        )
+        second = self._ticket(at(FRIDAY, 15))
+        self.assertEqual(self._line(second, "resolution").deadline, datetime(2026, 11, 24, 17, 0))
+        self.calendar.attendance_ids.filtered(lambda a: a.dayofweek == "1" and a.hour_from >= 12).unlink()
+        third = self._ticket(at(FRIDAY, 15))
+        # Tuesday now ends at noon: 4 hours there, the last 4 on Wednesday
+        self.assertEqual(self._line(third, "resolution").deadline, datetime(2026, 11, 25, 12, 0))
+
     def test_ticket_created_outside_working_hours(self):
         saturday = datetime(2026, 11, 21, 10, 0)
         ticket = self._ticket(saturday)
@@ -415,6 +434,22 @@ class TestSlaPolicyChoice(SlaCase):
             special,
             "a contact of a listed customer matches",
         )
+
+    def test_changed_conditions_apply_to_the_next_ticket(self):
+        # the policies' conditions are kept in a cache: any change must reach the next ticket
+        self.assertEqual(self._ticket(at(FRIDAY, 9), priority="3").sla_policy_id, self.urgent)
+        self.urgent.min_priority = False
+        self.urgent.team_ids = self.env["service.team"].create({"name": "Other team"})
+        self.assertEqual(self._ticket(at(FRIDAY, 9), priority="3").sla_policy_id, self.policy)
+        self.urgent.team_ids = self.team
+        self.assertEqual(self._ticket(at(FRIDAY, 9), priority="0").sla_policy_id, self.urgent)
+
+    def test_new_ticket_policy_is_not_a_tracked_change(self):
+        ticket = self._ticket(at(FRIDAY, 9))
+        ticket.flush_recordset()
+        self.env.cr.precommit.run()
+        tracked = ticket.message_ids.tracking_value_ids.filtered(lambda v: v.field_id.name == "sla_policy_id")
+        self.assertFalse(tracked, "the policy a ticket is created with is not logged as a change")
 
     def test_tier_policy_when_no_policy_matches(self):
         self.policy.active = False
