@@ -1,5 +1,6 @@
 from . import service_percentile_mixin
 from . import service_tree_mixin
+from . import service_working_periods_source  # before resource_calendar, which other models import early
 from . import service_tier
 from . import service_tag
 from . import service_stage

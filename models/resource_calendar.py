@@ -12,7 +12,8 @@ PERIOD_WINDOW = timedelta(weeks=1)
 
 
 class ResourceCalendar(models.Model):
-    _inherit = "resource.calendar"
+    _name = "resource.calendar"
+    _inherit = ["resource.calendar", "service.working.periods.source"]
 
     @api.model
     def _service_window_start(self, moment):
@@ -49,11 +50,3 @@ class ResourceCalendar(models.Model):
             )
             window += PERIOD_WINDOW
         return periods
-
-    def write(self, vals):
-        self.env.registry.clear_cache()  # working periods cached by _service_window_periods
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()

@@ -15,79 +15,34 @@ import threading
 import time
 from contextlib import closing, suppress
 
-from odoo import api, sql_db
-from odoo.orm.environments import Transaction
-from odoo.tests import BaseCase, tagged
+from odoo import api
+from odoo.tests import tagged
+
+from .worker_case import WorkerCase
 
 
 @tagged("post_install", "-at_install")
-class TestTicketCreationCrash(BaseCase):
-    def setUp(self):
-        super().setUp()
-        from odoo.modules.registry import Registry
-        from odoo.tests.common import get_db_name
+class TestTicketCreationCrash(WorkerCase):
+    desk_name = "Crash desk"
+    agent_login = "crash_agent"
 
-        self.registry = Registry(get_db_name())
-        self.created = {}
-        with self._cursor() as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
-            user = env["res.users"].create(
-                {
-                    "name": "Crash agent",
-                    "login": "crash_agent",
-                    "group_ids": [(4, env.ref("service_desk.group_service_user").id)],
-                }
-            )
-            employee = env["hr.employee"].create({"name": "Crash agent", "user_id": user.id})
-            team = env["service.team"].create(
-                {
-                    "name": "Crash desk",
-                    "assignment_method": "balanced",
-                    "resource_calendar_id": False,
-                    "member_ids": [(0, 0, {"user_id": user.id, "max_open_tickets": 1})],
-                }
-            )
-            policy = env["service.sla.policy"].create(
-                {
-                    "name": "Crash desk policy",
-                    "sequence": 0,
-                    "team_ids": [(6, 0, team.ids)],
-                    "first_response_hours": 4,
-                    "resolution_hours": 24,
-                    "resource_calendar_id": env.ref("resource.resource_calendar_std").id,
-                }
-            )
-            customer = env["res.partner"].create({"name": "Crash customer", "email": "crash.customer@example.com"})
-            self.created = {
-                "user": user.id,
-                "employee": employee.id,
-                "team": team.id,
-                "member": team.member_ids.id,
-                "policy": policy.id,
-                "customer": customer.id,
+    def _prepare_desk(self, env):
+        policy = env["service.sla.policy"].create(
+            {
+                "name": "Crash desk policy",
+                "sequence": 0,
+                "team_ids": [(6, 0, [self.created["team"]])],
+                "first_response_hours": 4,
+                "resolution_hours": 24,
+                "resource_calendar_id": env.ref("resource.resource_calendar_std").id,
             }
-            cr.commit()  # pylint: disable=invalid-commit
-        self.addCleanup(self._cleanup)
+        )
+        customer = env["res.partner"].create({"name": "Crash customer", "email": "crash.customer@example.com"})
+        self.created.update(policy=policy.id, customer=customer.id)
 
-    def _cursor(self):
-        """A cursor of its own connection, as another worker would have (see
-        test_routing_concurrency: the transaction is bound to the registry)."""
-        cr = sql_db.db_connect(self.registry.db_name).cursor()
-        cr.transaction = Transaction(self.registry)
-        return cr
-
-    def _cleanup(self):
-        with closing(self._cursor()) as cr:
-            env = api.Environment(cr, api.SUPERUSER_ID, {})
-            team = env["service.team"].browse(self.created["team"])
-            env["service.ticket"].with_context(active_test=False).search([("team_id", "=", team.id)]).unlink()
-            env["service.sla.policy"].browse(self.created["policy"]).unlink()
-            team.member_ids.unlink()
-            team.unlink()
-            env["hr.employee"].browse(self.created["employee"]).unlink()
-            env["res.users"].browse(self.created["user"]).unlink()
-            env["res.partner"].browse(self.created["customer"]).unlink()
-            cr.commit()  # pylint: disable=invalid-commit
+    def _cleanup_desk(self, env):
+        env["service.sla.policy"].browse(self.created["policy"]).unlink()
+        env["res.partner"].browse(self.created["customer"]).unlink()
 
     def _create_ticket(self, cr, name):
         env = api.Environment(cr, api.SUPERUSER_ID, {})
