@@ -34,6 +34,18 @@ DEFAULT_ATTACHMENT_MAX_SIZE = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 10
 PORTAL_CHANNELS = ("email", "phone", "portal", "chat")
 
+# fields of the portal's new-ticket form, kept as typed when the form is shown again
+SERVICE_NEW_TICKET_FIELDS = (
+    "name",
+    "description",
+    "ticket_type",
+    "team_id",
+    "category_id",
+    "product_id",
+    "lot_id",
+    "sale_order_id",
+)
+
 
 class ServiceDeskCustomerPortal(portal.CustomerPortal):
     # ------------------------------------------------------------------
@@ -424,39 +436,20 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
             max_size_label=self._service_human_size(self._service_attachment_max_size()),
         )
 
+    @staticmethod
+    def _service_new_ticket_form(kw):
+        """The new-ticket form's fields as typed, empty when missing."""
+        return {key: kw.get(key) or "" for key in SERVICE_NEW_TICKET_FIELDS}
+
     @http.route("/my/service/tickets/new", type="http", auth="user", methods=["GET"], website=True)
     def portal_service_ticket_new(self, **kw):
-        form = {
-            key: kw.get(key) or ""
-            for key in (
-                "name",
-                "description",
-                "ticket_type",
-                "team_id",
-                "category_id",
-                "product_id",
-                "lot_id",
-                "sale_order_id",
-            )
-        }
+        form = self._service_new_ticket_form(kw)
         return request.render("service_desk.portal_service_ticket_new", self._service_new_ticket_values(form))
 
     @http.route("/my/service/tickets/new", type="http", auth="user", methods=["POST"], website=True)
     def portal_service_ticket_create(self, **kw):
         env = request.env
-        form = {
-            key: kw.get(key) or ""
-            for key in (
-                "name",
-                "description",
-                "ticket_type",
-                "team_id",
-                "category_id",
-                "product_id",
-                "lot_id",
-                "sale_order_id",
-            )
-        }
+        form = self._service_new_ticket_form(kw)
         try:
             uploads = self._service_read_uploads()
             ticket_sudo = env["service.ticket"]._portal_create_ticket(env.user.partner_id, form)
