@@ -1,11 +1,16 @@
 """Security review: every "cannot" of the README's Security table that the
-other access tests do not already prove, companies kept apart first."""
+other access tests do not already prove, companies kept apart first; and the
+README's list of sudo() calls kept true to the code."""
 
+import ast
+import re
+from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 from odoo import fields, http
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import BaseCase, HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import ServiceDeskCommon
@@ -214,3 +219,70 @@ class TestRoutesRefuseStrangers(HttpCase, ServiceDeskCommon):
         )
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self.env["service.ticket"].search_count([]), count)
+
+
+ADDON_DIR = Path(__file__).resolve().parent.parent
+SUDO = "sudo()"
+
+
+def _sudo_methods(folder):
+    """{(file, method): sudo() calls} of the Python files of `folder`, each
+    call counted in the innermost function holding it."""
+    found = Counter()
+    for path in sorted((ADDON_DIR / folder).rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        if SUDO not in source:
+            continue
+        functions = [
+            node for node in ast.walk(ast.parse(source)) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        ]
+        for number, line in enumerate(source.splitlines(), 1):
+            if SUDO in line:
+                holders = [f for f in functions if f.lineno <= number <= f.end_lineno]
+                name = max(holders, key=lambda f: f.lineno).name if holders else "<module level>"
+                found[path.relative_to(ADDON_DIR).as_posix(), name] += line.count(SUDO)
+    return found
+
+
+@tagged("post_install", "-at_install")
+class TestEverySudoIsExplained(BaseCase):
+    """The README's list of sudo() calls follows the code: the count it states
+    and one row per method holding a call, named by file and method."""
+
+    def setUp(self):
+        super().setUp()
+        readme = (ADDON_DIR / "README.md").read_text(encoding="utf-8")
+        start = readme.index("### Every `sudo()` and why it is safe")
+        self.section = readme[start : readme.index("\n## ", start)]
+
+    def _rows(self):
+        """[(file, method)] named by the first cell of each row of the table."""
+        named = []
+        for line in self.section.splitlines():
+            if not line.startswith("| `"):
+                continue
+            where = line.split("|")[1]
+            current = None
+            for token in re.findall(r"`([^`]+)`", where):
+                if token.endswith(".py"):
+                    current = token
+                else:
+                    self.assertIsNotNone(current, f"{token} is named before its file in: {where}")
+                    named.append((current, token))
+        return named
+
+    def test_stated_count_is_the_code_count(self):
+        stated = re.search(r'`grep -ro "sudo\(\)" models controllers \| wc -l` counts (\d+)', self.section)
+        self.assertTrue(stated, "the README states the count with its grep command")
+        code = sum(_sudo_methods("models").values()) + sum(_sudo_methods("controllers").values())
+        self.assertEqual(int(stated.group(1)), code, "update the count in the README's list of sudo() calls")
+
+    def test_every_method_holding_sudo_has_one_row(self):
+        in_code = set()
+        for folder in ("models", "controllers", "report", "wizard"):
+            in_code |= set(_sudo_methods(folder))
+        rows = self._rows()
+        twice = sorted(pair for pair, count in Counter(rows).items() if count > 1)
+        self.assertFalse(twice, "named in more than one row of the README's list of sudo() calls")
+        self.assertFalse(sorted(in_code - set(rows)), "missing from the README's list of sudo() calls")
+        self.assertFalse(sorted(set(rows) - in_code), "named in the README's list of sudo() calls but holding none")
