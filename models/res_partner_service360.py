@@ -37,24 +37,31 @@ class ResPartner(models.Model):
     )
     service_csat_avg = fields.Float(
         compute="_compute_service_360",
+        groups="service_desk.group_service_user",
         string="Average CSAT",
         help="Average of the customer's ticket ratings (1 unhappy, 3 okay, 5 happy).",
     )
     service_sales_12m = fields.Monetary(
         compute="_compute_service_360",
+        groups="service_desk.group_service_user",
         string="Sales (12 months)",
         currency_field="service_currency_id",
         help="Untaxed total of the confirmed sales of the last twelve months.",
     )
     service_currency_id = fields.Many2one("res.currency", compute="_compute_service_360")
-    service_last_order_date = fields.Datetime(compute="_compute_service_360", string="Last Order")
+    service_last_order_date = fields.Datetime(
+        compute="_compute_service_360", string="Last Order", groups="service_desk.group_service_user"
+    )
     service_risk_score = fields.Integer(
         compute="_compute_service_risk",
+        groups="service_desk.group_service_user",
         string="Risk Score",
         help="0 (no sign of trouble) to 100, from the last twelve months: SLA breaches, low ratings, "
         "reopened tickets and falling purchases.",
     )
-    service_risk_explanation = fields.Text(compute="_compute_service_risk", string="Risk Explanation")
+    service_risk_explanation = fields.Text(
+        compute="_compute_service_risk", string="Risk Explanation", groups="service_desk.group_service_user"
+    )
     service_tier_locked = fields.Boolean(
         string="Tier Locked",
         tracking=True,

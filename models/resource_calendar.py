@@ -28,8 +28,13 @@ class ResourceCalendar(models.Model):
         the calendar's leaves excluded, as Odoo's `_work_intervals_batch`
         computes them."""
         origin = utc.localize(window)
+        # read as superuser for every user alike (the result is shared), so
+        # leaves of other companies are kept out explicitly
+        leaves = [("time_type", "=", "leave")]
+        if self.company_id:
+            leaves.append(("company_id", "in", [False, self.company_id.id]))
         intervals = self.sudo()._work_intervals_batch(
-            origin, origin + PERIOD_WINDOW, tz=timezone(tz_name) if tz_name else None
+            origin, origin + PERIOD_WINDOW, domain=leaves, tz=timezone(tz_name) if tz_name else None
         )[False]
         return tuple(
             (begin.astimezone(utc).replace(tzinfo=None), end.astimezone(utc).replace(tzinfo=None))

@@ -174,9 +174,15 @@ class ServiceSlaPolicy(models.Model):
 
     @api.model
     def _policies_for_matching(self):
-        """Active policies in order, their conditions in the cache: matching
-        tickets then costs no query, whatever the number of policies."""
-        policies = self.browse(self._active_policy_ids())
+        """Active policies of the current companies (and of none) in order,
+        their conditions in the cache: matching customers then costs no
+        query, whatever the number of policies."""
+        companies = set(self.env.companies.ids)
+        policies = self.browse(
+            policy_id
+            for policy_id, company_id, *__ in self._matching_rules()
+            if not company_id or company_id in companies
+        )
         policies.fetch(
             [
                 "name",

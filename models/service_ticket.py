@@ -3,7 +3,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 
 TICKET_PRIORITIES = [("0", "Low"), ("1", "Medium"), ("2", "High"), ("3", "Urgent")]
@@ -392,6 +392,20 @@ class ServiceTicket(models.Model):
 
     def _creation_subtype(self):
         return self.env.ref("service_desk.mt_ticket_new")
+
+    @api.model
+    def _service_check_manager(self):
+        """Refuse actions reserved to service managers to anyone else (they
+        can be called by RPC, whatever buttons and menus show)."""
+        if not self.env.su and not self.env.user.has_group("service_desk.group_service_manager"):
+            raise AccessError(self.env._("Only service managers can do this."))
+
+    def _service_check_agent_write(self):
+        """Refuse to agents who may not change these tickets, and to
+        everyone who is not an agent."""
+        if not self.env.su and not self.env.user.has_group("service_desk.group_service_user"):
+            raise AccessError(self.env._("Only service agents can do this."))
+        self.check_access("write")
 
     def _get_report_base_filename(self):
         self.ensure_one()

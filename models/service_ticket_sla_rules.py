@@ -191,7 +191,8 @@ class ServiceTicket(models.Model):
         """Rebuild the SLA targets of these tickets from their history: the
         policy that applies now, targets started at creation and reached at
         the recorded first response and resolution (after importing tickets
-        or changing policies)."""
+        or changing policies). Managers only: it runs as superuser."""
+        self._service_check_manager()
         tickets = self.sudo()
         tickets.sla_line_ids.unlink()
         tickets.write({"sla_policy_id": False, "sla_policy_reason": False})

@@ -63,6 +63,7 @@ class ServiceTier(models.Model):
         return changes
 
     def action_update_tiers(self):
+        self.env["service.ticket"]._service_check_manager()
         changes = self._cron_update_tiers()
         return {
             "type": "ir.actions.client",

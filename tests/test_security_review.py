@@ -177,6 +177,85 @@ class TestCompaniesKeptApart(ServiceDeskCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestActionsRefuseWhoMayNot(ServiceDeskCommon):
+    """Methods that run as superuser check who calls them: buttons and menus
+    hide them, but any logged-in user can call a public method by RPC."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ticket = cls._create_ticket(cls.team_a, name="Routed by whom", partner_id=cls.customer_a.id)
+
+    def test_routing_on_demand_is_for_agents_who_may_change_the_ticket(self):
+        for user in (self.user_portal_a, self.user_internal, self.user_agent_other):
+            with self.subTest(user=user.login), self.assertRaises(AccessError), mute_logger(*MUTE_RULES):
+                self.ticket.with_user(user).action_assign_agent()
+        self.ticket.with_user(self.user_agent_a).action_assign_agent()
+        self.assertTrue(self.ticket.routing_explanation)
+
+    def test_manager_actions_refuse_agents(self):
+        Warranty = self.env["service.warranty"]
+        for action in (
+            lambda user: self.ticket.with_user(user).action_sla_recompute(),
+            lambda user: Warranty.with_user(user).action_backfill(),
+            lambda user: self.env["service.tier"].with_user(user).action_update_tiers(),
+            lambda user: (
+                self.env["ir.actions.report"]
+                .with_user(user)
+                ._render_qweb_html("service_desk.report_service_review", self.customer_a.ids)
+            ),
+        ):
+            for user in (self.user_agent_a, self.user_portal_a):
+                with self.subTest(user=user.login), self.assertRaises(AccessError), mute_logger(*MUTE_RULES):
+                    action(user)
+        self.ticket.with_user(self.user_manager).action_sla_recompute()
+        html = (
+            self.env["ir.actions.report"]
+            .with_user(self.user_manager)
+            ._render_qweb_html("service_desk.report_service_review", self.customer_a.ids)[0]
+        )
+        self.assertIn(self.customer_a.name, html.decode())
+
+    def test_customer_value_and_risk_are_for_service_users(self):
+        customer = self.customer_a.with_user(self.user_internal)
+        for fname in ("service_sales_12m", "service_last_order_date", "service_risk_score", "service_csat_avg"):
+            with self.subTest(field=fname), self.assertRaises(AccessError):
+                customer.read([fname])
+        self.assertIn(
+            "service_risk_score", self.customer_a.with_user(self.user_agent_a).read(["service_risk_score"])[0]
+        )
+
+    def test_customer_policy_of_another_company_is_not_read(self):
+        self.env["service.sla.policy"].create(
+            {"name": "Other company policy", "company_id": self.company_other.id, "resolution_hours": 8}
+        )
+        # an agent of the first company reads the customer's effective policy without tripping on it
+        self.customer_a.with_user(self.user_agent_a).service_sla_policy_id  # noqa: B018
+
+    def test_other_company_holidays_leave_a_calendar_alone(self):
+        calendar = self.env["resource.calendar"].create({"name": "Company A hours", "company_id": self.company.id})
+        calendar.leave_ids.unlink()
+        monday = fields.Datetime.to_datetime("2030-01-07 00:00:00")
+        before = calendar._service_window_periods(False, monday)
+        holiday = (
+            self.env["resource.calendar.leaves"]
+            .with_company(self.company_other)
+            .create(
+                {
+                    "name": "Company B holiday",
+                    "company_id": self.company_other.id,
+                    "date_from": monday,
+                    "date_to": monday + timedelta(days=1),
+                }
+            )
+        )
+        self.assertEqual(holiday.company_id, self.company_other)
+        self.assertEqual(calendar._service_window_periods(False, monday), before)
+        holiday.company_id = self.company
+        self.assertLess(len(calendar._service_window_periods(False, monday)), len(before), "its own company's")
+
+
+@tagged("post_install", "-at_install")
 class TestRoutesRefuseStrangers(HttpCase, ServiceDeskCommon):
     """Routes that need a login send visitors to it, and a logged-in user
     never reaches another customer's records by guessing ids."""
