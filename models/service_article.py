@@ -410,6 +410,8 @@ class ServiceArticle(models.Model):
         comment becomes an activity for the author, to review the article.
         """
         self.ensure_one()
+        if not self.sudo()._is_portal_readable():
+            self.check_access("read")  # an internal article: only who may read it votes
         user = self.env.user
         values = {"article_id": self.id, "helpful": bool(helpful), "comment": (comment or "").strip() or False}
         if user._is_public():

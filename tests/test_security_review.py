@@ -216,6 +216,15 @@ class TestActionsRefuseWhoMayNot(ServiceDeskCommon):
         )
         self.assertIn(self.customer_a.name, html.decode())
 
+    def test_votes_only_on_articles_the_voter_may_read(self):
+        article = self.env["service.article"].create(
+            {"name": "Internal procedure", "body": "<p>Agents only</p>", "is_published": False}
+        )
+        with self.assertRaises(AccessError), mute_logger(*MUTE_RULES):
+            article.with_user(self.user_portal_a).action_register_vote(True)
+        self.assertTrue(article.with_user(self.user_agent_a).action_register_vote(True))
+        self.assertEqual(article.helpful_count, 1)
+
     def test_customer_value_and_risk_are_for_service_users(self):
         customer = self.customer_a.with_user(self.user_internal)
         for fname in ("service_sales_12m", "service_last_order_date", "service_risk_score", "service_csat_avg"):
