@@ -282,17 +282,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         rating_token = None
         if ticket_sudo.is_resolved and not rated and ticket_sudo.partner_id:
             rating_token = ticket_sudo._rating_get_access_token()
-        attachments = (
-            env["ir.attachment"]
-            .sudo()
-            .search(
-                [
-                    ("res_model", "=", "service.ticket"),
-                    ("res_id", "=", ticket_sudo.id),
-                ],
-                order="id",
-            )
-        )
+        attachments = ticket_sudo._portal_visible_attachments()
         values = {
             "page_name": "service_ticket",
             "ticket": ticket_sudo,
@@ -381,21 +371,13 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         readonly=True,
     )
     def portal_service_ticket_attachment(self, ticket_id, attachment_id, access_token=None, download=None, **kw):
-        """A file of the ticket, served only to who may see the ticket (or holds its token)."""
+        """A file of the ticket, served only to who may see the ticket (or holds
+        its token) and only when the customer may see that file (no file of an
+        internal note): 404 otherwise, as for a file of another ticket."""
         ticket_sudo = self._service_check_ticket(ticket_id, access_token)
         if ticket_sudo is None:
             return request.not_found()
-        attachment = (
-            request.env["ir.attachment"]
-            .sudo()
-            .search(
-                [
-                    ("id", "=", attachment_id),
-                    ("res_model", "=", "service.ticket"),
-                    ("res_id", "=", ticket_sudo.id),
-                ]
-            )
-        )
+        attachment = ticket_sudo._portal_visible_attachments().filtered(lambda a: a.id == attachment_id)
         if not attachment:
             return request.not_found()
         return request.make_response(

@@ -16,20 +16,24 @@ class ResPartner(models.Model):
     # Export
     # ------------------------------------------------------------------
 
-    def _service_export_data(self):
+    def _service_export_data(self, portal=False):
         """Everything the service desk keeps about this customer (its
         commercial entity and contacts): tickets with their public messages
         and ratings, logged contacts, and warranties and contracts where the
-        addon keeps them; no internal note, nothing of other customers."""
+        addon keeps them; no internal note, nothing of other customers.
+
+        With `portal`, this contact downloads its own copy and gets what the
+        portal shows it: when its company does not share tickets among its
+        contacts (`service_portal_share_tickets` off, as the portal record rule
+        reads it), only its own tickets and logged contacts, none of its
+        colleagues'."""
         self.ensure_one()
         customer = self.commercial_partner_id
         env = self.env(su=True)
         public = env.ref("mail.mt_comment")
-        tickets = (
-            env["service.ticket"]
-            .with_context(active_test=False)
-            .search([("commercial_partner_id", "=", customer.id)], order="id")
-        )
+        own_only = portal and not customer.service_portal_share_tickets
+        whose = [("partner_id", "=", self.id)] if own_only else [("commercial_partner_id", "=", customer.id)]
+        tickets = env["service.ticket"].with_context(active_test=False).search(whose, order="id")
         messages = env["mail.message"].search(
             [
                 ("model", "=", "service.ticket"),
@@ -45,7 +49,7 @@ class ResPartner(models.Model):
         ratings = env["rating.rating"].search(
             [("res_model", "=", "service.ticket"), ("res_id", "in", tickets.ids), ("consumed", "=", True)]
         )
-        interactions = env["service.interaction"].search([("commercial_partner_id", "=", customer.id)], order="id")
+        interactions = env["service.interaction"].search(whose, order="id")
         data = {
             "customer": {
                 "name": customer.name,
@@ -115,8 +119,8 @@ class ResPartner(models.Model):
         attachments = messages.attachment_ids | interactions.attachment_ids
         return data, attachments
 
-    def _service_export_zip(self):
-        data, attachments = self._service_export_data()
+    def _service_export_zip(self, portal=False):
+        data, attachments = self._service_export_data(portal=portal)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("service_data.json", json.dumps(data, indent=2, ensure_ascii=False, default=str))

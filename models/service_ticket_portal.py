@@ -343,6 +343,26 @@ class ServiceTicket(models.Model):
                 promised[ticket.id] = ticket.sla_deadline
         return promised
 
+    def _portal_visible_attachments(self):
+        """The files of this ticket its customer may list and download: those
+        of its messages a customer may read (not internal: neither an internal
+        subtype such as a log note nor marked employee-only) and those the
+        customer's side uploaded itself (created by a portal user, as the
+        new-ticket form does). Files of agents' internal notes, or added on the
+        ticket by an agent without a message to the customer, are left out."""
+        self.ensure_one()
+        env = self.sudo().env
+        Message = env["mail.message"]
+        public_messages = Message.search(
+            Domain("model", "=", self._name) & Domain("res_id", "=", self.id) & Message._get_search_domain_share()
+        )
+        return env["ir.attachment"].search(
+            Domain("res_model", "=", self._name)
+            & Domain("res_id", "=", self.id)
+            & (Domain("id", "in", public_messages.attachment_ids.ids) | Domain("create_uid.share", "=", True)),
+            order="id",
+        )
+
     @api.model
     def _portal_filter_domains(self):
         return {

@@ -213,24 +213,20 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self.assertEqual(anonymous.status_code, 303)
         self.assertIn("/web/login", anonymous.headers["Location"])
 
+    def _attach(self, ticket, name, content, subtype_xmlid="mail.mt_comment"):
+        """A file an agent sends on the ticket with a message (a public reply by default)."""
+        attachment = self.env["ir.attachment"].create(
+            {"name": name, "raw": content, "res_model": "service.ticket", "res_id": ticket.id}
+        )
+        message = ticket.message_post(
+            body=f"See {name}", message_type="comment", subtype_xmlid=subtype_xmlid, attachment_ids=attachment.ids
+        )
+        return attachment, message
+
     @mute_logger("odoo.http")
     def test_attachment_only_with_ticket_access(self):
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": "b-invoice.txt",
-                "raw": b"B's invoice",
-                "res_model": "service.ticket",
-                "res_id": self.ticket_b.id,
-            }
-        )
-        other = self.env["ir.attachment"].create(
-            {
-                "name": "a-note.txt",
-                "raw": b"A's note",
-                "res_model": "service.ticket",
-                "res_id": self.ticket_a.id,
-            }
-        )
+        attachment, _message = self._attach(self.ticket_b, "b-invoice.txt", b"B's invoice")
+        other, _message = self._attach(self.ticket_a, "a-note.txt", b"A's note")
         token = self.ticket_b._portal_ensure_token()
         url = f"/my/service/tickets/{self.ticket_b.id}/attachment/{attachment.id}"
         self.authenticate(None, None)
@@ -246,6 +242,58 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         )
         self._login_a()
         self.assertEqual(self.url_open(url).status_code, 404)
+
+    @mute_logger("odoo.http")
+    def test_internal_note_files_are_not_shown(self):
+        """Files of agents' internal notes (or of messages kept to employees, or
+        added on the ticket without a message) are neither listed nor served;
+        files of public replies and the customer's own uploads are."""
+        ticket = self.ticket_a
+        note_file, _note = self._attach(ticket, "internal-diagnosis.txt", b"agents only", "mail.mt_note")
+        employee_file, employee_message = self._attach(ticket, "employee-only.txt", b"employees only")
+        employee_message.is_internal = True
+        loose_file = self.env["ir.attachment"].create(
+            {"name": "loose-file.txt", "raw": b"no message", "res_model": "service.ticket", "res_id": ticket.id}
+        )
+        reply_file, _reply = self._attach(ticket, "public-manual.txt", b"public manual")
+        self._login_a()
+        response = self._post(
+            f"/my/service/tickets/{ticket.id}/reply",
+            {"message": "Here are my logs"},
+            files={"attachments": ("my-logs.txt", b"customer logs", "text/plain")},
+        )
+        self.assertEqual(response.status_code, 303)
+        own_file = self.env["ir.attachment"].search(
+            [("res_model", "=", "service.ticket"), ("res_id", "=", ticket.id), ("name", "=", "my-logs.txt")]
+        )
+        self.assertEqual(own_file.raw, b"customer logs")
+
+        def url(attachment, token=None):
+            query = f"?access_token={token}" if token else ""
+            return f"/my/service/tickets/{ticket.id}/attachment/{attachment.id}{query}"
+
+        def check(token=None):
+            page = self.url_open(self._ticket_page(ticket, token))
+            self.assertEqual(page.status_code, 200)
+            for hidden in (note_file, employee_file, loose_file):
+                self.assertNotIn(hidden.name, page.text)
+                self.assertNotIn(f"/attachment/{hidden.id}", page.text)
+                response = self.url_open(url(hidden, token))
+                self.assertEqual(response.status_code, 404)
+                self.assertNotIn(hidden.raw, response.content)
+            for shown in (reply_file, own_file):
+                self.assertIn(shown.name, page.text)
+                self.assertIn(f"/attachment/{shown.id}", page.text)
+                self.assertEqual(self.url_open(url(shown, token)).content, shown.raw)
+
+        check()
+        # the same with the ticket's token, not logged in
+        self.authenticate(None, None)
+        check(ticket._portal_ensure_token())
+
+    @staticmethod
+    def _ticket_page(ticket, token=None):
+        return f"/my/service/tickets/{ticket.id}" + (f"?access_token={token}" if token else "")
 
     def test_list_shows_own_company_only(self):
         self._login_a()
@@ -318,6 +366,7 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self.assertIn(f"/my/service/tickets/{ticket.id}", response.headers["Location"])
         # the file is served through the ticket's page, to who may see the ticket only
         url = f"/my/service/tickets/{ticket.id}/attachment/{attachment.id}"
+        self.assertIn(url, self.url_open(f"/my/service/tickets/{ticket.id}").text)
         self.assertEqual(self.url_open(url).content, b"error 42")
         self.authenticate(self.user_portal_b.login, self.user_portal_b.login)
         with mute_logger("odoo.http"):

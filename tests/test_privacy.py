@@ -176,6 +176,47 @@ class TestExportAndErasure(HttpCase, ServiceDeskCommon):
         self.assertNotIn("Internal gossip", bodies)
         self.assertEqual(data["contacts"][0]["summary"], "Called about the order")
 
+    def test_portal_export_follows_ticket_sharing(self):
+        """A contact's export holds what the portal shows them: a colleague's
+        tickets, messages and logged contacts only when the company shares
+        tickets among its contacts; the managers' export keeps the whole company."""
+        colleague = self.customer_a_contact
+        ticket = self._create_ticket(partner_id=colleague.id, name="Colleague's request")
+        ticket.message_post(
+            body="Answer to the colleague",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            author_id=self.user_agent_a.partner_id.id,
+        )
+        self.env["service.interaction"].create(
+            {"partner_id": colleague.id, "ticket_id": ticket.id, "channel": "phone", "summary": "Colleague called"}
+        )
+        colleague_texts = ("Colleague's request", "Answer to the colleague", "Colleague called")
+        own_texts = ("My own request", "Public answer", "Called about the order")
+        self.authenticate(self.user_portal_a.login, self.user_portal_a.login)
+
+        def portal_export():
+            self.env.flush_all()
+            response = self.url_open("/my/service/export")
+            self.assertEqual(response.status_code, 200)
+            return json.dumps(self._zip_json(response.content), ensure_ascii=False)
+
+        self.customer_a.service_portal_share_tickets = False
+        exported = portal_export()
+        for text in own_texts:
+            self.assertIn(text, exported)
+        for text in colleague_texts:
+            self.assertNotIn(text, exported)
+        # the managers' export of the customer still covers every contact
+        manager_data, _attachments = self.customer_a.with_user(self.user_manager)._service_export_data()
+        for text in own_texts + colleague_texts:
+            self.assertIn(text, json.dumps(manager_data, ensure_ascii=False))
+
+        self.customer_a.service_portal_share_tickets = True
+        exported = portal_export()
+        for text in own_texts + colleague_texts:
+            self.assertIn(text, exported)
+
     def test_export_requires_login(self):
         response = self.url_open("/my/service/export", allow_redirects=False)
         self.assertIn(response.status_code, (302, 303))
