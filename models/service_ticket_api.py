@@ -67,12 +67,14 @@ class ServiceTicket(models.Model):
             raise UserError(self.env._("%s is not a valid email address.", email))
         if not normalized and not phone:
             raise UserError(self.env._("Give the customer's 'email' or 'phone'."))
-        partner = Partner.search([("email_normalized", "=", normalized)], limit=1) if normalized else Partner
+        # contacts of the key user's companies, or shared between companies
+        mine = [("company_id", "in", [False, *self.env.companies.ids])]
+        partner = Partner.search([*mine, ("email_normalized", "=", normalized)], limit=1) if normalized else Partner
         if not partner and phone:
             partner = (
-                Partner.search(["|", ("phone", "=", phone), ("phone_sanitized", "=", phone)], limit=1)
+                Partner.search([*mine, "|", ("phone", "=", phone), ("phone_sanitized", "=", phone)], limit=1)
                 if "phone_sanitized" in Partner._fields
-                else Partner.search([("phone", "=", phone)], limit=1)
+                else Partner.search([*mine, ("phone", "=", phone)], limit=1)
             )
         if partner:
             return partner.sudo(False)
@@ -86,14 +88,17 @@ class ServiceTicket(models.Model):
     def _api_product_and_serial(self, product_ref, serial, partner):
         # looked up for any agent, whatever their inventory rights
         Product, Lot = self.env["product.product"].sudo(), self.env["stock.lot"].sudo()
+        mine = [("company_id", "in", [False, *self.env.companies.ids])]
         product = Product
         if product_ref:
-            product = Product.search(["|", ("default_code", "=", product_ref), ("name", "=", product_ref)], limit=1)
+            product = Product.search(
+                [*mine, "|", ("default_code", "=", product_ref), ("name", "=", product_ref)], limit=1
+            )
             if not product:
                 raise UserError(self.env._("No product %s.", product_ref))
         lot = Lot
         if serial:
-            domain = [("name", "=", serial)] + ([("product_id", "=", product.id)] if product else [])
+            domain = mine + [("name", "=", serial)] + ([("product_id", "=", product.id)] if product else [])
             lot = Lot.search(domain, limit=1)
             if not lot:
                 raise UserError(self.env._("No serial number %s.", serial))

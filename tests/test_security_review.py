@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from odoo import fields, http
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import BaseCase, HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -215,6 +215,18 @@ class TestActionsRefuseWhoMayNot(ServiceDeskCommon):
             ._render_qweb_html("service_desk.report_service_review", self.customer_a.ids)[0]
         )
         self.assertIn(self.customer_a.name, html.decode())
+
+    def test_api_lookups_stay_in_the_key_users_companies(self):
+        stranger = self.env["res.partner"].create(
+            {"name": "Other company customer", "email": "shared@example.com", "company_id": self.company_other.id}
+        )
+        Ticket = self.env["service.ticket"].with_user(self.user_agent_a)
+        found = Ticket._api_customer("shared@example.com", None)
+        self.assertNotEqual(found, stranger, "another company's contact is not reused")
+        self.assertEqual(found.email, "shared@example.com")
+        self.env["product.product"].create({"name": "Other company product", "company_id": self.company_other.id})
+        with self.assertRaises(UserError):
+            Ticket._api_product_and_serial("Other company product", None, found)
 
     def test_votes_only_on_articles_the_voter_may_read(self):
         article = self.env["service.article"].create(
