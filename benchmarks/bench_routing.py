@@ -97,6 +97,20 @@ def _setup_team(env, agents, policies):
     return team, category, manual
 
 
+def _create_one_by_one(env, model, count, values):
+    """`count` records of `model`, the i-th from values(i), each written at
+    once, as the request creating it does before it commits."""
+    for i in range(count):
+        env[model].create(values(i))
+        env.flush_all()
+
+
+def _check_routed(env, team):
+    tickets = env["service.ticket"].search([("team_id", "=", team.id)])
+    if not all(tickets.mapped("user_id")) or not all(tickets.mapped("sla_line_ids")):
+        raise AssertionError("every routed ticket has an agent and SLA targets")
+
+
 def bench_ticket_creation(bench):
     env, args = bench.env, bench.args
     with bench.rolled_back():
@@ -106,10 +120,12 @@ def bench_ticket_creation(bench):
         bench.settle()
 
         def create(values, count):
-            for i in range(count):
-                env["service.ticket"].create(dict(values, name=f"Bench ticket {i}", partner_id=customer.id))
-                # written at once, as the request creating a ticket does before it commits
-                env.flush_all()
+            _create_one_by_one(
+                env,
+                "service.ticket",
+                count,
+                lambda i: dict(values, name=f"Bench ticket {i}", partner_id=customer.id),
+            )
 
         # warm both paths before timing them
         create({"team_id": manual.id, "user_id": team.member_ids[:1].user_id.id}, 5)
@@ -121,9 +137,7 @@ def bench_ticket_creation(bench):
             baseline = bench.timed(lambda: create({"team_id": manual.id, "user_id": agent.id}, args.tickets))
         with bench.rolled_back():
             routed = bench.timed(lambda: create({"team_id": team.id, "category_id": category.id}, args.tickets))
-            tickets = env["service.ticket"].search([("team_id", "=", team.id)])
-            if not all(tickets.mapped("user_id")) or not all(tickets.mapped("sla_line_ids")):
-                raise AssertionError("every routed ticket has an agent and SLA targets")
+            _check_routed(env, team)
     bench.record(
         "ticket_creation",
         f"create {args.tickets} tickets",
@@ -197,33 +211,21 @@ def bench_ticket_creation_vs_oca(bench):
         customer = env["res.partner"].create({"name": "Bench customer", "email": "bench@example.com"})
         bench.settle()
 
+        def ticket(i):
+            return {"name": f"Bench ticket {i}", "description": "<p>It does not start.</p>", "partner_id": customer.id}
+
         def create_ours(count):
-            for i in range(count):
-                env["service.ticket"].create(
-                    {
-                        "name": f"Bench ticket {i}",
-                        "description": "<p>It does not start.</p>",
-                        "partner_id": customer.id,
-                        "team_id": team.id,
-                        "category_id": category.id,
-                    }
-                )
-                # written at once, as the request creating a ticket does before it commits
-                env.flush_all()
+            _create_one_by_one(
+                env, "service.ticket", count, lambda i: dict(ticket(i), team_id=team.id, category_id=category.id)
+            )
 
         def create_theirs(count):
-            for i in range(count):
-                env["helpdesk.ticket"].create(
-                    {
-                        "name": f"Bench ticket {i}",
-                        "description": "<p>It does not start.</p>",
-                        "partner_id": customer.id,
-                        "team_id": oca_team.id,
-                        "user_id": users[i % len(users)].id,
-                    }
-                )
-                # written at once, as the request creating a ticket does before it commits
-                env.flush_all()
+            _create_one_by_one(
+                env,
+                "helpdesk.ticket",
+                count,
+                lambda i: dict(ticket(i), team_id=oca_team.id, user_id=users[i % len(users)].id),
+            )
 
         # warm both paths before timing them
         create_theirs(5)
@@ -235,9 +237,7 @@ def bench_ticket_creation_vs_oca(bench):
                 raise AssertionError("every OCA ticket has its SLA")
         with bench.rolled_back():
             ours = bench.timed(lambda: create_ours(args.tickets))
-            tickets = env["service.ticket"].search([("team_id", "=", team.id)])
-            if not all(tickets.mapped("user_id")) or not all(tickets.mapped("sla_line_ids")):
-                raise AssertionError("every routed ticket has an agent and SLA targets")
+            _check_routed(env, team)
     bench.record(
         "ticket_creation_vs_oca",
         f"create {args.tickets} tickets",

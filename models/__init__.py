@@ -1,6 +1,5 @@
 from . import service_percentile_mixin
 from . import service_tree_mixin
-from . import service_working_periods_source  # before resource_calendar, which other models import early
 from . import service_tier
 from . import service_tag
 from . import service_stage
@@ -55,6 +54,7 @@ from . import discuss_channel_ticket
 from . import service_warranty_portal
 from . import service_contract_portal
 from . import res_partner_service_analytics
+from . import service_working_periods_source
 from . import resource_calendar
 from . import resource_calendar_attendance
 from . import resource_calendar_leaves

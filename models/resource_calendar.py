@@ -1,4 +1,6 @@
+import math
 from datetime import datetime, time, timedelta
+from itertools import takewhile
 
 from pytz import timezone, utc
 
@@ -41,17 +43,25 @@ class ResourceCalendar(models.Model):
             for begin, end, __ in intervals
         )
 
+    def _service_periods_from(self, start, weeks, tz_name=False):
+        """Working periods of this calendar from `start` (naive UTC) on,
+        clipped to it, in order, from the cached windows of the `weeks` weeks
+        starting with the one holding `start`."""
+        self.ensure_one()
+        window = self._service_window_start(start)
+        for __ in range(weeks):
+            for begin, end in self._service_window_periods(tz_name, window):
+                if end > start:
+                    yield max(begin, start), end
+            window += PERIOD_WINDOW
+
     def _service_work_periods(self, start, end, tz_name=False):
         """Working periods of this calendar between `start` and `end` (naive
-        UTC), clipped to them, from the cached weekly windows."""
-        self.ensure_one()
-        periods = []
-        window = self._service_window_start(start)
-        while window < end:
-            periods.extend(
-                (max(begin, start), min(stop, end))
-                for begin, stop in self._service_window_periods(tz_name, window)
-                if stop > start and begin < end
+        UTC), clipped to them."""
+        weeks = math.ceil((end - self._service_window_start(start)) / PERIOD_WINDOW)
+        return [
+            (begin, min(stop, end))
+            for begin, stop in takewhile(
+                lambda period: period[0] < end, self._service_periods_from(start, weeks, tz_name)
             )
-            window += PERIOD_WINDOW
-        return periods
+        ]

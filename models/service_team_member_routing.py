@@ -7,6 +7,12 @@ from odoo.tools import SQL
 UNCAPPED_CAPACITY = 20
 # how far ahead routing looks for the next working period of an agent
 AVAILABILITY_HORIZON = timedelta(days=14)
+# `ticket` is an open ticket of `member`'s agent in `member`'s team: what
+# capacity counts (service.ticket's partial index _open_by_agent_idx serves it)
+OPEN_TICKET_OF_MEMBER = SQL(
+    "ticket.team_id = member.team_id AND ticket.user_id = member.user_id"
+    " AND ticket.active IS TRUE AND ticket.is_closed IS NOT TRUE"
+)
 
 
 class ServiceTeamMember(models.Model):
@@ -106,12 +112,11 @@ class ServiceTeamMember(models.Model):
                 """
             SELECT member.id, COUNT(ticket.id)
               FROM service_team_member member
-              JOIN service_ticket ticket
-                ON ticket.team_id = member.team_id AND ticket.user_id = member.user_id
-               AND ticket.active IS TRUE AND ticket.is_closed IS NOT TRUE
+              JOIN service_ticket ticket ON %s
              WHERE member.id IN %s
           GROUP BY member.id
             """,
+                OPEN_TICKET_OF_MEMBER,
                 tuple(self.ids),
             )
         )
@@ -166,12 +171,10 @@ class ServiceTeamMember(models.Model):
                SET last_assigned_date = %(now)s
              WHERE member.id = %(member)s
                AND (COALESCE(member.max_open_tickets, 0) = 0 OR member.max_open_tickets > (
-                    SELECT COUNT(*)
-                      FROM service_ticket ticket
-                     WHERE ticket.team_id = member.team_id AND ticket.user_id = member.user_id
-                       AND ticket.active IS TRUE AND ticket.is_closed IS NOT TRUE))
+                    SELECT COUNT(*) FROM service_ticket ticket WHERE %(open_ticket)s))
          RETURNING member.id
             """,
+                open_ticket=OPEN_TICKET_OF_MEMBER,
                 now=now,
                 member=self.id,
             )

@@ -2,8 +2,6 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from .resource_calendar import PERIOD_WINDOW
-
 # how far ahead a deadline is looked for, in weeks of working time
 PLANNING_WEEKS = 104
 
@@ -100,20 +98,14 @@ class ServiceTicketSla(models.Model):
         pending = sorted(set(hours_list))
         reached = {}
         done = 0.0
-        window = calendar._service_window_start(start)
-        for __ in range(PLANNING_WEEKS + 1):
-            for period_start, end in calendar._service_window_periods(False, window):
-                if end <= start:
-                    continue
-                begin = max(period_start, start)
-                length = (end - begin).total_seconds() / 3600
-                while pending and pending[0] <= done + length:
-                    hours = pending.pop(0)
-                    reached[hours] = begin + timedelta(seconds=round((hours - done) * 3600))
-                done += length
-                if not pending:
-                    return reached
-            window += PERIOD_WINDOW
+        for begin, end in calendar._service_periods_from(start, PLANNING_WEEKS + 1):
+            length = (end - begin).total_seconds() / 3600
+            while pending and pending[0] <= done + length:
+                hours = pending.pop(0)
+                reached[hours] = begin + timedelta(seconds=round((hours - done) * 3600))
+            done += length
+            if not pending:
+                return reached
         return dict(reached, **dict.fromkeys(pending, False))
 
     @api.model
