@@ -12,8 +12,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import MailCommon
 
-from .common import ServiceDeskCommon
-from .test_mail_gateway import _now_header
+from .common import ServiceDeskCommon, now_header
 from .test_portal import ServiceDeskPortalCommon
 
 MAIL_LOGGER = "odoo.addons.service_desk.models.service_ticket_mail"
@@ -32,7 +31,7 @@ class TestHostileEmail(ServiceDeskCommon, MailCommon):
         lines = [
             *headers,
             f"To: {self.team_a.alias_email}",
-            f"Date: {_now_header()}",
+            f"Date: {now_header()}",
             f"Message-ID: {msg_id}",
             "MIME-Version: 1.0",
             f"Content-Type: {content_type}",

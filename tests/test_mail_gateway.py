@@ -1,8 +1,6 @@
 """Email intake: what the team aliases do with incoming mail."""
 
-from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
-from uuid import uuid4
+from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
@@ -10,112 +8,14 @@ from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import email_normalize, mute_logger
 
-from odoo.addons.mail.tests.common import MailCommon
-
-from .common import ServiceDeskCommon
+from .common import ServiceDeskMailCommon, raw_bounce
 
 T1 = datetime(2026, 2, 2, 8, 0)
 T2 = datetime(2026, 2, 3, 16, 45)
 
 
-def _now_header():
-    """Date header of an email written now (frozen time included)."""
-    return format_datetime(datetime.now(timezone.utc).replace(microsecond=0))
-
-
-def raw_email(email_from, to, subject, msg_id, body, headers=(), cc=""):
-    """A plain text email as a mail server hands it over, written now."""
-    return_path = next((value for name, value in headers if name.lower() == "return-path"), None)
-    headers = [(name, value) for name, value in headers if name.lower() != "return-path"]
-    lines = [
-        "Return-Path: %s" % (return_path if return_path is not None else f"<{email_normalize(email_from) or ''}>"),
-        f"From: {email_from}",
-        f"To: {to}",
-    ]
-    if cc:
-        lines.append(f"Cc: {cc}")
-    lines += [
-        f"Subject: {subject}",
-        f"Date: {_now_header()}",
-        f"Message-ID: {msg_id}",
-        *(f"{name}: {value}" for name, value in headers),
-        "MIME-Version: 1.0",
-        "Content-Type: text/plain; charset=utf-8",
-        "Content-Transfer-Encoding: 8bit",
-        "",
-        body,
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def raw_bounce(to, failed_recipient, subject):
-    """A delivery status notification from a mail server."""
-    boundary = "sd-bounce-boundary-42"
-    return "\n".join(
-        [
-            "Return-Path: <>",
-            "From: Mail Delivery System <MAILER-DAEMON@mx.customer-a.example.com>",
-            f"To: {to}",
-            f"Subject: {subject}",
-            f"Date: {_now_header()}",
-            f"Message-ID: <{uuid4().hex}@mx.customer-a.example.com>",
-            "MIME-Version: 1.0",
-            f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"',
-            "",
-            f"--{boundary}",
-            "Content-Type: text/plain; charset=us-ascii",
-            "",
-            "Your message could not be delivered to one or more recipients.",
-            "",
-            f"--{boundary}",
-            "Content-Type: message/delivery-status",
-            "",
-            "Reporting-MTA: dns; mx.customer-a.example.com",
-            "",
-            f"Final-Recipient: rfc822; {failed_recipient}",
-            "Action: failed",
-            "Status: 5.1.1",
-            "",
-            f"--{boundary}--",
-            "",
-        ]
-    )
-
-
 @tagged("post_install", "-at_install", "mail_gateway")
-class TestTicketMailGateway(ServiceDeskCommon, MailCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env["ir.config_parameter"].set_param("mail.gateway.loop.threshold", 50)
-        cls.alias_team_a = cls.team_a.alias_email
-        cls.alias_team_b = cls.team_b.alias_email
-        cls.Ticket = cls.env["service.ticket"]
-
-    def setUp(self):
-        super().setUp()
-        self.assertTrue(self.alias_team_a, "team A has an address")
-
-    def _receive(
-        self, email_from, to, subject, body="My printer does not start.", msg_id=None, headers=(), cc="", raw=None
-    ):
-        """Hand an email to the gateway like the mail fetcher does; return its Message-ID."""
-        msg_id = msg_id or f"<{uuid4().hex}@mail.sender.example.com>"
-        raw = raw or raw_email(email_from, to, subject, msg_id, body, headers=headers, cc=cc)
-        with self.mock_mail_gateway():
-            self.env["mail.thread"].sudo().message_process(None, raw)
-            self.flush_tracking()
-        return msg_id
-
-    def _ticket_of(self, msg_id):
-        message = self.env["mail.message"].search([("message_id", "=", msg_id)])
-        self.assertEqual(message.model, "service.ticket", "the email was posted on a ticket")
-        return self.Ticket.browse(message.res_id)
-
-    def _mails_to(self, partner):
-        return self._new_mails.filtered(lambda mail: partner in mail.recipient_ids)
-
+class TestTicketMailGateway(ServiceDeskMailCommon):
     # ------------------------------------------------------------------
     # New requests
     # ------------------------------------------------------------------
