@@ -15,6 +15,7 @@
         "data/ir_sequence_data.xml",
         "data/mail_message_subtype_data.xml",
         "data/mail_template_data.xml",
+        "data/mail_activity_type_data.xml",
         "data/service_stage_data.xml",
         "data/service_team_data.xml",
         "data/service_tier_data.xml",

@@ -70,13 +70,6 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         except (AccessError, MissingError):
             return None
 
-    def _service_customer(self, ticket_sudo=None):
-        """The partner acting: the logged-in customer, else (token link) the ticket's customer."""
-        user = request.env.user
-        if not user._is_public():
-            return user.partner_id
-        return ticket_sudo.partner_id if ticket_sudo else request.env["res.partner"]
-
     def _service_ticket_url(self, ticket_sudo, access_token=None, **params):
         if access_token:
             params["access_token"] = access_token
@@ -326,12 +319,11 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         attachments = self._service_attach(ticket_sudo, uploads)
         ticket_sudo.message_post(
             body=plaintext2html(message) if message else "",
-            author_id=self._service_customer(ticket_sudo).id,
+            author_id=ticket_sudo.with_user(request.env.user).sudo()._customer_author().id,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
             attachment_ids=attachments.ids,
         )
-        ticket_sudo._portal_customer_replied()
         return self._service_redirect(ticket_sudo, access_token, message="replied")
 
     @http.route(

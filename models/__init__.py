@@ -9,6 +9,7 @@ from . import service_category
 from . import service_category_skill
 from . import service_ticket
 from . import service_ticket_mail
+from . import service_ticket_auto_close
 from . import service_ticket_type
 from . import service_sla_policy
 from . import service_ticket_sla

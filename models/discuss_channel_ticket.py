@@ -19,12 +19,10 @@ class DiscussChannel(models.Model):
         messages = self.message_ids.filtered(lambda m: m.message_type == "comment" and m.body).sorted("id")
         if not messages:
             raise UserError(self.env._("This conversation has no message to make a ticket of."))
-        customers = messages.author_id.filtered(lambda partner: not any(not u.share for u in partner.user_ids))
+        customers = messages.author_id.filtered(lambda partner: partner._service_is_customer_side())
         customer = (
             customers[:1]
-            or self.channel_member_ids.partner_id.filtered(
-                lambda partner: not any(not u.share for u in partner.user_ids)
-            )[:1]
+            or self.channel_member_ids.partner_id.filtered(lambda partner: partner._service_is_customer_side())[:1]
         )
         lines = [
             f"{fields.Datetime.to_string(message.date)} {message.author_id.name or message.email_from or ''}: "

@@ -41,6 +41,15 @@ class ResPartner(models.Model):
         help="Last time this customer reached the service desk, on any channel.",
     )
 
+    def _service_is_customer_side(self):
+        """Whether this partner writes as a customer: anyone but the
+        company's own users (agents and other colleagues). The one test
+        every channel uses to tell a customer's message from an agent's."""
+        if not self:
+            return False
+        self.ensure_one()
+        return self.partner_share
+
     def _service_ticket_domain(self):
         """Tickets shown for these partners: a company (commercial entity) sees
         the tickets of all its contacts, a contact its own."""

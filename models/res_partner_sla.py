@@ -8,7 +8,7 @@ class ResPartner(models.Model):
         "service.sla.policy",
         string="SLA Policy",
         compute="_compute_service_sla_policy_id",
-        help="Policy that applies to this customer's tickets unless a team, category or priority "
+        help="Policy that applies to this customer's tickets unless a team, category, type or priority "
         "condition of another policy matches first.",
     )
 
@@ -17,18 +17,21 @@ class ResPartner(models.Model):
         self.ensure_one()
         return self.env["service.sla.policy"]
 
+    def _service_sla_facts(self):
+        """What the policies' conditions read of a ticket of this customer
+        that says nothing else (no team, category, type nor priority)."""
+        self.ensure_one()
+        return {
+            "company_id": self.env.company.id,
+            "tier_id": (self.service_tier_id or self.commercial_partner_id.service_tier_id).id,
+            "customer_ids": {self.id, self.commercial_partner_id.id},
+        }
+
     def _compute_service_sla_policy_id(self):
         Policy = self.env["service.sla.policy"]
         if not Policy.has_access("read"):
             self.service_sla_policy_id = False
             return
-        policies = Policy._policies_for_matching()
         for partner in self:
-            customer = partner | partner.commercial_partner_id
-            tier = partner.service_tier_id or partner.commercial_partner_id.service_tier_id
-            partner.service_sla_policy_id = (
-                partner._service_contract_policy()
-                or next((p for p in policies if p.partner_ids & customer), Policy)
-                or next((p for p in policies if tier and tier in p.tier_ids), Policy)
-                or tier.sla_policy_id
-            )
+            policy, __ = Policy._select(partner._service_sla_facts(), partner._service_contract_policy())
+            partner.service_sla_policy_id = policy

@@ -80,7 +80,13 @@ class ServiceInteraction(models.Model):
         for interaction in self.filtered(lambda i: i.ticket_id and i.direction == "outbound"):
             interaction.ticket_id._service_agent_replied(interaction.date)
         for interaction in self.filtered(lambda i: i.ticket_id and i.direction == "inbound"):
-            interaction.ticket_id._service_customer_wrote(interaction.partner_id, interaction.date)
+            interaction.ticket_id._service_customer_wrote(
+                interaction.partner_id,
+                interaction.date,
+                subject=interaction.summary,
+                body=plaintext2html(interaction.transcript) if interaction.transcript else None,
+                channel=interaction._ticket_channel(),
+            )
 
     def action_create_ticket(self):
         """Open a ticket from this contact, on the channel it came from."""
@@ -91,13 +97,18 @@ class ServiceInteraction(models.Model):
         self.ticket_id = ticket
         return ticket._get_records_action()
 
-    def _ticket_values(self):
+    def _ticket_channel(self):
+        """The ticket channel this contact came by."""
         self.ensure_one()
         channels = dict(self.env["service.ticket"]._fields["channel"].selection)
         channel = {"visit": "walk_in", "other": "phone"}.get(self.channel, self.channel)
+        return channel if channel in channels else "phone"
+
+    def _ticket_values(self):
+        self.ensure_one()
         return {
             "name": self.summary,
             "partner_id": self.partner_id.id,
-            "channel": channel if channel in channels else "phone",
+            "channel": self._ticket_channel(),
             "description": plaintext2html(self.transcript) if self.transcript else False,
         }

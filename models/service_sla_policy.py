@@ -135,16 +135,37 @@ class ServiceSlaPolicy(models.Model):
         )
 
     @api.model
-    def _first_matching_policy(self, ticket):
+    def _select(self, facts, contract_policy=None, contract_reason=""):
+        """(policy, reason): the one rule choosing the SLA policy of a ticket,
+        or of a customer's tickets (their 360° view shows what their
+        tickets get). In this order: the active contract's policy, else the
+        first policy by sequence whose every non-empty condition matches
+        `facts`, else the customer's tier's policy, else none."""
+        if contract_policy:
+            return contract_policy, contract_reason
+        policy = self._first_matching_policy(facts)
+        if policy:
+            conditions = policy._matching_conditions()
+            return policy, (
+                self.env._("Matches %s", "; ".join(conditions)) if conditions else self.env._("Applies to every ticket")
+            )
+        tier = self.env["service.tier"].browse(facts.get("tier_id"))
+        if tier.sla_policy_id:
+            return tier.sla_policy_id, self.env._("Policy of the customer's tier %s", tier.name)
+        return self.browse(), ""
+
+    @api.model
+    def _first_matching_policy(self, facts):
         """The first active policy whose every non-empty condition matches
-        the ticket (a category condition covers its subcategories, a
-        customer condition the customer's contacts), or an empty recordset."""
-        categories = {int(cid) for cid in (ticket.category_id.parent_path or "").split("/") if cid}
-        categories.add(ticket.category_id.id)
-        customers = {ticket.partner_id.id, ticket.commercial_partner_id.id} - {False}
-        tier_id = ticket._sla_customer_tier().id
-        company_id, team_id = ticket.company_id.id, ticket.team_id.id
-        ticket_type, priority = ticket.ticket_type, ticket.priority or ""
+        `facts`, or an empty recordset. `facts` are plain values:
+        ``company_id``, ``team_id``, ``category_ids`` (the category and its
+        parents: a category condition covers its subcategories),
+        ``ticket_type``, ``priority``, ``tier_id``, ``customer_ids`` (the
+        contact and its company); a fact left out matches no condition on
+        it."""
+        company_id, team_id = facts.get("company_id"), facts.get("team_id")
+        categories, customers = facts.get("category_ids") or set(), facts.get("customer_ids") or set()
+        ticket_type, priority, tier_id = facts.get("ticket_type"), facts.get("priority") or "", facts.get("tier_id")
         for policy_id, company, teams, category_ids, types, min_priority, tiers, partners in self._matching_rules():
             if (
                 (not company or company == company_id)
@@ -171,37 +192,6 @@ class ServiceSlaPolicy(models.Model):
         if self.min_priority:
             labels.append(self.env._("priority at least %s", dict(TICKET_PRIORITIES)[self.min_priority]))
         return labels
-
-    @api.model
-    def _policies_for_matching(self):
-        """Active policies of the current companies (and of none) in order,
-        their conditions in the cache: matching customers then costs no
-        query, whatever the number of policies."""
-        companies = set(self.env.companies.ids)
-        policies = self.browse(
-            policy_id
-            for policy_id, company_id, *__ in self._matching_rules()
-            if not company_id or company_id in companies
-        )
-        policies.fetch(
-            [
-                "name",
-                "company_id",
-                "min_priority",
-                "team_ids",
-                "category_ids",
-                "ticket_types",
-                "tier_ids",
-                "partner_ids",
-                "first_response_hours",
-                "next_response_hours",
-                "resolution_hours",
-                "resource_calendar_id",
-                "warning_percent",
-                "escalation_user_id",
-            ]
-        )
-        return policies
 
     @api.model
     @tools.ormcache()

@@ -103,6 +103,11 @@ class ServiceTeam(models.Model):
             team.unassigned_ticket_count = counters[team.id]["unassigned"]
             team.urgent_ticket_count = counters[team.id]["urgent"]
 
+    def _seniors(self):
+        """The team's active senior members: they take its escalations and
+        follow up its poor ratings."""
+        return self.member_ids.filtered(lambda m: m.active and m.seniority == "senior")
+
     @api.constrains("escalation_team_id")
     def _check_escalation_team(self):
         if self._has_cycle("escalation_team_id"):

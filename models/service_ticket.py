@@ -1,10 +1,11 @@
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Domain
+from odoo.fields import Command, Domain
 
 TICKET_PRIORITIES = [("0", "Low"), ("1", "Medium"), ("2", "High"), ("3", "Urgent")]
 TICKET_TYPES = [
@@ -156,8 +157,14 @@ class ServiceTicket(models.Model):
     closed_date = fields.Datetime(readonly=True, copy=False, index="btree_not_null")
     reopen_count = fields.Integer(readonly=True, copy=False)
     escalation_level = fields.Integer(readonly=True, copy=False)
-    # written by routing only, from escaped values (service_ticket_routing.py)
-    routing_explanation = fields.Html(readonly=True, copy=False, sanitize=False)
+    last_customer_message_date = fields.Datetime(
+        readonly=True, copy=False, help="When the customer last wrote, on any channel."
+    )
+    last_agent_reply_date = fields.Datetime(
+        readonly=True, copy=False, help="When an agent last answered the customer publicly."
+    )
+    # written by routing from escaped values (service_ticket_routing.py), sanitized like any Html
+    routing_explanation = fields.Html(readonly=True, copy=False)
 
     _number_company_uniq = models.UniqueIndex("(company_id, number)", "Ticket numbers are unique per company.")
     # routing and capacity count each agent's open tickets in a team on every new ticket
@@ -256,59 +263,158 @@ class ServiceTicket(models.Model):
             ticket.display_name = f"{ticket.number} {ticket.name}" if ticket.name else ticket.number
 
     # ------------------------------------------------------------------
-    # CRUD and lifecycle
+    # The one save path
     # ------------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
+        """Create tickets, whatever their channel (email, portal, phone, chat,
+        API, agent, import), in these steps:
+
+        Before saving, on each ticket's values:
+
+        1. ``_prepare_team``: the team given, else the category's, else the
+           default team (the context's, else the user's first team);
+        2. ``_prepare_company_stage_number``: the team's company, the team's
+           first stage, a number of the company's sequence;
+        3. ``_prepare_tier_priority`` (service_ticket_tier.py): the customer's
+           tier raises the priority;
+        4. ``_prepare_routing`` (service_ticket_routing.py): an agent of the
+           team decided above, unless one is given or the team assigns by
+           hand; returns the decision to record once the ticket exists;
+        5. ``_stage_change_values``: the dates the first stage implies,
+           merged into the values (as project.task does with its stage).
+
+        After saving, on the new tickets:
+
+        6. ``_follow_customer``: the customer follows the ticket;
+        7. ``_sla_apply_policies`` (service_ticket_sla_rules.py): SLA policy
+           and targets;
+        8. ``_routing_record`` (service_ticket_routing.py): the routing note,
+           the seniors asked when nobody could take the ticket;
+        9. ``_record_creation_events``: the customer's last contact, the
+           help-center visit the ticket ends (service_ticket_knowledge.py).
+        """
         now = fields.Datetime.now()
-        Category = self.env["service.category"]
+        Stage = self.env["service.stage"]
+        decisions = []
         for vals in vals_list:
-            if not vals.get("team_id") and vals.get("category_id"):
-                team = Category.browse(vals["category_id"]).team_id
-                if team:
-                    vals["team_id"] = team.id
-            if "team_id" not in vals:
-                vals["team_id"] = self.default_get(["team_id"]).get("team_id")
-            team = self.env["service.team"].browse(vals["team_id"])
-            company = team.company_id or self.env.company
-            vals.setdefault("company_id", company.id)
-            if not vals.get("stage_id"):
-                # given explicitly, the first stage's email (the acknowledgement) goes out on creation
-                vals["stage_id"] = self._first_stage_of(team).id
-            if not vals.get("number") or vals["number"] == self.env._("New"):
-                vals["number"] = self.env["ir.sequence"].with_company(company).next_by_code(
-                    "service.ticket"
-                ) or self.env._("New")
+            team = self._prepare_team(vals)
+            self._prepare_company_stage_number(vals, team)
+            self._prepare_tier_priority(vals)
+            decisions.append(self._prepare_routing(vals, team))
+            vals.update(self.browse()._stage_change_values(Stage, Stage.browse(vals["stage_id"]), now, team))
         tickets = super().create(vals_list)
-        tickets._apply_lifecycle_dates(dict.fromkeys(tickets, self.env["service.stage"]), now)
-        tickets.partner_id._service_touch_contact(now)
+        tickets._follow_customer()
+        # a new ticket's policy is part of its creation: no tracking message for it
+        tickets.with_context(mail_notrack=True)._sla_apply_policies()
+        for ticket, decision in zip(tickets, decisions, strict=True):
+            if decision:
+                ticket._routing_record(*decision)
+        tickets._record_creation_events(now)
         return tickets
 
     def write(self, vals):
-        if "stage_id" not in vals:
-            return super().write(vals)
-        old_stages = {ticket: ticket.stage_id for ticket in self}
-        result = super().write(vals)
-        self._apply_lifecycle_dates(old_stages, fields.Datetime.now())
-        return result
+        """Change tickets, in these steps:
 
-    def _apply_lifecycle_dates(self, old_stages, now):  # pylint: disable=missing-return  # returns nothing
-        """Write the dates and counters that the move from old_stages[ticket]
-        to the ticket's current stage implies, one write per distinct change."""
-        batches = defaultdict(self.browse)
+        Before saving:
+
+        1. ``_check_escalated_assignment``: an escalated ticket goes to
+           someone else than its seniors only by a manager's decision;
+        2. ``_prepare_stage_changes``: the stage each ticket moves to (the
+           new team's first stage when a team change leaves its stage
+           behind) and the dates and counters the move implies, merged into
+           the values; tickets that get the same values are saved together.
+
+        Saving: ``super().write`` once per group of tickets.
+
+        After saving:
+
+        3. ``_sla_on_stage_change`` (service_ticket_sla_rules.py): the SLA
+           clock stops, resumes, is met or runs again;
+        4. ``_on_closed`` (service_ticket_ownership.py): what closing a case
+           hands over;
+        5. ``_sla_reevaluate`` (service_ticket_sla_rules.py): the policy
+           again when a condition or the contract changed while a target
+           is open;
+        6. ``_follow_customer``: a new customer follows the ticket;
+        7. ``_escalation_follow_agent``: the escalation activity follows a
+           new agent.
+        """
+        self._check_escalated_assignment(vals)
+        now = fields.Datetime.now()
+        may_move = "stage_id" in vals or "team_id" in vals
+        old_stages = {ticket: ticket.stage_id for ticket in self} if may_move else {}
+        for tickets, values in self._prepare_stage_changes(vals, now):
+            super(ServiceTicket, tickets).write(values)  # pylint: disable=super-method-mismatch  # one save per group
+        moved = self.filtered(lambda t: t.stage_id != old_stages[t]) if may_move else self.browse()
+        if moved:
+            moved._sla_on_stage_change(old_stages, now)
+            moved.filtered(lambda t: t.is_closed and not old_stages[t].is_closed)._on_closed()
+        self._sla_reevaluate(vals)
+        if vals.get("partner_id"):
+            self._follow_customer()
+        if "user_id" in vals:
+            self._escalation_follow_agent()
+        return True
+
+    # ------------------------------------------------------------------
+    # Steps of the save path
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _prepare_team(self, vals):
+        """Decide the team of a new ticket in its values: the team given,
+        else the category's, else the default team. Returns the team."""
+        if not vals.get("team_id") and vals.get("category_id"):
+            vals["team_id"] = self.env["service.category"].browse(vals["category_id"]).team_id.id or False
+        if not vals.get("team_id"):
+            vals["team_id"] = self.default_get(["team_id"]).get("team_id") or False
+        return self.env["service.team"].browse(vals["team_id"])
+
+    @api.model
+    def _prepare_company_stage_number(self, vals, team):
+        company = team.company_id or self.env.company
+        vals.setdefault("company_id", company.id)
+        if not vals.get("stage_id"):
+            # given explicitly, the first stage's email (the acknowledgement) goes out on creation
+            vals["stage_id"] = self._first_stage_of(team).id
+        if not vals.get("number") or vals["number"] == self.env._("New"):
+            vals["number"] = self.env["ir.sequence"].with_company(company).next_by_code("service.ticket") or self.env._(
+                "New"
+            )
+
+    def _prepare_stage_changes(self, vals, now):
+        """[(tickets, values)]: the values to save on each group of tickets,
+        `vals` plus what the stage each ticket moves to implies."""
+        if "stage_id" not in vals and "team_id" not in vals:
+            return [(self, vals)]
+        Stage = self.env["service.stage"]
+        new_team = self.env["service.team"].browse(vals["team_id"]) if "team_id" in vals else None
+        if "stage_id" in vals:
+            stage_of = dict.fromkeys(self, Stage.browse(vals["stage_id"]))
+        else:
+            # a team change moves tickets whose stage the new team does not use to its first stage
+            team_stages = self._stages_of(new_team)
+            stage_of = {
+                ticket: ticket.stage_id if ticket.stage_id in team_stages else team_stages[:1] for ticket in self
+            }
+        groups = defaultdict(self.browse)
         for ticket in self:
-            values = ticket._lifecycle_dates_values(old_stages[ticket], ticket.stage_id, now)
-            if values:
-                batches[tuple(sorted(values.items()))] |= ticket
-        for values, tickets in batches.items():
-            # the dates are written below our own write(), which called this method
-            super(ServiceTicket, tickets).write(dict(values))  # pylint: disable=super-method-mismatch
+            new_stage = stage_of[ticket]
+            values = {"stage_id": new_stage.id} if new_stage != ticket.stage_id else {}
+            if new_stage != ticket.stage_id:
+                values.update(ticket._stage_change_values(ticket.stage_id, new_stage, now, new_team or ticket.team_id))
+            groups[tuple(sorted(values.items()))] |= ticket
+        return [(tickets, {**vals, **dict(values)}) for values, tickets in groups.items()]
 
-    def _lifecycle_dates_values(self, old_stage, new_stage, now):
-        """Values that moving this ticket from old_stage to new_stage sets:
-        resolution and closing dates on the way out, a reopen on the way back."""
-        self.ensure_one()
+    def _stage_change_values(self, old_stage, new_stage, now, team):
+        """Values that moving this ticket (none yet: a new one) of `team`
+        from old_stage to new_stage at `now` sets: resolution and closing
+        dates on the way out, a reopen on the way back, the waiting and
+        auto-close dates of the new stage."""
+        if self:
+            self.ensure_one()
         values = {}
         if new_stage.is_resolved and not old_stage.is_resolved:
             values["resolved_date"] = now
@@ -318,7 +424,33 @@ class ServiceTicket(models.Model):
         is_done = new_stage.is_resolved or new_stage.is_closed
         if was_done and not is_done:
             values.update(resolved_date=False, closed_date=False, reopen_count=self.reopen_count + 1)
+        values.update(self._auto_close_values(new_stage, team, now))
         return values
+
+    def _follow_customer(self):
+        """The customer follows the ticket, whatever created it, so that the
+        agents' public replies reach them. Colleagues are not customers."""
+        by_customer = defaultdict(self.browse)
+        for ticket in self:
+            if ticket.partner_id._service_is_customer_side():
+                by_customer[ticket.partner_id] |= ticket
+        for customer, tickets in by_customer.items():
+            tickets._follow_conversation(customer)
+
+    def _follow_conversation(self, partners):
+        """`partners` follow the conversation of these tickets (public
+        replies), not their stages: those reach customers by the stages'
+        emails."""
+        partners = partners.filtered("id")
+        new = self.filtered(lambda t: partners - t.message_partner_ids)
+        if new and partners:
+            discussions = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
+            new.message_subscribe(partners.ids, subtype_ids=[discussions])
+
+    def _record_creation_events(self, now):
+        """What the creation of these tickets tells about their customers."""
+        self.partner_id._service_touch_contact(now)
+        self._record_help_center_submission()
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
@@ -337,28 +469,38 @@ class ServiceTicket(models.Model):
             raise UserError(self.env._("Team %s has no such stage.", self.team_id.name))
         return stages[:1]
 
+    def _working_stage(self):
+        """The stage a ticket goes back to work in: the team's last open
+        stage that does not wait on the customer (none when the team has
+        no such stage)."""
+        self.ensure_one()
+        return self._stages_of(self.team_id).filtered(
+            lambda s: not s.is_resolved and not s.is_closed and not s.sla_pause,
+        )[-1:]
+
     def action_assign_to_me(self):
         self.write({"user_id": self.env.user.id})
+        return True
 
     def action_resolve(self):
         for ticket in self:
             ticket.stage_id = ticket._stage_where(lambda s: s.is_resolved and not s.is_closed)
+        return True
 
     def action_close(self):
         for ticket in self:
             ticket.stage_id = ticket._stage_where(lambda s: s.is_resolved and s.is_closed)
+        return True
 
     def action_reopen(self):
         for ticket in self:
             if not (ticket.is_resolved or ticket.is_closed):
                 raise UserError(self.env._("Ticket %s is not resolved nor closed.", ticket.display_name))
-            # back to work: the last open stage that does not wait on the customer
-            open_stages = ticket._stages_of(ticket.team_id).filtered(
-                lambda s: not s.is_resolved and not s.is_closed and not s.sla_pause,
-            )
-            if not open_stages:
+            stage = ticket._working_stage()
+            if not stage:
                 raise UserError(self.env._("Team %s has no open stage to reopen tickets in.", ticket.team_id.name))
-            ticket.stage_id = open_stages[-1]
+            ticket.stage_id = stage
+        return True
 
     def action_open_customer_tickets(self):
         self.ensure_one()
@@ -414,13 +556,23 @@ class ServiceTicket(models.Model):
     def _rating_get_parent_field_name(self):
         return "team_id"
 
+    # ------------------------------------------------------------------
+    # The conversation: who wrote, and what it changes
+    # ------------------------------------------------------------------
+
     def _message_post_after_hook(self, message, msg_vals):
-        if self._is_conversation_message(message):
+        if self._is_conversation_message(message) and not self.env.context.get("service_customer_rule_applied"):
             author = message.author_id
-            if any(not user.share for user in author.user_ids):
+            if author and not author._service_is_customer_side():
                 self._service_agent_replied(message.date)
-            elif author:
-                self._service_customer_wrote(author, message.date)
+            else:
+                self._service_customer_wrote(
+                    author,
+                    message.date,
+                    subject=message.subject,
+                    body=message.body,
+                    channel="email" if message.message_type == "email" else None,
+                )
         return super()._message_post_after_hook(message, msg_vals)
 
     def _is_conversation_message(self, message):
@@ -433,33 +585,166 @@ class ServiceTicket(models.Model):
             and message.subtype_id == self.env.ref("mail.mt_comment")
         )
 
+    def _customer_author(self):
+        """Who speaks on the customer's side of this ticket now: the
+        logged-in user, else (a visitor with the ticket's link) the
+        ticket's customer."""
+        self.ensure_one()
+        user = self.env.user
+        return self.partner_id if user._is_public() else user.partner_id
+
     def _service_agent_replied(self, when):
         """An internal user answered the customer publicly at `when`."""
-        self.filtered(lambda t: not t.first_response_date).write({"first_response_date": when})
+        tickets = self.sudo()  # sudo: the conversation's dates are bookkeeping, whoever answered
+        first = tickets.filtered(lambda t: not t.first_response_date)
+        first.write({"first_response_date": when, "last_agent_reply_date": when})
+        (tickets - first).write({"last_agent_reply_date": when})
+        tickets._sla_agent_replied(when, first)
 
-    def _service_customer_wrote(self, author, when):
-        """The customer (or another outside contact) wrote on the ticket at `when`."""
+    def _service_customer_wrote(self, author, when, subject=None, body=None, channel=None, reason=None):
+        """What happens when the customer (or any outside contact) writes on
+        these tickets at `when`, whatever the channel: an email, the portal,
+        the chatter, a chat, the API, an inbound contact logged by an agent.
+
+        - a ticket waiting on the customer goes back to its working stage,
+          and its SLA clock resumes;
+        - a finished ticket reopens within its team's reopen window and is
+          escalated (`reason` says why, else that the customer wrote); after
+          the window a follow-up ticket linked to it takes the request,
+          with `subject` and `body` of the message;
+        - a pending auto-close starts again from `when`;
+        - an open ticket already answered gets a next-response target.
+
+        Returns the tickets that carry the request now: these tickets, or
+        the follow-ups that replaced finished ones."""
         author._service_touch_contact(when)
+        # sudo: the customer's message decides, whoever brought it (the gateway, a portal user, an agent)
+        tickets = self.sudo()
+        tickets.write({"last_customer_message_date": when})
+        carriers = tickets.browse()
+        for ticket in tickets:
+            if ticket.stage_id.sla_pause:
+                ticket.stage_id = ticket._working_stage() or ticket.stage_id
+            elif (ticket.is_resolved or ticket.is_closed) and when >= (
+                ticket.closed_date or ticket.resolved_date or when
+            ):
+                # (a contact logged now that happened before the ticket was finished changes nothing)
+                window_end = ticket._reopen_window_end()
+                if (window_end and when > window_end) or not ticket._working_stage():
+                    carriers |= ticket._service_open_followup(author, subject, body, channel, reason)
+                    continue
+                ticket.action_reopen()
+                ticket.action_escalate(
+                    reason=self.env._("Reopened by the customer: %s", reason)
+                    if reason
+                    else self.env._("The customer wrote on the finished ticket.")
+                )
+            carriers |= ticket
+        carriers._auto_close_restart(when)
+        carriers._sla_customer_wrote(when)
+        return carriers.with_env(self.env)
+
+    def _service_open_followup(self, author, subject=None, body=None, channel=None, reason=None):
+        """A new ticket, linked to this finished one, for what its customer
+        wrote after the reopen window."""
+        self.ensure_one()
+        customer = author if author and author._service_is_customer_side() else self.partner_id
+        followup = self.create(
+            {
+                "name": subject or self.env._("Not resolved: %s", self.name),
+                "description": body or (Markup("<p>%s</p>") % reason if reason else False),
+                "partner_id": customer.id,
+                "team_id": self.team_id.id,
+                "category_id": self.category_id.id,
+                "ticket_type": self.ticket_type,
+                "priority": self.priority,
+                "product_id": self.product_id.id,
+                "lot_id": self.lot_id.id,
+                "sale_order_id": self.sale_order_id.id,
+                "channel": channel or ("portal" if self.env.user.share else self.channel),
+                "origin_ticket_id": self.id,
+                "tag_ids": [Command.set(self.tag_ids.ids)],
+            }
+        )
+        self.message_post(
+            body=self.env._("The customer wrote after the reopen window: follow-up %s.", followup.number),
+            subtype_xmlid="mail.mt_note",
+        )
+        return followup
+
+    def _reopen_window_end(self):
+        """Until when the customer may reopen this ticket (False: not finished)."""
+        self.ensure_one()
+        done = self.closed_date or self.resolved_date
+        return done and done + timedelta(days=self.team_id.reopen_window_days)
 
     # ------------------------------------------------------------------
     # Escalation
     # ------------------------------------------------------------------
 
-    def _escalation_users(self):
-        """Who takes an escalated ticket: the team's senior members other than
-        the current agent, else the escalation team's seniors."""
+    def _escalation_members(self):
+        """Who may take this ticket once escalated: the team's active
+        seniors other than the current agent, else the escalation team's
+        active members (service.team.member)."""
         self.ensure_one()
-        for team in (self.team_id, self.team_id.escalation_team_id):
-            seniors = team.member_ids.filtered(lambda m: m.seniority == "senior").user_id - self.user_id
-            if seniors:
-                return seniors
-        return self.env["res.users"]
+        seniors = self.team_id._seniors().filtered(lambda m: m.user_id != self.user_id)
+        return seniors or self.team_id.escalation_team_id.member_ids
+
+    def _escalation_users(self):
+        """Who is asked about an escalated ticket nobody could take."""
+        self.ensure_one()
+        members = self._escalation_members()
+        seniors = members.filtered(lambda m: m.seniority == "senior")
+        return (seniors or members).user_id
+
+    def _check_escalated_assignment(self, vals):
+        """An escalated ticket is given to someone else than its seniors (or
+        its escalation team) only by a service manager: an agent taking it,
+        or a canned reply assigning it, is told whom to ask."""
+        if not vals.get("user_id") or self.env.su or self.env.user.has_group("service_desk.group_service_manager"):
+            return
+        user = self.env["res.users"].browse(vals["user_id"])
+        for ticket in self.filtered("escalation_level"):
+            allowed = ticket.team_id._seniors() | ticket.team_id.escalation_team_id.member_ids
+            if user not in allowed.user_id and user != ticket.user_id:
+                raise UserError(
+                    self.env._(
+                        "%(ticket)s is escalated to senior agents: ask %(seniors)s or a service manager "
+                        "to hand it over to %(user)s.",
+                        ticket=ticket.display_name,
+                        seniors=", ".join(allowed.user_id.mapped("name")) or self.env._("a senior agent"),
+                        user=user.name,
+                    )
+                )
+
+    def _escalation_follow_agent(self):
+        """The escalation activities of a ticket go to its new agent: the
+        senior who had it does not keep them."""
+        escalation = self.env["ir.model.data"]._xmlid_to_res_id("service_desk.mail_activity_type_escalation")
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.filtered("user_id").ids),
+                    ("activity_type_id", "=", escalation),
+                ]
+            )
+        )
+        for activity in activities:
+            agent = self.browse(activity.res_id).user_id
+            if activity.user_id != agent:
+                activity.user_id = agent
 
     def action_escalate(self, reason=None, notify_users=None):
-        """Raise the escalation level, record why in the chatter and give the
-        escalation users (or `notify_users`) an activity."""
+        """Raise the escalation level, record why in the chatter, route the
+        ticket to a senior (else to the escalation team), and give the
+        senior who takes it (else the seniors to ask, and `notify_users`) an
+        escalation activity."""
         reason = reason or self.env._("Escalated by %s.", self.env.user.name)
         for ticket in self:
+            previous = ticket.user_id
             ticket.escalation_level += 1
             ticket.message_post(
                 body=Markup("<p>%s</p><p>%s</p>")
@@ -469,11 +754,23 @@ class ServiceTicket(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
-            for user in notify_users or ticket._escalation_users():
+            # when nobody can take it, routing asks the seniors
+            winner = ticket._route(escalation=True)
+            for user in winner.user_id | (notify_users or self.env["res.users"]):
                 ticket.activity_schedule(
-                    "mail.mail_activity_data_todo",
+                    "service_desk.mail_activity_type_escalation",
                     summary=self.env._("Escalated ticket"),
                     note=reason,
                     user_id=user.id,
+                )
+            if previous and previous != ticket.user_id:
+                ticket.message_post(
+                    body=self.env._(
+                        "%(ticket)s was escalated to %(agent)s.",
+                        ticket=ticket.display_name,
+                        agent=ticket.user_id.name or self.env._("nobody yet"),
+                    ),
+                    partner_ids=previous.partner_id.ids,
+                    subtype_xmlid="mail.mt_note",
                 )
         return True

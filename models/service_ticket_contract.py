@@ -40,12 +40,3 @@ class ServiceTicket(models.Model):
         if contract.state == "active" and contract.sla_policy_id:
             return contract.sla_policy_id, self.env._("Service contract %s", contract.name)
         return super()._sla_contract_policy()
-
-    def write(self, vals):
-        result = super().write(vals)
-        if "contract_id" in vals and "partner_id" not in vals:
-            # a contract chosen by hand re-evaluates the SLA like a customer change
-            self.filtered(
-                lambda t: any(not line.reached_date for line in t.sla_line_ids) or not t.sla_line_ids
-            )._sla_apply_policies()
-        return result

@@ -55,12 +55,6 @@ class ServiceTicket(models.Model):
                 )
             ticket.suggested_article_ids = found
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        tickets = super().create(vals_list)
-        tickets._record_help_center_submission()
-        return tickets
-
     def _record_help_center_submission(self):
         """A ticket created by a customer in a browser session closes the
         session's help center visit: its articles did not deflect it."""
@@ -86,8 +80,8 @@ class ServiceTicket(models.Model):
             lambda message: (
                 message.message_type == "comment"
                 and message.subtype_id == self.env.ref("mail.mt_comment")
-                and message.author_id.user_ids
-                and not message.author_id.user_ids[0].share
+                and message.author_id
+                and not message.author_id._service_is_customer_side()
             )
         ).sorted("id")
         body = Markup("<h3>%s</h3>%s") % (self.env._("Problem"), self.description or Markup("<p></p>"))

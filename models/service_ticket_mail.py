@@ -1,6 +1,7 @@
 import logging
+import re
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import email_normalize, email_split
 
 _logger = logging.getLogger(__name__)
@@ -16,6 +17,10 @@ AUTOMATIC_HEADERS = {
     # a null return path marks delivery reports and other automatic mail (RFC 5321)
     "Return-Path": lambda value: value.strip() in ("<>", ""),
 }
+
+
+# a ticket number in brackets in a subject, whatever the sequence's prefix: "[SD00040]"
+SUBJECT_NUMBER_RE = re.compile(r"\[([^\[\]\s]{1,32})\]")
 
 
 class ServiceTicket(models.Model):
@@ -65,7 +70,32 @@ class ServiceTicket(models.Model):
                 raise_exception=False,
             )
             return ()
+        if route and route[0] == self._name and not route[1]:
+            ticket = self._ticket_named_in_subject(message_dict)
+            if ticket:
+                return (route[0], ticket.id, *route[2:])
         return route
+
+    @api.model
+    def _ticket_named_in_subject(self, message_dict):
+        """The sender's ticket whose number the subject carries in brackets
+        ("[SD00040] one more detail"), as the acknowledgement asks: the
+        email then joins that ticket even without In-Reply-To. A number of
+        another customer's ticket is ignored."""
+        numbers = SUBJECT_NUMBER_RE.findall(message_dict.get("subject") or "")
+        sender = email_normalize(message_dict.get("email_from") or "")
+        if not numbers or not sender:
+            return self.browse()
+        author = self.env["res.partner"].browse(message_dict.get("author_id")).exists()
+        if not author:
+            author = self._partner_find_from_emails_single([sender], no_create=True)
+        tickets = self.sudo().search([("number", "in", numbers)], order="id desc")  # sudo: the gateway's lookup
+        return tickets.filtered(
+            lambda t: (
+                (author and t.commercial_partner_id == author.commercial_partner_id)
+                or email_normalize(t.partner_email or "") == sender
+            )
+        )[:1]
 
     @api.model
     def message_new(self, msg_dict, custom_values=None):
@@ -89,44 +119,13 @@ class ServiceTicket(models.Model):
         return ticket
 
     def message_update(self, msg_dict, update_vals=None):
+        # what the customer's email changes is decided when it is posted (_service_customer_wrote)
         self._subscribe_correspondents(msg_dict)
-        result = super().message_update(msg_dict, update_vals=update_vals)
-        self._reopen_on_customer_email(msg_dict)
-        return result
-
-    def _reopen_on_customer_email(self, msg_dict):
-        """A customer writing on a finished ticket: within the team's reopen
-        window it goes back to work, after it a new ticket linked to it
-        takes the request."""
-        author = self.env["res.partner"].browse(msg_dict.get("author_id")).exists()
-        if author and any(not user.share for user in author.user_ids):
-            return  # colleagues writing in are not customers
-        for ticket in self.filtered(lambda t: t.is_resolved or t.is_closed):
-            if fields.Datetime.now() <= ticket._reopen_window_end():
-                ticket.action_reopen()
-                continue
-            followup = ticket.create(
-                {
-                    "name": msg_dict.get("subject") or ticket.name,
-                    "description": msg_dict.get("body"),
-                    "partner_id": (author or ticket.partner_id).id,
-                    "team_id": ticket.team_id.id,
-                    "category_id": ticket.category_id.id,
-                    "product_id": ticket.product_id.id,
-                    "lot_id": ticket.lot_id.id,
-                    "channel": "email",
-                    "origin_ticket_id": ticket.id,
-                }
-            )
-            ticket.message_post(
-                body=self.env._("The customer wrote after the reopen window: follow-up %s.", followup.number),
-                subtype_xmlid="mail.mt_note",
-            )
+        return super().message_update(msg_dict, update_vals=update_vals)
 
     def _subscribe_correspondents(self, msg_dict):
-        """The customer and the known contacts in copy follow the ticket, so
-        they get its answers; internal users in copy are left out."""
+        """The known contacts in copy follow the ticket's conversation, so
+        they get its answers; internal users in copy are left out (the
+        customer follows every ticket from its creation)."""
         in_copy = self._partner_find_from_emails_single(email_split(msg_dict.get("cc") or ""), no_create=True)
-        customers = in_copy.filtered(lambda partner: not any(not user.share for user in partner.user_ids))
-        for ticket in self:
-            ticket.message_subscribe((ticket.partner_id | customers).ids)
+        self._follow_conversation(in_copy.filtered(lambda partner: partner._service_is_customer_side()))

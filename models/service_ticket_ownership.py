@@ -26,18 +26,12 @@ class ServiceTicket(models.Model):
         if self.ticket_type != "case":
             self.case_kind = False
 
-    def write(self, vals):
-        result = super().write(vals)
-        if "stage_id" in vals:
-            self.filtered(
-                lambda t: (
-                    t.is_closed
-                    and t.ticket_type == "case"
-                    and t.case_kind == "ownership_transfer"
-                    and not t.ownership_transferred
-                )
-            )._service_transfer_ownership()
-        return result
+    def _on_closed(self):
+        """A step of write, on tickets that just closed: an ownership
+        transfer case hands the serial over."""
+        self.filtered(
+            lambda t: t.ticket_type == "case" and t.case_kind == "ownership_transfer" and not t.ownership_transferred
+        )._service_transfer_ownership()
 
     def _service_transfer_ownership(self):
         for ticket in self:

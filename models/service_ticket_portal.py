@@ -1,10 +1,8 @@
-from datetime import timedelta
-
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Command, Domain
+from odoo.fields import Domain
 
 # kinds of request a customer may choose on the portal (subset of TICKET_TYPES)
 PORTAL_TICKET_TYPES = ("question", "incident", "request", "complaint", "refund", "return")
@@ -190,14 +188,6 @@ class ServiceTicket(models.Model):
     # Customer decisions
     # ------------------------------------------------------------------
 
-    def _customer_author(self):
-        """The partner to post a customer's decision as: the portal user when
-        there is one, else the ticket's customer."""
-        user = self.env.user
-        if user.share and not user._is_public():
-            return user.partner_id
-        return self.partner_id
-
     def action_customer_confirm(self):
         """The customer confirms the resolution: the ticket closes."""
         for ticket in self:
@@ -211,29 +201,13 @@ class ServiceTicket(models.Model):
             ticket.action_close()
         return True
 
-    def _portal_customer_replied(self):
-        """The customer answered from the portal: a ticket waiting on them goes
-        back to work (the last open stage that does not wait on the customer)."""
-        for ticket in self.filtered(lambda t: t.stage_id.sla_pause):
-            working = ticket._stages_of(ticket.team_id).filtered(
-                lambda s: not s.is_resolved and not s.is_closed and not s.sla_pause,
-            )
-            if working:
-                ticket.stage_id = working[-1]
-
-    def _reopen_window_end(self):
-        """Until when the customer may reopen this ticket (False: not finished)."""
-        self.ensure_one()
-        done = self.closed_date or self.resolved_date
-        return done and done + timedelta(days=self.team_id.reopen_window_days)
-
     def action_customer_reopen(self, reason):
-        """The customer says the request is not resolved.
-
-        Within the team's reopen window the ticket goes back to work and is
-        escalated to a senior agent; after it, a new ticket linked to this
-        one takes the request. Returns the ticket that now carries it.
-        """
+        """The customer says the request is not resolved, and why: their
+        message is posted, then handled as every customer message is
+        (`_service_customer_wrote`): within the team's reopen window the
+        ticket goes back to work and is escalated; after it, a new ticket
+        linked to this one takes the request. Returns the ticket that now
+        carries it."""
         self.ensure_one()
         reason = (reason or "").strip()
         if not reason:
@@ -241,39 +215,13 @@ class ServiceTicket(models.Model):
         if not (self.is_resolved or self.is_closed):
             raise UserError(self.env._("Ticket %s is still open.", self.number))
         author = self._customer_author()
-        message = Markup("<p>%s</p><p>%s</p>") % (self.env._("The customer reports it is not resolved:"), reason)
-        if fields.Datetime.now() <= self._reopen_window_end():
-            self.message_post(
-                body=message, author_id=author.id, message_type="comment", subtype_xmlid="mail.mt_comment"
-            )
-            self.action_reopen()
-            self.action_escalate(reason=self.env._("Reopened by the customer: %s", reason))
-            return self
-        followup = self.create(
-            {
-                "name": self.env._("Not resolved: %s", self.name),
-                "description": Markup("<p>%s</p>") % reason,
-                "partner_id": self.partner_id.id,
-                "team_id": self.team_id.id,
-                "category_id": self.category_id.id,
-                "ticket_type": self.ticket_type,
-                "priority": self.priority,
-                "product_id": self.product_id.id,
-                "lot_id": self.lot_id.id,
-                "sale_order_id": self.sale_order_id.id,
-                "channel": "portal" if self.env.user.share else self.channel,
-                "origin_ticket_id": self.id,
-                "tag_ids": [Command.set(self.tag_ids.ids)],
-            }
-        )
-        self.message_post(
-            body=self.env._(
-                "The customer reported it is not resolved after the reopen window: follow-up %s.", followup.number
-            ),
+        message = self.with_context(service_customer_rule_applied=True).message_post(
+            body=Markup("<p>%s</p><p>%s</p>") % (self.env._("The customer reports it is not resolved:"), reason),
             author_id=author.id,
-            subtype_xmlid="mail.mt_note",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
         )
-        return followup
+        return self._service_customer_wrote(author, message.date, reason=reason)
 
     # ------------------------------------------------------------------
     # Rating
@@ -283,11 +231,7 @@ class ServiceTicket(models.Model):
         """Who follows up a poor rating: the team's seniors, else the escalation
         team's, else the agent who handled the ticket."""
         self.ensure_one()
-        for team in (self.team_id, self.team_id.escalation_team_id):
-            seniors = team.member_ids.filtered(lambda m: m.active and m.seniority == "senior").user_id
-            if seniors:
-                return seniors
-        return self.user_id
+        return self.team_id._seniors().user_id or self.team_id.escalation_team_id._seniors().user_id or self.user_id
 
     def rating_apply(self, rate, token=None, rating=None, feedback=None, subtype_xmlid=None, notify_delay_send=False):
         rating = super().rating_apply(

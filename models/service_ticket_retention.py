@@ -74,8 +74,8 @@ class ServiceTicket(models.Model):
         attachments.unlink()
         self.write({"content_purged": True})
 
-    def _lifecycle_dates_values(self, old_stage, new_stage, now):
-        values = super()._lifecycle_dates_values(old_stage, new_stage, now)
-        if "reopen_count" in values and not self.active:
+    def _stage_change_values(self, old_stage, new_stage, now, team):
+        values = super()._stage_change_values(old_stage, new_stage, now, team)
+        if "reopen_count" in values and self and not self.active:
             values["active"] = True  # reopening an archived ticket brings it back
         return values

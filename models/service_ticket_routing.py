@@ -18,23 +18,14 @@ class ServiceTicket(models.Model):
 
     _inherit = "service.ticket"
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        # a new ticket is routed from its values, so that it is created with its agent
-        decisions = [self._routing_decide_new(vals) for vals in vals_list]
-        tickets = super().create(vals_list)
-        for ticket, decision in zip(tickets, decisions, strict=True):
-            if decision:
-                ticket._routing_record(*decision)
-        return tickets
-
     def action_assign_agent(self):
-        """Route each ticket to the best agent of its team, or explain why nobody.
-        For agents who may change these tickets: routing itself writes as
-        superuser."""
+        """Route each ticket to the best agent of its team, or explain why
+        nobody; an escalated ticket stays among its seniors (else its
+        escalation team). For agents who may change these tickets: routing
+        itself writes as superuser."""
         self._service_check_agent_write()
         for ticket in self:
-            ticket._route()
+            ticket._route(escalation=bool(ticket.escalation_level))
         return True
 
     def action_reroute(self):
@@ -42,42 +33,19 @@ class ServiceTicket(models.Model):
         self.write({"user_id": False})
         return self.action_assign_agent()
 
-    def action_escalate(self, reason=None, notify_users=None):
-        previous_agents = {ticket: ticket.user_id for ticket in self}
-        result = super().action_escalate(reason=reason, notify_users=notify_users)
-        for ticket in self:
-            ticket._route(escalation=True)
-            previous = previous_agents[ticket]
-            if previous and previous != ticket.user_id:
-                ticket.message_post(
-                    body=self.env._(
-                        "%(ticket)s was escalated to %(agent)s.",
-                        ticket=ticket.display_name,
-                        agent=ticket.user_id.name or self.env._("nobody yet"),
-                    ),
-                    partner_ids=previous.partner_id.ids,
-                    subtype_xmlid="mail.mt_note",
-                )
-        return result
-
     # ------------------------------------------------------------------
     # The routing itself
     # ------------------------------------------------------------------
 
     def _routing_candidates(self, escalation):
         """(team, SQL condition on `member`, i.e. service_team_member) saying
-        who may take the ticket: the team's active members; on escalation its
-        seniors, else the escalation team's active members."""
+        who may take the ticket: the team's active members; on escalation
+        the members `_escalation_members` names."""
         self.ensure_one()
-        team = self.team_id
         if escalation:
-            seniors = team.member_ids.filtered(
-                lambda m: m.active and m.seniority == "senior" and m.user_id != self.user_id
-            )
-            if seniors:
-                return team, SQL("member.id = ANY(%s)", seniors.ids)
-            team = team.escalation_team_id
-        return team, SQL("member.team_id = %s AND member.active IS TRUE", team.id or 0)
+            members = self._escalation_members()
+            return members.team_id[:1] or self.team_id, SQL("member.id = ANY(%s)", members.ids)
+        return self.team_id, SQL("member.team_id = %s AND member.active IS TRUE", self.team_id.id or 0)
 
     def _route(self, escalation=False):
         """Route an existing ticket (on demand, on escalation)."""
@@ -94,15 +62,12 @@ class ServiceTicket(models.Model):
         return winner
 
     @api.model
-    def _routing_decide_new(self, vals):
-        """Route a ticket about to be created, from its values; fill in its
-        agent and explanation and return (winner, note), or None when the
-        ticket is not routed (agent given, manual team)."""
-        if vals.get("user_id"):
-            return None
-        team_id = vals.get("team_id") or self.default_get(["team_id"]).get("team_id")
-        team = self.env["service.team"].browse(team_id)
-        if not team or team.assignment_method == "manual":
+    def _prepare_routing(self, vals, team):
+        """Route a ticket about to be created in `team`, from its values; fill
+        in its agent and explanation and return (winner, note) to record
+        once it exists, or None when the ticket is not routed (agent given,
+        team assigning by hand)."""
+        if vals.get("user_id") or not team or team.assignment_method == "manual":
             return None
         draft = self.sudo().new(
             {fname: vals[fname] for fname in ("category_id", "partner_id") if vals.get(fname)} | {"team_id": team.id}
@@ -329,9 +294,7 @@ class ServiceTicket(models.Model):
 
     def _routing_ask_seniors(self):
         self.ensure_one()
-        for user in (
-            self._escalation_users() or self.team_id.member_ids.filtered(lambda m: m.seniority == "senior").user_id
-        ):
+        for user in self._escalation_users() or self.team_id._seniors().user_id:
             self.activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=user.id,

@@ -9,8 +9,9 @@ TICKET_SLA_STATUSES = [
     ("breached", "Breached"),
     ("met", "Met"),
 ]
-# a change of one of these re-evaluates the policy while a target is open
-SLA_CONDITION_FIELDS = ("team_id", "category_id", "ticket_type", "priority", "partner_id")
+# a change of one of these re-evaluates the policy while a target is open (a contract
+# chosen by hand too)
+SLA_CONDITION_FIELDS = ("team_id", "category_id", "ticket_type", "priority", "partner_id", "contract_id")
 
 
 class ServiceTicket(models.Model):
@@ -87,30 +88,25 @@ class ServiceTicket(models.Model):
         self.ensure_one()
         return self.env["service.sla.policy"], ""
 
+    def _sla_facts(self):
+        """What the policies' conditions read of this ticket, as plain values
+        (service.sla.policy._first_matching_policy)."""
+        self.ensure_one()
+        categories = {int(cid) for cid in (self.category_id.parent_path or "").split("/") if cid}
+        return {
+            "company_id": self.company_id.id,
+            "team_id": self.team_id.id,
+            "category_ids": categories | {self.category_id.id} - {False},
+            "ticket_type": self.ticket_type,
+            "priority": self.priority,
+            "tier_id": self._sla_customer_tier().id,
+            "customer_ids": {self.partner_id.id, self.commercial_partner_id.id} - {False},
+        }
+
     def _sla_find_policies(self):
-        """{ticket: (policy, reason)} in this order: the active
-        contract's policy, else the first policy by sequence whose conditions
-        all match, else the tier's policy, else none."""
+        """{ticket: (policy, reason)} by service.sla.policy._select."""
         Policy = self.env["service.sla.policy"]
-        found = {}
-        for ticket in self:
-            policy, reason = ticket._sla_contract_policy()
-            if not policy:
-                policy = Policy._first_matching_policy(ticket)
-                if policy:
-                    conditions = policy._matching_conditions()
-                    reason = (
-                        self.env._("Matches %s", "; ".join(conditions))
-                        if conditions
-                        else self.env._("Applies to every ticket")
-                    )
-            if not policy:
-                tier = ticket._sla_customer_tier()
-                policy = tier.sla_policy_id
-                if policy:
-                    reason = self.env._("Policy of the customer's tier %s", tier.name)
-            found[ticket] = (policy, reason if policy else "")
-        return found
+        return {ticket: Policy._select(ticket._sla_facts(), *ticket._sla_contract_policy()) for ticket in self}
 
     def _sla_calendar(self, policy=None):
         self.ensure_one()
@@ -213,23 +209,14 @@ class ServiceTicket(models.Model):
     # Events
     # ------------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        tickets = super().create(vals_list)
-        # a new ticket's policy is part of its creation: no tracking message for it
-        tickets.with_context(mail_notrack=True)._sla_apply_policies()
-        return tickets
-
-    def write(self, vals):
-        old_stages = {ticket: ticket.stage_id for ticket in self} if "stage_id" in vals else None
-        result = super().write(vals)
-        if old_stages is not None:
-            self._sla_on_stage_change(old_stages, fields.Datetime.now())
-        if any(fname in vals for fname in SLA_CONDITION_FIELDS):
-            self.filtered(
-                lambda t: any(not line.reached_date for line in t.sla_line_ids) or not t.sla_line_ids
-            )._sla_apply_policies()
-        return result
+    def _sla_reevaluate(self, vals):
+        """A step of write: choose the policy again when `vals` changed one
+        of its conditions (or the contract) while a target is still open."""
+        if not any(fname in vals for fname in SLA_CONDITION_FIELDS):
+            return
+        self.filtered(
+            lambda t: any(not line.reached_date for line in t.sla_line_ids) or not t.sla_line_ids
+        )._sla_apply_policies()
 
     def _sla_on_stage_change(self, old_stages, now):
         for ticket in self.sudo():
@@ -258,9 +245,9 @@ class ServiceTicket(models.Model):
             return 0.0
         return self.env["service.ticket.sla"]._working_hours(calendar, self.create_date, when)
 
-    def _service_agent_replied(self, when):  # pylint: disable=missing-return  # an event hook: nothing to return
-        first_time = self.filtered(lambda t: not t.first_response_date)
-        super()._service_agent_replied(when)
+    def _sla_agent_replied(self, when, first_time):
+        """An agent answered at `when`: the open response targets are
+        reached; `first_time` tickets get their first-response duration."""
         for ticket in self.sudo():
             ticket.sla_line_ids.filtered(
                 lambda line: line.target_type in ("first_response", "next_response") and not line.reached_date
@@ -269,12 +256,14 @@ class ServiceTicket(models.Model):
             line = ticket.sla_line_ids.filtered(lambda line: line.target_type == "first_response")[:1]
             ticket.first_response_hours = ticket._sla_elapsed_hours(when, line)
 
-    def _service_customer_wrote(self, author, when):  # pylint: disable=missing-return  # an event hook
-        super()._service_customer_wrote(author, when)
+    def _sla_customer_wrote(self, when):
+        """The customer wrote at `when` on these open tickets: once answered
+        a first time, each gets a next-response target if its policy has
+        one and none is running."""
         values_list = []
         for ticket in self.sudo():
             policy = ticket.sla_policy_id
-            if not (policy.next_response_hours and ticket.first_response_date):
+            if not (policy.next_response_hours and ticket.first_response_date) or ticket.is_resolved:
                 continue
             if ticket.sla_line_ids.filtered(lambda line: line.target_type == "next_response" and not line.reached_date):
                 continue

@@ -7,15 +7,14 @@ class ServiceTicket(models.Model):
 
     _inherit = "service.ticket"
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        Partner = self.env["res.partner"].sudo()
-        for vals in vals_list:
-            if not vals.get("partner_id"):
-                continue
-            partner = Partner.browse(vals["partner_id"])
-            tier = partner.service_tier_id or partner.commercial_partner_id.service_tier_id
-            if tier.priority_boost:
-                priority = int(vals.get("priority") or self.default_get(["priority"]).get("priority") or 0)
-                vals["priority"] = str(min(3, priority + tier.priority_boost))
-        return super().create(vals_list)
+    @api.model
+    def _prepare_tier_priority(self, vals):
+        """Raise the priority in a new ticket's values by its customer's tier
+        boost (a step of create, before routing and SLA)."""
+        if not vals.get("partner_id"):
+            return
+        partner = self.env["res.partner"].sudo().browse(vals["partner_id"])
+        tier = partner.service_tier_id or partner.commercial_partner_id.service_tier_id
+        if tier.priority_boost:
+            priority = int(vals.get("priority") or self.default_get(["priority"]).get("priority") or 0)
+            vals["priority"] = str(min(3, priority + tier.priority_boost))

@@ -26,3 +26,6 @@ from . import test_bad_input
 from . import test_recommendation_faults
 from . import test_ticket_crash
 from . import test_api_atomicity
+from . import test_ticket_pipeline
+from . import test_customer_messages
+from . import test_auto_close

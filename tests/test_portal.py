@@ -566,7 +566,7 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         followup = self.ticket_a.followup_ticket_ids
         self.assertEqual(len(followup), 1)
         self.assertEqual(followup.origin_ticket_id, self.ticket_a)
-        self.assertEqual(followup.partner_id, self.ticket_a.partner_id)
+        self.assertEqual(followup.partner_id, self.partner_portal_a, "the customer who wrote")
         self.assertEqual(followup.channel, "portal")
         self.assertIn("Broken again", followup.description)
         self.assertIn(f"/my/service/tickets/{followup.id}", response.headers["Location"])

@@ -91,6 +91,7 @@ class TestRetention(ServiceDeskCommon):
                 "partner_id": self.customer_a_contact.id,
                 "ticket_id": old.id,
                 "channel": "chat",
+                "date": datetime(2026, 12, 20),
                 "summary": "Chat about the invoice",
                 "transcript": "Customer: my card number is ...",
                 "duration_minutes": 4,
@@ -237,7 +238,6 @@ class TestExportAndErasure(HttpCase, ServiceDeskCommon):
         ticket.message_post(
             body="From the customer", author_id=contact.id, message_type="email", subtype_xmlid="mail.mt_comment"
         )
-        ticket.stage_id = self.stage_closed
         interaction = self.env["service.interaction"].create(
             {
                 "partner_id": contact.id,
@@ -247,6 +247,7 @@ class TestExportAndErasure(HttpCase, ServiceDeskCommon):
                 "transcript": "My phone is 555-0100",
             }
         )
+        ticket.stage_id = self.stage_closed
         self.env.flush_all()
         count_before = self.env["service.ticket.report"].search_count([("partner_id", "=", self.customer_a.id)])
         with self.assertRaises(UserError):

@@ -696,3 +696,58 @@ class TestSlaEscalationToAnotherTeam(SlaCase):
         with self.at(at(FRIDAY, 13, 30)):
             self.env["service.ticket.sla"]._cron_check_deadlines()
         self.assertEqual(ticket.escalation_level, 1)
+
+
+@tagged("post_install", "-at_install")
+class TestSlaPolicyOfCustomer(SlaCase):
+    """The customer's 360° view shows the policy their tickets get: one rule
+    for both (service.sla.policy._select)."""
+
+    def _agree(self, customer):
+        ticket = self._ticket(at(FRIDAY, 9), partner_id=customer.id)
+        customer.invalidate_recordset(["service_sla_policy_id"])
+        self.assertEqual(customer.service_sla_policy_id, ticket.sla_policy_id)
+        return ticket.sla_policy_id
+
+    def test_policy_for_every_ticket(self):
+        self.assertEqual(self._agree(self.customer), self.policy)
+
+    def test_customer_condition_with_another_condition(self):
+        """A policy naming the customer but only for urgent tickets is not
+        what their tickets get."""
+        self._make_policy(
+            "Urgent for this customer",
+            first_response_hours=1,
+            resolution_hours=2,
+            sequence=1,
+            min_priority="3",
+            partner_ids=[(6, 0, self.customer.ids)],
+        )
+        self.assertEqual(self._agree(self.customer), self.policy)
+
+    def test_customer_and_tier_conditions(self):
+        own = self._make_policy(
+            "This customer",
+            first_response_hours=1,
+            resolution_hours=2,
+            sequence=2,
+            partner_ids=[(6, 0, self.customer.ids)],
+        )
+        gold = self._make_policy(
+            "Gold customers", first_response_hours=1, resolution_hours=3, sequence=3, tier_ids=[(6, 0, self.gold.ids)]
+        )
+        self.assertEqual(self._agree(self.customer), own)
+        self.assertEqual(self._agree(self.gold_customer), gold)
+
+    def test_tier_policy_when_nothing_matches(self):
+        self.policy.active = False
+        tier_policy = self._make_policy(
+            "Gold tier",
+            first_response_hours=3,
+            resolution_hours=6,
+            sequence=90,
+            team_ids=[(6, 0, self.env["service.team"].create({"name": "Other"}).ids)],
+        )
+        self.gold.sla_policy_id = tier_policy
+        self.assertEqual(self._agree(self.gold_customer), tier_policy)
+        self.assertFalse(self._agree(self.customer))

@@ -15,7 +15,7 @@ class ServiceMacroApply(models.TransientModel):
         required=True,
         domain="['|', ('team_ids', '=', False), ('team_ids', 'in', team_ids)]",
     )
-    preview = fields.Html(compute="_compute_preview", sanitize=False)
+    preview = fields.Html(compute="_compute_preview")
 
     @api.model
     def default_get(self, fields_list):
