@@ -50,6 +50,18 @@ class ServiceDeskApi(http.Controller):
     def ticket_status(self, number, **_kwargs):
         return self._answer(lambda: self._ticket_status(number))
 
+    @http.route(
+        f"{API_PREFIX}/<string:number>/messages",
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
+    def post_customer_message(self, number, **_kwargs):
+        return self._answer(lambda: self._post_customer_message(number))
+
     # ------------------------------------------------------------------
     # Handling
     # ------------------------------------------------------------------
@@ -131,8 +143,17 @@ class ServiceDeskApi(http.Controller):
                 raise ApiError(409, "A request with this Idempotency-Key is in progress: retry it later.") from None
         return status, body
 
-    def _ticket_status(self, number):
+    def _post_customer_message(self, number):
+        payload = self._json_payload()
+        ticket = self._find_ticket(number)
+        carrier = ticket._api_customer_message(payload)
+        return 201, carrier._api_status()
+
+    def _find_ticket(self, number):
         ticket = request.env["service.ticket"].search([("number", "=", number)], limit=1)
         if not ticket:
             raise ApiError(404, f"No ticket {number} for this API key's user.")
-        return 200, ticket._api_status()
+        return ticket
+
+    def _ticket_status(self, number):
+        return 200, self._find_ticket(number)._api_status()

@@ -105,6 +105,29 @@ class ServiceTicket(models.Model):
             product = product or lot.product_id
         return product.sudo(False), lot.sudo(False)
 
+    def _api_customer_message(self, payload):
+        """Post what the customer said on another system (`message`, text)
+        as their message on this ticket; it is handled as every customer
+        message (`_service_customer_wrote`). Returns the ticket that carries
+        the request afterwards (a follow-up after the reopen window)."""
+        self.ensure_one()
+        unknown = set(payload) - {"message"}
+        if unknown:
+            raise UserError(self.env._("Unknown fields: %s.", ", ".join(sorted(unknown))))
+        text = payload.get("message")
+        if not isinstance(text, str) or not text.strip():
+            raise UserError(self.env._("'message' (the customer's text) is required."))
+        self.check_access("write")
+        if not self.partner_id:
+            raise UserError(self.env._("Ticket %s has no customer to post for.", self.number))
+        message = self.with_context(service_customer_rule_applied=True).message_post(
+            body=plaintext2html(text.strip()),
+            author_id=self.partner_id.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        return self._service_customer_wrote(self.partner_id, message.date, body=message.body, channel="api")
+
     def _api_status(self):
         self.ensure_one()
         return {

@@ -140,3 +140,43 @@ class TestTicketApi(HttpCase, ServiceDeskCommon):
             huge = self._post(None, raw=json.dumps({"name": "x", "description": "a" * 300_000}))
         self.assertEqual(huge.status_code, 413)
         self.assertFalse(self.env["service.ticket"].search([("description", "ilike", "aaaaaaaa")]))
+
+    def _post_message(self, number, payload, key=None):
+        return self.url_open(
+            f"{URL}/{number}/messages",
+            data=json.dumps(payload),
+            headers={"Authorization": f"Bearer {key or self.key_agent}", "Content-Type": "application/json"},
+        )
+
+    def test_customer_message_wakes_waiting_ticket(self):
+        """What the customer said on the telephony or chat system is their
+        message on the ticket, handled as on every other channel."""
+        ticket = self._create_ticket(partner_id=self.customer_a_contact.id)
+        ticket.stage_id = self.stage_waiting
+        response = self._post_message(ticket.number, {"message": "Here is the serial: X-42"})
+        self.assertEqual(response.status_code, 201, response.text)
+        self.assertEqual(response.json()["number"], ticket.number)
+        self.assertEqual(ticket.stage_id, self.stage_in_progress)
+        message = ticket.message_ids.filtered(lambda m: "X-42" in m.body)
+        self.assertEqual(message.author_id, self.customer_a_contact)
+        self.assertEqual(message.subtype_id, self.env.ref("mail.mt_comment"))
+        self.assertTrue(ticket.last_customer_message_date)
+
+    def test_customer_message_after_reopen_window_opens_followup(self):
+        ticket = self._create_ticket(partner_id=self.customer_a_contact.id)
+        ticket.action_close()
+        ticket.closed_date = fields.Datetime.now() - timedelta(days=self.team_a.reopen_window_days + 1)
+        response = self._post_message(ticket.number, {"message": "Broken again"})
+        self.assertEqual(response.status_code, 201, response.text)
+        followup = ticket.followup_ticket_ids
+        self.assertEqual(response.json()["number"], followup.number)
+        self.assertEqual(followup.channel, "api")
+
+    def test_customer_message_errors(self):
+        ticket = self._create_ticket(partner_id=self.customer_a_contact.id)
+        other = self._create_ticket(team=self.team_b, partner_id=self.customer_b_contact.id)
+        self.assertEqual(self._post_message(ticket.number, {"message": " "}).status_code, 422)
+        self.assertEqual(self._post_message(ticket.number, {"message": "x", "author": "me"}).status_code, 422)
+        self.assertEqual(self._post_message(other.number, {"message": "x"}).status_code, 404)
+        self.assertEqual(self._post_message(ticket.number, {"message": "x"}, key="wrong").status_code, 401)
+        self.assertEqual(len(ticket.message_ids.filtered(lambda m: m.author_id == self.customer_a_contact)), 0)
