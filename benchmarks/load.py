@@ -284,7 +284,7 @@ class Server:
             *odoo_args,
             # the database through the filter, not -d: with -d the prefork master loads its registry, and then
             # opens it each time it starts a process (a worker, the long-polling one) and stops the whole server
-            # when PostgreSQL does not answer at that moment (README, Reliability)
+            # when PostgreSQL does not answer at that moment (docs/reliability.md)
             f"--db-filter=^{database}$",
             f"--workers={workers}",
             "--max-cron-threads=0",
@@ -458,7 +458,7 @@ class Client(threading.Thread):
             },
         )
         # each client replies on its own tickets: the same person posting twice at the same instant on one
-        # ticket they do not follow yet is refused by mail's unique follower index (README, Reliability)
+        # ticket they do not follow yet is refused by mail's unique follower index (docs/reliability.md)
         self.agent_tickets = self.agent_tickets[self.index :: self.clients] or self.agent_tickets
         return None if self.agent_tickets else "the agent sees no open ticket"
 

@@ -1,6 +1,6 @@
-"""Security review: every "cannot" of the README's Security table that the
+"""Security review: every "cannot" of the tables of docs/security.md that the
 other access tests do not already prove, companies kept apart first; and the
-README's list of sudo() calls kept true to the code."""
+list of sudo() calls in docs/security.md kept true to the code."""
 
 import ast
 import re
@@ -134,7 +134,7 @@ class TestCompaniesKeptApart(ServiceDeskCommon):
 
     def test_articles_are_shared_by_every_company(self):
         """Articles have no company: one knowledge base for the whole database
-        (README, Security). An agent of either company reads it."""
+        (docs/security.md). An agent of either company reads it."""
         article = self.env["service.article"].create({"name": "SD shared article", "body": "<p>Restart it.</p>"})
         for user in (self.user_agent_a, self.user_agent_other):
             with self.subTest(user=user.login):
@@ -346,12 +346,12 @@ def _sudo_methods(folder):
 
 @tagged("post_install", "-at_install")
 class TestEverySudoIsExplained(BaseCase):
-    """The README's list of sudo() calls follows the code: the count it states
+    """The list of sudo() calls in docs/security.md follows the code: the count it states
     and one row per method holding a call, named by file and method."""
 
     def setUp(self):
         super().setUp()
-        readme = (ADDON_DIR / "README.md").read_text(encoding="utf-8")
+        readme = (ADDON_DIR / "docs" / "security.md").read_text(encoding="utf-8")
         start = readme.index("### Every `sudo()` and why it is safe")
         self.section = readme[start : readme.index("\n## ", start)]
 
@@ -373,9 +373,9 @@ class TestEverySudoIsExplained(BaseCase):
 
     def test_stated_count_is_the_code_count(self):
         stated = re.search(r'`grep -ro "sudo\(\)" models controllers \| wc -l` counts (\d+)', self.section)
-        self.assertTrue(stated, "the README states the count with its grep command")
+        self.assertTrue(stated, "docs/security.md states the count with its grep command")
         code = sum(_sudo_methods("models").values()) + sum(_sudo_methods("controllers").values())
-        self.assertEqual(int(stated.group(1)), code, "update the count in the README's list of sudo() calls")
+        self.assertEqual(int(stated.group(1)), code, "update the count in the sudo() list of docs/security.md")
 
     def test_every_method_holding_sudo_has_one_row(self):
         in_code = set()
@@ -383,6 +383,6 @@ class TestEverySudoIsExplained(BaseCase):
             in_code |= set(_sudo_methods(folder))
         rows = self._rows()
         twice = sorted(pair for pair, count in Counter(rows).items() if count > 1)
-        self.assertFalse(twice, "named in more than one row of the README's list of sudo() calls")
-        self.assertFalse(sorted(in_code - set(rows)), "missing from the README's list of sudo() calls")
-        self.assertFalse(sorted(set(rows) - in_code), "named in the README's list of sudo() calls but holding none")
+        self.assertFalse(twice, "named in more than one row of the sudo() list of docs/security.md")
+        self.assertFalse(sorted(in_code - set(rows)), "missing from the sudo() list of docs/security.md")
+        self.assertFalse(sorted(set(rows) - in_code), "named in the sudo() list of docs/security.md but holding none")
