@@ -1,18 +1,28 @@
-"""Shared fixtures of the service desk tests.
+"""The one fixture base of the service desk tests; no test module imports
+another.
 
 Everything the assertions rely on is built here, so the tests hold on a
-database with or without demo data: two companies, three teams, a manager,
-agents of each team, an internal user without service rights, customer
-companies with portal contacts. Only the stages come from the addon's data
-(xml ids ``service_desk.stage_*``): they are the pipeline every team uses.
+database with or without demo data. ``ServiceDeskCommon``: two companies,
+three teams, a manager, agents of each team, an internal user without
+service rights, customer companies with portal contacts, and class-method
+factories (tickets, calendars, stock deliveries and returns). Only the
+stages come from the addon's data (xml ids ``service_desk.stage_*``): they
+are the pipeline every team uses. On top of it, one base per feature:
+email intake, customer 360° (products with warranty terms), portal
+(delivered serials), and ``WorkerCase`` for tests that play several Odoo
+workers with real transactions.
 """
 
+from contextlib import closing
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from uuid import uuid4
 
-from odoo import Command
-from odoo.tests import TransactionCase
+from odoo import Command, api, http, sql_db
+from odoo.modules.registry import Registry
+from odoo.orm.environments import Transaction
+from odoo.tests import BaseCase, TransactionCase
+from odoo.tests.common import get_db_name
 from odoo.tools import email_normalize
 
 from odoo.addons.mail.tests.common import MailCommon, mail_new_test_user
@@ -194,6 +204,132 @@ class ServiceDeskCommon(TransactionCase):
         cls.partner_portal_a = cls.user_portal_a.partner_id
         cls.partner_portal_b = cls.user_portal_b.partner_id
         cls.user_public = cls.env.ref("base.public_user")
+        cls.warehouse = env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls.stock_location = cls.warehouse.lot_stock_id
+
+    @classmethod
+    def _stock_serials(cls, product, names):
+        lots = cls.env["stock.lot"].create(
+            [{"name": name, "product_id": product.id, "company_id": cls.company.id} for name in names]
+        )
+        for lot in lots:
+            cls.env["stock.quant"]._update_available_quantity(product, cls.stock_location, 1.0, lot_id=lot)
+        return lots
+
+    @classmethod
+    def _stock(cls, product, quantity):
+        cls.env["stock.quant"]._update_available_quantity(product, cls.stock_location, quantity)
+
+    @classmethod
+    def _sell(cls, partner, lines, confirm=True):
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "order_line": [
+                    Command.create({"product_id": product.id, "product_uom_qty": qty}) for product, qty in lines
+                ],
+            }
+        )
+        if confirm:
+            order.action_confirm()
+        return order
+
+    @classmethod
+    def _validate(cls, picking, lots=None, quantities=None):
+        """Pick and validate `picking`: only `lots` for serial products when
+        given, `quantities` {product: qty} for the others (the rest goes to a
+        backorder)."""
+        picking.action_assign()
+        for move in picking.move_ids:
+            if lots is not None and move.product_id.tracking == "serial":
+                move.move_line_ids.filtered(lambda ml: ml.lot_id not in lots).unlink()
+                missing = lots.filtered(lambda lot: lot.product_id == move.product_id) - move.move_line_ids.lot_id
+                for lot in missing:
+                    cls.env["stock.move.line"].create(
+                        {
+                            "move_id": move.id,
+                            "picking_id": picking.id,
+                            "product_id": move.product_id.id,
+                            "lot_id": lot.id,
+                            "quantity": 1.0,
+                            "location_id": move.location_id.id,
+                            "location_dest_id": move.location_dest_id.id,
+                        }
+                    )
+            if quantities and move.product_id in quantities:
+                move.quantity = quantities[move.product_id]
+        picking.move_ids.picked = True
+        picking.with_context(skip_backorder=True, skip_sms=True).button_validate()
+        return picking
+
+    @classmethod
+    def _deliver(cls, order, lots=None, quantities=None):
+        """Validate the next delivery of `order` (see _validate)."""
+        picking = order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))[:1]
+        return cls._validate(picking, lots=lots, quantities=quantities)
+
+    @classmethod
+    def _return(cls, picking, quantities, lots=None):
+        """Return {product: qty} of a done delivery (serials `lots`)."""
+        wizard = (
+            cls.env["stock.return.picking"]
+            .with_context(
+                active_id=picking.id,
+                active_ids=picking.ids,
+                active_model="stock.picking",
+            )
+            .create({})
+        )
+        for line in wizard.product_return_moves:
+            line.quantity = quantities.get(line.product_id, 0.0)
+        action = wizard.action_create_returns()
+        returned = cls.env["stock.picking"].browse(action["res_id"])
+        for move in returned.move_ids:
+            if move.product_id.tracking == "serial":
+                move.move_line_ids.unlink()
+                for lot in (lots or cls.env["stock.lot"]).filtered(lambda lot: lot.product_id == move.product_id):
+                    cls.env["stock.move.line"].create(
+                        {
+                            "move_id": move.id,
+                            "picking_id": returned.id,
+                            "product_id": move.product_id.id,
+                            "lot_id": lot.id,
+                            "quantity": 1.0,
+                            "location_id": move.location_id.id,
+                            "location_dest_id": move.location_dest_id.id,
+                        }
+                    )
+        returned.move_ids.picked = True
+        returned.with_context(skip_backorder=True, skip_sms=True).button_validate()
+        return returned
+
+    @classmethod
+    def _deliver_lot(cls, partner, lot):
+        """Deliver one serial to `partner` without a sale order."""
+        customers = cls.env.ref("stock.stock_location_customers")
+        cls.env["stock.quant"]._update_available_quantity(lot.product_id, cls.stock_location, 1, lot_id=lot)
+        picking = cls.env["stock.picking"].create(
+            {
+                "partner_id": partner.id,
+                "picking_type_id": cls.warehouse.out_type_id.id,
+                "location_id": cls.stock_location.id,
+                "location_dest_id": customers.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "product_id": lot.product_id.id,
+                            "product_uom_qty": 1,
+                            "location_id": cls.stock_location.id,
+                            "location_dest_id": customers.id,
+                        }
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        cls._validate(picking, lots=lot)
+        assert picking.state == "done", picking.state
+        return picking
 
     @classmethod
     def _create_ticket(cls, team=None, **values):
@@ -303,3 +439,167 @@ class ServiceDeskMailCommon(ServiceDeskCommon, MailCommon):
 
     def _mails_to(self, partner):
         return self._new_mails.filtered(lambda mail: partner in mail.recipient_ids)
+
+
+class Customer360Common(ServiceDeskCommon):
+    """Products with warranty terms (and an extension product), sold,
+    delivered and returned the way users do."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env(context=dict(cls.env.context, **FIXTURE_CONTEXT))
+        Product = env["product.product"]
+        cls.product_extension = Product.create(
+            {
+                "name": "SD Extended Warranty",
+                "type": "service",
+                "list_price": 60.0,
+                "service_warranty_months": 12,
+            }
+        )
+        cls.product_serial = Product.create(
+            {
+                "name": "SD Scanner S-1",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+                "list_price": 500.0,
+                "service_warranty_months": 12,
+                "service_extension_product_id": cls.product_extension.id,
+            }
+        )
+        cls.product_untracked = Product.create(
+            {
+                "name": "SD Power Supply",
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 40.0,
+                "service_warranty_months": 6,
+            }
+        )
+        cls.product_plain = Product.create(
+            {
+                "name": "SD Paper Ream",
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 5.0,
+            }
+        )
+
+
+class ServiceDeskPortalCommon(ServiceDeskCommon):
+    """Customers A and B each received one serial of the same printer."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env(context=dict(cls.env.context, **FIXTURE_CONTEXT))
+        cls.product = env["product.product"].create(
+            {
+                "name": "SD Portal Printer",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+            }
+        )
+        cls.product_other = env["product.product"].create({"name": "SD Portal Scanner", "type": "consu"})
+        Lot = env["stock.lot"]
+        cls.lot_a = Lot.create({"name": "SDP-A-0001", "product_id": cls.product.id, "company_id": cls.company.id})
+        cls.lot_b = Lot.create({"name": "SDP-B-0001", "product_id": cls.product.id, "company_id": cls.company.id})
+        cls._deliver_lot(cls.customer_a_contact, cls.lot_a)
+        cls._deliver_lot(cls.customer_b_contact, cls.lot_b)
+        cls.ticket_a = cls._create_ticket(name="Paper jam", partner_id=cls.customer_a_contact.id)
+        cls.ticket_b = cls._create_ticket(
+            name="Secret of customer B",
+            partner_id=cls.customer_b_contact.id,
+            description="<p>Confidential B details</p>",
+        )
+
+    # the helpers below need HttpCase mixed in
+
+    def _login_a(self):
+        self.authenticate(self.user_portal_a.login, self.user_portal_a.login)
+
+    def _post(self, url, data=None, files=None, csrf=True):
+        data = dict(data or {})
+        if csrf:
+            data["csrf_token"] = http.Request.csrf_token(self)
+        return self.url_open(url, data=data, files=files, allow_redirects=False, method="POST")
+
+    def _new_ticket_form(self, **values):
+        form = {
+            "name": "Printer makes noise",
+            "description": "It rattles <b>loudly</b>\nsince Monday",
+            "ticket_type": "incident",
+            "team_id": str(self.team_a.id),
+            "product_id": str(self.product.id),
+            "lot_id": str(self.lot_a.id),
+        }
+        form.update(values)
+        return form
+
+
+class WorkerCase(BaseCase):
+    """Tests that play Odoo workers: each worker is a database connection of
+    its own, whose transactions commit as requests do, for the other
+    workers to see their rows (hence pylint's invalid-commit silenced on
+    those lines). They share a small desk committed before the test and
+    removed after it: one agent (with an employee) of capacity 1 in a
+    balanced team."""
+
+    desk_name = "Workers desk"
+    agent_login = "workers_agent"
+
+    def setUp(self):
+        super().setUp()
+        self.registry = Registry(get_db_name())
+        self.created = {}
+        with closing(self._cursor()) as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            user = env["res.users"].create(
+                {
+                    "name": f"{self.desk_name} agent",
+                    "login": self.agent_login,
+                    "group_ids": [(4, env.ref("service_desk.group_service_user").id)],
+                }
+            )
+            employee = env["hr.employee"].create({"name": user.name, "user_id": user.id})
+            team = env["service.team"].create(
+                {
+                    "name": self.desk_name,
+                    "assignment_method": "balanced",
+                    "resource_calendar_id": False,
+                    "member_ids": [(0, 0, {"user_id": user.id, "max_open_tickets": 1})],
+                }
+            )
+            self.created = {"user": user.id, "employee": employee.id, "team": team.id, "member": team.member_ids.id}
+            self._prepare_desk(env)
+            cr.commit()  # pylint: disable=invalid-commit
+        self.addCleanup(self._cleanup)
+
+    def _prepare_desk(self, env):
+        """More of the desk, committed with it; record ids in self.created."""
+
+    def _cleanup_desk(self, env):
+        """Remove what _prepare_desk made."""
+
+    def _cursor(self):
+        """A cursor of its own connection, as another worker would have. Its
+        transaction is bound to the registry directly: the test runner holds
+        the registry lock that looking the registry up would wait for."""
+        cr = sql_db.db_connect(self.registry.db_name).cursor()
+        cr.transaction = Transaction(self.registry)
+        return cr
+
+    def _cleanup(self):
+        with closing(self._cursor()) as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            team = env["service.team"].browse(self.created["team"])
+            env["service.ticket"].with_context(active_test=False).search([("team_id", "=", team.id)]).unlink()
+            self._cleanup_desk(env)
+            team.member_ids.unlink()
+            team.unlink()
+            env["hr.employee"].browse(self.created["employee"]).unlink()
+            env["res.users"].browse(self.created["user"]).unlink()
+            cr.commit()  # pylint: disable=invalid-commit

@@ -6,14 +6,13 @@ import json
 from datetime import timedelta
 from uuid import uuid4
 
-from odoo import fields, http
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import MailCommon
 
-from .common import ServiceDeskCommon, now_header
-from .test_portal import ServiceDeskPortalCommon
+from .common import ServiceDeskCommon, ServiceDeskPortalCommon, now_header
 
 MAIL_LOGGER = "odoo.addons.service_desk.models.service_ticket_mail"
 
@@ -155,28 +154,12 @@ class TestHostileEmail(ServiceDeskCommon, MailCommon):
 
 @tagged("post_install", "-at_install")
 class TestHostilePortalForms(HttpCase, ServiceDeskPortalCommon):
-    def _post(self, url, data):
-        data = dict(data, csrf_token=http.Request.csrf_token(self))
-        return self.url_open(url, data=data, allow_redirects=False, method="POST")
-
-    def _form(self, **values):
-        form = {
-            "name": "Printer makes noise",
-            "description": "It rattles",
-            "ticket_type": "incident",
-            "team_id": str(self.team_a.id),
-            "product_id": str(self.product.id),
-            "lot_id": str(self.lot_a.id),
-        }
-        form.update(values)
-        return form
-
     def test_script_in_subject_and_description_is_escaped(self):
         self.authenticate(self.user_portal_a.login, self.user_portal_a.login)
         script = "<script>alert('xss')</script>"
         response = self._post(
             "/my/service/tickets/new",
-            self._form(name=f"Noise {script}", description=f"Loud {script}\n<img src=x onerror=1>"),
+            self._new_ticket_form(name=f"Noise {script}", description=f"Loud {script}\n<img src=x onerror=1>"),
         )
         self.assertEqual(response.status_code, 303)
         ticket = self.env["service.ticket"].search([("name", "=", f"Noise {script}")])
@@ -211,7 +194,7 @@ class TestHostilePortalForms(HttpCase, ServiceDeskPortalCommon):
         ]
         for values, text in cases:
             with self.subTest(values=values):
-                response = self._post("/my/service/tickets/new", self._form(**values))
+                response = self._post("/my/service/tickets/new", self._new_ticket_form(**values))
                 self.assertEqual(response.status_code, 400)
                 self.assertIn(text, response.text)
                 self.assertNotIn("<b>bad</b>", response.text)

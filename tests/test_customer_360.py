@@ -10,7 +10,7 @@ from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
-from .customer360_common import Customer360Common
+from .common import Customer360Common
 
 
 @tagged("post_install", "-at_install")

@@ -2,84 +2,11 @@
 
 from datetime import timedelta
 
-from odoo import Command, fields, http, sql_db
+from odoo import Command, fields, sql_db
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from .common import FIXTURE_CONTEXT, ServiceDeskCommon
-
-
-class ServiceDeskPortalCommon(ServiceDeskCommon):
-    """Customers A and B each received one serial of the same printer."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        env = cls.env(context=dict(cls.env.context, **FIXTURE_CONTEXT))
-        cls.product = env["product.product"].create(
-            {
-                "name": "SD Portal Printer",
-                "type": "consu",
-                "is_storable": True,
-                "tracking": "serial",
-            }
-        )
-        cls.product_other = env["product.product"].create({"name": "SD Portal Scanner", "type": "consu"})
-        Lot = env["stock.lot"]
-        cls.lot_a = Lot.create({"name": "SDP-A-0001", "product_id": cls.product.id, "company_id": cls.company.id})
-        cls.lot_b = Lot.create({"name": "SDP-B-0001", "product_id": cls.product.id, "company_id": cls.company.id})
-        cls.warehouse = env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
-        cls._deliver(cls.customer_a_contact, cls.lot_a)
-        cls._deliver(cls.customer_b_contact, cls.lot_b)
-        cls.ticket_a = cls._create_ticket(name="Paper jam", partner_id=cls.customer_a_contact.id)
-        cls.ticket_b = cls._create_ticket(
-            name="Secret of customer B",
-            partner_id=cls.customer_b_contact.id,
-            description="<p>Confidential B details</p>",
-        )
-
-    @classmethod
-    def _deliver(cls, partner, lot):
-        env = cls.env
-        stock = cls.warehouse.lot_stock_id
-        customers = env.ref("stock.stock_location_customers")
-        env["stock.quant"]._update_available_quantity(lot.product_id, stock, 1, lot_id=lot)
-        picking = env["stock.picking"].create(
-            {
-                "partner_id": partner.id,
-                "picking_type_id": cls.warehouse.out_type_id.id,
-                "location_id": stock.id,
-                "location_dest_id": customers.id,
-                "move_ids": [
-                    Command.create(
-                        {
-                            "product_id": lot.product_id.id,
-                            "product_uom_qty": 1,
-                            "location_id": stock.id,
-                            "location_dest_id": customers.id,
-                        }
-                    )
-                ],
-            }
-        )
-        picking.action_confirm()
-        move = picking.move_ids
-        move.move_line_ids.unlink()
-        env["stock.move.line"].create(
-            {
-                "move_id": move.id,
-                "picking_id": picking.id,
-                "product_id": lot.product_id.id,
-                "lot_id": lot.id,
-                "quantity": 1,
-                "location_id": stock.id,
-                "location_dest_id": customers.id,
-            }
-        )
-        move.picked = True
-        picking.button_validate()
-        assert picking.state == "done", picking.state
-        return picking
+from .common import FIXTURE_CONTEXT, ServiceDeskPortalCommon
 
 
 @tagged("post_install", "-at_install")
@@ -145,27 +72,6 @@ class TestPortalTicketModel(ServiceDeskPortalCommon):
 
 @tagged("post_install", "-at_install")
 class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
-    def _login_a(self):
-        self.authenticate(self.user_portal_a.login, self.user_portal_a.login)
-
-    def _post(self, url, data=None, files=None, csrf=True):
-        data = dict(data or {})
-        if csrf:
-            data["csrf_token"] = http.Request.csrf_token(self)
-        return self.url_open(url, data=data, files=files, allow_redirects=False, method="POST")
-
-    def _new_ticket_form(self, **values):
-        form = {
-            "name": "Printer makes noise",
-            "description": "It rattles <b>loudly</b>\nsince Monday",
-            "ticket_type": "incident",
-            "team_id": str(self.team_a.id),
-            "product_id": str(self.product.id),
-            "lot_id": str(self.lot_a.id),
-        }
-        form.update(values)
-        return form
-
     # ------------------------------------------------------------------ reading
 
     def test_own_ticket_page(self):

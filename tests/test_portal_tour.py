@@ -2,7 +2,7 @@
 
 from odoo.tests import HttpCase, tagged
 
-from .test_portal import ServiceDeskPortalCommon
+from .common import ServiceDeskPortalCommon
 
 
 @tagged("post_install", "-at_install")

@@ -9,8 +9,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 from odoo.tools.misc import format_date
 
-from .common import FIXTURE_CONTEXT
-from .test_portal import ServiceDeskPortalCommon
+from .common import FIXTURE_CONTEXT, ServiceDeskPortalCommon
 
 
 class PortalWarrantyCommon(ServiceDeskPortalCommon):

@@ -5,7 +5,7 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from .customer360_common import Customer360Common
+from .common import Customer360Common
 
 
 @tagged("post_install", "-at_install")

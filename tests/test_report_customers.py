@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .customer360_common import Customer360Common
+from .common import Customer360Common
 
 
 @tagged("post_install", "-at_install")

@@ -7,7 +7,7 @@ from odoo import api
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .worker_case import WorkerCase
+from .common import WorkerCase
 
 
 @tagged("post_install", "-at_install")

@@ -18,7 +18,7 @@ from contextlib import closing, suppress
 from odoo import api
 from odoo.tests import tagged
 
-from .worker_case import WorkerCase
+from .common import WorkerCase
 
 
 @tagged("post_install", "-at_install")

@@ -12,7 +12,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
-from .customer360_common import Customer360Common
+from .common import Customer360Common
 
 
 @tagged("post_install", "-at_install")
