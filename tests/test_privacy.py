@@ -118,6 +118,46 @@ class TestRetention(ServiceDeskCommon):
         self.assertEqual((interaction.channel, interaction.duration_minutes), ("chat", 4))
         self.assertEqual(old.first_response_hours, 2.5)
 
+    def test_purge_clears_descriptions_messages_and_tracked_text(self):
+        """What was said goes with the purge: the description, the bodies and
+        subjects of the messages of the ticket and of its logged contacts, and
+        the old and new values of tracked text fields; what happened (stage
+        changes) stays."""
+        old = self._create_ticket(
+            partner_id=self.customer_a_contact.id, description="<p>My card number is 4111 1111</p>"
+        )
+        self.env.cr.precommit.run()  # the creation is behind: changes from now on are tracked
+        old.write({"stage_id": self.stage_closed.id, "closed_date": datetime(2027, 1, 1)})
+        old.message_post(
+            body="I live at 12 Rose Street",
+            subject="About my card",
+            author_id=self.customer_a_contact.id,
+            message_type="email",
+            subtype_xmlid="mail.mt_comment",
+        )
+        old.name = "Card 4111 refused"
+        interaction = self.env["service.interaction"].create(
+            {"partner_id": self.customer_a_contact.id, "ticket_id": old.id, "summary": "Call", "transcript": "x"}
+        )
+        interaction.message_post(body="Called back about the Rose Street flat", message_type="comment")
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # tracking values are written before the commit
+        self.env.invalidate_all()
+        messages = old.message_ids | interaction.message_ids
+        name_tracking = messages.tracking_value_ids.filtered(lambda t: t.field_id.name == "name")
+        stage_tracking = messages.tracking_value_ids.filtered(lambda t: t.field_id.name == "stage_id")
+        self.assertTrue(name_tracking and stage_tracking)
+        self._run()
+        self.assertTrue(old.content_purged)
+        self.assertFalse(old.description)
+        said = ("4111", "Rose Street", "About my card")
+        for message in messages:
+            for text in said:
+                self.assertNotIn(text, str(message.body or ""))
+                self.assertNotIn(text, message.subject or "")
+        self.assertFalse(any(name_tracking.mapped("old_value_char") + name_tracking.mapped("new_value_char")))
+        self.assertEqual(stage_tracking.new_value_char, self.stage_closed.name, "what happened stays")
+
     def test_dry_run_counts_what_the_run_does(self):
         self._closed_ticket(datetime(2027, 1, 1))
         self._closed_ticket(datetime(2029, 1, 1))
