@@ -128,26 +128,21 @@ class ResPartner(models.Model):
                 archive.writestr(f"attachments/{attachment.id}-{attachment.name}", attachment.raw or b"")
         return buffer.getvalue()
 
-    def action_service_export(self):
-        """Managers download a customer's service data as a ZIP."""
-        self.ensure_one()
-        self.env["service.ticket"].check_access("read")
+    def _service_check_export_right(self):
+        """Only service managers export a customer's data."""
         if not self.env.user.has_group("service_desk.group_service_manager"):
             raise UserError(self.env._("Only service managers can export a customer's data."))
-        attachment = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": f"service-data-{self.commercial_partner_id.id}.zip",
-                    "raw": self._service_export_zip(),
-                    "mimetype": "application/zip",
-                    "res_model": "res.partner",
-                    "res_id": self.id,
-                }
-            )
-        )
-        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
+
+    def action_service_export(self):
+        """Managers download a customer's service data as a ZIP, streamed by
+        the export route: never stored where other users could read it."""
+        self.ensure_one()
+        self._service_check_export_right()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/service_desk/partner/{self.id}/export",
+            "target": "download",
+        }
 
     # ------------------------------------------------------------------
     # Erasure

@@ -11,6 +11,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from .common import ServiceDeskCommon
 
@@ -261,11 +262,50 @@ class TestExportAndErasure(HttpCase, ServiceDeskCommon):
         response = self.url_open("/my/service/export", allow_redirects=False)
         self.assertIn(response.status_code, (302, 303))
 
-    def test_manager_export_and_agent_refused(self):
-        action = self.env["res.partner"].with_user(self.user_manager).browse(self.customer_a.id).action_service_export()
-        self.assertIn("/web/content/", action["url"])
+    def _attachment_count(self):
+        self.env.flush_all()
+        self.env.cr.execute("SELECT count(*) FROM ir_attachment")
+        return self.env.cr.fetchone()[0]
+
+    def test_manager_export_is_streamed_never_stored(self):
+        before = self._attachment_count()
+        action = self.customer_a.with_user(self.user_manager).action_service_export()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        self.assertEqual(self._attachment_count(), before, "the action stores nothing")
         with self.assertRaises(UserError):
-            self.env["res.partner"].with_user(self.user_agent_a).browse(self.customer_a.id).action_service_export()
+            self.customer_a.with_user(self.user_agent_a).action_service_export()
+
+        self.authenticate(self.user_manager.login, self.user_manager.login)
+        response = self.url_open(action["url"])
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/zip")
+        subjects = [ticket["subject"] for ticket in self._zip_json(response.content)["tickets"]]
+        self.assertIn("My own request", subjects)
+        self.assertNotIn("Their request", subjects)
+        self.assertEqual(self._attachment_count(), before, "the download stores nothing either")
+
+    def test_export_route_refuses_all_but_managers(self):
+        url = self.customer_a.with_user(self.user_manager).action_service_export()["url"]
+        for user in (self.user_agent_a, self.user_internal, self.user_portal_a):
+            with self.subTest(user=user.login):
+                self.authenticate(user.login, user.login)
+                response = self.url_open(url)
+                self.assertEqual(response.status_code, 403)
+                self.assertNotIn(b"My own request", response.content)
+        self.authenticate(None, None)
+        response = self.url_open(url, allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303))
+        self.assertIn("/web/login", response.headers["Location"])
+
+    def test_export_route_of_a_contact_the_manager_cannot_read(self):
+        stranger = self.env["res.partner"].create(
+            {"name": "Other company customer", "company_id": self.company_other.id}
+        )
+        url = stranger.with_user(self.user_manager_mc).action_service_export()["url"]
+        self.authenticate(self.user_manager.login, self.user_manager.login)
+        with mute_logger("odoo.http"):
+            self.assertEqual(self.url_open(url).status_code, 404)
+            self.assertEqual(self.url_open(url.replace(f"/{stranger.id}/", "/999999999/")).status_code, 404)
 
     def test_erasure_refused_with_open_tickets(self):
         with self.assertRaisesRegex(UserError, self.ticket.number):
