@@ -11,11 +11,11 @@ from odoo import http
 from odoo.fields import Domain
 from odoo.http import request
 
+from ..models.service_article_event import QUERY_MAX_LENGTH
 from ..models.service_ticket_knowledge import visitor_key
 
 SUGGEST_LIMIT = 5
 SEARCH_LIMIT = 20
-QUERY_MAX_LENGTH = 200
 
 
 class ServiceKnowledge(http.Controller):

@@ -4,10 +4,10 @@ from types import SimpleNamespace
 from unittest.mock import patch
 
 from odoo import http
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import Form, HttpCase, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import FIXTURE_CONTEXT, ServiceDeskCommon
 
@@ -435,10 +435,9 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
         self.env.invalidate_all()
         self.assertEqual(self.article_title.view_count, 2)
         events = self.env["service.article.event"].search([("article_id", "=", self.article_title.id)])
-        self.assertEqual(events.mapped("kind"), ["article_opened", "article_opened"])
-        self.assertEqual(len(set(events.mapped("session_key"))), 1, "one visitor, one session key")
-        self.assertTrue(events[0].session_key)
-        self.assertNotEqual(events[0].session_key, self.session.sid)
+        self.assertEqual(events.mapped("kind"), ["article_opened"], "one visit of a session is logged once")
+        self.assertTrue(events.session_key)
+        self.assertNotEqual(events.session_key, self.session.sid)
 
     def test_suggest_route(self):
         self.authenticate(None, None)
@@ -517,3 +516,98 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
         kinds = self.env["service.article.event"].search([("article_id", "=", self.article_title.id)]).mapped("kind")
         self.assertIn("suggestion_shown", kinds)
         self.assertIn("article_opened", kinds)
+
+
+@tagged("post_install", "-at_install")
+class TestHelpCenterActivityBounds(KnowledgeCommon):
+    """What visitors write is bounded: per request, per session and in time."""
+
+    def _age(self, records, days):
+        records.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s SET create_date = now() at time zone 'UTC' - interval '1 day' * %s WHERE id IN %s",
+                SQL.identifier(records._table),
+                days,
+                tuple(records.ids),
+            )
+        )
+        records.invalidate_recordset(["create_date"])
+
+    def test_old_activity_is_deleted(self):
+        Event = self.env["service.article.event"]
+        Vote = self.env["service.article.vote"]
+        old_event = Event._record("article_opened", "old-visit", articles=self.article_title, user=self.user_public)
+        new_event = Event._record("article_opened", "new-visit", articles=self.article_title, user=self.user_public)
+        old_visitor_vote = Vote.create(
+            {"article_id": self.article_title.id, "session_key": "old-visit", "comment": "x"}
+        )
+        new_visitor_vote = Vote.create({"article_id": self.article_body.id, "session_key": "new-visit"})
+        old_user_vote = Vote.create({"article_id": self.article_title.id, "user_id": self.user_portal_a.id})
+        for records, days in (
+            (old_event, 91),
+            (old_visitor_vote | old_user_vote, 91),
+            (new_event, 20),
+            (new_visitor_vote, 20),
+        ):
+            self._age(records, days)
+        self.assertEqual(Event._gc_help_center_activity(), (2, False))
+        self.assertFalse(old_event.exists() or old_visitor_vote.exists())
+        self.assertTrue(new_event.exists(), "recent activity stays")
+        self.assertEqual(
+            (new_visitor_vote | old_user_vote).exists(),
+            new_visitor_vote | old_user_vote,
+            "recent votes stay, and a user's (one per user, kept while they are)",
+        )
+        self.assertEqual(self.article_title.helpful_count, 0, "counters are not votes: unchanged")
+
+        self.env["ir.config_parameter"].set_param("service_desk.help_center_retention_days", "30")
+        self._age(new_event, 31)
+        Event._gc_help_center_activity()
+        self.assertFalse(new_event.exists())
+        self.assertTrue(new_visitor_vote.exists())
+
+    def test_deletion_runs_in_batches(self):
+        Event = self.env["service.article.event"]
+        events = Event.browse()
+        for index in range(5):
+            events |= Event._record("ticket_submitted", f"visit-{index}", user=self.user_public)
+        self._age(events, 100)
+        self.assertEqual(Event._gc_help_center_activity(batch_size=3), (3, True))
+        self.assertEqual(Event._gc_help_center_activity(batch_size=3), (2, False))
+        self.assertFalse(events.exists())
+
+    def test_retention_setting(self):
+        Settings = self.env["res.config.settings"]
+        self.assertEqual(Settings.create({}).service_help_center_retention_days, 90)
+        for bad in (0, -5):
+            with self.subTest(days=bad), self.assertRaises(ValidationError):
+                Settings.create({"service_help_center_retention_days": bad})
+        Settings.create({"service_help_center_retention_days": 45}).execute()
+        self.assertEqual(self.env["ir.config_parameter"].get_param("service_desk.help_center_retention_days"), "45")
+        self.assertEqual(self.env["service.article.event"]._help_center_retention_days(), 45)
+        self.env["ir.config_parameter"].set_param("service_desk.help_center_retention_days", "soon")
+        self.assertEqual(
+            self.env["service.article.event"]._help_center_retention_days(), 90, "a bad value: the default"
+        )
+        arch = Settings.get_view(view_type="form")["arch"]
+        self.assertIn('name="service_help_center_retention_days"', arch)
+
+    def test_each_session_writes_a_bounded_number_of_rows(self):
+        Event = self.env["service.article.event"]
+        for _ in range(3):
+            Event._record("article_opened", "busy-visit", articles=self.article_title, user=self.user_public)
+        self.assertEqual(Event.search_count([("session_key", "=", "busy-visit")]), 1)
+        long_query = "zorblax " * 100
+        shown = Event._record(
+            "suggestion_shown", "busy-visit", articles=self.article_body, query=long_query, user=self.user_public
+        )
+        self.assertEqual(len(shown.query), 200)
+        articles = self.Article.browse()
+        for index in range(6):
+            articles |= self.article_other.copy({"name": f"Zorblax tip {index}", "is_published": True})
+        with patch("odoo.addons.service_desk.models.service_article_event.SESSION_MAX_EVENTS", 5):
+            for article in articles:
+                Event._record("article_opened", "busy-visit", articles=article, user=self.user_public)
+            Event._record("suggestion_shown", "busy-visit", articles=articles, query="tip", user=self.user_public)
+        self.assertEqual(Event.search_count([("session_key", "=", "busy-visit")]), 5)
