@@ -5,7 +5,7 @@ from unittest.mock import patch
 
 from odoo import http
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Command
+from odoo.fields import Command, Domain
 from odoo.tests import Form, HttpCase, tagged
 from odoo.tools import SQL, mute_logger
 
@@ -194,13 +194,9 @@ class TestKnowledgeModel(KnowledgeCommon):
         with self.assertRaises(AccessError):
             created.unlink()
         created.with_user(self.user_manager).unlink()
-        for user in (self.user_portal_a, self.user_public, self.user_internal):
-            with (
-                self.subTest(user=user.login),
-                self.assertRaises(AccessError),
-                mute_logger("odoo.models", "odoo.addons.base.models.ir_rule"),
-            ):
-                self.Article.with_user(user).search_articles("zorblax")
+        # agents read drafts and internal articles too
+        found = self.Article.with_user(self.user_agent_a).search_articles("zorblax")
+        self.assertTrue(self.article_internal | self.article_draft <= found)
         with self.assertRaises(AccessError):
             self.env["service.article.vote"].with_user(self.user_agent_a).create(
                 {
@@ -208,6 +204,56 @@ class TestKnowledgeModel(KnowledgeCommon):
                     "helpful": True,
                 }
             )
+
+    def test_customers_and_visitors_read_published_portal_articles(self):
+        """Portal users, visitors and employees outside the desk read, through
+        record rules, the articles of the help center and their categories,
+        nothing else, and change none."""
+        hidden_category = self.env["service.article.category"].create({"name": "SD Internal procedures"})
+        self.article_internal.category_id = hidden_category
+        portal_articles = self.article_title | self.article_body | self.article_other
+        for user in (self.user_portal_a, self.user_public, self.user_internal):
+            Article = self.Article.with_user(user)
+            with self.subTest(user=user.login):
+                found = Article.search_articles("zorblax")
+                self.assertIn(self.article_title, found)
+                self.assertFalse(found & (self.article_internal | self.article_draft))
+                self.assertEqual(
+                    Article.search([("id", "in", self.Article.search([]).ids)]) & portal_articles, portal_articles
+                )
+                self.assertFalse(Article.search([("is_published", "=", False)]))
+                self.assertFalse(Article.search([("portal_visible", "=", False)]))
+                self.assertEqual(
+                    self.article_title.with_user(user).read(["name"])[0]["name"], "Zorblax calibration guide"
+                )
+                for article in (self.article_internal, self.article_draft):
+                    with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+                        article.with_user(user).read(["name"])
+                with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+                    self.article_title.with_user(user).write({"name": "Hacked"})
+                with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+                    self.article_title.with_user(user).unlink()
+                with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+                    Article.create({"name": "Spam"})
+                with self.assertRaises(AccessError):
+                    self.article_title.with_user(user).read(["source_ticket_id"])
+                Category = self.env["service.article.category"].with_user(user)
+                self.assertEqual(
+                    Category.search([("id", "in", (self.kb_category | self.kb_subcategory | hidden_category).ids)]),
+                    self.kb_category | self.kb_subcategory,
+                    "categories holding help center articles, and their parents",
+                )
+                with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+                    hidden_category.with_user(user).read(["name"])
+                with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+                    self.kb_category.with_user(user).write({"name": "Hacked"})
+        self.article_other.is_published = False
+        self.assertFalse(
+            self.env["service.article.category"]
+            .with_user(self.user_portal_a)
+            .search([("id", "=", self.kb_subcategory.id)]),
+            "a category without help center articles is out of sight",
+        )
 
     def test_one_vote_per_user(self):
         article = self.article_title.with_user(self.user_portal_a).sudo()
@@ -423,10 +469,15 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
         self.assertEqual(self.url_open(f"/help/category/{empty.id}").status_code, 404)
 
     def test_portal_user_sees_the_same(self):
-        self.authenticate(self.user_portal_a.login, self.user_portal_a.login)
-        self.assertEqual(self.url_open(f"/help/article/{self.article_title.id}").status_code, 200)
-        self.assertEqual(self.url_open(f"/help/article/{self.article_internal.id}").status_code, 404)
-        self.assertEqual(self.url_open(f"/help/article/{self.article_draft.id}").status_code, 404)
+        for user in (self.user_portal_a, self.user_internal, self.user_agent_a):
+            with self.subTest(user=user.login):
+                self.authenticate(user.login, user.login)
+                self.assertEqual(self.url_open(f"/help/article/{self.article_title.id}").status_code, 200)
+                self.assertEqual(self.url_open(f"/help/article/{self.article_internal.id}").status_code, 404)
+                self.assertEqual(self.url_open(f"/help/article/{self.article_draft.id}").status_code, 404)
+                response = self.url_open(f"/help/category/{self.kb_category.id}")
+                self.assertIn("Quuxifier warranty", response.text)
+                self.assertNotIn("Zorblax draft", response.text)
 
     def test_view_and_open_events(self):
         self.authenticate(None, None)
@@ -438,6 +489,24 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
         self.assertEqual(events.mapped("kind"), ["article_opened"], "one visit of a session is logged once")
         self.assertTrue(events.session_key)
         self.assertNotEqual(events.session_key, self.session.sid)
+
+    def test_help_center_reads_as_the_visitor(self):
+        """The pages read articles with the visitor's rights: were the help
+        center's own filter lost, record rules would still hide drafts and
+        internal articles."""
+        Article = type(self.env["service.article"])
+        self.authenticate(None, None)
+        with patch.object(Article, "_portal_domain", lambda self: Domain.TRUE):
+            for article in (self.article_internal, self.article_draft):
+                with self.subTest(article=article.name):
+                    self.assertEqual(self.url_open(f"/help/article/{article.id}").status_code, 404)
+            response = self.url_open("/help?search=zorblax")
+            self.assertIn("Zorblax calibration guide", response.text)
+            self.assertNotIn("Zorblax draft", response.text)
+            self.assertNotIn("Zorblax internal escalation notes", response.text)
+            names = [row["name"] for row in self.make_jsonrpc_request("/help/suggest", {"query": "zorblax"})]
+            self.assertIn("Zorblax calibration guide", names)
+            self.assertNotIn("Zorblax draft", names)
 
     def test_suggest_route(self):
         self.authenticate(None, None)
