@@ -11,9 +11,11 @@ from freezegun import freeze_time
 
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
-from .common import ServiceDeskCommon
+from odoo.addons.mail.tests.common import mail_new_test_user
+
+from .common import FIXTURE_CONTEXT, ServiceDeskCommon
 
 NOW = datetime(2030, 6, 1, 10, 0)
 
@@ -348,3 +350,186 @@ class TestExportAndErasure(HttpCase, ServiceDeskCommon):
             "statistics unchanged",
         )
         self.assertIn("Customer asked by email", self.customer_a.message_ids[0].body)
+
+    # ------------------------------------------------------------------
+    # Help center activity and free text
+    # ------------------------------------------------------------------
+
+    def _published_article(self):
+        return self.env["service.article"].create(
+            {"name": "SD privacy article", "body": "<p>Restart it.</p>", "is_published": True}
+        )
+
+    def test_help_center_activity_is_in_the_export(self):
+        article = self._published_article()
+        Event = self.env["service.article.event"]
+        Event._record(
+            "suggestion_shown", "sd-sess-paula", articles=article, query="paula printer", user=self.user_portal_a
+        )
+        Event._record("article_opened", "sd-sess-paula", articles=article, user=self.user_portal_a)
+        Event._record(
+            "suggestion_shown", "sd-sess-pierre", articles=article, query="pierre scanner", user=self.user_portal_b
+        )
+        article.with_user(self.user_portal_a).action_register_vote(False, comment="Paula found it unclear")
+        article.with_user(self.user_portal_b).action_register_vote(False, comment="Pierre found it unclear")
+
+        def help_center(data):
+            return json.dumps(data["help_center"], ensure_ascii=False)
+
+        managers, _attachments = self.customer_a.with_user(self.user_manager)._service_export_data()
+        exported = help_center(managers)
+        self.assertIn("paula printer", exported)
+        self.assertIn("Paula found it unclear", exported)
+        self.assertIn("article_opened", exported)
+        self.assertIn("SD privacy article", exported)
+        self.assertNotIn("pierre", exported.lower(), "another customer's activity stays out")
+
+        self.authenticate(self.user_portal_a.login, self.user_portal_a.login)
+        exported = help_center(self._zip_json(self.url_open("/my/service/export").content))
+        self.assertIn("paula printer", exported)
+        self.assertIn("Paula found it unclear", exported)
+        self.assertNotIn("pierre", exported.lower())
+
+    def test_erasure_forgets_help_center_activity(self):
+        person = mail_new_test_user(
+            self.env(context=dict(self.env.context, **FIXTURE_CONTEXT)),
+            login="sd_portal_erased",
+            name="Quentin Forgotten",
+            groups="base.group_portal",
+            email="quentin@customer-a.example.com",
+            company_id=self.company.id,
+            parent_id=self.customer_a.id,
+        )
+        article = self._published_article()
+        Event = self.env["service.article.event"]
+        Event._record(
+            "suggestion_shown",
+            "sd-sess-quentin",
+            articles=article,
+            query="my serial QX-1",
+            user=self.env.ref("base.public_user"),
+        )
+        Event._record("article_opened", "sd-sess-quentin", articles=article, user=person)
+        article.with_user(person).action_register_vote(False, comment="Call me back")
+        events = Event.search([("session_key", "=", "sd-sess-quentin")])
+        vote = article.vote_ids
+        with self.assertRaisesRegex(UserError, "sd_portal_erased"):
+            person.partner_id.with_user(self.user_manager).action_service_erase("asked by email")
+        person.active = False
+        person.partner_id.with_user(self.user_manager).action_service_erase("asked by email")
+        self.assertFalse(events.user_id)
+        self.assertFalse(any(events.mapped("query")), "the session's searches go too, those typed before logging in")
+        self.assertEqual(len(events.exists()), 2, "the deflection statistics stay")
+        self.assertFalse(vote.user_id or vote.comment)
+        self.assertEqual(article.unhelpful_count, 1)
+
+    def _texts_holding(self, needles, phone_digits):
+        """(table, column, count) of the text columns of the desk's tables,
+        and of the messages and tracking values of its models, holding any of
+        ``needles`` (case-insensitive) or the digits of the phone number,
+        whatever their separators."""
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute(r"""
+            SELECT c.table_name, c.column_name
+              FROM information_schema.columns c
+              JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+             WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+               AND c.data_type IN ('text', 'character varying', 'jsonb')
+               AND (c.table_name LIKE 'service\_%' OR c.table_name IN ('mail_message', 'mail_tracking_value'))
+        """)
+        models = "service.%"
+        rows_of_service_models = {
+            "mail_message": SQL("model LIKE %s", models),
+            "mail_tracking_value": SQL("mail_message_id IN (SELECT id FROM mail_message WHERE model LIKE %s)", models),
+        }
+        needles = [f"%{needle}%" for needle in needles]
+        found = []
+        for table, column in cr.fetchall():
+            text = SQL("%s::text", SQL.identifier(column))
+            cr.execute(
+                SQL(
+                    "SELECT count(*) FROM %s WHERE %s"
+                    " AND (%s ILIKE ANY(%s) OR regexp_replace(%s, '[^0-9]', '', 'g') LIKE %s)",
+                    SQL.identifier(table),
+                    rows_of_service_models.get(table, SQL("TRUE")),
+                    text,
+                    needles,
+                    text,
+                    f"%{phone_digits}%",
+                )
+            )
+            count = cr.fetchone()[0]
+            if count:
+                found.append((table, column, count))
+        return found
+
+    def test_erasure_leaves_no_name_email_or_phone_in_any_text(self):
+        """Wherever the desk wrote the person's name, email or phone (subjects,
+        descriptions, addresses, messages, tracked changes, logged contacts,
+        help center searches and votes, the reason given), none is left."""
+        name, email, phone = "Zelda Quintero", "zelda.quintero@erase-me.example.com", "+44 20 7946 0321"
+        person = self.env["res.partner"].create(
+            {"name": name, "email": email, "phone": phone, "parent_id": self.customer_a.id}
+        )
+        ticket = self._create_ticket(
+            partner_id=person.id,
+            name=f"{name} cannot print",
+            description=f"<p>Call {name} on +44-20-7946-0321 or write to {email.upper()}</p>",
+            email_cc=f"{name} <{email}>, boss@customer-a.example.com",
+        )
+        self.env.cr.precommit.run()  # the creation is behind: changes from now on are tracked
+        ticket.name = f"Printer of {name.upper()}"  # a tracked change
+        ticket.message_post(
+            body=f"Hello, {name} here, my number is 442079460321",
+            subject=f"{name}'s printer",
+            author_id=person.id,
+            email_from=f'"{name}" <{email}>',
+            message_type="email",
+            subtype_xmlid="mail.mt_comment",
+        )
+        ticket.with_user(self.user_agent_a).message_post(
+            body=f"Dear {name}, we call you at {phone} today.", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        colleague_ticket = self._create_ticket(
+            partner_id=self.customer_a_contact.id, description=f"<p>{name} is away, ask Carla</p>"
+        )
+        interaction = self.env["service.interaction"].create(
+            {
+                "partner_id": person.id,
+                "ticket_id": ticket.id,
+                "summary": f"Call from {name}",
+                "transcript": f"{name}: reach me on {phone}",
+            }
+        )
+        interaction.message_post(body=f"Called {name} back", message_type="comment")
+        article = self._published_article()
+        self.env["service.article.event"]._record(
+            "suggestion_shown", "sd-sess-zelda", articles=article, query=f"{name} warranty", user=self.user_public
+        )
+        self.env["service.article.event"]._record(
+            "ticket_submitted", "sd-sess-zelda", ticket=ticket, user=self.user_public
+        )
+        article.with_user(self.user_public).action_register_vote(
+            False, comment=f"I am {name}, mail {email}", session_key="sd-sess-zelda"
+        )
+        ticket.stage_id = self.stage_closed
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # tracking values
+        digits = "442079460321"
+        self.assertTrue(self._texts_holding([name, email], digits), "the scan finds what was planted")
+
+        wizard = (
+            self.env["service.erase.wizard"]
+            .with_user(self.user_manager)
+            .create({"partner_id": person.id, "reason": f"{name} asked by email from {email}"})
+        )
+        wizard.action_erase()
+
+        self.assertEqual(self._texts_holding([name, email], digits), [])
+        self.assertIn("Anonymous", ticket.name)
+        self.assertIn("away, ask Carla", colleague_ticket.description, "the rest of the text stays")
+        note = self.customer_a.message_ids[0].body
+        self.assertIn("asked by email", note)
+        self.assertNotIn(name, note)
+        self.assertNotIn(email, note)
