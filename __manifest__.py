@@ -11,6 +11,7 @@
         "security/service_desk_security.xml",
         "security/ir.model.access.csv",
         "security/interaction_security.xml",
+        "security/knowledge_security.xml",
         "security/report_security.xml",
         "data/ir_sequence_data.xml",
         "data/mail_message_subtype_data.xml",

@@ -1,8 +1,12 @@
 """The help center: what customers and visitors read before they write.
 
-Public routes read articles with sudo and always through
-``service.article._portal_domain()`` (published and visible to customers):
-the public user has no access to the models themselves.
+Public routes read articles and categories as the visiting user: record rules
+give portal users and visitors the published articles visible to customers,
+and the categories holding them (security/knowledge_security.xml). The routes
+filter by ``service.article._portal_domain()`` too, so agents browsing the
+help center see what customers see. Only the view counter, the visit log and
+votes are written with more rights than the visitor's, by the model methods
+that bound what is written.
 """
 
 from werkzeug.exceptions import NotFound
@@ -11,23 +15,24 @@ from odoo import http
 from odoo.fields import Domain
 from odoo.http import request
 
+from ..models.service_article_event import QUERY_MAX_LENGTH
 from ..models.service_ticket_knowledge import visitor_key
 
 SUGGEST_LIMIT = 5
 SEARCH_LIMIT = 20
-QUERY_MAX_LENGTH = 200
 
 
 class ServiceKnowledge(http.Controller):
     def _articles(self):
-        return request.env["service.article"].sudo()
+        return request.env["service.article"].with_context(lang=request.env.lang)
 
     def _session_key(self):
         return visitor_key(request.session, create=True)
 
     def _portal_article(self, article_id):
-        article = self._articles().browse(article_id).exists()
-        if not article or not article._is_portal_readable():
+        Article = self._articles()
+        article = Article.search(Domain("id", "=", article_id) & Article._portal_domain(), limit=1)
+        if not article:
             raise NotFound()
         return article
 
@@ -39,7 +44,7 @@ class ServiceKnowledge(http.Controller):
             ["category_id"],
             ["__count"],
         )
-        categories = request.env["service.article.category"].sudo().search([])
+        categories = request.env["service.article.category"].search([])
         return {
             category: sum(count for cat, count in groups if cat.parent_path.startswith(category.parent_path))
             for category in categories
@@ -49,23 +54,19 @@ class ServiceKnowledge(http.Controller):
     def help_center(self, category_id=None, search=None, **kwargs):
         Article = self._articles()
         counts = self._portal_category_counts()
-        category = request.env["service.article.category"].sudo()
+        category = request.env["service.article.category"]
         if category_id:
-            category = category.browse(category_id).exists()
-            if not category or not category.active or not counts.get(category):
+            category = category.search([("id", "=", category_id)])
+            if not counts.get(category):
                 raise NotFound()
         search = (search or "").strip()[:QUERY_MAX_LENGTH]
         domain = Article._portal_domain()
         if category:
             domain &= Domain("category_id", "child_of", category.id)
         if search:
-            articles = Article.with_context(lang=request.env.lang).search_articles(
-                search,
-                limit=SEARCH_LIMIT,
-                domain=domain,
-            )
+            articles = Article.search_articles(search, limit=SEARCH_LIMIT, domain=domain)
         else:
-            articles = Article.with_context(lang=request.env.lang).search(
+            articles = Article.search(
                 domain,
                 limit=SEARCH_LIMIT,
                 order="helpful_count desc nulls last, view_count desc nulls last, id desc",
@@ -101,7 +102,7 @@ class ServiceKnowledge(http.Controller):
         return request.render(
             "service_desk.help_article",
             {
-                "article": article.with_context(lang=request.env.lang),
+                "article": article,
                 "related_articles": article._get_related_articles(),
                 "already_voted": article.id in voted,
                 "vote_message": kwargs.get("voted"),
@@ -115,9 +116,8 @@ class ServiceKnowledge(http.Controller):
         article = self._portal_article(article_id)
         if helpful not in ("yes", "no"):
             return request.redirect(f"/help/article/{article.id}?voted=invalid")
-        comment = (comment or "").strip()[:2000]
-        # sudo keeps the visitor as env.user: the vote is theirs
-        counted = article.with_context(lang=request.env.lang).action_register_vote(
+        # the vote is the visitor's: action_register_vote records it for them, its comment bounded
+        counted = article.action_register_vote(
             helpful == "yes",
             comment=comment,
             session_key=self._session_key(),
@@ -136,7 +136,7 @@ class ServiceKnowledge(http.Controller):
         query = query.strip()[:QUERY_MAX_LENGTH]
         if len(query) < 3:
             return []
-        Article = self._articles().with_context(lang=request.env.lang)
+        Article = self._articles()
         articles = Article.search_articles(query, limit=SUGGEST_LIMIT, domain=Article._portal_domain())
         if articles:
             request.env["service.article.event"]._record(

@@ -1,5 +1,19 @@
+from werkzeug.exceptions import Forbidden, NotFound
+
 from odoo import http
 from odoo.http import content_disposition, request
+
+
+def _zip_response(content, partner):
+    filename = f"service-data-{partner.commercial_partner_id.id}.zip"
+    return request.make_response(
+        content,
+        headers=[
+            ("Content-Type", "application/zip"),
+            ("Content-Disposition", content_disposition(filename)),
+            ("Cache-Control", "no-store"),
+        ],
+    )
 
 
 class ServicePrivacy(http.Controller):
@@ -13,11 +27,16 @@ class ServicePrivacy(http.Controller):
         if not request.env.user._is_portal() and not request.env.user._is_internal():
             return request.not_found()
         content = partner.sudo()._service_export_zip(portal=True)
-        filename = f"service-data-{partner.commercial_partner_id.id}.zip"
-        return request.make_response(
-            content,
-            headers=[
-                ("Content-Type", "application/zip"),
-                ("Content-Disposition", content_disposition(filename)),
-            ],
-        )
+        return _zip_response(content, partner)
+
+    @http.route("/service_desk/partner/<int:partner_id>/export", type="http", auth="user", methods=["GET"])
+    def export_customer_service_data(self, partner_id, **_kwargs):
+        """A service manager downloads everything the desk keeps about a
+        customer company they may read (the "Export Service Data" button):
+        built for this answer, stored nowhere."""
+        if not request.env.user.has_group("service_desk.group_service_manager"):
+            raise Forbidden()
+        partner = request.env["res.partner"].browse(partner_id).exists()
+        if not partner or not partner.has_access("read"):
+            raise NotFound()
+        return _zip_response(partner._service_export_zip(), partner)

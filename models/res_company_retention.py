@@ -12,8 +12,8 @@ class ResCompany(models.Model):
     service_purge_months = fields.Integer(
         string="Purge Content After (months)",
         default=0,
-        help="Call summaries, chat transcripts and attachments of archived tickets older than this are "
-        "deleted; dates, channels, durations and SLA results stay. 0 keeps them.",
+        help="Descriptions, messages, call summaries, chat transcripts and attachments of archived tickets "
+        "older than this are deleted; subjects, dates, channels, durations and SLA results stay. 0 keeps them.",
     )
     service_purge_enabled = fields.Boolean(string="Purge Old Content")
 

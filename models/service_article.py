@@ -47,6 +47,7 @@ TS_CONFIG_BY_LANG = {
 SEARCH_MAX_WORDS = 10
 SEARCH_MAX_WORD_LENGTH = 50
 SEARCH_MAX_LIMIT = 100
+VOTE_COMMENT_MAX_LENGTH = 2000
 # word_similarity() above which a title is taken as a misspelt match
 TRIGRAM_THRESHOLD = 0.3
 
@@ -96,9 +97,20 @@ class ServiceArticle(models.Model):
         "category_id",
         string="Ticket Categories",
         help="Suggested to agents on tickets of these categories.",
+        groups="service_desk.group_service_user",
     )
-    vote_ids = fields.One2many("service.article.vote", "article_id", string="Votes")
-    source_ticket_id = fields.Many2one("service.ticket", string="Drafted From", readonly=True, copy=False)
+    # customers and visitors read published articles: who voted what, and the
+    # ticket an article was drafted from, are the agents' to read
+    vote_ids = fields.One2many(
+        "service.article.vote", "article_id", string="Votes", groups="service_desk.group_service_user"
+    )
+    source_ticket_id = fields.Many2one(
+        "service.ticket",
+        string="Drafted From",
+        readonly=True,
+        copy=False,
+        groups="service_desk.group_service_user",
+    )
     portal_url = fields.Char(string="Help Center Link", compute="_compute_portal_url")
 
     @api.depends("body")
@@ -374,18 +386,30 @@ class ServiceArticle(models.Model):
         return bool(self.active and self.is_published and self.portal_visible)
 
     def _get_related_articles(self, limit=4):
-        """Published portal articles sharing the category, a tag or a product."""
+        """Published portal articles sharing the category, a tag or a product,
+        read with the caller's rights (customers and visitors included, who
+        may not read tags and products: those are compared in SQL)."""
         self.ensure_one()
         related = Domain.FALSE
         if self.category_id:
             related |= Domain("category_id", "=", self.category_id.id)
-        if self.tag_ids:
-            related |= Domain("tag_ids", "in", self.tag_ids.ids)
-        if self.product_ids:
-            related |= Domain("product_ids", "in", self.product_ids.ids)
+        for fname in ("tag_ids", "product_ids"):
+            related |= Domain(fname, "in", self._linked_ids_sql(fname))
         domain = self._portal_domain() & related & Domain("id", "!=", self.id)
         order = "helpful_count desc nulls last, view_count desc nulls last, id desc"
         return self.search(domain, limit=limit, order=order)
+
+    def _linked_ids_sql(self, fname):
+        """The ids this article's many2many field ``fname`` links to, as SQL."""
+        field = self._fields[fname]
+        self.flush_recordset([fname])
+        return SQL(
+            "SELECT %s FROM %s WHERE %s = %s",
+            SQL.identifier(field.column2),
+            SQL.identifier(field.relation),
+            SQL.identifier(field.column1),
+            self.id,
+        )
 
     def _increment_counter(self, field_name, amount=1):
         """Atomic increment, safe with several workers counting at once."""
@@ -410,10 +434,12 @@ class ServiceArticle(models.Model):
         comment becomes an activity for the author, to review the article.
         """
         self.ensure_one()
+        # sudo: whether the help center shows it, whoever asks (visitors read it by record rules)
         if not self.sudo()._is_portal_readable():
             self.check_access("read")  # an internal article: only who may read it votes
         user = self.env.user
-        values = {"article_id": self.id, "helpful": bool(helpful), "comment": (comment or "").strip() or False}
+        comment = comment.strip()[:VOTE_COMMENT_MAX_LENGTH] if isinstance(comment, str) else ""
+        values = {"article_id": self.id, "helpful": bool(helpful), "comment": comment or False}
         if user._is_public():
             if not session_key:
                 raise UserError(self.env._("Your vote could not be recorded: enable cookies and try again."))
@@ -422,6 +448,7 @@ class ServiceArticle(models.Model):
         else:
             values["user_id"] = user.id
             existing = Domain("user_id", "=", user.id)
+        # sudo: customers and visitors may not read votes; one per user or session, built here
         Vote = self.env["service.article.vote"].sudo()
         if Vote.search_count(Domain("article_id", "=", self.id) & existing, limit=1):
             return False
@@ -430,8 +457,10 @@ class ServiceArticle(models.Model):
                 Vote.create(values)
         except pg_errors.UniqueViolation:
             return False  # the same user voting twice at the same moment
+        # sudo: the voter may not write the article; counted once per vote
         self.sudo()._increment_counter("helpful_count" if helpful else "unhelpful_count")
         if not helpful and values["comment"]:
+            # sudo: a to-do for the author, whom the voter may not assign
             self.sudo()._schedule_feedback_activity(values["comment"], user)
         return True
 

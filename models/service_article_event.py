@@ -1,4 +1,18 @@
+from datetime import timedelta
+
 from odoo import api, fields, models, tools
+
+# the settings module is imported first (models/__init__.py): importing it
+# here leaves the order in which models are set up as it is
+from .res_config_settings import RETENTION_DEFAULT_DAYS, RETENTION_PARAM
+
+QUERY_MAX_LENGTH = 200
+# rows one browser session may write: a visitor reading and typing writes a
+# few dozen, a script replaying its cookie no more than this
+SESSION_MAX_EVENTS = 200
+GC_BATCH_SIZE = 10000
+# logged once per session and article: the deflection report counts sessions
+ONCE_PER_SESSION = ("suggestion_shown", "article_opened")
 
 EVENT_KINDS = [
     ("suggestion_shown", "Suggestion Shown"),
@@ -28,24 +42,18 @@ class ServiceArticleEvent(models.Model):
 
     @api.model
     def _record(self, kind, session_key, articles=None, ticket=None, query=None, user=None):
-        """Log ``kind`` for each article (or once without article)."""
+        """Log ``kind`` for each article (or once without article).
+
+        Visitors write here without logging in, so what one session writes is
+        bounded: a suggestion shown or an article opened is logged once per
+        session and article, a session writes at most ``SESSION_MAX_EVENTS``
+        rows, a query at most ``QUERY_MAX_LENGTH`` characters, and the
+        autovacuum deletes rows older than the retention setting."""
         if not session_key:
             return self.browse()
         user = user or self.env.user
-        if kind == "suggestion_shown" and articles:
-            # a customer typing sees the same suggestion many times: once is what counts
-            already = (
-                self.sudo()
-                .search(
-                    [
-                        ("kind", "=", kind),
-                        ("session_key", "=", session_key),
-                        ("article_id", "in", articles.ids),
-                    ]
-                )
-                .article_id
-            )
-            articles -= already
+        if kind in ONCE_PER_SESSION:
+            articles = self._not_yet_recorded(kind, session_key, articles or self.env["service.article"])
             if not articles:
                 return self.browse()
         base = {
@@ -53,10 +61,51 @@ class ServiceArticleEvent(models.Model):
             "session_key": session_key,
             "user_id": False if user._is_public() else user.id,
             "ticket_id": ticket.id if ticket else False,
-            "query": (query or "")[:200] or False,
+            "query": (query or "")[:QUERY_MAX_LENGTH] or False,
         }
         values = [dict(base, article_id=article.id) for article in articles] if articles else [base]
+        # sudo: visitors have no access to the log; the values are built here
         return self.sudo().create(values)
+
+    @api.model
+    def _not_yet_recorded(self, kind, session_key, articles):
+        """The articles this session has no ``kind`` row for, within the
+        session's room left under ``SESSION_MAX_EVENTS``."""
+        # sudo: visitors have no access to the log; only this session's rows are read
+        logged = self.sudo().search_fetch(
+            [("session_key", "=", session_key)], ["kind", "article_id"], limit=SESSION_MAX_EVENTS
+        )
+        room = SESSION_MAX_EVENTS - len(logged)
+        if room <= 0:
+            return articles.browse()
+        articles -= logged.filtered(lambda event: event.kind == kind).article_id
+        return articles[:room]
+
+    @api.model
+    def _help_center_retention_days(self):
+        """Days help center activity is kept (Settings), the default for a
+        missing or wrong value."""
+        value = self.env["ir.config_parameter"].get_param(RETENTION_PARAM)
+        try:
+            days = int(value)
+        except (TypeError, ValueError):
+            return RETENTION_DEFAULT_DAYS
+        return days if days > 0 else RETENTION_DEFAULT_DAYS
+
+    @api.autovacuum
+    def _gc_help_center_activity(self, batch_size=GC_BATCH_SIZE):
+        """Forget what visitors did on the help center once the retention
+        period is over: the events, and the votes of visitors without an
+        account (their comments included). Articles keep their counters, users
+        their votes (one per user). Returns (deleted, whether more remain)."""
+        before = fields.Datetime.now() - timedelta(days=self._help_center_retention_days())
+        events = self.search([("create_date", "<", before)], limit=batch_size, order="id")
+        votes = self.env["service.article.vote"].search(
+            [("create_date", "<", before), ("user_id", "=", False)], limit=batch_size, order="id"
+        )
+        events.unlink()
+        votes.unlink()
+        return len(events) + len(votes), len(events) == batch_size or len(votes) == batch_size
 
 
 class ServiceArticleDeflectionReport(models.Model):

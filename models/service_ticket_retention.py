@@ -1,6 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.fields import Domain
 
 
 class ServiceTicket(models.Model):
@@ -11,7 +12,9 @@ class ServiceTicket(models.Model):
     _inherit = "service.ticket"
 
     content_purged = fields.Boolean(
-        readonly=True, copy=False, help="Summaries, transcripts and attachments were deleted by retention."
+        readonly=True,
+        copy=False,
+        help="The description, messages, summaries, transcripts and attachments were deleted by retention.",
     )
 
     @api.model
@@ -56,9 +59,14 @@ class ServiceTicket(models.Model):
         self.write({"active": False})
 
     def _purge_content(self):
-        """Delete what was said, keep what happened: interactions lose their
-        summary and transcript, tickets and interactions their attachments."""
+        """Delete what was said, keep what happened: tickets lose their
+        description, their messages and those of their logged contacts lose
+        body and subject, tracked changes of text fields their old and new
+        values, logged contacts their summary and transcript, all of them
+        their attachments. Subjects, dates, stages, channels, durations and
+        SLA results stay."""
         interactions = self.env["service.interaction"].sudo().search([("ticket_id", "in", self.ids)])
+        messages = self._purged_messages(interactions)
         attachments = (
             self.env["ir.attachment"]
             .sudo()
@@ -70,9 +78,26 @@ class ServiceTicket(models.Model):
             )
             | interactions.attachment_ids
         )
+        self._purge_text_tracking(messages)
+        messages.write({"body": False, "subject": False})
         interactions.write({"summary": self.env._("(purged)"), "transcript": False})
         attachments.unlink()
-        self.write({"content_purged": True})
+        self.write({"description": False, "content_purged": True})
+
+    def _purged_messages(self, interactions):
+        """Every message of these tickets and of their logged contacts."""
+        return self.env["mail.message"].search(
+            Domain("model", "=", "service.ticket") & Domain("res_id", "in", self.ids)
+            | Domain("model", "=", "service.interaction") & Domain("res_id", "in", interactions.ids)
+        )
+
+    @api.model
+    def _purge_text_tracking(self, messages):
+        """Tracked changes of text fields keep that the field changed, not
+        what it said; those of stages, agents and other choices stay whole."""
+        self.env["mail.tracking.value"].search(
+            [("mail_message_id", "in", messages.ids), ("field_id.ttype", "in", ("char", "text", "html"))]
+        ).write({"old_value_char": False, "new_value_char": False, "old_value_text": False, "new_value_text": False})
 
     def _stage_change_values(self, old_stage, new_stage, now, team):
         values = super()._stage_change_values(old_stage, new_stage, now, team)

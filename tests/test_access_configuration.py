@@ -11,6 +11,9 @@ ALL = frozenset(OPERATIONS)
 READ = frozenset({"read"})
 NONE = frozenset()
 
+# The public help center: what visitors read (record rules: published portal articles).
+PUBLIC_READ = frozenset({"service.article", "service.article.category"})
+
 # What each kind of user may do on each model, whatever the record.
 EXPECTED_ACCESS = {
     "service.ticket": {"manager": ALL, "agent": ALL - {"unlink"}, "portal": READ, "internal": NONE},
@@ -33,8 +36,8 @@ EXPECTED_ACCESS = {
     "service.contract": {"manager": ALL, "agent": READ, "portal": READ, "internal": NONE},
     "service.recommendation": {"manager": ALL, "agent": READ | {"write"}, "portal": NONE, "internal": NONE},
     "service.lot.ownership": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
-    "service.article": {"manager": ALL, "agent": ALL - {"unlink"}, "portal": NONE, "internal": NONE},
-    "service.article.category": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
+    "service.article": {"manager": ALL, "agent": ALL - {"unlink"}, "portal": READ, "internal": READ},
+    "service.article.category": {"manager": ALL, "agent": READ, "portal": READ, "internal": READ},
     "service.article.vote": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
     "service.article.event": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
     "service.article.deflection.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
@@ -81,11 +84,14 @@ class TestConfigurationAccess(ServiceDeskCommon):
                 self.assertIn(model, EXPECTED_ACCESS)
                 self.assertTrue(self.env[model].with_user(self.user_manager).has_access("read"))
 
-    def test_public_user_has_no_access(self):
+    def test_public_user_reads_the_help_center_only(self):
         for model in self._addon_models():
             Model = self.env[model].with_user(self.user_public)
             for operation in OPERATIONS:
                 with self.subTest(model=model, operation=operation):
+                    if model in PUBLIC_READ and operation == "read":
+                        self.assertTrue(Model.has_access(operation))
+                        continue
                     self.assertFalse(Model.has_access(operation))
                     with self.assertRaises(AccessError):
                         Model.check_access(operation)

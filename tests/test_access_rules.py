@@ -357,3 +357,119 @@ class TestPortalSharing(ServiceDeskCommon):
         self.assertEqual(Ticket.search([("id", "in", (own | colleague).ids)]), own)
         with self.assertRaises(AccessError):
             colleague.with_user(self.user_portal_a).read(["name"])
+
+
+@tagged("post_install", "-at_install")
+class TestContactRecordRules(ServiceDeskCommon):
+    """Logged contacts and the contact timeline follow their ticket: an agent
+    reads those of tickets they may read, and the contacts logged on the
+    customer without a ticket; managers read all; companies stay apart."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ticket_a = cls._create_ticket(cls.team_a, name="A: printer", partner_id=cls.customer_a_contact.id)
+        cls.ticket_b = cls._create_ticket(cls.team_b, name="B: confidential refund", partner_id=cls.customer_a.id)
+        cls.ticket_b_assigned = cls._create_ticket(
+            cls.team_b, name="B: handed to agent A", partner_id=cls.customer_a.id, user_id=cls.user_agent_a.id
+        )
+        cls.ticket_b.with_context(**FIXTURE_CONTEXT).message_post(
+            body="Refund of 2 400 EUR agreed",
+            subject="Refund agreed",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            author_id=cls.user_agent_b.partner_id.id,
+        )
+
+        def contact(summary, ticket=None, company=None, partner=None):
+            return cls.env["service.interaction"].create(
+                {
+                    "partner_id": (partner or cls.customer_a).id,
+                    "ticket_id": ticket.id if ticket else False,
+                    "company_id": (company or cls.company).id,
+                    "summary": summary,
+                    "transcript": f"Transcript of {summary}",
+                }
+            )
+
+        cls.contact_a = contact("Call on A", cls.ticket_a)
+        cls.contact_b = contact("Call about the refund", cls.ticket_b)
+        cls.contact_b_assigned = contact("Call on the handed ticket", cls.ticket_b_assigned)
+        cls.contact_free = contact("Walk-in without ticket")
+        cls.contact_other_company = contact("Other company call", company=cls.company_other)
+        cls.contacts = (
+            cls.contact_a | cls.contact_b | cls.contact_b_assigned | cls.contact_free | cls.contact_other_company
+        )
+
+    def _contacts_found(self, user):
+        return self.env["service.interaction"].with_user(user).search([("id", "in", self.contacts.ids)])
+
+    def _timeline_summaries(self, user):
+        self.env.flush_all()
+        rows = (
+            self.env["service.contact.timeline"]
+            .with_user(user)
+            .search([("commercial_partner_id", "=", self.customer_a.id)])
+        )
+        return set(rows.mapped("summary"))
+
+    def test_agent_reads_contacts_of_tickets_they_may_read(self):
+        self.assertEqual(
+            self._contacts_found(self.user_agent_a), self.contact_a | self.contact_b_assigned | self.contact_free
+        )
+        self.assertEqual(
+            self._contacts_found(self.user_agent_b), self.contact_b | self.contact_b_assigned | self.contact_free
+        )
+        contact = self.contact_b.with_user(self.user_agent_a)
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+            contact.read(["summary", "transcript"])
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+            contact.write({"summary": "Changed"})
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+            self.env["service.interaction"].with_user(self.user_agent_a).create(
+                {"partner_id": self.customer_a.id, "ticket_id": self.ticket_b.id, "summary": "Logged on B"}
+            )
+        # through the ticket and the customer, only the readable ones
+        self.assertEqual(
+            self.customer_a.with_user(self.user_agent_a).service_interaction_ids,
+            self.contact_a | self.contact_b_assigned | self.contact_free,
+        )
+
+    def test_agent_timeline_hides_tickets_they_may_not_read(self):
+        summaries = self._timeline_summaries(self.user_agent_a)
+        self.assertTrue({"Call on A", "Call on the handed ticket", "Walk-in without ticket"} <= summaries)
+        self.assertFalse({"Call about the refund", "Refund agreed", "Other company call"} & summaries)
+        summaries = self._timeline_summaries(self.user_agent_b)
+        self.assertTrue({"Call about the refund", "Refund agreed", "Walk-in without ticket"} <= summaries)
+        self.assertNotIn("Call on A", summaries)
+
+    def test_ticket_handed_over_takes_its_contacts_along(self):
+        self.ticket_a.team_id = self.team_b
+        self.assertNotIn(self.contact_a, self._contacts_found(self.user_agent_a))
+        self.assertIn(self.contact_a, self._contacts_found(self.user_agent_b))
+        self.assertNotIn("Call on A", self._timeline_summaries(self.user_agent_a))
+
+    def test_manager_reads_every_contact_of_their_companies(self):
+        self.assertEqual(self._contacts_found(self.user_manager), self.contacts - self.contact_other_company)
+        self.assertTrue(
+            {"Call on A", "Call about the refund", "Refund agreed", "Walk-in without ticket"}
+            <= self._timeline_summaries(self.user_manager)
+        )
+        both = (
+            self.env["service.interaction"]
+            .with_user(self.user_manager_mc)
+            .with_context(allowed_company_ids=[self.company.id, self.company_other.id])
+        )
+        self.assertEqual(both.search([("id", "in", self.contacts.ids)]), self.contacts)
+
+    def test_rules_have_their_own_ids_for_upgrades(self):
+        """Rules added after the first release need ids of their own: the old
+        ones are noupdate, an upgrade would not change them."""
+        for xmlid in (
+            "service_desk.service_interaction_rule_agent",
+            "service_desk.service_interaction_rule_manager",
+            "service_desk.service_contact_timeline_rule_agent",
+            "service_desk.service_contact_timeline_rule_manager",
+        ):
+            with self.subTest(rule=xmlid):
+                self.assertTrue(self.env.ref(xmlid, raise_if_not_found=False))

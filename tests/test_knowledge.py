@@ -4,10 +4,10 @@ from types import SimpleNamespace
 from unittest.mock import patch
 
 from odoo import http
-from odoo.exceptions import AccessError, UserError
-from odoo.fields import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Command, Domain
 from odoo.tests import Form, HttpCase, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import FIXTURE_CONTEXT, ServiceDeskCommon
 
@@ -194,13 +194,9 @@ class TestKnowledgeModel(KnowledgeCommon):
         with self.assertRaises(AccessError):
             created.unlink()
         created.with_user(self.user_manager).unlink()
-        for user in (self.user_portal_a, self.user_public, self.user_internal):
-            with (
-                self.subTest(user=user.login),
-                self.assertRaises(AccessError),
-                mute_logger("odoo.models", "odoo.addons.base.models.ir_rule"),
-            ):
-                self.Article.with_user(user).search_articles("zorblax")
+        # agents read drafts and internal articles too
+        found = self.Article.with_user(self.user_agent_a).search_articles("zorblax")
+        self.assertTrue(self.article_internal | self.article_draft <= found)
         with self.assertRaises(AccessError):
             self.env["service.article.vote"].with_user(self.user_agent_a).create(
                 {
@@ -208,6 +204,56 @@ class TestKnowledgeModel(KnowledgeCommon):
                     "helpful": True,
                 }
             )
+
+    def test_customers_and_visitors_read_published_portal_articles(self):
+        """Portal users, visitors and employees outside the desk read, through
+        record rules, the articles of the help center and their categories,
+        nothing else, and change none."""
+        hidden_category = self.env["service.article.category"].create({"name": "SD Internal procedures"})
+        self.article_internal.category_id = hidden_category
+        portal_articles = self.article_title | self.article_body | self.article_other
+        for user in (self.user_portal_a, self.user_public, self.user_internal):
+            Article = self.Article.with_user(user)
+            with self.subTest(user=user.login):
+                found = Article.search_articles("zorblax")
+                self.assertIn(self.article_title, found)
+                self.assertFalse(found & (self.article_internal | self.article_draft))
+                self.assertEqual(
+                    Article.search([("id", "in", self.Article.search([]).ids)]) & portal_articles, portal_articles
+                )
+                self.assertFalse(Article.search([("is_published", "=", False)]))
+                self.assertFalse(Article.search([("portal_visible", "=", False)]))
+                self.assertEqual(
+                    self.article_title.with_user(user).read(["name"])[0]["name"], "Zorblax calibration guide"
+                )
+                for article in (self.article_internal, self.article_draft):
+                    with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+                        article.with_user(user).read(["name"])
+                with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+                    self.article_title.with_user(user).write({"name": "Hacked"})
+                with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+                    self.article_title.with_user(user).unlink()
+                with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+                    Article.create({"name": "Spam"})
+                with self.assertRaises(AccessError):
+                    self.article_title.with_user(user).read(["source_ticket_id"])
+                Category = self.env["service.article.category"].with_user(user)
+                self.assertEqual(
+                    Category.search([("id", "in", (self.kb_category | self.kb_subcategory | hidden_category).ids)]),
+                    self.kb_category | self.kb_subcategory,
+                    "categories holding help center articles, and their parents",
+                )
+                with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+                    hidden_category.with_user(user).read(["name"])
+                with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+                    self.kb_category.with_user(user).write({"name": "Hacked"})
+        self.article_other.is_published = False
+        self.assertFalse(
+            self.env["service.article.category"]
+            .with_user(self.user_portal_a)
+            .search([("id", "=", self.kb_subcategory.id)]),
+            "a category without help center articles is out of sight",
+        )
 
     def test_one_vote_per_user(self):
         article = self.article_title.with_user(self.user_portal_a).sudo()
@@ -423,10 +469,15 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
         self.assertEqual(self.url_open(f"/help/category/{empty.id}").status_code, 404)
 
     def test_portal_user_sees_the_same(self):
-        self.authenticate(self.user_portal_a.login, self.user_portal_a.login)
-        self.assertEqual(self.url_open(f"/help/article/{self.article_title.id}").status_code, 200)
-        self.assertEqual(self.url_open(f"/help/article/{self.article_internal.id}").status_code, 404)
-        self.assertEqual(self.url_open(f"/help/article/{self.article_draft.id}").status_code, 404)
+        for user in (self.user_portal_a, self.user_internal, self.user_agent_a):
+            with self.subTest(user=user.login):
+                self.authenticate(user.login, user.login)
+                self.assertEqual(self.url_open(f"/help/article/{self.article_title.id}").status_code, 200)
+                self.assertEqual(self.url_open(f"/help/article/{self.article_internal.id}").status_code, 404)
+                self.assertEqual(self.url_open(f"/help/article/{self.article_draft.id}").status_code, 404)
+                response = self.url_open(f"/help/category/{self.kb_category.id}")
+                self.assertIn("Quuxifier warranty", response.text)
+                self.assertNotIn("Zorblax draft", response.text)
 
     def test_view_and_open_events(self):
         self.authenticate(None, None)
@@ -435,10 +486,27 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
         self.env.invalidate_all()
         self.assertEqual(self.article_title.view_count, 2)
         events = self.env["service.article.event"].search([("article_id", "=", self.article_title.id)])
-        self.assertEqual(events.mapped("kind"), ["article_opened", "article_opened"])
-        self.assertEqual(len(set(events.mapped("session_key"))), 1, "one visitor, one session key")
-        self.assertTrue(events[0].session_key)
-        self.assertNotEqual(events[0].session_key, self.session.sid)
+        self.assertEqual(events.mapped("kind"), ["article_opened"], "one visit of a session is logged once")
+        self.assertTrue(events.session_key)
+        self.assertNotEqual(events.session_key, self.session.sid)
+
+    def test_help_center_reads_as_the_visitor(self):
+        """The pages read articles with the visitor's rights: were the help
+        center's own filter lost, record rules would still hide drafts and
+        internal articles."""
+        Article = type(self.env["service.article"])
+        self.authenticate(None, None)
+        with patch.object(Article, "_portal_domain", lambda self: Domain.TRUE):
+            for article in (self.article_internal, self.article_draft):
+                with self.subTest(article=article.name):
+                    self.assertEqual(self.url_open(f"/help/article/{article.id}").status_code, 404)
+            response = self.url_open("/help?search=zorblax")
+            self.assertIn("Zorblax calibration guide", response.text)
+            self.assertNotIn("Zorblax draft", response.text)
+            self.assertNotIn("Zorblax internal escalation notes", response.text)
+            names = [row["name"] for row in self.make_jsonrpc_request("/help/suggest", {"query": "zorblax"})]
+            self.assertIn("Zorblax calibration guide", names)
+            self.assertNotIn("Zorblax draft", names)
 
     def test_suggest_route(self):
         self.authenticate(None, None)
@@ -517,3 +585,98 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
         kinds = self.env["service.article.event"].search([("article_id", "=", self.article_title.id)]).mapped("kind")
         self.assertIn("suggestion_shown", kinds)
         self.assertIn("article_opened", kinds)
+
+
+@tagged("post_install", "-at_install")
+class TestHelpCenterActivityBounds(KnowledgeCommon):
+    """What visitors write is bounded: per request, per session and in time."""
+
+    def _age(self, records, days):
+        records.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s SET create_date = now() at time zone 'UTC' - interval '1 day' * %s WHERE id IN %s",
+                SQL.identifier(records._table),
+                days,
+                tuple(records.ids),
+            )
+        )
+        records.invalidate_recordset(["create_date"])
+
+    def test_old_activity_is_deleted(self):
+        Event = self.env["service.article.event"]
+        Vote = self.env["service.article.vote"]
+        old_event = Event._record("article_opened", "old-visit", articles=self.article_title, user=self.user_public)
+        new_event = Event._record("article_opened", "new-visit", articles=self.article_title, user=self.user_public)
+        old_visitor_vote = Vote.create(
+            {"article_id": self.article_title.id, "session_key": "old-visit", "comment": "x"}
+        )
+        new_visitor_vote = Vote.create({"article_id": self.article_body.id, "session_key": "new-visit"})
+        old_user_vote = Vote.create({"article_id": self.article_title.id, "user_id": self.user_portal_a.id})
+        for records, days in (
+            (old_event, 91),
+            (old_visitor_vote | old_user_vote, 91),
+            (new_event, 20),
+            (new_visitor_vote, 20),
+        ):
+            self._age(records, days)
+        self.assertEqual(Event._gc_help_center_activity(), (2, False))
+        self.assertFalse(old_event.exists() or old_visitor_vote.exists())
+        self.assertTrue(new_event.exists(), "recent activity stays")
+        self.assertEqual(
+            (new_visitor_vote | old_user_vote).exists(),
+            new_visitor_vote | old_user_vote,
+            "recent votes stay, and a user's (one per user, kept while they are)",
+        )
+        self.assertEqual(self.article_title.helpful_count, 0, "counters are not votes: unchanged")
+
+        self.env["ir.config_parameter"].set_param("service_desk.help_center_retention_days", "30")
+        self._age(new_event, 31)
+        Event._gc_help_center_activity()
+        self.assertFalse(new_event.exists())
+        self.assertTrue(new_visitor_vote.exists())
+
+    def test_deletion_runs_in_batches(self):
+        Event = self.env["service.article.event"]
+        events = Event.browse()
+        for index in range(5):
+            events |= Event._record("ticket_submitted", f"visit-{index}", user=self.user_public)
+        self._age(events, 100)
+        self.assertEqual(Event._gc_help_center_activity(batch_size=3), (3, True))
+        self.assertEqual(Event._gc_help_center_activity(batch_size=3), (2, False))
+        self.assertFalse(events.exists())
+
+    def test_retention_setting(self):
+        Settings = self.env["res.config.settings"]
+        self.assertEqual(Settings.create({}).service_help_center_retention_days, 90)
+        for bad in (0, -5):
+            with self.subTest(days=bad), self.assertRaises(ValidationError):
+                Settings.create({"service_help_center_retention_days": bad})
+        Settings.create({"service_help_center_retention_days": 45}).execute()
+        self.assertEqual(self.env["ir.config_parameter"].get_param("service_desk.help_center_retention_days"), "45")
+        self.assertEqual(self.env["service.article.event"]._help_center_retention_days(), 45)
+        self.env["ir.config_parameter"].set_param("service_desk.help_center_retention_days", "soon")
+        self.assertEqual(
+            self.env["service.article.event"]._help_center_retention_days(), 90, "a bad value: the default"
+        )
+        arch = Settings.get_view(view_type="form")["arch"]
+        self.assertIn('name="service_help_center_retention_days"', arch)
+
+    def test_each_session_writes_a_bounded_number_of_rows(self):
+        Event = self.env["service.article.event"]
+        for _ in range(3):
+            Event._record("article_opened", "busy-visit", articles=self.article_title, user=self.user_public)
+        self.assertEqual(Event.search_count([("session_key", "=", "busy-visit")]), 1)
+        long_query = "zorblax " * 100
+        shown = Event._record(
+            "suggestion_shown", "busy-visit", articles=self.article_body, query=long_query, user=self.user_public
+        )
+        self.assertEqual(len(shown.query), 200)
+        articles = self.Article.browse()
+        for index in range(6):
+            articles |= self.article_other.copy({"name": f"Zorblax tip {index}", "is_published": True})
+        with patch("odoo.addons.service_desk.models.service_article_event.SESSION_MAX_EVENTS", 5):
+            for article in articles:
+                Event._record("article_opened", "busy-visit", articles=article, user=self.user_public)
+            Event._record("suggestion_shown", "busy-visit", articles=articles, query="tip", user=self.user_public)
+        self.assertEqual(Event.search_count([("session_key", "=", "busy-visit")]), 5)
