@@ -540,6 +540,59 @@ class ServiceDeskPortalCommon(ServiceDeskCommon):
         return form
 
 
+class KnowledgeCommon(ServiceDeskCommon):
+    """Published, internal and draft articles in two categories; "Zorblax"
+    is a word no demo article uses, so the tests hold with or without demo."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env(context=dict(cls.env.context, **FIXTURE_CONTEXT))
+        cls.Article = env["service.article"]
+        cls.kb_category = env["service.article.category"].create({"name": "SD Gadgets"})
+        cls.kb_subcategory = env["service.article.category"].create(
+            {
+                "name": "SD Gizmos",
+                "parent_id": cls.kb_category.id,
+            }
+        )
+
+        def article(name, body, **values):
+            return cls.Article.create(
+                dict(
+                    {
+                        "name": name,
+                        "body": f"<p>{body}</p>",
+                        "category_id": cls.kb_category.id,
+                        "is_published": True,
+                        "author_id": cls.user_agent_b.id,
+                    },
+                    **values,
+                )
+            )
+
+        cls.article_title = article(
+            "Zorblax calibration guide",
+            "Turn the dial until the light is steady.",
+        )
+        cls.article_body = article(
+            "Dial maintenance",
+            "Before the zorblax calibration, clean the dial with a dry cloth.",
+            helpful_count=50,
+        )
+        cls.article_internal = article(
+            "Zorblax internal escalation notes",
+            "Only agents read this.",
+            portal_visible=False,
+        )
+        cls.article_draft = article("Zorblax draft", "Not reviewed yet.", is_published=False)
+        cls.article_other = article(
+            "Quuxifier warranty",
+            "Warranty terms of the quuxifier.",
+            category_id=cls.kb_subcategory.id,
+        )
+
+
 class WorkerCase(BaseCase):
     """Tests that play Odoo workers: each worker is a database connection of
     its own, whose transactions commit as requests do, for the other

@@ -1,6 +1,8 @@
 """Record rules: who sees which ticket, team, member and category."""
 
-from odoo import Command
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
@@ -8,6 +10,8 @@ from odoo.tools import mute_logger
 from odoo.addons.mail.tests.common import mail_new_test_user
 
 from .common import FIXTURE_CONTEXT, ServiceDeskCommon
+
+MUTE_RULES = ("odoo.addons.base.models.ir_rule", "odoo.addons.base.models.ir_model")
 
 
 @tagged("post_install", "-at_install")
@@ -123,11 +127,6 @@ class TestTicketRecordRules(ServiceDeskCommon):
         self.member_a.unlink()
         self._assert_unreadable(self.user_agent_a, self.ticket_a)
 
-    def test_agent_other_company(self):
-        self.assertEqual(self._visible(self.user_agent_other), self.ticket_other)
-        self._assert_readable(self.user_agent_other, self.ticket_other)
-        self._assert_unreadable(self.user_agent_other, self.ticket_a)
-
     # ------------------------------------------------------------------
     # Managers and companies
     # ------------------------------------------------------------------
@@ -139,24 +138,6 @@ class TestTicketRecordRules(ServiceDeskCommon):
         company_tickets.with_user(self.user_manager).write({"priority": "1"})
         self.ticket_no_customer.with_user(self.user_manager).unlink()
         self.assertFalse(self.ticket_no_customer.exists())
-
-    def test_manager_limited_to_one_company(self):
-        """A ticket of the other company is invisible to a manager of the main company only."""
-        self.assertNotIn(self.ticket_other, self._visible(self.user_manager))
-        self._assert_unreadable(self.user_manager, self.ticket_other)
-        with self.assertRaises(AccessError):
-            self.ticket_other.with_user(self.user_manager).write({"priority": "1"})
-
-    def test_manager_multi_company(self):
-        both = [self.company.id, self.company_other.id]
-        self.assertEqual(self._visible(self.user_manager_mc, allowed_company_ids=both), self.tickets)
-        self._assert_readable(self.user_manager_mc, self.ticket_other, allowed_company_ids=both)
-        # with only the main company selected, the other company's ticket is out of sight
-        self.assertEqual(
-            self._visible(self.user_manager_mc, allowed_company_ids=[self.company.id]),
-            self.tickets - self.ticket_other,
-        )
-        self._assert_unreadable(self.user_manager_mc, self.ticket_other, allowed_company_ids=[self.company.id])
 
     def test_agent_of_both_companies(self):
         """Team membership does not open a company the user has not selected."""
@@ -473,3 +454,169 @@ class TestContactRecordRules(ServiceDeskCommon):
         ):
             with self.subTest(rule=xmlid):
                 self.assertTrue(self.env.ref(xmlid, raise_if_not_found=False))
+
+
+@tagged("post_install", "-at_install")
+class TestCompaniesKeptApart(ServiceDeskCommon):
+    """Companies stay apart: an agent or a manager of company A never sees
+    company B's service records (tickets, SLA targets, contracts,
+    warranties, logged contacts, policies), and back; a manager of both
+    sees those of the companies they selected."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        today = fields.Date.today()
+        cls.product = env["product.product"].create({"name": "SD Security Printer"})
+        calendar = cls.company.resource_calendar_id
+
+        def records(company, team, suffix):
+            policy = env["service.sla.policy"].create(
+                {
+                    "name": f"SD policy {suffix}",
+                    "company_id": company.id,
+                    "first_response_hours": 4,
+                    "resolution_hours": 16,
+                }
+            )
+            ticket = cls._create_ticket(
+                team, name=f"Ticket {suffix}", partner_id=cls.customer_a.id, company_id=company.id
+            )
+            sla = env["service.ticket.sla"].create(
+                {
+                    "ticket_id": ticket.id,
+                    "policy_id": policy.id,
+                    "target_type": "resolution",
+                    "calendar_id": calendar.id,
+                    "target_hours": 16,
+                    "start_date": fields.Datetime.now(),
+                }
+            )
+            contract = env["service.contract"].create(
+                {
+                    "name": f"Contract {suffix}",
+                    "partner_id": cls.customer_a.id,
+                    "company_id": company.id,
+                    "sla_policy_id": policy.id,
+                    "date_start": today,
+                    "date_end": today + timedelta(days=365),
+                }
+            )
+            warranty = env["service.warranty"].create(
+                {
+                    "partner_id": cls.customer_a.id,
+                    "product_id": cls.product.id,
+                    "company_id": company.id,
+                    "start_date": today,
+                    "end_date": today + timedelta(days=365),
+                }
+            )
+            interaction = env["service.interaction"].create(
+                {
+                    "partner_id": cls.customer_a.id,
+                    "ticket_id": ticket.id,
+                    "company_id": company.id,
+                    "summary": f"Call {suffix}",
+                    "user_id": cls.user_manager_mc.id,
+                }
+            )
+            return {
+                "service.ticket": ticket,
+                "service.ticket.sla": sla,
+                "service.contract": contract,
+                "service.warranty": warranty,
+                "service.interaction": interaction,
+                "service.sla.policy": policy,
+            }
+
+        cls.mine = records(cls.company, cls.team_a, "A")
+        cls.theirs = records(cls.company_other, cls.team_other, "B")
+
+    def _found(self, user, model):
+        ids = self.mine[model].ids + self.theirs[model].ids
+        return self.env[model].with_user(user).search([("id", "in", ids)])
+
+    def _assert_unreadable(self, user, record):
+        record = record.with_user(user)
+        record.invalidate_recordset()
+        with self.assertRaises(AccessError), mute_logger(*MUTE_RULES):
+            record.read(["display_name"])
+
+    def test_agent_of_each_company_sees_only_its_own(self):
+        for model in self.mine:
+            for user, own, foreign in (
+                (self.user_agent_a, self.mine[model], self.theirs[model]),
+                (self.user_manager, self.mine[model], self.theirs[model]),
+                (self.user_agent_other, self.theirs[model], self.mine[model]),
+            ):
+                with self.subTest(model=model, user=user.login):
+                    self.assertEqual(self._found(user, model), own)
+                    self._assert_unreadable(user, foreign)
+
+    def test_manager_of_one_company_cannot_change_the_other(self):
+        with self.assertRaises(AccessError), mute_logger(*MUTE_RULES):
+            self.theirs["service.ticket"].with_user(self.user_manager).write({"priority": "1"})
+
+    def test_agent_reads_no_foreign_record_through_a_ticket_search(self):
+        """Searching by the related records does not leak them either."""
+        Ticket = self.env["service.ticket"].with_user(self.user_agent_a)
+        self.assertFalse(Ticket.search([("sla_line_ids", "in", self.theirs["service.ticket.sla"].ids)]))
+        Interaction = self.env["service.interaction"].with_user(self.user_agent_a)
+        self.assertFalse(Interaction.search_count([("company_id", "=", self.company_other.id)]))
+
+    def test_manager_of_both_companies_sees_only_the_active_ones(self):
+        user = self.user_manager_mc
+        for model in self.mine:
+            with self.subTest(model=model):
+                Model = self.env[model].with_user(user)
+                ids = self.mine[model].ids + self.theirs[model].ids
+                only_a = Model.with_context(allowed_company_ids=[self.company.id]).search([("id", "in", ids)])
+                self.assertEqual(only_a, self.mine[model])
+                both = Model.with_context(allowed_company_ids=[self.company.id, self.company_other.id]).search(
+                    [("id", "in", ids)]
+                )
+                self.assertEqual(both, self.mine[model] | self.theirs[model])
+
+    def test_articles_are_shared_by_every_company(self):
+        """Articles have no company: one knowledge base for the whole database
+        (docs/security.md). An agent of either company reads it."""
+        article = self.env["service.article"].create({"name": "SD shared article", "body": "<p>Restart it.</p>"})
+        for user in (self.user_agent_a, self.user_agent_other):
+            with self.subTest(user=user.login):
+                self.assertEqual(article.with_user(user).read(["name"])[0]["name"], "SD shared article")
+
+    def test_agent_cannot_change_what_only_managers_own(self):
+        agent = self.user_agent_a
+        writes = [
+            (self.mine["service.contract"], {"name": "Renamed"}),
+            (self.mine["service.warranty"], {"end_date": fields.Date.today()}),
+            (self.mine["service.sla.policy"], {"resolution_hours": 1}),
+            (self.mine["service.ticket.sla"], {"target_hours": 1}),
+            (self.team_a, {"name": "Renamed team"}),
+        ]
+        for record, values in writes:
+            with self.subTest(model=record._name), self.assertRaises(AccessError), mute_logger(*MUTE_RULES):
+                record.with_user(agent).write(values)
+        for record in (self.mine["service.ticket"], self.mine["service.interaction"]):
+            with self.subTest(model=record._name), self.assertRaises(AccessError), mute_logger(*MUTE_RULES):
+                record.with_user(agent).unlink()
+        with self.assertRaises(AccessError), mute_logger(*MUTE_RULES):
+            self.env["service.api.request"].with_user(agent).search([])
+
+    def test_portal_user_cannot_write_service_records(self):
+        portal = self.user_portal_a
+        for record in (self.mine["service.contract"], self.mine["service.warranty"], self.mine["service.ticket"]):
+            with self.subTest(model=record._name), self.assertRaises(AccessError), mute_logger(*MUTE_RULES):
+                record.with_user(portal).write({"partner_id": portal.partner_id.id})
+        for model in ("service.interaction", "service.ticket.sla", "service.sla.policy", "service.api.request"):
+            with self.subTest(model=model), self.assertRaises(AccessError), mute_logger(*MUTE_RULES):
+                self.env[model].with_user(portal).search([])
+
+    def test_portal_user_never_sees_another_customers_contract_or_warranty(self):
+        """Company B's portal contact reads none of customer A's contracts and warranties."""
+        portal_b = self.user_portal_b
+        for model in ("service.contract", "service.warranty"):
+            with self.subTest(model=model):
+                self.assertFalse(self._found(portal_b, model))
+                self._assert_unreadable(portal_b, self.mine[model])

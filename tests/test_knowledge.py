@@ -9,58 +9,7 @@ from odoo.fields import Command, Domain
 from odoo.tests import Form, HttpCase, tagged
 from odoo.tools import SQL, mute_logger
 
-from .common import FIXTURE_CONTEXT, ServiceDeskCommon
-
-
-class KnowledgeCommon(ServiceDeskCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        env = cls.env(context=dict(cls.env.context, **FIXTURE_CONTEXT))
-        cls.Article = env["service.article"]
-        cls.kb_category = env["service.article.category"].create({"name": "SD Gadgets"})
-        cls.kb_subcategory = env["service.article.category"].create(
-            {
-                "name": "SD Gizmos",
-                "parent_id": cls.kb_category.id,
-            }
-        )
-
-        def article(name, body, **values):
-            return cls.Article.create(
-                dict(
-                    {
-                        "name": name,
-                        "body": f"<p>{body}</p>",
-                        "category_id": cls.kb_category.id,
-                        "is_published": True,
-                        "author_id": cls.user_agent_b.id,
-                    },
-                    **values,
-                )
-            )
-
-        # "Zorblax" is a word no demo article uses: the tests hold with or without demo
-        cls.article_title = article(
-            "Zorblax calibration guide",
-            "Turn the dial until the light is steady.",
-        )
-        cls.article_body = article(
-            "Dial maintenance",
-            "Before the zorblax calibration, clean the dial with a dry cloth.",
-            helpful_count=50,
-        )
-        cls.article_internal = article(
-            "Zorblax internal escalation notes",
-            "Only agents read this.",
-            portal_visible=False,
-        )
-        cls.article_draft = article("Zorblax draft", "Not reviewed yet.", is_published=False)
-        cls.article_other = article(
-            "Quuxifier warranty",
-            "Warranty terms of the quuxifier.",
-            category_id=cls.kb_subcategory.id,
-        )
+from .common import KnowledgeCommon
 
 
 @tagged("post_install", "-at_install")
