@@ -118,6 +118,7 @@ class ServiceDeskApi(http.Controller):
         key = request.httprequest.headers.get("Idempotency-Key", "").strip()
         if len(key) > MAX_IDEMPOTENCY_KEY:
             raise ApiError(400, f"The Idempotency-Key header is longer than {MAX_IDEMPOTENCY_KEY} characters.")
+        # sudo: idempotency keys, searched and created with the authenticated user's id only
         Requests = request.env["service.api.request"].sudo()
         if key:
             previous = Requests.search([("user_id", "=", request.env.uid), ("idempotency_key", "=", key)])

@@ -77,6 +77,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         return f"/my/service/tickets/{ticket_sudo.id}{query}"
 
     def _service_attachment_max_size(self):
+        # sudo: a system parameter, no user data; a value that is not a number falls back
         value = request.env["ir.config_parameter"].sudo().get_param("service_desk.portal_attachment_max_size")
         try:
             return int(value) if value else DEFAULT_ATTACHMENT_MAX_SIZE
@@ -115,6 +116,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
     def _service_attach(self, ticket_sudo, uploads):
         if not uploads:
             return request.env["ir.attachment"]
+        # sudo: files of a ticket _service_check_ticket allowed, or just created for the user
         return (
             request.env["ir.attachment"]
             .sudo()
@@ -317,6 +319,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         except UserError as e:
             return self._service_render_ticket(ticket_sudo, access_token, error=e.args[0], status=400)
         attachments = self._service_attach(ticket_sudo, uploads)
+        # sudo: the author is the visitor's own contact, on the ticket checked above
         ticket_sudo.message_post(
             body=plaintext2html(message) if message else "",
             author_id=ticket_sudo.with_user(request.env.user).sudo()._customer_author().id,
@@ -334,6 +337,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         if ticket_sudo is None:
             return request.not_found()
         try:
+            # sudo: the customer's decision on the ticket checked above, the visitor kept as env.user
             ticket_sudo.with_user(request.env.user).sudo().action_customer_confirm()
         except UserError as e:
             return self._service_render_ticket(ticket_sudo, access_token, error=e.args[0], status=400)
@@ -347,6 +351,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         if ticket_sudo is None:
             return request.not_found()
         try:
+            # sudo: the customer's decision on the ticket checked above, the visitor kept as env.user
             carrier = ticket_sudo.with_user(request.env.user).sudo().action_customer_reopen(reason)
         except UserError as e:
             return self._service_render_ticket(ticket_sudo, access_token, error=e.args[0], status=400)
@@ -467,6 +472,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
             )
             response.status_code = 400
             return response
+        # sudo: the user's own contact: only the channel (one of those offered) and phone
         env.user.partner_id.sudo().write(
             {
                 "service_preferred_channel": service_preferred_channel or False,

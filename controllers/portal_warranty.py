@@ -47,6 +47,7 @@ class ServiceDeskWarrantyPortal(ServiceDeskCustomerPortal):
         if not Model.has_access("read"):
             return None
         record = Model.search([("id", "=", record_id)], limit=1)
+        # sudo: a record just found with the visitor's rights
         return record.sudo() if record else None
 
     def _service_render_list(
@@ -71,6 +72,7 @@ class ServiceDeskWarrantyPortal(ServiceDeskCustomerPortal):
             if count
             else Model
         )
+        # sudo: records searched with the visitor's rights, read to show products, serials and policy
         values = self._service_portal_layout_values(
             **{
                 "page_name": page_name,

@@ -26,6 +26,7 @@ class ServicePrivacy(http.Controller):
         partner = request.env.user.partner_id
         if not request.env.user._is_portal() and not request.env.user._is_internal():
             return request.not_found()
+        # sudo: the data of the logged-in user's own commercial partner only
         content = partner.sudo()._service_export_zip(portal=True)
         return _zip_response(content, partner)
 

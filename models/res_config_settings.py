@@ -39,6 +39,7 @@ class ResConfigSettings(models.TransientModel):
     @api.depends("service_archive_months", "service_purge_months", "company_id")
     def _compute_service_retention_counts(self):
         """Dry run: how many tickets the next run would archive and purge."""
+        # sudo: counts only, on the settings page, which only administrators may open
         Ticket = self.env["service.ticket"].sudo().with_context(active_test=False)
         for settings in self:
             company = settings.company_id

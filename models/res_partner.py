@@ -92,6 +92,7 @@ class ResPartner(models.Model):
         """Record that these customers just contacted the desk."""
         partners = (self | self.commercial_partner_id).filtered("id")
         if partners:
+            # sudo: a date the desk sets itself, on the customers of the ticket or contact being recorded
             partners.sudo().write({"service_last_contact_date": when or fields.Datetime.now()})
 
     def action_open_service_tickets(self):

@@ -98,6 +98,7 @@ class ResPartner(models.Model):
         setting (the managers' export holds every contact's)."""
         self.ensure_one()
         customer = self.commercial_partner_id
+        # sudo: one customer's data, no internal note (not yet safe: a manager also gets other companies' tickets)
         env = self.env(su=True)
         public = env.ref("mail.mt_comment")
         own_only = portal and not customer.service_portal_share_tickets
@@ -220,6 +221,7 @@ class ResPartner(models.Model):
         """Help center events and votes of these contacts: those of their
         users, of their tickets' submissions, and of the browser sessions
         these happened in (what they searched before logging in included)."""
+        # sudo: help center logs of these contacts only: their users, tickets and sessions
         env = self.env(su=True)
         users = env["res.users"].with_context(active_test=False).search([("partner_id", "in", people.ids)])
         Event = env["service.article.event"]
@@ -263,6 +265,7 @@ class ResPartner(models.Model):
     def _service_erase_blockers(self):
         """Why this contact cannot be erased now, or an empty list."""
         self.ensure_one()
+        # sudo: what blocks an erasure, for managers (not yet safe: of any contact, other companies' too)
         env = self.env(su=True)
         blockers = []
         open_tickets = env["service.ticket"].search([("partner_id", "=", self.id), ("is_closed", "=", False)])
@@ -296,7 +299,9 @@ class ResPartner(models.Model):
                     "%(contact)s cannot be erased yet: %(why)s.", contact=self.display_name, why="; ".join(blockers)
                 )
             )
+        # sudo: erasure, managers only (not yet safe: not checked that they may read this contact)
         env = self.env(su=True)
+        # sudo: the contact to erase (not yet safe: by RPC, a manager erases another company's contact)
         partner = self.sudo()
         label = self.env._("Anonymous customer %s", partner.id)
         company = partner.commercial_partner_id if partner.commercial_partner_id != partner else partner.parent_id

@@ -85,6 +85,7 @@ class ResPartner(models.Model):
         if date_to:
             domain &= Domain("date", "<", date_to)
         self.env.flush_all()  # sale.report is a view over the order lines
+        # sudo: confirmed sales summed per customer, read-only, for agents without sales rights
         rows = (
             self.env["sale.report"]
             .sudo()
@@ -126,6 +127,7 @@ class ResPartner(models.Model):
                 warranty_counts[partner.id, state] += count
                 if state == "active" and end and end <= soon:
                     warranty_counts[partner.id, "expiring"] += count
+        # sudo: average rating per customer, read-only; the field is the service users' only
         csat = {
             partner.id: avg
             for partner, avg in self.env["service.ticket"]
@@ -137,6 +139,7 @@ class ResPartner(models.Model):
             )
         }
         sales = self._service_sales_by_customer(now - relativedelta(months=12))
+        # sudo: last order date per customer, read-only; the field is the service users' only
         last_orders = {
             partner.id: last
             for partner, last in self.env["sale.report"]
@@ -160,6 +163,7 @@ class ResPartner(models.Model):
 
     def _compute_service_lot_ids(self):
         commercials = self._service_commercials()
+        # sudo: serials delivered to these customers, read-only, for agents without inventory rights
         MoveLine = self.env["stock.move.line"].sudo()
         base = Domain("lot_id", "!=", False) & Domain("state", "=", "done")
         customer_of = Domain("picking_partner_id.commercial_partner_id", "in", commercials.ids)
@@ -195,6 +199,7 @@ class ResPartner(models.Model):
         commercials = self._service_commercials()
         now = fields.Datetime.now()
         since = now - relativedelta(months=12)
+        # sudo: risk signals counted per customer, read-only; the risk fields are the service users' only
         Ticket = self.env["service.ticket"].sudo()
         recent = Domain("commercial_partner_id", "in", commercials.ids) & Domain("create_date", ">=", since)
         breaches = dict(
@@ -259,6 +264,7 @@ class ResPartner(models.Model):
 
     def _service_contract_policy(self):
         self.ensure_one()
+        # sudo: this customer's active contract, only its SLA policy comes out
         contract = self.env["service.contract"].sudo()._active_for(self)
         return contract.sla_policy_id.sudo(False) or super()._service_contract_policy()
 

@@ -23,6 +23,7 @@ class ResPartner(models.Model):
     )
 
     def _service_at_risk_threshold(self):
+        # sudo: a system parameter, no user data; a value that is not a number falls back
         value = self.env["ir.config_parameter"].sudo().get_param(AT_RISK_PARAMETER)
         try:
             threshold = int(value) if value else AT_RISK_THRESHOLD
@@ -40,6 +41,7 @@ class ResPartner(models.Model):
         confirmed sales in the last twelve months (every signal of the score
         is read from that period)."""
         since = fields.Datetime.now() - relativedelta(months=12)
+        # sudo: customers with tickets in twelve months, ids only, searched then with the user's rights
         ticketing = (
             self.env["service.ticket"]
             .sudo()
@@ -50,6 +52,7 @@ class ResPartner(models.Model):
             )
         )
         self.env.flush_all()
+        # sudo: customers with sales in twelve months, ids only, for users without sales rights
         buying = (
             self.env["sale.report"]
             .sudo()

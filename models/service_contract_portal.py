@@ -32,6 +32,7 @@ class ServiceContract(models.Model):
     def _portal_sla_targets(self):
         """[(label, hours)] of the contract's SLA policy, the targets it sets only."""
         self.ensure_one()
+        # sudo: the target hours of a contract the portal found with the customer's rights
         policy = self.sudo().sla_policy_id
         targets = [
             (self.env._("First response"), policy.first_response_hours),

@@ -123,5 +123,6 @@ class ServiceMacro(models.Model):
         values = self._ticket_values()
         if values:
             tickets.write(values)
+        # sudo: a usage counter, after the write access check on the tickets above
         self.sudo().usage_count += len(tickets)
         return True

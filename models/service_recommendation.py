@@ -48,6 +48,7 @@ class ServiceRecommendation(models.Model):
         created = self.browse()
         for start in range(0, len(commercials), REFRESH_BATCH):
             batch = commercials[start : start + REFRESH_BATCH]
+            # sudo: these customers' suggestions, from the daily cron (RPC cannot pass records)
             self.sudo().search([("partner_id", "in", batch.ids), ("sale_order_id", "=", False)]).unlink()
             values = (
                 self._warranty_extension_values(batch)
@@ -55,6 +56,7 @@ class ServiceRecommendation(models.Model):
                 + self._cross_sell_values(batch)
                 + self._upgrade_values(batch)
             )
+            # sudo: suggestions built here from these customers' warranties, contracts, tickets, sales
             created |= self.sudo().create(values)
         return created
 
@@ -93,6 +95,7 @@ class ServiceRecommendation(models.Model):
     @api.model
     def _warranty_extension_values(self, partners):
         today = fields.Date.context_today(self)
+        # sudo: these customers' warranties ending soon, for the daily suggestions
         warranties = (
             self.env["service.warranty"]
             .sudo()
@@ -131,6 +134,7 @@ class ServiceRecommendation(models.Model):
     @api.model
     def _contract_renewal_values(self, partners):
         today = fields.Date.context_today(self)
+        # sudo: these customers' contracts ending soon, for the daily suggestions
         contracts = (
             self.env["service.contract"]
             .sudo()
@@ -235,6 +239,7 @@ class ServiceRecommendation(models.Model):
         """Customers with repeated tickets on one product in the last twelve
         months: offer the next better product of the same category."""
         since = fields.Datetime.now() - relativedelta(months=12)
+        # sudo: ticket counts per customer and product, for the daily suggestions
         rows = (
             self.env["service.ticket"]
             .sudo()

@@ -213,6 +213,7 @@ class ServiceTicket(models.Model):
         search_domain = Domain("id", "in", stages.ids)
         if team_id:
             search_domain |= Domain("team_ids", "in", [team_id]) | Domain("team_ids", "=", False)
+        # sudo: stages for the kanban columns, read-only, returned without sudo
         return stages.sudo().search(search_domain, order=stages._order).sudo(False)
 
     def _compute_access_url(self):  # pylint: disable=missing-return  # a compute method returns nothing
@@ -721,6 +722,7 @@ class ServiceTicket(models.Model):
         """The escalation activities of a ticket go to its new agent: the
         senior who had it does not keep them."""
         escalation = self.env["ir.model.data"]._xmlid_to_res_id("service_desk.mail_activity_type_escalation")
+        # sudo: escalation activities of tickets whose agent the user just changed (write checked)
         activities = (
             self.env["mail.activity"]
             .sudo()

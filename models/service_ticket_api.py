@@ -60,7 +60,7 @@ class ServiceTicket(models.Model):
 
     @api.model
     def _api_customer(self, email, phone):
-        # agents may not create contacts: the lookup and the minimal contact are the API's own
+        # sudo: agents may not create contacts: the lookup and the minimal contact are the API's own
         Partner = self.env["res.partner"].sudo()
         normalized = email_normalize(email) if email else False
         if email and not normalized:
@@ -78,6 +78,7 @@ class ServiceTicket(models.Model):
             )
         if partner:
             return partner.sudo(False)
+        # sudo: a system parameter, no user data
         policy = self.env["ir.config_parameter"].sudo().get_param("service_desk.api_unknown_customer", "create")
         if policy != "create":
             raise UserError(self.env._("Unknown customer, and this service desk accepts only known customers."))
@@ -86,7 +87,7 @@ class ServiceTicket(models.Model):
 
     @api.model
     def _api_product_and_serial(self, product_ref, serial, partner):
-        # looked up for any agent, whatever their inventory rights
+        # sudo: looked up for any agent, whatever their inventory rights; returned without sudo
         Product, Lot = self.env["product.product"].sudo(), self.env["stock.lot"].sudo()
         mine = [("company_id", "in", [False, *self.env.companies.ids])]
         product = Product

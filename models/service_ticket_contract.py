@@ -20,6 +20,7 @@ class ServiceTicket(models.Model):
 
     @api.depends("partner_id", "product_id", "company_id")
     def _compute_contract_id(self):
+        # sudo: the active contract of the ticket's own customer and company, returned without sudo
         Contract = self.env["service.contract"].sudo()
         for ticket in self:
             if (
@@ -36,6 +37,7 @@ class ServiceTicket(models.Model):
 
     def _sla_contract_policy(self):
         self.ensure_one()
+        # sudo: the policy of the ticket's own contract, for its SLA
         contract = self.sudo().contract_id
         if contract.state == "active" and contract.sla_policy_id:
             return contract.sla_policy_id, self.env._("Service contract %s", contract.name)

@@ -38,6 +38,7 @@ class ServiceTicket(models.Model):
     def _is_oversized_email(self, message):
         """Whether an incoming email is larger than the system parameter
         service_desk.max_email_mb (25 MB by default) allows."""
+        # sudo: a system parameter, no user data
         limit_mb = self.env["ir.config_parameter"].sudo().get_param("service_desk.max_email_mb", "25")
         try:
             limit = float(limit_mb) * 1024 * 1024

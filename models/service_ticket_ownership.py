@@ -42,6 +42,7 @@ class ServiceTicket(models.Model):
                         ticket.display_name,
                     )
                 )
+            # sudo: the ticket's own serial, handed over when a case the user may write closes
             lot = ticket.lot_id.sudo()
             previous = lot.service_owner_id or ticket.commercial_partner_id
             new_owner = ticket.new_owner_id.commercial_partner_id
@@ -53,6 +54,7 @@ class ServiceTicket(models.Model):
                         lot=lot.name,
                     )
                 )
+            # sudo: the transfer event of this case, its values built here
             self.env["service.lot.ownership"].sudo().create(
                 {
                     "lot_id": lot.id,
@@ -64,6 +66,7 @@ class ServiceTicket(models.Model):
                 }
             )
             lot._service_update_owner()
+            # sudo: the serial's warranties of its previous owner, moved only when transferable
             warranties = (
                 self.env["service.warranty"]
                 .sudo()
@@ -77,6 +80,7 @@ class ServiceTicket(models.Model):
             )
             moved = warranties.filtered(lambda w: w.product_id.service_warranty_transferable)
             moved.write({"partner_id": new_owner.id})
+            # sudo: the desk marks the case done, on a ticket the user just closed
             ticket.sudo().ownership_transferred = True
             note = self.env._(
                 "%(lot)s now belongs to %(new)s (was %(old)s).",

@@ -32,6 +32,7 @@ class ServiceTicket(models.Model):
     def _portal_delivered_move_lines(self, partner):
         """Done move lines that went out to the customer's company (any of its contacts)."""
         commercial = partner.commercial_partner_id
+        # sudo: the customer's own deliveries, searched by their commercial partner only
         return (
             self.env["stock.move.line"]
             .sudo()
@@ -54,6 +55,7 @@ class ServiceTicket(models.Model):
 
     @api.model
     def _portal_customer_orders(self, partner):
+        # sudo: the customer's own confirmed orders, searched by their commercial partner only
         return (
             self.env["sale.order"]
             .sudo()
@@ -68,6 +70,7 @@ class ServiceTicket(models.Model):
     @api.model
     def _portal_teams(self):
         """Teams of the user's companies that take requests from the portal."""
+        # sudo: the portal teams of the user's companies
         return (
             self.env["service.team"]
             .sudo()
@@ -82,6 +85,7 @@ class ServiceTicket(models.Model):
     @api.model
     def _portal_categories(self, teams):
         """Categories a customer may choose: shown on the portal, of a portal team or of none."""
+        # sudo: the portal categories of these teams or of none
         return (
             self.env["service.category"]
             .sudo()
@@ -126,10 +130,12 @@ class ServiceTicket(models.Model):
             errors.append(self.env._("Please choose a valid kind of request."))
 
         teams = self._portal_teams()
+        # sudo: the form's category, kept only if among the portal categories
         category = self.env["service.category"].sudo().browse(as_id("category_id")).exists()
         if form.get("category_id") and category not in self._portal_categories(teams):
             errors.append(self.env._("The chosen category is not available."))
             category = category.browse()
+        # sudo: the form's team, kept only if among the portal teams
         team = self.env["service.team"].sudo().browse(as_id("team_id")).exists()
         if form.get("team_id") and team not in teams:
             errors.append(self.env._("This team does not take requests from the portal."))
@@ -145,7 +151,9 @@ class ServiceTicket(models.Model):
             errors.append(self.env._("No team takes requests from the portal at the moment."))
 
         products, lots = self._portal_customer_assets(partner)
+        # sudo: the form's product, kept only if delivered to the customer
         product = self.env["product.product"].sudo().browse(as_id("product_id")).exists()
+        # sudo: the form's serial, kept only if delivered to the customer
         lot = self.env["stock.lot"].sudo().browse(as_id("lot_id")).exists()
         if form.get("lot_id") and lot not in lots:
             errors.append(self.env._("This serial number was not delivered to you."))
@@ -157,6 +165,7 @@ class ServiceTicket(models.Model):
             errors.append(
                 self.env._("Serial number %(lot)s is not a %(product)s.", lot=lot.name, product=product.display_name)
             )
+        # sudo: the form's order, kept only if one of the customer's
         order = self.env["sale.order"].sudo().browse(as_id("sale_order_id")).exists()
         if form.get("sale_order_id") and order not in self._portal_customer_orders(partner):
             errors.append(self.env._("This order is not one of yours."))
@@ -182,6 +191,7 @@ class ServiceTicket(models.Model):
     def _portal_create_ticket(self, partner, form):
         """Create the ticket a portal customer submitted (values checked first)."""
         values = self._portal_prepare_values(partner, form)
+        # sudo: values checked by _portal_prepare_values, the customer being the user's own contact
         return self.sudo().with_context(mail_create_nosubscribe=False).create(values)
 
     # ------------------------------------------------------------------
@@ -252,6 +262,7 @@ class ServiceTicket(models.Model):
             if rating.feedback:
                 note = Markup("<p>%s</p><p>%s</p>") % (note, rating.feedback)
             for user in ticket._rating_lead_users():
+                # sudo: a to-do for the team lead after a poor rating, given with the rating's token
                 ticket.sudo().activity_schedule(
                     "mail.mail_activity_data_todo",
                     summary=self.env._("Follow up a poor rating"),
@@ -266,6 +277,7 @@ class ServiceTicket(models.Model):
     def _portal_promised_response(self):
         """{ticket id: datetime} the customer was promised an answer by: the
         earliest open response target, else the ticket's SLA deadline."""
+        # sudo: response deadlines of tickets the caller already holds, deadlines only
         lines = (
             self.env["service.ticket.sla"]
             .sudo()
@@ -282,6 +294,7 @@ class ServiceTicket(models.Model):
         for line in lines:
             if line.deadline:
                 promised.setdefault(line.ticket_id.id, line.deadline)
+        # sudo: the SLA deadline of these same tickets
         for ticket in self.sudo():
             if ticket.id not in promised and ticket.sla_deadline and not ticket.is_resolved:
                 promised[ticket.id] = ticket.sla_deadline
@@ -295,6 +308,7 @@ class ServiceTicket(models.Model):
         new-ticket form does). Files of agents' internal notes, or added on the
         ticket by an agent without a message to the customer, are left out."""
         self.ensure_one()
+        # sudo: this ticket's files its customer may see: of public messages or uploaded by the customer
         env = self.sudo().env
         Message = env["mail.message"]
         public_messages = Message.search(

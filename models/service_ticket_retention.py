@@ -40,9 +40,10 @@ class ServiceTicket(models.Model):
         """Archive old closed tickets, then purge the content of old archived
         ones, company by company, in batches. Each batch leaves the domain it
         was found by, so an interrupted run resumes where it stopped."""
+        # sudo: the daily cron archives and purges old closed tickets of every team
         Ticket = self.sudo().with_context(active_test=False, tracking_disable=True)
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        # every company has its own retention periods; there are few of them
+        # sudo: every company, each with its own retention periods; there are few of them
         for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
             steps = [(Ticket._archive_domain(company, company.service_archive_months), "_archive_batch")]
             if company.service_purge_enabled:
@@ -65,8 +66,10 @@ class ServiceTicket(models.Model):
         values, logged contacts their summary and transcript, all of them
         their attachments. Subjects, dates, stages, channels, durations and
         SLA results stay."""
+        # sudo: logged contacts of the tickets the retention cron purges
         interactions = self.env["service.interaction"].sudo().search([("ticket_id", "in", self.ids)])
         messages = self._purged_messages(interactions)
+        # sudo: attachments of the tickets the retention cron purges
         attachments = (
             self.env["ir.attachment"]
             .sudo()

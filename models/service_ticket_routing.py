@@ -57,6 +57,7 @@ class ServiceTicket(models.Model):
             if winner.team_id != self.team_id:
                 values["team_id"] = winner.team_id.id
         # the note of _routing_record records the assignment and why: no separate tracking message
+        # sudo: the routed agent, after action_assign_agent's check or action_escalate's write
         self.sudo().with_context(mail_notrack=True).write(values)
         self._routing_record(winner, note)
         return winner
@@ -69,6 +70,7 @@ class ServiceTicket(models.Model):
         team assigning by hand)."""
         if vals.get("user_id") or not team or team.assignment_method == "manual":
             return None
+        # sudo: a draft of the ticket being created, to decide its agent
         draft = self.sudo().new(
             {fname: vals[fname] for fname in ("category_id", "partner_id") if vals.get(fname)} | {"team_id": team.id}
         )
@@ -82,6 +84,7 @@ class ServiceTicket(models.Model):
         """(winner member, explanation, note) for this ticket, the winner's
         capacity claimed; no winner when nobody qualifies."""
         self.ensure_one()
+        # sudo: members' loads and calendars for the decision; the user's own write or create is checked
         ticket = self.sudo()
         now = fields.Datetime.now()
         verdicts = ticket._routing_verdicts(*ticket._routing_candidates(escalation), now)

@@ -157,6 +157,7 @@ class ServiceTicket(models.Model):
         """Set each ticket's policy and replace its open targets by the
         policy's: start dates kept, reached targets kept. SLA bookkeeping
         runs as superuser: agents and customers only read it."""
+        # sudo: SLA bookkeeping of tickets the user creates or changes; agents and customers only read it
         tickets = self.sudo()
         values_list = []
         stale = tickets.env["service.ticket.sla"]
@@ -189,6 +190,7 @@ class ServiceTicket(models.Model):
         the recorded first response and resolution (after importing tickets
         or changing policies). Managers only: it runs as superuser."""
         self._service_check_manager()
+        # sudo: managers rebuild SLA targets (not yet safe: other companies' tickets too, by RPC)
         tickets = self.sudo()
         tickets.sla_line_ids.unlink()
         tickets.write({"sla_policy_id": False, "sla_policy_reason": False})
@@ -219,6 +221,7 @@ class ServiceTicket(models.Model):
         )._sla_apply_policies()
 
     def _sla_on_stage_change(self, old_stages, now):
+        # sudo: SLA clocks of tickets the user just moved (write checked)
         for ticket in self.sudo():
             old, new = old_stages[ticket], ticket.stage_id
             lines = ticket.sla_line_ids
@@ -248,10 +251,12 @@ class ServiceTicket(models.Model):
     def _sla_agent_replied(self, when, first_time):
         """An agent answered at `when`: the open response targets are
         reached; `first_time` tickets get their first-response duration."""
+        # sudo: response targets an agent's answer reached, bookkeeping
         for ticket in self.sudo():
             ticket.sla_line_ids.filtered(
                 lambda line: line.target_type in ("first_response", "next_response") and not line.reached_date
             )._reach(when)
+        # sudo: first-response hours of the same tickets, bookkeeping
         for ticket in first_time.sudo():
             line = ticket.sla_line_ids.filtered(lambda line: line.target_type == "first_response")[:1]
             ticket.first_response_hours = ticket._sla_elapsed_hours(when, line)
@@ -261,6 +266,7 @@ class ServiceTicket(models.Model):
         a first time, each gets a next-response target if its policy has
         one and none is running."""
         values_list = []
+        # sudo: next-response targets the customer's message opens, bookkeeping
         for ticket in self.sudo():
             policy = ticket.sla_policy_id
             if not (policy.next_response_hours and ticket.first_response_date) or ticket.is_resolved:
@@ -268,4 +274,5 @@ class ServiceTicket(models.Model):
             if ticket.sla_line_ids.filtered(lambda line: line.target_type == "next_response" and not line.reached_date):
                 continue
             values_list.append(ticket._sla_line_values(policy, "next_response", when))
+        # sudo: the targets built just above
         self.env["service.ticket.sla"].sudo().create(values_list)

@@ -13,6 +13,7 @@ class ServiceTicket(models.Model):
         boost (a step of create, before routing and SLA)."""
         if not vals.get("partner_id"):
             return
+        # sudo: the tier of the new ticket's customer, only its priority boost is used
         partner = self.env["res.partner"].sudo().browse(vals["partner_id"])
         tier = partner.service_tier_id or partner.commercial_partner_id.service_tier_id
         if tier.priority_boost:

@@ -34,6 +34,7 @@ class ServiceTicket(models.Model):
 
     @api.depends("lot_id", "product_id", "partner_id")
     def _compute_warranty_id(self):
+        # sudo: the warranty of the ticket's own serial, or product and customer; returned without sudo
         Warranty = self.env["service.warranty"].sudo()
         for ticket in self:
             warranty = Warranty._find_for(
@@ -47,5 +48,6 @@ class ServiceTicket(models.Model):
     @api.depends("warranty_id.start_date", "warranty_id.end_date", "warranty_id.state", "create_date")
     def _compute_under_warranty(self):
         for ticket in self:
+            # sudo: the dates of the ticket's own warranty
             warranty = ticket.warranty_id.sudo()
             ticket.under_warranty = bool(warranty) and warranty.covers(ticket._warranty_day())

@@ -30,6 +30,7 @@ class ServiceTier(models.Model):
             return {}
         since = fields.Datetime.now() - relativedelta(months=12)
         self.env.flush_all()  # sale.report is a view over the order lines
+        # sudo: yearly sales per customer, for tiers; from the cron or a manager's button (checked)
         revenue = dict(
             self.env["sale.report"]
             .sudo()
@@ -39,6 +40,7 @@ class ServiceTier(models.Model):
                 ["price_subtotal:sum"],
             )
         )
+        # sudo: customer companies' tiers, set from their sales only
         Partner = self.env["res.partner"].sudo()
         tiered = Partner.search(
             [

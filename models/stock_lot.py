@@ -55,6 +55,7 @@ class StockLotOwnership(models.Model):
 
     def _service_update_owner(self):
         """The owner after each serial's latest event."""
+        # sudo: ownership events of these serials, after the moves or transfer that changed them
         events = (
             self.env["service.lot.ownership"]
             .sudo()
@@ -66,6 +67,7 @@ class StockLotOwnership(models.Model):
         latest = {}
         for event in events:
             latest.setdefault(event.lot_id, event)
+        # sudo: the owner those events name, no user input
         for lot in self.sudo():
             owner = latest[lot].partner_id if lot in latest else self.env["res.partner"]
             if lot.service_owner_id != owner:

@@ -74,6 +74,7 @@ class ServiceCustomerReport(models.Model):
 
     def _compute_risk(self):
         # one batch for all rows: the customer computes its risk in a few grouped queries
+        # sudo: risk scores of the rows' customers; the report is the managers' only
         risks = {
             partner.id: (partner.service_risk_score, partner.service_risk_explanation)
             for partner in self.partner_id.sudo()
