@@ -304,7 +304,8 @@ class ServiceTicket(models.Model):
             self._prepare_company_stage_number(vals, team)
             self._prepare_tier_priority(vals)
             decisions.append(self._prepare_routing(vals, team))
-            vals.update(self.browse()._stage_change_values(Stage, Stage.browse(vals["stage_id"]), now, team))
+            stage_values = self.browse()._stage_change_values(Stage, Stage.browse(vals["stage_id"]), now, team)
+            vals.update(stage_values | vals)  # values given explicitly (an import of dates) win
         tickets = super().create(vals_list)
         tickets._follow_customer()
         # a new ticket's policy is part of its creation: no tracking message for it
@@ -407,7 +408,8 @@ class ServiceTicket(models.Model):
             if new_stage != ticket.stage_id:
                 values.update(ticket._stage_change_values(ticket.stage_id, new_stage, now, new_team or ticket.team_id))
             groups[tuple(sorted(values.items()))] |= ticket
-        return [(tickets, {**vals, **dict(values)}) for values, tickets in groups.items()]
+        # values given explicitly (an import of dates, a test) win over the computed ones
+        return [(tickets, {**dict(values), **vals}) for values, tickets in groups.items()]
 
     def _stage_change_values(self, old_stage, new_stage, now, team):
         """Values that moving this ticket (none yet: a new one) of `team`

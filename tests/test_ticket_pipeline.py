@@ -2,6 +2,7 @@
 creates or changes the ticket, and escalation kept consistent by it."""
 
 import ast
+from datetime import datetime
 from pathlib import Path
 from unittest.mock import patch
 
@@ -111,6 +112,14 @@ class TestSavePath(ServiceDeskCommon):
                 if "resolved_date" in call.args[1] and "stage_id" not in call.args[1]
             ]
         )
+
+    def test_dates_given_with_the_stage_are_kept(self):
+        """An import of history gives its own dates: they win over now."""
+        then = datetime(2025, 3, 4, 10, 0)
+        ticket = self._create_ticket(stage_id=self.stage_resolved.id, resolved_date=then)
+        self.assertEqual(ticket.resolved_date, then)
+        ticket.write({"stage_id": self.stage_closed.id, "closed_date": then})
+        self.assertEqual(ticket.closed_date, then)
 
     def test_team_change_moves_to_the_new_team_first_stage(self):
         own_stage = self.env["service.stage"].create(
