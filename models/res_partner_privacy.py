@@ -98,11 +98,12 @@ class ResPartner(models.Model):
         setting (the managers' export holds every contact's)."""
         self.ensure_one()
         customer = self.commercial_partner_id
-        # sudo: one customer's data, no internal note (not yet safe: a manager also gets other companies' tickets)
+        # sudo: one customer's data in the companies the reader may open, no internal note
         env = self.env(su=True)
         public = env.ref("mail.mt_comment")
         own_only = portal and not customer.service_portal_share_tickets
         whose = [("partner_id", "=", self.id)] if own_only else [("commercial_partner_id", "=", customer.id)]
+        whose.append(("company_id", "in", self.env.companies.ids))
         tickets = env["service.ticket"].with_context(active_test=False).search(whose, order="id")
         messages = env["mail.message"].search(
             [
@@ -265,12 +266,27 @@ class ResPartner(models.Model):
     def _service_erase_blockers(self):
         """Why this contact cannot be erased now, or an empty list."""
         self.ensure_one()
-        # sudo: what blocks an erasure, for managers (not yet safe: of any contact, other companies' too)
+        self.check_access("read")
+        # sudo: what blocks the erasure of a contact the manager may read: numbers, logins and names only
         env = self.env(su=True)
         blockers = []
         open_tickets = env["service.ticket"].search([("partner_id", "=", self.id), ("is_closed", "=", False)])
         if open_tickets:
             blockers.append(self.env._("open tickets %s", ", ".join(open_tickets.mapped("number"))))
+        elsewhere = (
+            env["service.ticket"]
+            .with_context(active_test=False)
+            ._read_group(
+                [("partner_id", "=", self.id), ("company_id", "not in", self.env.companies.ids)], ["company_id"]
+            )
+        )
+        if elsewhere:
+            blockers.append(
+                self.env._(
+                    "tickets of %s, which only their managers may erase",
+                    ", ".join(company.name for (company,) in elsewhere),
+                )
+            )
         users = env["res.users"].search([("partner_id", "=", self.id)])
         if users:
             blockers.append(self.env._("an active user (%s): archive it first", ", ".join(users.mapped("login"))))
@@ -299,9 +315,10 @@ class ResPartner(models.Model):
                     "%(contact)s cannot be erased yet: %(why)s.", contact=self.display_name, why="; ".join(blockers)
                 )
             )
-        # sudo: erasure, managers only (not yet safe: not checked that they may read this contact)
+        self.check_access("read")  # another company's contact is out of reach (managers may not write contacts)
+        # sudo: erasure by a manager who may read this contact, of tickets in their companies only (blockers)
         env = self.env(su=True)
-        # sudo: the contact to erase (not yet safe: by RPC, a manager erases another company's contact)
+        # sudo: the contact to erase, checked above
         partner = self.sudo()
         label = self.env._("Anonymous customer %s", partner.id)
         company = partner.commercial_partner_id if partner.commercial_partner_id != partner else partner.parent_id

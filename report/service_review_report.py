@@ -18,12 +18,13 @@ class ServiceReviewReport(models.AbstractModel):
 
     @api.model
     def _review_of(self, partner, date_from, date_to):
-        # sudo: a customer's review, managers only (not yet safe: other companies' tickets of the customer)
+        # sudo: a customer's review for managers, of the companies they opened only (the domain below)
         Report = self.env["service.ticket.report"].sudo()
         start = fields.Datetime.to_datetime(date_from)
         end = fields.Datetime.to_datetime(date_to) + timedelta(days=1)
         domain = [
             ("partner_id", "=", partner.commercial_partner_id.id),
+            ("company_id", "in", self.env.companies.ids),
             ("create_date", ">=", start),
             ("create_date", "<", end),
         ]

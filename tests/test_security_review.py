@@ -3,6 +3,7 @@ other access tests do not already prove, companies kept apart first; and the
 list of sudo() calls in docs/security.md kept true to the code."""
 
 import ast
+import json
 import re
 from collections import Counter
 from datetime import timedelta
@@ -116,6 +117,52 @@ class TestActionsRefuseWhoMayNot(ServiceDeskCommon):
         self.assertEqual(calendar._service_window_periods(False, monday), before)
         holiday.company_id = self.company
         self.assertLess(len(calendar._service_window_periods(False, monday)), len(before), "its own company's")
+
+
+@tagged("post_install", "-at_install")
+class TestManagersStayInTheirCompanies(ServiceDeskCommon):
+    """What managers do as superuser (export, erasure, SLA rebuild, service
+    review) stays within the companies they may open: a customer shared by
+    both companies has tickets in each."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.shared = cls.customer_a_contact
+        cls.ticket_mine = cls._create_ticket(cls.team_a, name="Ticket of company A", partner_id=cls.shared.id)
+        cls.ticket_theirs = cls._create_ticket(cls.team_other, name="Ticket of company B", partner_id=cls.shared.id)
+        (cls.ticket_mine | cls.ticket_theirs).action_close()
+
+    def test_export_holds_the_managers_companies_only(self):
+        data, __ = self.shared.with_user(self.user_manager)._service_export_data()
+        exported = json.dumps(data, ensure_ascii=False)
+        self.assertIn("Ticket of company A", exported)
+        self.assertNotIn("Ticket of company B", exported)
+
+    def test_erasure_of_a_contact_with_tickets_elsewhere_is_refused(self):
+        contact = self.shared.with_user(self.user_manager)
+        self.assertIn("SD Other Company", " ".join(contact._service_erase_blockers()))
+        with self.assertRaisesRegex(UserError, "SD Other Company"):
+            contact.action_service_erase("asked by email")
+        self.assertEqual(self.ticket_theirs.partner_id.name, "Carla Customer")
+
+    def test_erasure_of_another_companys_contact_is_refused(self):
+        contact = self.env["res.partner"].create({"name": "Otto Other", "company_id": self.company_other.id})
+        with self.assertRaises(AccessError), mute_logger(*MUTE_RULES):
+            contact.with_user(self.user_manager).action_service_erase("asked by email")
+        self.assertEqual(contact.name, "Otto Other")
+
+    def test_sla_rebuild_of_another_companys_ticket_is_refused(self):
+        with self.assertRaises(AccessError), mute_logger(*MUTE_RULES):
+            self.ticket_theirs.with_user(self.user_manager).action_sla_recompute()
+
+    def test_service_review_lists_the_managers_companies_only(self):
+        self.env.flush_all()
+        Review = self.env["report.service_desk.report_service_review"].with_user(self.user_manager_mc)
+        review = Review.with_context(allowed_company_ids=[self.company.id])._review_of(
+            self.customer_a, fields.Date.today() - timedelta(days=1), fields.Date.today()
+        )
+        self.assertEqual(review["tickets"].ticket_id, self.ticket_mine)
 
 
 @tagged("post_install", "-at_install")
