@@ -47,7 +47,8 @@ class ServiceStage(models.Model):
     )
     auto_close_days = fields.Integer(
         string="Auto-close After (days)",
-        help="Tickets left in this stage that many days are closed automatically. 0 disables it.",
+        help="Tickets left in this stage that many working days of their team's calendar are closed "
+        "automatically, the customer reminded half-way; a customer message starts the wait again. 0 disables it.",
     )
     ticket_count = fields.Integer(compute="_compute_ticket_count")
 
