@@ -2,7 +2,9 @@ from datetime import date, datetime, timedelta
 
 from freezegun import freeze_time
 
-from odoo.tests import TransactionCase, tagged
+from odoo.exceptions import ValidationError
+from odoo.tests import Form, TransactionCase, tagged
+from odoo.tools.safe_eval import safe_eval
 
 # a Wednesday, after any date the test database could have been created on, so
 # that employees' contract versions (dated on creation) already apply
@@ -365,6 +367,78 @@ class TestRoutingRules(RoutingCase):
         member2.invalidate_recordset(["employee_id"])
         self.assertEqual(member2.employee_id, employee2)
         self.assertEqual(self._ticket(team_id=team2.id, category_id=category2.id).user_id, user)
+
+
+@tagged("post_install", "-at_install")
+class TestCategorySkills(RoutingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.languages = cls.env["hr.skill.type"].create(
+            {
+                "name": "Routing languages",
+                "skill_ids": [(0, 0, {"name": "Finnish"})],
+                "skill_level_ids": [(0, 0, {"name": "Fluent", "level_progress": 100, "default_level": True})],
+            }
+        )
+        cls.finnish, cls.fluent = cls.languages.skill_ids, cls.languages.skill_level_ids
+
+    def test_skill_type_follows_the_skill(self):
+        line = self.env["service.category.skill"].create(
+            {"category_id": self.category.id, "skill_id": self.networks.id, "skill_level_id": self.expert.id}
+        )
+        self.assertEqual(line.skill_type_id, self.skill_type)
+        line.write({"skill_id": self.finnish.id, "skill_level_id": self.fluent.id})
+        self.assertEqual(line.skill_type_id, self.languages)
+        category = self.env["service.category"].create(
+            {
+                "name": "Finnish printers",
+                "skill_line_ids": [
+                    (0, 0, {"skill_id": self.printers.id, "skill_level_id": self.expert.id}),
+                    (0, 0, {"skill_id": self.finnish.id, "skill_level_id": self.fluent.id}),
+                ],
+            }
+        )
+        self.assertEqual(category.skill_line_ids.skill_type_id, self.skill_type | self.languages)
+
+    def test_level_of_another_skill_type_is_refused(self):
+        line = self.category.skill_line_ids
+        with self.assertRaises(ValidationError) as caught:
+            self.env["service.category.skill"].create(
+                {"category_id": self.category.id, "skill_id": self.networks.id, "skill_level_id": self.fluent.id}
+            )
+        self.assertIn("Fluent is not a level of Networks", str(caught.exception))
+        with self.assertRaises(ValidationError) as caught:
+            line.skill_level_id = self.fluent
+        self.assertIn("Fluent is not a level of Printers", str(caught.exception))
+        with self.assertRaises(ValidationError) as caught:
+            line.skill_id = self.finnish
+        self.assertIn("Confirmed is not a level of Finnish", str(caught.exception))
+        self.assertEqual(self.category.skill_line_ids, line, "nothing refused was kept")
+
+    def test_category_form_offers_the_levels_of_the_chosen_skill(self):
+        form = Form(self.env["service.category"])
+        form.name = "Networks in Finnish"
+        with form.skill_line_ids.new() as line:
+            line.skill_id = self.networks
+            self.assertEqual(line.skill_type_id, self.skill_type, "the skill gives its type")
+            line.skill_level_id = self.expert
+        with form.skill_line_ids.new() as line:
+            line.skill_type_id = self.languages
+            self.assertEqual(line.skill_level_id, self.fluent, "the type's default level is offered")
+            line.skill_id = self.finnish
+        category = form.save()
+        self.assertEqual(
+            {(line.skill_type_id, line.skill_id, line.skill_level_id) for line in category.skill_line_ids},
+            {(self.skill_type, self.networks, self.expert), (self.languages, self.finnish, self.fluent)},
+        )
+        level_domain = category.skill_line_ids._fields["skill_level_id"].domain
+        for line in category.skill_line_ids:
+            self.assertEqual(
+                self.env["hr.skill.level"].search(safe_eval(level_domain, {"skill_type_id": line.skill_type_id.id})),
+                line.skill_id.skill_type_id.skill_level_ids,
+                "the level list holds the levels of the skill's type",
+            )
 
 
 @tagged("post_install", "-at_install")
