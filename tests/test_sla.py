@@ -4,6 +4,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo.modules.registry import Registry
 from odoo.tests import TransactionCase, tagged
 
 # 2026-11-20 is a Friday; the calendars below work Monday to Friday, 8-12 and 13-17
@@ -12,6 +13,11 @@ FRIDAY = datetime(2026, 11, 20)
 
 def at(day, hour, minute=0):
     return datetime(day.year, day.month, day.day, hour, minute)
+
+
+def watching_cache_clears():
+    """A spy on registry-wide cache clears, which still clear."""
+    return patch.object(Registry, "clear_cache", autospec=True, side_effect=Registry.clear_cache)
 
 
 class SlaCase(TransactionCase):
@@ -193,6 +199,42 @@ class TestSlaClock(SlaCase):
         third = self._ticket(at(FRIDAY, 15))
         # Tuesday now ends at noon: 4 hours there, the last 4 on Wednesday
         self.assertEqual(self._line(third, "resolution").deadline, datetime(2026, 11, 25, 12, 0))
+
+    def test_removed_holidays_and_hours_reach_the_next_deadline_and_time_off_does_not(self):
+        # cached weeks are renewed by changes of the calendar's own working time only
+        employee = self.env["hr.employee"].create(
+            {"name": "Sla Agent", "user_id": self.agent.id, "resource_calendar_id": self.calendar.id}
+        )
+        monday = datetime(2026, 11, 23)
+        monday_afternoon = self.calendar.attendance_ids.filtered(
+            lambda a: a.dayofweek == "0" and a.day_period == "afternoon"
+        )
+
+        def resolution_deadline():
+            return self._line(self._ticket(at(FRIDAY, 15)), "resolution").deadline
+
+        with watching_cache_clears() as clears:
+            self.env["resource.calendar.leaves"].create(
+                {
+                    "name": "The agent's day off",
+                    "resource_id": employee.resource_id.id,
+                    "calendar_id": self.calendar.id,
+                    "date_from": monday,
+                    "date_to": at(monday, 23, 59),
+                }
+            )
+            self.assertEqual(resolution_deadline(), at(monday, 17), "the desk's hours, not one agent's")
+            holiday = self.env["resource.calendar.leaves"].create(
+                {"name": "Holiday", "calendar_id": self.calendar.id, "date_from": monday, "date_to": at(monday, 23, 59)}
+            )
+            self.assertEqual(resolution_deadline(), datetime(2026, 11, 24, 17, 0))
+            holiday.unlink()
+            self.assertEqual(resolution_deadline(), at(monday, 17), "the holiday cancelled")
+            monday_afternoon.hour_to = 15
+            self.assertEqual(resolution_deadline(), datetime(2026, 11, 24, 10, 0), "Monday ends at 15:00")
+            monday_afternoon.hour_to = 17
+            self.assertEqual(resolution_deadline(), at(monday, 17), "the hours restored")
+        clears.assert_not_called()
 
     def test_ticket_created_outside_working_hours(self):
         saturday = datetime(2026, 11, 21, 10, 0)
