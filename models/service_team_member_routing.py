@@ -137,10 +137,10 @@ class ServiceTeamMember(models.Model):
             calendar_id = own_calendar_id or default_calendar.id
             tz = own_tz or (Calendar.browse(calendar_id).tz if calendar_id else None)
             groups.setdefault((calendar_id, tz), []).append((member_id, away_until))
-        # the version of every calendar's cached periods, read at once
-        Calendar.browse(list({calendar_id for calendar_id, __ in groups if calendar_id})).fetch(
-            ["service_periods_version"]
-        )
+        # the versions of the calendars' cached periods, read at once, the
+        # team's included: planning the ticket's SLA targets usually walks it
+        calendar_ids = {calendar_id for calendar_id, __ in groups if calendar_id} | set(default_calendar.ids)
+        Calendar.browse(list(calendar_ids)).fetch(["service_periods_version"])
         result = {}
         for (calendar_id, tz), members in groups.items():
             periods = (
