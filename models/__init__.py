@@ -25,6 +25,7 @@ from . import res_partner_interaction
 from . import service_api_request
 from . import service_ticket_api
 from . import res_company_retention
+from . import res_company_sla
 from . import res_config_settings
 from . import service_ticket_retention
 from . import res_partner_privacy

@@ -8,7 +8,16 @@ class ServiceCategorySkill(models.Model):
     _order = "category_id, skill_type_id, skill_id"
 
     category_id = fields.Many2one("service.category", required=True, index=True, ondelete="cascade")
-    skill_type_id = fields.Many2one("hr.skill.type", required=True, ondelete="cascade")
+    skill_type_id = fields.Many2one(
+        "hr.skill.type",
+        compute="_compute_skill_type_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        required=True,
+        ondelete="cascade",
+        help="The skill's type. Choosing it first narrows the skills and levels offered.",
+    )
     skill_id = fields.Many2one(
         "hr.skill",
         required=True,
@@ -29,6 +38,11 @@ class ServiceCategorySkill(models.Model):
         "A category requires each skill only once.",
     )
 
+    @api.depends("skill_id")
+    def _compute_skill_type_id(self):
+        for line in self:
+            line.skill_type_id = line.skill_id.skill_type_id or line.skill_type_id
+
     @api.onchange("skill_type_id")
     def _onchange_skill_type_id(self):
         if self.skill_id.skill_type_id != self.skill_type_id:
@@ -39,15 +53,23 @@ class ServiceCategorySkill(models.Model):
     @api.constrains("skill_id", "skill_level_id", "skill_type_id")
     def _check_skill_type(self):
         for line in self:
-            if (
-                line.skill_id.skill_type_id != line.skill_type_id
-                or line.skill_level_id.skill_type_id != line.skill_type_id
-            ):
+            skill_type = line.skill_id.skill_type_id
+            if line.skill_level_id.skill_type_id != skill_type:
                 raise ValidationError(
                     self.env._(
-                        "Skill %(skill)s and level %(level)s must both belong to skill type %(type)s.",
-                        skill=line.skill_id.name,
+                        "%(level)s is not a level of %(skill)s: choose one of its type %(type)s (%(levels)s).",
                         level=line.skill_level_id.name,
+                        skill=line.skill_id.name,
+                        type=skill_type.name,
+                        levels=", ".join(skill_type.skill_level_ids.mapped("name")),
+                    )
+                )
+            if line.skill_type_id != skill_type:
+                raise ValidationError(
+                    self.env._(
+                        "%(skill)s is a skill of type %(skill_type)s, not %(type)s.",
+                        skill=line.skill_id.name,
+                        skill_type=skill_type.name,
                         type=line.skill_type_id.name,
                     )
                 )

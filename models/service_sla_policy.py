@@ -3,6 +3,20 @@ from odoo.exceptions import ValidationError
 
 from .service_ticket import TICKET_PRIORITIES
 
+# what _matching_rules keeps of a policy: the fields that choose it
+RULE_FIELDS = frozenset(
+    {
+        "active",
+        "sequence",
+        "company_id",
+        "team_ids",
+        "category_ids",
+        "ticket_types",
+        "min_priority",
+        "tier_ids",
+        "partner_ids",
+    }
+)
 TARGET_FIELDS = {
     "first_response": "first_response_hours",
     "next_response": "next_response_hours",
@@ -112,13 +126,21 @@ class ServiceSlaPolicy(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    @tools.ormcache()
+    def _rules_version(self):
+        """Version of the policies' conditions, kept on the companies and
+        read with the current company (see res.company._service_renew_sla_rules)."""
+        return self.env.company.service_sla_rules_version
+
+    @api.model
+    @tools.ormcache("self.env.company.id", "self._rules_version()")
     def _matching_rules(self):
         """The conditions of the active policies, in order, as plain ids:
         ((policy id, company id, team ids, category ids, ticket type codes,
         minimum priority, tier ids, customer ids), ...). Matching a ticket
         then costs neither a query nor a record, whatever the number of
-        policies; any change of a policy forgets them."""
+        policies. Cached under a version that every change of the
+        conditions renews in the database: every worker matches its next
+        ticket against the new conditions."""
         policies = self.sudo().browse(self._active_policy_ids())
         return tuple(
             (
@@ -194,20 +216,23 @@ class ServiceSlaPolicy(models.Model):
         return labels
 
     @api.model
-    @tools.ormcache()
     def _active_policy_ids(self):
         # pylint: disable-next=no-search-all  # a company has a few dozen policies, all needed in order
         return tuple(self.sudo().search([], order="sequence, id").ids)
 
     @api.model_create_multi
     def create(self, vals_list):
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
+        policies = super().create(vals_list)
+        self.env["res.company"]._service_renew_sla_rules()
+        return policies
 
     def write(self, vals):
-        self.env.registry.clear_cache()  # the order and conditions of _matching_rules
-        return super().write(vals)
+        result = super().write(vals)
+        if vals.keys() & RULE_FIELDS:
+            self.env["res.company"]._service_renew_sla_rules()
+        return result
 
     def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
+        result = super().unlink()
+        self.env["res.company"]._service_renew_sla_rules()
+        return result

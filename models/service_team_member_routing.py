@@ -129,13 +129,18 @@ class ServiceTeamMember(models.Model):
         (their calendar, public holidays and their own time off) and when
         they are next at work. Members sharing a calendar and a time zone
         share its working periods, which the calendar caches: the cost
-        follows the number of distinct calendars."""
+        follows the number of distinct calendars, and the versions of their
+        cached periods are read in one query."""
         Calendar = self.env["resource.calendar"].sudo()
         groups = {}
         for member_id, (own_calendar_id, own_tz, away_until) in schedules.items():
             calendar_id = own_calendar_id or default_calendar.id
             tz = own_tz or (Calendar.browse(calendar_id).tz if calendar_id else None)
             groups.setdefault((calendar_id, tz), []).append((member_id, away_until))
+        # the versions of the calendars' cached periods, read at once, the
+        # team's included: planning the ticket's SLA targets usually walks it
+        calendar_ids = {calendar_id for calendar_id, __ in groups if calendar_id} | set(default_calendar.ids)
+        Calendar.browse(list(calendar_ids)).fetch(["service_periods_version"])
         result = {}
         for (calendar_id, tz), members in groups.items():
             periods = (

@@ -17,7 +17,14 @@ class ServiceTicketType(models.Model):
 
     _code_uniq = models.UniqueIndex("(code)", "Each ticket type exists once.")
 
+    # SLA policies match tickets on these codes (service.sla.policy._matching_rules)
     def write(self, vals):
+        result = super().write(vals)
         if "code" in vals:
-            self.env.registry.clear_cache()  # SLA policies match tickets on these codes
-        return super().write(vals)
+            self.env["res.company"]._service_renew_sla_rules()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env["res.company"]._service_renew_sla_rules()
+        return result

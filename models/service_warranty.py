@@ -45,6 +45,7 @@ class ServiceWarranty(models.Model):
     start_date = fields.Date(required=True, help="Delivery date.")
     months = fields.Integer(string="Warranty Months", help="Months of the product's warranty at delivery.")
     extension_line_ids = fields.One2many("sale.order.line", "service_warranty_id", string="Extensions")
+    ticket_ids = fields.One2many("service.ticket", "warranty_id", string="Tickets")
     extension_months = fields.Integer(compute="_compute_extension_months", store=True)
     end_date = fields.Date(
         compute="_compute_end_date",

@@ -1,13 +1,42 @@
+from contextlib import closing, contextmanager
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo.tests import TransactionCase, tagged
+from odoo import api
+from odoo.exceptions import ValidationError
+from odoo.modules.registry import Registry
+from odoo.tests import Form, TransactionCase, tagged
+from odoo.tools.safe_eval import safe_eval
+
+from .common import WorkerCase
 
 # a Wednesday, after any date the test database could have been created on, so
 # that employees' contract versions (dated on creation) already apply
 WEDNESDAY_10 = datetime(2030, 1, 9, 10, 0)
 WEDNESDAY_20 = datetime(2030, 1, 9, 20, 0)
+# the start of the week (a cached window of working periods) holding them
+MONDAY = datetime(2030, 1, 7)
+
+
+@contextmanager
+def watching_caches(registry):
+    """Spies on (registry-wide cache clears, computations of a calendar's
+    working periods); both still do their work."""
+    Calendar = registry["resource.calendar"]
+    with (
+        patch.object(Registry, "clear_cache", autospec=True, side_effect=Registry.clear_cache) as clears,
+        patch.object(
+            Calendar, "_work_intervals_batch", autospec=True, side_effect=Calendar._work_intervals_batch
+        ) as computed,
+    ):
+        yield clears, computed
+
+
+def computed_calendars(computed):
+    """The calendars whose working periods the spy saw computed."""
+    return {call.args[0].id for call in computed.call_args_list}
 
 
 class RoutingCase(TransactionCase):
@@ -365,6 +394,245 @@ class TestRoutingRules(RoutingCase):
         member2.invalidate_recordset(["employee_id"])
         self.assertEqual(member2.employee_id, employee2)
         self.assertEqual(self._ticket(team_id=team2.id, category_id=category2.id).user_id, user)
+
+
+@tagged("post_install", "-at_install")
+class TestCategorySkills(RoutingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.languages = cls.env["hr.skill.type"].create(
+            {
+                "name": "Routing languages",
+                "skill_ids": [(0, 0, {"name": "Finnish"})],
+                "skill_level_ids": [(0, 0, {"name": "Fluent", "level_progress": 100, "default_level": True})],
+            }
+        )
+        cls.finnish, cls.fluent = cls.languages.skill_ids, cls.languages.skill_level_ids
+
+    def test_skill_type_follows_the_skill(self):
+        line = self.env["service.category.skill"].create(
+            {"category_id": self.category.id, "skill_id": self.networks.id, "skill_level_id": self.expert.id}
+        )
+        self.assertEqual(line.skill_type_id, self.skill_type)
+        line.write({"skill_id": self.finnish.id, "skill_level_id": self.fluent.id})
+        self.assertEqual(line.skill_type_id, self.languages)
+        category = self.env["service.category"].create(
+            {
+                "name": "Finnish printers",
+                "skill_line_ids": [
+                    (0, 0, {"skill_id": self.printers.id, "skill_level_id": self.expert.id}),
+                    (0, 0, {"skill_id": self.finnish.id, "skill_level_id": self.fluent.id}),
+                ],
+            }
+        )
+        self.assertEqual(category.skill_line_ids.skill_type_id, self.skill_type | self.languages)
+
+    def test_level_of_another_skill_type_is_refused(self):
+        line = self.category.skill_line_ids
+        with self.assertRaises(ValidationError) as caught:
+            self.env["service.category.skill"].create(
+                {"category_id": self.category.id, "skill_id": self.networks.id, "skill_level_id": self.fluent.id}
+            )
+        self.assertIn("Fluent is not a level of Networks", str(caught.exception))
+        with self.assertRaises(ValidationError) as caught:
+            line.skill_level_id = self.fluent
+        self.assertIn("Fluent is not a level of Printers", str(caught.exception))
+        with self.assertRaises(ValidationError) as caught:
+            line.skill_id = self.finnish
+        self.assertIn("Confirmed is not a level of Finnish", str(caught.exception))
+        self.assertEqual(self.category.skill_line_ids, line, "nothing refused was kept")
+
+    def test_category_form_offers_the_levels_of_the_chosen_skill(self):
+        form = Form(self.env["service.category"])
+        form.name = "Networks in Finnish"
+        with form.skill_line_ids.new() as line:
+            line.skill_id = self.networks
+            self.assertEqual(line.skill_type_id, self.skill_type, "the skill gives its type")
+            line.skill_level_id = self.expert
+        with form.skill_line_ids.new() as line:
+            line.skill_type_id = self.languages
+            self.assertEqual(line.skill_level_id, self.fluent, "the type's default level is offered")
+            line.skill_id = self.finnish
+        category = form.save()
+        self.assertEqual(
+            {(line.skill_type_id, line.skill_id, line.skill_level_id) for line in category.skill_line_ids},
+            {(self.skill_type, self.networks, self.expert), (self.languages, self.finnish, self.fluent)},
+        )
+        level_domain = category.skill_line_ids._fields["skill_level_id"].domain
+        for line in category.skill_line_ids:
+            self.assertEqual(
+                self.env["hr.skill.level"].search(safe_eval(level_domain, {"skill_type_id": line.skill_type_id.id})),
+                line.skill_id.skill_type_id.skill_level_ids,
+                "the level list holds the levels of the skill's type",
+            )
+
+
+@tagged("post_install", "-at_install")
+class TestCachedWorkingPeriods(RoutingCase):
+    """Working periods are cached per calendar and week under the
+    calendar's version, renewed in the database by the changes that shape
+    them only: nothing clears the registry's caches, and every worker
+    reads the version with the calendar."""
+
+    def _versions(self):
+        return (self.day_calendar | self.night_calendar).mapped("service_periods_version")
+
+    def test_time_off_of_an_agent_keeps_every_calendar_cached(self):
+        away = self._agent("Away", {self.printers: self.expert})
+        present = self._agent("Present", {self.printers: self.confirmed})
+        self.assertEqual(self._ticket().user_id, away.user_id)  # the day shift's week is cached
+        versions = self._versions()
+        with watching_caches(self.registry) as (clears, computed):
+            # approving time off writes such a leave: the agent's own, on their calendar
+            time_off = self.env["resource.calendar.leaves"].create(
+                {
+                    "name": "Time off",
+                    "resource_id": away.employee_id.resource_id.id,
+                    "calendar_id": self.day_calendar.id,
+                    "date_from": datetime(2030, 1, 7),
+                    "date_to": datetime(2030, 1, 11, 23, 0),
+                }
+            )
+            during = self._ticket()
+            time_off.date_to = datetime(2030, 1, 10, 23, 0)
+            time_off.unlink()
+            after = self._ticket()
+        clears.assert_not_called()
+        self.assertFalse(computed.called, "no calendar's working periods were computed again")
+        self.assertEqual(self._versions(), versions)
+        self.assertEqual(during.user_id, present.user_id, "routing reads the agents' time off itself")
+        self.assertIn("on time off until 2030-01-11 23:00:00", during.routing_explanation)
+        self.assertEqual(after.user_id, away.user_id)
+
+    def test_holiday_of_one_calendar_leaves_the_others_cached(self):
+        day_week = self.day_calendar._service_window_periods(False, MONDAY)
+        night_week = self.night_calendar._service_window_periods(False, MONDAY)
+        with watching_caches(self.registry) as (clears, computed):
+            self.env["resource.calendar.leaves"].create(
+                {
+                    "name": "Night shift party",
+                    "calendar_id": self.night_calendar.id,
+                    "date_from": datetime(2030, 1, 9),
+                    "date_to": datetime(2030, 1, 9, 23, 59),
+                }
+            )
+            self.assertEqual(self.day_calendar._service_window_periods(False, MONDAY), day_week)
+            self.assertEqual(
+                self.night_calendar._service_window_periods(False, MONDAY),
+                night_week[:2] + night_week[3:],
+                "no night shift on Wednesday",
+            )
+        clears.assert_not_called()
+        self.assertEqual(computed_calendars(computed), set(self.night_calendar.ids))
+
+    def test_only_what_shapes_working_periods_renews_them(self):
+        holiday = self.env["resource.calendar.leaves"].create(
+            {
+                "name": "National day",
+                "calendar_id": self.day_calendar.id,
+                "date_from": datetime(2030, 1, 9),
+                "date_to": datetime(2030, 1, 9, 23, 59),
+            }
+        )
+        versions = self._versions()
+        holiday.name = "National holiday"
+        self.day_calendar.name = "Morning and afternoon shift"
+        self.day_calendar.attendance_ids[:1].name = "Monday"
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Training, at work",
+                "calendar_id": self.day_calendar.id,
+                "time_type": "other",
+                "date_from": datetime(2030, 1, 10),
+                "date_to": datetime(2030, 1, 10, 23, 59),
+            }
+        )
+        self.assertEqual(self._versions(), versions, "names and work-time leaves change no working period")
+        holiday.date_to = datetime(2030, 1, 9, 12, 0)
+        day, night = self._versions()
+        self.assertNotEqual(day, versions[0], "the holiday's calendar")
+        self.assertEqual(night, versions[1], "another calendar")
+        # a holiday of the whole company (no calendar) concerns every calendar of the company
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Company day",
+                "company_id": self.env.company.id,
+                "date_from": datetime(2030, 1, 8),
+                "date_to": datetime(2030, 1, 8, 23, 59),
+            }
+        )
+        self.assertTrue(all(new != old for new, old in zip(self._versions(), (day, night), strict=True)))
+        self.day_calendar.tz = "Europe/Helsinki"
+        self.assertNotEqual(self._versions()[0], day, "the time zone moves the working periods")
+
+
+@tagged("post_install", "-at_install")
+class TestWorkingPeriodsAcrossWorkers(WorkerCase):
+    """Workers keep their caches: a change committed by one worker reaches
+    the others' next read of the working periods through the calendar's
+    version, with no cache cleared anywhere. The cursors are the workers'
+    own connections (see WorkerCase)."""
+
+    desk_name = "Periods desk"
+    agent_login = "periods_agent"
+
+    def _prepare_desk(self, env):
+        calendar = env["resource.calendar"].create(
+            {
+                "name": "Periods shift",
+                "tz": "UTC",
+                "attendance_ids": [
+                    (0, 0, {"name": f"{day}", "dayofweek": str(day), "hour_from": 8, "hour_to": 17}) for day in range(5)
+                ],
+            }
+        )
+        calendar.leave_ids.unlink()
+        self.created["calendar"] = calendar.id
+
+    def _cleanup_desk(self, env):
+        calendar = env["resource.calendar"].browse(self.created["calendar"])
+        calendar.leave_ids.unlink()
+        calendar.unlink()
+
+    def _week(self):
+        """The calendar's working periods of the week, read in a request of
+        another worker."""
+        with closing(self._cursor()) as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            return env["resource.calendar"].browse(self.created["calendar"])._service_window_periods(False, MONDAY)
+
+    def _commit_in_a_worker(self, change):
+        with closing(self._cursor()) as cr:
+            change(api.Environment(cr, api.SUPERUSER_ID, {})["resource.calendar"].browse(self.created["calendar"]))
+            cr.commit()  # pylint: disable=invalid-commit
+
+    def test_changes_reach_the_next_read_of_other_workers(self):
+        week = self._week()
+        wednesday = week[2]
+        with watching_caches(self.registry) as (clears, __):
+            self._commit_in_a_worker(
+                lambda calendar: calendar.env["resource.calendar.leaves"].create(
+                    {
+                        "name": "National day",
+                        "calendar_id": calendar.id,
+                        "date_from": datetime(2030, 1, 9),
+                        "date_to": datetime(2030, 1, 9, 23, 59),
+                    }
+                )
+            )
+            self.assertNotIn(wednesday, self._week(), "the holiday")
+            self._commit_in_a_worker(lambda calendar: calendar.leave_ids.unlink())
+            self.assertEqual(self._week(), week, "the holiday cancelled")
+            self._commit_in_a_worker(
+                lambda calendar: calendar.attendance_ids.filtered(lambda a: a.dayofweek == "2").write({"hour_from": 11})
+            )
+            self.assertEqual(self._week()[2], (datetime(2030, 1, 9, 11, 0), wednesday[1]), "Wednesday from 11:00")
+            self._commit_in_a_worker(
+                lambda calendar: calendar.attendance_ids.filtered(lambda a: a.dayofweek == "2").write({"hour_from": 8})
+            )
+            self.assertEqual(self._week(), week, "the hours restored")
+        clears.assert_not_called()
 
 
 @tagged("post_install", "-at_install")

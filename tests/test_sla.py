@@ -1,10 +1,14 @@
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime
 from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import api
+from odoo.modules.registry import Registry
 from odoo.tests import TransactionCase, tagged
+
+from .common import WorkerCase
 
 # 2026-11-20 is a Friday; the calendars below work Monday to Friday, 8-12 and 13-17
 FRIDAY = datetime(2026, 11, 20)
@@ -12,6 +16,11 @@ FRIDAY = datetime(2026, 11, 20)
 
 def at(day, hour, minute=0):
     return datetime(day.year, day.month, day.day, hour, minute)
+
+
+def watching_cache_clears():
+    """A spy on registry-wide cache clears, which still clear."""
+    return patch.object(Registry, "clear_cache", autospec=True, side_effect=Registry.clear_cache)
 
 
 class SlaCase(TransactionCase):
@@ -193,6 +202,42 @@ class TestSlaClock(SlaCase):
         third = self._ticket(at(FRIDAY, 15))
         # Tuesday now ends at noon: 4 hours there, the last 4 on Wednesday
         self.assertEqual(self._line(third, "resolution").deadline, datetime(2026, 11, 25, 12, 0))
+
+    def test_removed_holidays_and_hours_reach_the_next_deadline_and_time_off_does_not(self):
+        # cached weeks are renewed by changes of the calendar's own working time only
+        employee = self.env["hr.employee"].create(
+            {"name": "Sla Agent", "user_id": self.agent.id, "resource_calendar_id": self.calendar.id}
+        )
+        monday = datetime(2026, 11, 23)
+        monday_afternoon = self.calendar.attendance_ids.filtered(
+            lambda a: a.dayofweek == "0" and a.day_period == "afternoon"
+        )
+
+        def resolution_deadline():
+            return self._line(self._ticket(at(FRIDAY, 15)), "resolution").deadline
+
+        with watching_cache_clears() as clears:
+            self.env["resource.calendar.leaves"].create(
+                {
+                    "name": "The agent's day off",
+                    "resource_id": employee.resource_id.id,
+                    "calendar_id": self.calendar.id,
+                    "date_from": monday,
+                    "date_to": at(monday, 23, 59),
+                }
+            )
+            self.assertEqual(resolution_deadline(), at(monday, 17), "the desk's hours, not one agent's")
+            holiday = self.env["resource.calendar.leaves"].create(
+                {"name": "Holiday", "calendar_id": self.calendar.id, "date_from": monday, "date_to": at(monday, 23, 59)}
+            )
+            self.assertEqual(resolution_deadline(), datetime(2026, 11, 24, 17, 0))
+            holiday.unlink()
+            self.assertEqual(resolution_deadline(), at(monday, 17), "the holiday cancelled")
+            monday_afternoon.hour_to = 15
+            self.assertEqual(resolution_deadline(), datetime(2026, 11, 24, 10, 0), "Monday ends at 15:00")
+            monday_afternoon.hour_to = 17
+            self.assertEqual(resolution_deadline(), at(monday, 17), "the hours restored")
+        clears.assert_not_called()
 
     def test_ticket_created_outside_working_hours(self):
         saturday = datetime(2026, 11, 21, 10, 0)
@@ -443,6 +488,35 @@ class TestSlaPolicyChoice(SlaCase):
         self.assertEqual(self._ticket(at(FRIDAY, 9), priority="3").sla_policy_id, self.policy)
         self.urgent.team_ids = self.team
         self.assertEqual(self._ticket(at(FRIDAY, 9), priority="0").sla_policy_id, self.urgent)
+
+    def test_policy_and_type_changes_reach_the_next_ticket_without_clearing_caches(self):
+        # the conditions are cached under a version renewed in the database: every worker reads it
+        question = self.env.ref("service_desk.ticket_type_question")
+        self.env.ref("service_desk.ticket_type_incident").unlink()
+
+        def policy_of(ticket_type):
+            return self._ticket(at(FRIDAY, 9), ticket_type=ticket_type).sla_policy_id
+
+        with watching_cache_clears() as clears:
+            outage = self.env["service.ticket.type"].create({"name": "Outage", "code": "incident"})
+            questions = self._make_policy(
+                "Questions", first_response_hours=1, resolution_hours=2, sequence=1, ticket_types=[(6, 0, question.ids)]
+            )
+            outages = self._make_policy(
+                "Outages", first_response_hours=1, resolution_hours=2, sequence=2, ticket_types=[(6, 0, outage.ids)]
+            )
+            self.assertEqual((policy_of("question"), policy_of("incident")), (questions, outages))
+            self.assertEqual(policy_of("complaint"), self.policy)
+            outage.unlink()
+            self.assertEqual(policy_of("complaint"), outages, "its type condition went with the type")
+            question.code = "incident"
+            self.assertEqual((policy_of("incident"), policy_of("question")), (questions, outages))
+            questions.active = False
+            self.assertEqual(policy_of("incident"), outages)
+            outages.sequence = 60
+            self.assertEqual(policy_of("incident"), self.policy)
+            self._make_policy("Unused", resolution_hours=1, sequence=99).unlink()
+        clears.assert_not_called()
 
     def test_new_ticket_policy_is_not_a_tracked_change(self):
         ticket = self._ticket(at(FRIDAY, 9))
@@ -751,3 +825,45 @@ class TestSlaPolicyOfCustomer(SlaCase):
         self.gold.sla_policy_id = tier_policy
         self.assertEqual(self._agree(self.gold_customer), tier_policy)
         self.assertFalse(self._agree(self.customer))
+
+
+@tagged("post_install", "-at_install")
+class TestSlaPoliciesAcrossWorkers(WorkerCase):
+    """A policy changed and committed by one worker applies to the next
+    ticket of every other worker, with no cache cleared anywhere. The
+    cursors are the workers' own connections (see WorkerCase)."""
+
+    desk_name = "Policies desk"
+    agent_login = "policies_agent"
+
+    def _prepare_desk(self, env):
+        policy = env["service.sla.policy"].create(
+            {
+                "name": "Policies desk urgent",
+                "sequence": 0,
+                "team_ids": [(6, 0, [self.created["team"]])],
+                "min_priority": "3",
+                "resolution_hours": 4,
+            }
+        )
+        self.created["policy"] = policy.id
+
+    def _cleanup_desk(self, env):
+        env["service.sla.policy"].browse(self.created["policy"]).unlink()
+
+    def _policy_of_a_new_ticket(self, priority):
+        """The policy a new ticket of the desk gets in a request of another worker."""
+        with closing(self._cursor()) as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            ticket = env["service.ticket"].new({"name": "Down", "team_id": self.created["team"], "priority": priority})
+            return env["service.sla.policy"]._first_matching_policy(ticket).id
+
+    def test_a_committed_change_reaches_the_next_ticket_of_other_workers(self):
+        policy_id = self.created["policy"]
+        self.assertEqual(self._policy_of_a_new_ticket("3"), policy_id)
+        self.assertNotEqual(self._policy_of_a_new_ticket("2"), policy_id)
+        with watching_cache_clears() as clears, closing(self._cursor()) as cr:
+            api.Environment(cr, api.SUPERUSER_ID, {})["service.sla.policy"].browse(policy_id).min_priority = "2"
+            cr.commit()  # pylint: disable=invalid-commit
+            self.assertEqual(self._policy_of_a_new_ticket("2"), policy_id)
+        clears.assert_not_called()

@@ -158,6 +158,42 @@ class TestWarrantyFromDeliveries(Customer360Common):
         extension._action_cancel()
         self.assertEqual(second.end_date, base_end, "cancelling the sale takes the extension back")
 
+    def _queries_to_confirm(self, order):
+        """Queries of confirming `order`, counted as assertQueryCount does."""
+        self.env.invalidate_all()
+        self.env.cr.flush()
+        before = self.env.cr.sql_log_count
+        order.action_confirm()
+        self.env.flush_all()
+        self.env.cr.flush()
+        return self.env.cr.sql_log_count - before
+
+    def test_extensions_of_an_order_are_linked_in_the_same_queries_whatever_its_lines(self):
+        # the customer's warranties of a covered product, ending one day apart
+        warranties = self.env["service.warranty"].create(
+            [
+                {
+                    "partner_id": self.customer_a.id,
+                    "product_id": self.product_serial.id,
+                    "start_date": fields.Date.today() - relativedelta(days=day),
+                    "months": 12,
+                }
+                for day in range(52)
+            ]
+        )
+        by_end = warranties.sorted(lambda warranty: (warranty.end_date, warranty.id))
+        self._queries_to_confirm(self._sell(self.customer_a, [(self.product_extension, 1)], confirm=False))  # warm-up
+        one_line = self._sell(self.customer_a, [(self.product_extension, 1)], confirm=False)
+        for_one_line = self._queries_to_confirm(one_line)
+        many_lines = self._sell(self.customer_a, [(self.product_extension, 1)] * 50, confirm=False)
+        self.assertEqual(len(many_lines.order_line), 50)
+        self.env.invalidate_all()
+        with self.assertQueryCount(for_one_line):
+            many_lines.action_confirm()
+        # each line extends a warranty of its own, those that end first first
+        self.assertEqual(one_line.order_line.service_warranty_id, by_end[1])
+        self.assertEqual([line.service_warranty_id for line in many_lines.order_line.sorted("id")], list(by_end[2:]))
+
 
 @tagged("post_install", "-at_install")
 class TestTicketWarranty(Customer360Common):

@@ -174,6 +174,10 @@ def check_uninstalled(cr):
     tables = [row[0] for row in cr.fetchall()]
     if tables:
         errors.append(f"tables or views left: {tables}")
+    cr.execute("SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE 'service\\_%%'")
+    sequences = [row[0] for row in cr.fetchall()]
+    if sequences:
+        errors.append(f"sequences left: {sequences}")
     cr.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'service\\_article%%'")
     functions = [row[0] for row in cr.fetchall()]
     if functions:
@@ -187,7 +191,7 @@ def check_uninstalled(cr):
         errors.append(f"columns left on partners and companies: {columns}")
     print(
         "check-upgrade: after the uninstall, checked the module state, its records (menus, crons, views, "
-        "rules), models, tables, SQL functions and columns"
+        "rules), models, tables, sequences, SQL functions and columns"
     )
     return errors
 

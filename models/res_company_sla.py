@@ -1,0 +1,30 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .cache_version import create_version_sequence, next_version
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    service_sla_rules_version = fields.Integer(
+        string="SLA Conditions Version",
+        readonly=True,
+        copy=False,
+        help="Renewed by every change of an SLA policy's conditions or order, or of a ticket type: "
+        "the conditions cached for choosing a ticket's policy are kept under it.",
+    )
+
+    def init(self):
+        super().init()
+        create_version_sequence(self.env.cr)
+
+    @api.model
+    def _service_renew_sla_rules(self):
+        """Give the cached conditions of the SLA policies a new version, on
+        every company at once (the conditions are cached for all companies
+        together): every worker reads it with its current company, which a
+        request reads anyway, and matches its next ticket against fresh
+        conditions."""
+        self.env.execute_query(SQL("UPDATE res_company SET service_sla_rules_version = %s", next_version()))
+        self.invalidate_model(["service_sla_rules_version"])
