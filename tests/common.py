@@ -13,10 +13,13 @@ email intake, customer 360° (products with warranty terms), portal
 workers with real transactions.
 """
 
-from contextlib import closing
-from datetime import datetime, timezone
+from contextlib import closing, contextmanager
+from datetime import date, datetime, timezone
 from email.utils import format_datetime
+from unittest.mock import patch
 from uuid import uuid4
+
+from freezegun import freeze_time
 
 from odoo import Command, api, http, sql_db
 from odoo.modules.registry import Registry
@@ -37,8 +40,68 @@ FIXTURE_CONTEXT = {
 
 SD_ALIAS_DOMAIN = "sd-test.example.com"
 
+# 2026-11-20 is a Friday; the calendars below work Monday to Friday, 8-12 and 13-17
+FRIDAY = datetime(2026, 11, 20)
 
-class ServiceDeskCommon(TransactionCase):
+
+def at(day, hour, minute=0):
+    return datetime(day.year, day.month, day.day, hour, minute)
+
+
+def watching_cache_clears():
+    """A spy on registry-wide cache clears, which still clear."""
+    return patch.object(Registry, "clear_cache", autospec=True, side_effect=Registry.clear_cache)
+
+
+# a Wednesday, after any date the test database could have been created on, so
+# that employees' contract versions (dated on creation) already apply
+WEDNESDAY_10 = datetime(2030, 1, 9, 10, 0)
+WEDNESDAY_20 = datetime(2030, 1, 9, 20, 0)
+# the start of the week (a cached window of working periods) holding them
+MONDAY = datetime(2030, 1, 7)
+
+
+@contextmanager
+def watching_caches(registry):
+    """Spies on (registry-wide cache clears, computations of a calendar's
+    working periods); both still do their work."""
+    Calendar = registry["resource.calendar"]
+    with (
+        patch.object(Registry, "clear_cache", autospec=True, side_effect=Registry.clear_cache) as clears,
+        patch.object(
+            Calendar, "_work_intervals_batch", autospec=True, side_effect=Calendar._work_intervals_batch
+        ) as computed,
+    ):
+        yield clears, computed
+
+
+def computed_calendars(computed):
+    """The calendars whose working periods the spy saw computed."""
+    return {call.args[0].id for call in computed.call_args_list}
+
+
+class ServiceDeskFactories(TransactionCase):
+    """Class-method factories every fixture base shares."""
+
+    @classmethod
+    def _create_calendar(cls, name, hours=None, days=range(5), tz="UTC", company=None):
+        """A working calendar without holidays (a new calendar copies its
+        company's): from `hours` (from, to) to each of `days` (0 is Monday),
+        else Odoo's default week (Monday to Friday, 8-12 and 13-17)."""
+        values = {"name": name, "tz": tz, "company_id": (company or cls.env.company).id}
+        if hours:
+            values["attendance_ids"] = [
+                Command.create(
+                    {"name": f"{name} {day}", "dayofweek": str(day), "hour_from": hours[0], "hour_to": hours[1]}
+                )
+                for day in days
+            ]
+        calendar = cls.env["resource.calendar"].create(values)
+        calendar.leave_ids.unlink()
+        return calendar
+
+
+class ServiceDeskCommon(ServiceDeskFactories):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -656,3 +719,243 @@ class WorkerCase(BaseCase):
             env["hr.employee"].browse(self.created["employee"]).unlink()
             env["res.users"].browse(self.created["user"]).unlink()
             cr.commit()  # pylint: disable=invalid-commit
+
+
+class SlaCommon(ServiceDeskFactories):
+    """A Monday-Friday calendar (8-12, 13-17, UTC), a team with a regular and a
+    senior agent, customers with and without a tier, a default policy; time
+    frozen with `at`, Python's and the transaction's."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False, mail_notrack=False))
+        cls.env["service.sla.policy"].search([]).active = False
+        cls.env["service.tier"].search([]).sla_policy_id = False
+        # targets of other tickets (demo data) are out of the deadline watch's way
+        cls.env["service.ticket.sla"].search([("reached_date", "=", False)]).write({"status": "met"})
+        cls.calendar = cls._create_calendar("SLA test hours")
+        cls.company = cls.env.company
+        cls.agent = cls.env["res.users"].create(
+            {
+                "name": "Sla Agent",
+                "login": "sla_agent",
+                "email": "sla_agent@example.com",
+                "group_ids": [(4, cls.env.ref("service_desk.group_service_user").id)],
+            }
+        )
+        cls.senior = cls.env["res.users"].create(
+            {
+                "name": "Sla Senior",
+                "login": "sla_senior",
+                "email": "sla_senior@example.com",
+                "group_ids": [(4, cls.env.ref("service_desk.group_service_user").id)],
+            }
+        )
+        cls.escalation_user = cls.env["res.users"].create(
+            {
+                "name": "Sla Escalation",
+                "login": "sla_escalation",
+                "email": "sla_escalation@example.com",
+                "group_ids": [(4, cls.env.ref("service_desk.group_service_manager").id)],
+            }
+        )
+        cls.team = cls.env["service.team"].create(
+            {
+                "name": "SLA Team",
+                "resource_calendar_id": cls.calendar.id,
+                "member_ids": [
+                    (0, 0, {"user_id": cls.agent.id, "seniority": "regular"}),
+                    (0, 0, {"user_id": cls.senior.id, "seniority": "senior"}),
+                ],
+            }
+        )
+        cls.gold = cls.env["service.tier"].create({"name": "SLA Gold"})
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Sla Customer",
+                "email": "customer@example.com",
+                "is_company": True,
+            }
+        )
+        cls.gold_customer = cls.env["res.partner"].create(
+            {
+                "name": "Sla Gold Customer",
+                "email": "gold@example.com",
+                "is_company": True,
+                "service_tier_id": cls.gold.id,
+            }
+        )
+        cls.policy = cls._make_policy("Default", first_response_hours=2, resolution_hours=10, sequence=50)
+        cls.stage_new = cls.env.ref("service_desk.stage_new")
+        cls.stage_progress = cls.env.ref("service_desk.stage_in_progress")
+        cls.stage_waiting = cls.env.ref("service_desk.stage_waiting")
+        cls.stage_resolved = cls.env.ref("service_desk.stage_resolved")
+        cls.stage_closed = cls.env.ref("service_desk.stage_closed")
+
+    @classmethod
+    def _make_policy(cls, name, **values):
+        return cls.env["service.sla.policy"].create(dict({"name": name, "warning_percent": 50}, **values))
+
+    @contextmanager
+    def at(self, when):
+        """Freeze Python time and the transaction time (create_date) at `when`."""
+        with freeze_time(when), patch.object(type(self.env.cr), "now", lambda cr: when):
+            yield
+
+    def _ticket(self, when, **values):
+        with self.at(when):
+            return self.env["service.ticket"].create(
+                dict(
+                    {
+                        "name": "Printer down",
+                        "team_id": self.team.id,
+                        "partner_id": self.customer.id,
+                        "user_id": self.agent.id,
+                    },
+                    **values,
+                )
+            )
+
+    def _line(self, ticket, target_type):
+        lines = ticket.sla_line_ids.filtered(lambda line: line.target_type == target_type)
+        self.assertEqual(len(lines), 1, f"expected one {target_type} target")
+        return lines
+
+    def _reply(self, ticket, when, user=None, **kwargs):
+        with self.at(when):
+            ticket.with_user(user or self.agent).message_post(
+                body="Here is the answer",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                **kwargs,
+            )
+
+    def _customer_writes(self, ticket, when):
+        with self.at(when):
+            ticket.message_post(
+                body="Still broken",
+                author_id=ticket.partner_id.id,
+                message_type="email",
+                subtype_xmlid="mail.mt_comment",
+            )
+
+
+class RoutingCommon(ServiceDeskFactories):
+    """A skills-routed team on a day calendar, a category requiring a skill
+    level, and factories of agents with employees, skills and calendars."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["service.sla.policy"].search([]).active = False
+        cls.day_calendar = cls._create_calendar("Day shift", (8, 17))
+        cls.night_calendar = cls._create_calendar("Night shift", (18, 23))
+        cls.team = cls.env["service.team"].create(
+            {
+                "name": "Routing desk",
+                "assignment_method": "skills",
+                "resource_calendar_id": cls.day_calendar.id,
+            }
+        )
+        skill_type = cls.env["hr.skill.type"].create(
+            {
+                "name": "Routing skills",
+                "skill_ids": [(0, 0, {"name": "Printers"}), (0, 0, {"name": "Networks"})],
+                "skill_level_ids": [
+                    (0, 0, {"name": "Beginner", "level_progress": 20}),
+                    (0, 0, {"name": "Confirmed", "level_progress": 60}),
+                    (0, 0, {"name": "Expert", "level_progress": 100}),
+                ],
+            }
+        )
+        cls.skill_type = skill_type
+        cls.printers, cls.networks = skill_type.skill_ids.sorted("name")[1], skill_type.skill_ids.sorted("name")[0]
+        cls.beginner, cls.confirmed, cls.expert = skill_type.skill_level_ids.sorted("level_progress")
+        cls.category = cls.env["service.category"].create(
+            {
+                "name": "Printer repair",
+                "team_id": cls.team.id,
+                "skill_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "skill_type_id": skill_type.id,
+                            "skill_id": cls.printers.id,
+                            "skill_level_id": cls.confirmed.id,
+                        },
+                    )
+                ],
+            }
+        )
+        cls.customer = cls.env["res.partner"].create({"name": "Routing customer", "is_company": True})
+
+    @classmethod
+    def _agent(cls, name, levels=None, calendar=None, team=None, capacity=0, seniority="regular", company=None):
+        company = company or cls.env.company
+        user = cls.env["res.users"].create(
+            {
+                "name": name,
+                "login": f"routing_{name.lower().replace(' ', '_')}",
+                "company_id": company.id,
+                "company_ids": [(6, 0, company.ids)],
+                "group_ids": [(4, cls.env.ref("service_desk.group_service_user").id)],
+            }
+        )
+        employee = cls.env["hr.employee"].create(
+            {
+                "name": name,
+                "user_id": user.id,
+                "company_id": company.id,
+                "resource_calendar_id": (calendar or cls.day_calendar).id,
+            }
+        )
+        for skill, level in (levels or {}).items():
+            cls._give_skill(employee, skill, level)
+        member = cls.env["service.team.member"].create(
+            {
+                "team_id": (team or cls.team).id,
+                "user_id": user.id,
+                "max_open_tickets": capacity,
+                "seniority": seniority,
+            }
+        )
+        return member
+
+    @classmethod
+    def _give_skill(cls, employee, skill, level, valid_to=False):
+        return cls.env["hr.employee.skill"].create(
+            {
+                "employee_id": employee.id,
+                "skill_id": skill.id,
+                "skill_level_id": level.id,
+                "skill_type_id": skill.skill_type_id.id,
+                "valid_from": date(2020, 1, 1),
+                "valid_to": valid_to,
+            }
+        )
+
+    def _ticket(self, when=WEDNESDAY_10, **values):
+        with freeze_time(when):
+            return self.env["service.ticket"].create(
+                dict(
+                    {
+                        "name": "Printer jam",
+                        "team_id": self.team.id,
+                        "category_id": self.category.id,
+                        "partner_id": self.customer.id,
+                    },
+                    **values,
+                )
+            )
+
+    def _load(self, member, count):
+        for _i in range(count):
+            self.env["service.ticket"].create(
+                {
+                    "name": "busy",
+                    "team_id": member.team_id.id,
+                    "user_id": member.user_id.id,
+                }
+            )

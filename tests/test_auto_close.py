@@ -6,10 +6,9 @@ from datetime import datetime
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.tests import tagged
 
-from .common import FIXTURE_CONTEXT, ServiceDeskMailCommon
+from .common import ServiceDeskMailCommon
 
 # a Wednesday
 RESOLVED_AT = datetime(2030, 1, 9, 10, 0)
@@ -24,19 +23,8 @@ class TestAutoClose(ServiceDeskMailCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        env = cls.env(context=dict(cls.env.context, **FIXTURE_CONTEXT))
         cls.env["service.sla.policy"].search([]).active = False
-        cls.calendar = env["resource.calendar"].create(
-            {
-                "name": "SD office hours",
-                "tz": "UTC",
-                "attendance_ids": [
-                    Command.create({"name": f"day {day}", "dayofweek": str(day), "hour_from": 8, "hour_to": 17})
-                    for day in range(5)
-                ],
-            }
-        )
-        cls.calendar.leave_ids.unlink()
+        cls.calendar = cls._create_calendar("SD office hours", (8, 17))
         cls.team_a.resource_calendar_id = cls.calendar
         cls.stage_resolved.auto_close_days = 7
 

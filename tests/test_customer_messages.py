@@ -16,17 +16,7 @@ class CustomerMessagesCommon(ServiceDeskMailCommon):
         super().setUpClass()
         env = cls.env(context=dict(cls.env.context, **FIXTURE_CONTEXT))
         cls.env["service.sla.policy"].search([]).active = False
-        cls.calendar_24_7 = env["resource.calendar"].create(
-            {
-                "name": "SD all week",
-                "tz": "UTC",
-                "attendance_ids": [
-                    Command.create({"name": f"day {day}", "dayofweek": str(day), "hour_from": 0, "hour_to": 24})
-                    for day in range(7)
-                ],
-            }
-        )
-        cls.calendar_24_7.leave_ids.unlink()
+        cls.calendar_24_7 = cls._create_calendar("SD all week", (0, 24), days=range(7))
         cls.policy = env["service.sla.policy"].create(
             {
                 "name": "SD Responsive",

@@ -19,16 +19,7 @@ class TestInteractions(ServiceDeskCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["service.sla.policy"].search([]).active = False
-        calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Always",
-                "tz": "UTC",
-                "attendance_ids": [
-                    (0, 0, {"name": str(day), "dayofweek": str(day), "hour_from": 0, "hour_to": 24}) for day in range(7)
-                ],
-            }
-        )
-        calendar.leave_ids.unlink()
+        calendar = cls._create_calendar("Always", (0, 24), days=range(7))
         cls.team_a.resource_calendar_id = calendar
         cls.policy = cls.env["service.sla.policy"].create(
             {

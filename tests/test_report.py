@@ -5,13 +5,13 @@ from datetime import datetime
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .test_sla import FRIDAY, SlaCase, at
+from .common import FRIDAY, SlaCommon, at
 
 MONDAY = datetime(2026, 11, 23)
 
 
 @tagged("post_install", "-at_install")
-class TestTicketReport(SlaCase):
+class TestTicketReport(SlaCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -105,7 +105,7 @@ class TestTicketReport(SlaCase):
 
 
 @tagged("post_install", "-at_install")
-class TestServiceReview(SlaCase):
+class TestServiceReview(SlaCommon):
     def test_review_figures_and_rendering(self):
         answered = self._ticket(at(FRIDAY, 9), name="Answered in time")
         self._reply(answered, at(FRIDAY, 10))

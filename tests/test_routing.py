@@ -1,178 +1,18 @@
-from contextlib import closing, contextmanager
+from contextlib import closing
 from datetime import date, datetime, timedelta
-from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import api
 from odoo.exceptions import ValidationError
-from odoo.modules.registry import Registry
-from odoo.tests import Form, TransactionCase, tagged
+from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .common import WorkerCase
-
-# a Wednesday, after any date the test database could have been created on, so
-# that employees' contract versions (dated on creation) already apply
-WEDNESDAY_10 = datetime(2030, 1, 9, 10, 0)
-WEDNESDAY_20 = datetime(2030, 1, 9, 20, 0)
-# the start of the week (a cached window of working periods) holding them
-MONDAY = datetime(2030, 1, 7)
-
-
-@contextmanager
-def watching_caches(registry):
-    """Spies on (registry-wide cache clears, computations of a calendar's
-    working periods); both still do their work."""
-    Calendar = registry["resource.calendar"]
-    with (
-        patch.object(Registry, "clear_cache", autospec=True, side_effect=Registry.clear_cache) as clears,
-        patch.object(
-            Calendar, "_work_intervals_batch", autospec=True, side_effect=Calendar._work_intervals_batch
-        ) as computed,
-    ):
-        yield clears, computed
-
-
-def computed_calendars(computed):
-    """The calendars whose working periods the spy saw computed."""
-    return {call.args[0].id for call in computed.call_args_list}
-
-
-class RoutingCase(TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env["service.sla.policy"].search([]).active = False
-        cls.day_calendar = cls._calendar("Day shift", 8, 17)
-        cls.night_calendar = cls._calendar("Night shift", 18, 23)
-        cls.team = cls.env["service.team"].create(
-            {
-                "name": "Routing desk",
-                "assignment_method": "skills",
-                "resource_calendar_id": cls.day_calendar.id,
-            }
-        )
-        skill_type = cls.env["hr.skill.type"].create(
-            {
-                "name": "Routing skills",
-                "skill_ids": [(0, 0, {"name": "Printers"}), (0, 0, {"name": "Networks"})],
-                "skill_level_ids": [
-                    (0, 0, {"name": "Beginner", "level_progress": 20}),
-                    (0, 0, {"name": "Confirmed", "level_progress": 60}),
-                    (0, 0, {"name": "Expert", "level_progress": 100}),
-                ],
-            }
-        )
-        cls.skill_type = skill_type
-        cls.printers, cls.networks = skill_type.skill_ids.sorted("name")[1], skill_type.skill_ids.sorted("name")[0]
-        cls.beginner, cls.confirmed, cls.expert = skill_type.skill_level_ids.sorted("level_progress")
-        cls.category = cls.env["service.category"].create(
-            {
-                "name": "Printer repair",
-                "team_id": cls.team.id,
-                "skill_line_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "skill_type_id": skill_type.id,
-                            "skill_id": cls.printers.id,
-                            "skill_level_id": cls.confirmed.id,
-                        },
-                    )
-                ],
-            }
-        )
-        cls.customer = cls.env["res.partner"].create({"name": "Routing customer", "is_company": True})
-
-    @classmethod
-    def _calendar(cls, name, hour_from, hour_to):
-        calendar = cls.env["resource.calendar"].create(
-            {
-                "name": name,
-                "tz": "UTC",
-                "attendance_ids": [
-                    (0, 0, {"name": f"{day}", "dayofweek": str(day), "hour_from": hour_from, "hour_to": hour_to})
-                    for day in range(5)
-                ],
-            }
-        )
-        calendar.leave_ids.unlink()
-        return calendar
-
-    @classmethod
-    def _agent(cls, name, levels=None, calendar=None, team=None, capacity=0, seniority="regular", company=None):
-        company = company or cls.env.company
-        user = cls.env["res.users"].create(
-            {
-                "name": name,
-                "login": f"routing_{name.lower().replace(' ', '_')}",
-                "company_id": company.id,
-                "company_ids": [(6, 0, company.ids)],
-                "group_ids": [(4, cls.env.ref("service_desk.group_service_user").id)],
-            }
-        )
-        employee = cls.env["hr.employee"].create(
-            {
-                "name": name,
-                "user_id": user.id,
-                "company_id": company.id,
-                "resource_calendar_id": (calendar or cls.day_calendar).id,
-            }
-        )
-        for skill, level in (levels or {}).items():
-            cls._give_skill(employee, skill, level)
-        member = cls.env["service.team.member"].create(
-            {
-                "team_id": (team or cls.team).id,
-                "user_id": user.id,
-                "max_open_tickets": capacity,
-                "seniority": seniority,
-            }
-        )
-        return member
-
-    @classmethod
-    def _give_skill(cls, employee, skill, level, valid_to=False):
-        return cls.env["hr.employee.skill"].create(
-            {
-                "employee_id": employee.id,
-                "skill_id": skill.id,
-                "skill_level_id": level.id,
-                "skill_type_id": skill.skill_type_id.id,
-                "valid_from": date(2020, 1, 1),
-                "valid_to": valid_to,
-            }
-        )
-
-    def _ticket(self, when=WEDNESDAY_10, **values):
-        with freeze_time(when):
-            return self.env["service.ticket"].create(
-                dict(
-                    {
-                        "name": "Printer jam",
-                        "team_id": self.team.id,
-                        "category_id": self.category.id,
-                        "partner_id": self.customer.id,
-                    },
-                    **values,
-                )
-            )
-
-    def _load(self, member, count):
-        for _i in range(count):
-            self.env["service.ticket"].create(
-                {
-                    "name": "busy",
-                    "team_id": member.team_id.id,
-                    "user_id": member.user_id.id,
-                }
-            )
+from .common import MONDAY, WEDNESDAY_10, WEDNESDAY_20, RoutingCommon, WorkerCase, computed_calendars, watching_caches
 
 
 @tagged("post_install", "-at_install")
-class TestRoutingRules(RoutingCase):
+class TestRoutingRules(RoutingCommon):
     def test_missing_skill_is_excluded(self):
         novice = self._agent("Novice", {self.networks: self.expert})
         expert = self._agent("Expert", {self.printers: self.expert})
@@ -397,7 +237,7 @@ class TestRoutingRules(RoutingCase):
 
 
 @tagged("post_install", "-at_install")
-class TestCategorySkills(RoutingCase):
+class TestCategorySkills(RoutingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -469,7 +309,7 @@ class TestCategorySkills(RoutingCase):
 
 
 @tagged("post_install", "-at_install")
-class TestCachedWorkingPeriods(RoutingCase):
+class TestCachedWorkingPeriods(RoutingCommon):
     """Working periods are cached per calendar and week under the
     calendar's version, renewed in the database by the changes that shape
     them only: nothing clears the registry's caches, and every worker
@@ -636,7 +476,7 @@ class TestWorkingPeriodsAcrossWorkers(WorkerCase):
 
 
 @tagged("post_install", "-at_install")
-class TestEscalation(RoutingCase):
+class TestEscalation(RoutingCommon):
     def test_escalation_goes_to_senior(self):
         regular = self._agent("Regular", {self.printers: self.expert})
         senior = self._agent("Senior", {self.printers: self.confirmed}, seniority="senior")
@@ -686,7 +526,7 @@ class TestEscalation(RoutingCase):
 
 
 @tagged("post_install", "-at_install")
-class TestRoutingQueries(RoutingCase):
+class TestRoutingQueries(RoutingCommon):
     def _agents(self, count, prefix):
         """`count` qualified agents of the team, created in bulk."""
         users = (

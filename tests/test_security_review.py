@@ -1,11 +1,12 @@
 """Security review: every "cannot" of the tables of docs/security.md that the
-other access tests do not already prove, companies kept apart first; and the
-list of sudo() calls in docs/security.md kept true to the code."""
+other access tests do not already prove; what managers do as superuser stays
+in their companies; and the check that every superuser call says why it is
+safe (tools/check_sudo.py, run by `make lint`) finds a call without reason."""
 
-import ast
+import importlib.util
 import json
-import re
-from collections import Counter
+import tempfile
+import textwrap
 from datetime import timedelta
 from pathlib import Path
 
@@ -97,8 +98,7 @@ class TestActionsRefuseWhoMayNot(ServiceDeskCommon):
         self.customer_a.with_user(self.user_agent_a).service_sla_policy_id  # noqa: B018
 
     def test_other_company_holidays_leave_a_calendar_alone(self):
-        calendar = self.env["resource.calendar"].create({"name": "Company A hours", "company_id": self.company.id})
-        calendar.leave_ids.unlink()
+        calendar = self._create_calendar("Company A hours")
         monday = fields.Datetime.to_datetime("2030-01-07 00:00:00")
         before = calendar._service_window_periods(False, monday)
         holiday = (
@@ -211,67 +211,56 @@ class TestRoutesRefuseStrangers(HttpCase, ServiceDeskCommon):
 
 
 ADDON_DIR = Path(__file__).resolve().parent.parent
-SUDO = "sudo()"
 
 
-def _sudo_methods(folder):
-    """{(file, method): sudo() calls} of the Python files of `folder`, each
-    call counted in the innermost function holding it."""
-    found = Counter()
-    for path in sorted((ADDON_DIR / folder).rglob("*.py")):
-        source = path.read_text(encoding="utf-8")
-        if SUDO not in source:
-            continue
-        functions = [
-            node for node in ast.walk(ast.parse(source)) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        ]
-        for number, line in enumerate(source.splitlines(), 1):
-            if SUDO in line:
-                holders = [f for f in functions if f.lineno <= number <= f.end_lineno]
-                name = max(holders, key=lambda f: f.lineno).name if holders else "<module level>"
-                found[path.relative_to(ADDON_DIR).as_posix(), name] += line.count(SUDO)
-    return found
+def _load_sudo_checker():
+    spec = importlib.util.spec_from_file_location("check_sudo", ADDON_DIR / "tools" / "check_sudo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @tagged("post_install", "-at_install")
 class TestEverySudoIsExplained(BaseCase):
-    """The list of sudo() calls in docs/security.md follows the code: the count it states
-    and one row per method holding a call, named by file and method."""
+    """Every superuser call says why it is safe where it is made, in a
+    `# sudo:` comment that `make lint` requires (tools/check_sudo.py)."""
 
-    def setUp(self):
-        super().setUp()
-        readme = (ADDON_DIR / "docs" / "security.md").read_text(encoding="utf-8")
-        start = readme.index("### Every `sudo()` and why it is safe")
-        self.section = readme[start : readme.index("\n## ", start)]
+    def _calls(self, source):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "sample.py"
+            path.write_text(textwrap.dedent(source), encoding="utf-8")
+            return _load_sudo_checker().superuser_calls(path)
 
-    def _rows(self):
-        """[(file, method)] named by the first cell of each row of the table."""
-        named = []
-        for line in self.section.splitlines():
-            if not line.startswith("| `"):
-                continue
-            where = line.split("|")[1]
-            current = None
-            for token in re.findall(r"`([^`]+)`", where):
-                if token.endswith(".py"):
-                    current = token
-                else:
-                    self.assertIsNotNone(current, f"{token} is named before its file in: {where}")
-                    named.append((current, token))
-        return named
+    def test_a_call_without_reason_is_found(self):
+        calls = self._calls(
+            """
+            def read_all(self):
+                # read everything
+                return self.sudo().search([])
+            """
+        )
+        self.assertEqual(calls, [(4, "read_all", None)])
 
-    def test_stated_count_is_the_code_count(self):
-        stated = re.search(r'`grep -ro "sudo\(\)" models controllers \| wc -l` counts (\d+)', self.section)
-        self.assertTrue(stated, "docs/security.md states the count with its grep command")
-        code = sum(_sudo_methods("models").values()) + sum(_sudo_methods("controllers").values())
-        self.assertEqual(int(stated.group(1)), code, "update the count in the sudo() list of docs/security.md")
-
-    def test_every_method_holding_sudo_has_one_row(self):
-        in_code = set()
-        for folder in ("models", "controllers", "report", "wizard"):
-            in_code |= set(_sudo_methods(folder))
-        rows = self._rows()
-        twice = sorted(pair for pair, count in Counter(rows).items() if count > 1)
-        self.assertFalse(twice, "named in more than one row of the sudo() list of docs/security.md")
-        self.assertFalse(sorted(in_code - set(rows)), "missing from the sudo() list of docs/security.md")
-        self.assertFalse(sorted(set(rows) - in_code), "named in the sudo() list of docs/security.md but holding none")
+    def test_reasons_above_or_on_the_statement(self):
+        calls = self._calls(
+            """
+            def read_all(self):
+                # sudo: the user's own records, searched by their id
+                records = self.sudo().search([])
+                other = (
+                    self.env["x"]
+                    .sudo()  # sudo: a setting, no user data
+                    .get_param("x")
+                )
+                env = self.env(su=True)  # sudo: counters only
+                return records, other, env, self.sudo(False)
+            """
+        )
+        self.assertEqual(
+            calls,
+            [
+                (4, "read_all", "the user's own records, searched by their id"),
+                (7, "read_all", "a setting, no user data"),
+                (10, "read_all", "counters only"),
+            ],
+        )

@@ -1,158 +1,15 @@
-from contextlib import closing, contextmanager
+from contextlib import closing
 from datetime import datetime
 from unittest.mock import patch
 
-from freezegun import freeze_time
-
 from odoo import api
-from odoo.modules.registry import Registry
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 
-from .common import WorkerCase
-
-# 2026-11-20 is a Friday; the calendars below work Monday to Friday, 8-12 and 13-17
-FRIDAY = datetime(2026, 11, 20)
-
-
-def at(day, hour, minute=0):
-    return datetime(day.year, day.month, day.day, hour, minute)
-
-
-def watching_cache_clears():
-    """A spy on registry-wide cache clears, which still clear."""
-    return patch.object(Registry, "clear_cache", autospec=True, side_effect=Registry.clear_cache)
-
-
-class SlaCase(TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False, mail_notrack=False))
-        cls.env["service.sla.policy"].search([]).active = False
-        cls.env["service.tier"].search([]).sla_policy_id = False
-        # targets of other tickets (demo data) are out of the deadline watch's way
-        cls.env["service.ticket.sla"].search([("reached_date", "=", False)]).write({"status": "met"})
-        cls.calendar = cls._make_calendar("SLA test hours", "UTC")
-        cls.company = cls.env.company
-        cls.agent = cls.env["res.users"].create(
-            {
-                "name": "Sla Agent",
-                "login": "sla_agent",
-                "email": "sla_agent@example.com",
-                "group_ids": [(4, cls.env.ref("service_desk.group_service_user").id)],
-            }
-        )
-        cls.senior = cls.env["res.users"].create(
-            {
-                "name": "Sla Senior",
-                "login": "sla_senior",
-                "email": "sla_senior@example.com",
-                "group_ids": [(4, cls.env.ref("service_desk.group_service_user").id)],
-            }
-        )
-        cls.escalation_user = cls.env["res.users"].create(
-            {
-                "name": "Sla Escalation",
-                "login": "sla_escalation",
-                "email": "sla_escalation@example.com",
-                "group_ids": [(4, cls.env.ref("service_desk.group_service_manager").id)],
-            }
-        )
-        cls.team = cls.env["service.team"].create(
-            {
-                "name": "SLA Team",
-                "resource_calendar_id": cls.calendar.id,
-                "member_ids": [
-                    (0, 0, {"user_id": cls.agent.id, "seniority": "regular"}),
-                    (0, 0, {"user_id": cls.senior.id, "seniority": "senior"}),
-                ],
-            }
-        )
-        cls.gold = cls.env["service.tier"].create({"name": "SLA Gold"})
-        cls.customer = cls.env["res.partner"].create(
-            {
-                "name": "Sla Customer",
-                "email": "customer@example.com",
-                "is_company": True,
-            }
-        )
-        cls.gold_customer = cls.env["res.partner"].create(
-            {
-                "name": "Sla Gold Customer",
-                "email": "gold@example.com",
-                "is_company": True,
-                "service_tier_id": cls.gold.id,
-            }
-        )
-        cls.policy = cls._make_policy("Default", first_response_hours=2, resolution_hours=10, sequence=50)
-        cls.stage_new = cls.env.ref("service_desk.stage_new")
-        cls.stage_progress = cls.env.ref("service_desk.stage_in_progress")
-        cls.stage_waiting = cls.env.ref("service_desk.stage_waiting")
-        cls.stage_resolved = cls.env.ref("service_desk.stage_resolved")
-        cls.stage_closed = cls.env.ref("service_desk.stage_closed")
-
-    @classmethod
-    def _make_calendar(cls, name, tz, company=None):
-        calendar = cls.env["resource.calendar"].create(
-            {
-                "name": name,
-                "tz": tz,
-                "company_id": (company or cls.env.company).id,
-            }
-        )
-        calendar.leave_ids.unlink()  # a new calendar copies the company's holidays
-        return calendar
-
-    @classmethod
-    def _make_policy(cls, name, **values):
-        return cls.env["service.sla.policy"].create(dict({"name": name, "warning_percent": 50}, **values))
-
-    @contextmanager
-    def at(self, when):
-        """Freeze Python time and the transaction time (create_date) at `when`."""
-        with freeze_time(when), patch.object(type(self.env.cr), "now", lambda cr: when):
-            yield
-
-    def _ticket(self, when, **values):
-        with self.at(when):
-            return self.env["service.ticket"].create(
-                dict(
-                    {
-                        "name": "Printer down",
-                        "team_id": self.team.id,
-                        "partner_id": self.customer.id,
-                        "user_id": self.agent.id,
-                    },
-                    **values,
-                )
-            )
-
-    def _line(self, ticket, target_type):
-        lines = ticket.sla_line_ids.filtered(lambda line: line.target_type == target_type)
-        self.assertEqual(len(lines), 1, f"expected one {target_type} target")
-        return lines
-
-    def _reply(self, ticket, when, user=None, **kwargs):
-        with self.at(when):
-            ticket.with_user(user or self.agent).message_post(
-                body="Here is the answer",
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-                **kwargs,
-            )
-
-    def _customer_writes(self, ticket, when):
-        with self.at(when):
-            ticket.message_post(
-                body="Still broken",
-                author_id=ticket.partner_id.id,
-                message_type="email",
-                subtype_xmlid="mail.mt_comment",
-            )
+from .common import FRIDAY, SlaCommon, WorkerCase, at, watching_cache_clears
 
 
 @tagged("post_install", "-at_install")
-class TestSlaClock(SlaCase):
+class TestSlaClock(SlaCommon):
     def test_deadline_within_the_day(self):
         ticket = self._ticket(at(FRIDAY, 9))
         self.assertEqual(ticket.sla_policy_id, self.policy)
@@ -317,7 +174,7 @@ class TestSlaClock(SlaCase):
 
     def test_two_companies_with_their_calendars(self):
         company2 = self.env["res.company"].create({"name": "SLA Bangkok Co"})
-        bangkok = self._make_calendar("Bangkok hours", "Asia/Bangkok", company2)
+        bangkok = self._create_calendar("Bangkok hours", tz="Asia/Bangkok", company=company2)
         team2 = self.env["service.team"].create(
             {
                 "name": "Bangkok desk",
@@ -338,7 +195,7 @@ class TestSlaClock(SlaCase):
         self.assertEqual(self._line(ticket1, "first_response").deadline, at(FRIDAY, 11))
 
     def test_policy_calendar_wins_over_team_calendar(self):
-        night = self._make_calendar("Night shift", "UTC")
+        night = self._create_calendar("Night shift", tz="UTC")
         night.attendance_ids.unlink()
         night.attendance_ids = [
             (0, 0, {"name": f"day {d}", "dayofweek": str(d), "hour_from": 18, "hour_to": 22}) for d in range(7)
@@ -349,7 +206,7 @@ class TestSlaClock(SlaCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSlaResponses(SlaCase):
+class TestSlaResponses(SlaCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -425,7 +282,7 @@ class TestSlaResponses(SlaCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSlaPolicyChoice(SlaCase):
+class TestSlaPolicyChoice(SlaCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -613,7 +470,7 @@ class TestSlaPolicyChoice(SlaCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSlaDeadlineCron(SlaCase):
+class TestSlaDeadlineCron(SlaCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -707,7 +564,7 @@ class TestSlaDeadlineCron(SlaCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSlaCompliance(SlaCase):
+class TestSlaCompliance(SlaCommon):
     def test_compliance_figures_by_team(self):
         durations = [1, 2, 3, 4, 6]  # working hours to first response, all on Friday from 8:00
         for hours in durations:
@@ -744,7 +601,7 @@ class TestSlaCompliance(SlaCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSlaEscalationToAnotherTeam(SlaCase):
+class TestSlaEscalationToAnotherTeam(SlaCommon):
     def test_breach_escalated_to_another_team_is_not_escalated_again(self):
         experts = self.env["service.team"].create(
             {
@@ -773,7 +630,7 @@ class TestSlaEscalationToAnotherTeam(SlaCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSlaPolicyOfCustomer(SlaCase):
+class TestSlaPolicyOfCustomer(SlaCommon):
     """The customer's 360° view shows the policy their tickets get: one rule
     for both (service.sla.policy._select)."""
 
