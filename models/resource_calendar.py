@@ -77,6 +77,7 @@ class ResourceCalendar(models.Model):
         the calendar's leaves excluded, as Odoo's `_work_intervals_batch`
         computes them. Read as superuser for every user alike: the result
         is shared through the cache."""
+        # sudo: the same periods for every user: attendances and leaves of this calendar (and its company's holidays)
         return self.sudo()._service_cached_window_periods(tz_name, window)
 
     @ormcache("self.id", "self.service_periods_version", "tz_name", "window")

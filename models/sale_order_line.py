@@ -39,7 +39,9 @@ class SaleOrderLine(models.Model):
         """Give each extension line without a warranty the customer's
         warranty of a covered product that ends first and is not extended
         yet. The queries do not grow with the lines."""
+        # sudo: warranty extensions of the order the user just confirmed, its customer's warranties only
         Template = self.env["product.template"].sudo()
+        # sudo: the same customer's warranties, read and linked to the lines
         Warranty = self.env["service.warranty"].sudo()
         unlinked = self.filtered(lambda sol: not sol.service_warranty_id and sol.product_id)
         links = unlinked._service_warranties_to_extend(Template, Warranty)

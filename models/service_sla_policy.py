@@ -141,6 +141,7 @@ class ServiceSlaPolicy(models.Model):
         policies. Cached under a version that every change of the
         conditions renews in the database: every worker matches its next
         ticket against the new conditions."""
+        # sudo: conditions as ids, cached for every user; matching compares the ticket's own company
         policies = self.sudo().browse(self._active_policy_ids())
         return tuple(
             (
@@ -217,6 +218,7 @@ class ServiceSlaPolicy(models.Model):
 
     @api.model
     def _active_policy_ids(self):
+        # sudo: ids of the active policies in order, cached for every user; no field is read
         # pylint: disable-next=no-search-all  # a company has a few dozen policies, all needed in order
         return tuple(self.sudo().search([], order="sequence, id").ids)
 

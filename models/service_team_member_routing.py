@@ -131,6 +131,7 @@ class ServiceTeamMember(models.Model):
         share its working periods, which the calendar caches: the cost
         follows the number of distinct calendars, and the versions of their
         cached periods are read in one query."""
+        # sudo: the candidates' working periods, for the routing of a ticket the user creates or may change
         Calendar = self.env["resource.calendar"].sudo()
         groups = {}
         for member_id, (own_calendar_id, own_tz, away_until) in schedules.items():

@@ -267,7 +267,9 @@ class ServiceWarranty(models.Model):
         Running it again creates nothing new. Managers only: it reads every
         delivery as superuser."""
         self.env["service.ticket"]._service_check_manager()
+        # sudo: every past delivery and return, for managers only (checked above), from a server action
         MoveLine = self.env["stock.move.line"].sudo()
+        # sudo: the serials' ownership history from those same moves
         self.env["service.lot.ownership"].sudo()._record_moves(
             MoveLine.search(
                 [
@@ -279,6 +281,7 @@ class ServiceWarranty(models.Model):
                 ]
             )
         )
+        # sudo: products with warranty months, for the same back-fill
         products = (
             self.env["product.product"]
             .sudo()
@@ -298,6 +301,7 @@ class ServiceWarranty(models.Model):
             ],
             order="date, id",
         )
+        # sudo: the back-fill's warranties, of the deliveries found above
         created = self.sudo()._create_from_move_lines(delivered)
         if created:
             returned = MoveLine.search(
@@ -309,12 +313,14 @@ class ServiceWarranty(models.Model):
                 ],
                 order="date, id",
             )
+            # sudo: returns of the serials just covered by the back-fill
             self.sudo()._apply_returns(returned, warranties=created)
             created._refresh_tickets()
         return created
 
     def _refresh_tickets(self):
         """Tickets opened before these warranties existed find them now."""
+        # sudo: tickets of these warranties' customers and serials, bookkeeping of the warranties just created
         tickets = (
             self.env["service.ticket"]
             .sudo()

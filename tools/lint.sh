@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make lint`: ruff's checks and formatting of the Python code (settings in
-# pyproject.toml), then pylint with the pylint-odoo plugin (settings in
-# .pylintrc).  Every linter runs; the status fails if any of them found something.
+# pyproject.toml), pylint with the pylint-odoo plugin (settings in .pylintrc),
+# then tools/check_sudo.py (every superuser call says why it is safe).  Every
+# linter runs; the status fails if any of them found something.
 set -euo pipefail
 # shellcheck source=tools/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -24,4 +25,6 @@ status=0
 # the addon as a package, and the command-line scripts of tools/, which are not
 # part of it (pylint follows only directories with an __init__.py)
 "$PYTHON" -m pylint --rcfile=.pylintrc . tools || status=1
+# every superuser call says why it is safe, in a '# sudo:' comment where it is made
+"$PYTHON" tools/check_sudo.py || status=1
 exit "$status"
