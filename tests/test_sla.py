@@ -713,7 +713,7 @@ class TestSlaPoliciesAcrossWorkers(WorkerCase):
         with closing(self._cursor()) as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             ticket = env["service.ticket"].new({"name": "Down", "team_id": self.created["team"], "priority": priority})
-            return env["service.sla.policy"]._first_matching_policy(ticket).id
+            return env["service.sla.policy"]._first_matching_policy(ticket._sla_facts()).id
 
     def test_a_committed_change_reaches_the_next_ticket_of_other_workers(self):
         policy_id = self.created["policy"]
