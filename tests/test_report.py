@@ -1,11 +1,15 @@
 """Ticket analysis: each measure on hand-built tickets with known answers."""
 
+import io
+import json
 from datetime import datetime
+from urllib.parse import urlencode
 
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
+from odoo.tools.pdf import PdfFileReader
 
-from .common import FRIDAY, SlaCommon, at
+from .common import FRIDAY, ServiceDeskCommon, SlaCommon, at
 
 MONDAY = datetime(2026, 11, 23)
 
@@ -139,3 +143,37 @@ class TestServiceReview(SlaCommon):
                     "date_to": "2026-11-01",
                 }
             )
+
+
+@tagged("post_install", "-at_install")
+class TestServiceReviewPdf(HttpCase, ServiceDeskCommon):
+    """The review printed as a user prints it: the wizard's action, through
+    the report route the web client calls, rendered by wkhtmltopdf."""
+
+    def _print_from_wizard(self, partner):
+        wizard = self.env["service.review.wizard"].with_user(self.user_manager).create({"partner_id": partner.id})
+        action = wizard.action_print()
+        self.assertEqual(action["type"], "ir.actions.report")
+        # the web client's URL of a report action with data: no ids in the path
+        context = dict(action["context"], force_report_rendering=True)  # a PDF, not HTML, in tests
+        query = urlencode({"options": json.dumps(action["data"]), "context": json.dumps(context)})
+        self.authenticate(self.user_manager.login, self.user_manager.login)
+        response = self.url_open(f"/report/pdf/{action['report_name']}?{query}", timeout=120)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/pdf")
+        reader = PdfFileReader(io.BytesIO(response.content))
+        return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+    def test_review_printed_from_the_wizard_has_the_customer_and_figures(self):
+        resolved = self._create_ticket(name="Scanner jams on thick paper", partner_id=self.customer_a_contact.id)
+        self._create_ticket(name="Toner light blinks", partner_id=self.customer_a.id)
+        self._create_ticket(name="Other customer's request", partner_id=self.customer_b.id)
+        resolved.stage_id = self.stage_resolved
+        text = self._print_from_wizard(self.customer_a)
+        self.assertIn(f"Service review: {self.customer_a.name}", text)
+        for words in ("Scanner jams on thick paper", "Toner light blinks"):
+            self.assertIn(words, text)
+        self.assertNotIn("Other customer", text)
+        self.assertRegex(text, r"Requests 2\b")
+        self.assertRegex(text, r"Resolved 1\b")
+        self.assertRegex(text, r"Still open 1\b")

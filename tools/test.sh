@@ -31,6 +31,14 @@ if ! find_browser; then
     DEBIAN_FRONTEND=noninteractive sd_as_root apt-get install -y -qq chromium >&2
     find_browser || sd_die "Chromium could not be installed: install Debian's 'chromium' package and run this again."
 fi
+if ! command -v wkhtmltopdf >/dev/null 2>&1; then
+    # the service review's test prints its PDF with it, as Odoo does
+    sd_log "wkhtmltopdf is missing (PDF reports need it): installing it from Debian's packages"
+    { sd_as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive sd_as_root apt-get install -y -qq wkhtmltopdf; } >&2 ||
+        true  # said below
+    command -v wkhtmltopdf >/dev/null 2>&1 ||
+        sd_die "wkhtmltopdf could not be installed: install Debian's 'wkhtmltopdf' package and run this again."
+fi
 missing=()
 "$PYTHON" -c 'import pytest_odoo' 2>/dev/null || missing+=(pytest-odoo)
 "$PYTHON" -c 'import websocket' 2>/dev/null || missing+=(websocket-client)

@@ -19,8 +19,15 @@ class ServiceReviewWizard(models.TransientModel):
                 raise UserError(self.env._("The review period ends before it starts."))
 
     def action_print(self):
+        """The review of the customer for the period. A report action with
+        data is printed by the web client without record ids in its URL: the
+        customer goes with the data, where the report reads it."""
         self.ensure_one()
         return self.env.ref("service_desk.action_report_service_review").report_action(
             self.partner_id,
-            data={"date_from": fields.Date.to_string(self.date_from), "date_to": fields.Date.to_string(self.date_to)},
+            data={
+                "partner_ids": self.partner_id.ids,
+                "date_from": fields.Date.to_string(self.date_from),
+                "date_to": fields.Date.to_string(self.date_to),
+            },
         )
