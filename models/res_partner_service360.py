@@ -10,7 +10,6 @@ RISK_BREACH_POINTS, RISK_BREACH_MAX = 15, 40
 RISK_LOW_RATING_POINTS, RISK_LOW_RATING_MAX = 20, 40
 RISK_REOPEN_POINTS, RISK_REOPEN_MAX = 10, 30
 RISK_FALLING_SALES_MAX = 30
-LOW_RATING = 2  # ratings are 1 (unhappy), 3 (okay), 5 (happy)
 
 
 class ResPartner(models.Model):
@@ -39,7 +38,14 @@ class ResPartner(models.Model):
         compute="_compute_service_360",
         groups="service_desk.group_service_user",
         string="Average CSAT",
-        help="Average of the customer's ticket ratings (1 unhappy, 3 okay, 5 happy).",
+        help="Average of the ratings the customer gave its tickets in the last twelve months "
+        "(1 unhappy, 3 okay, 5 happy); empty without any.",
+    )
+    service_rating_count = fields.Integer(
+        compute="_compute_service_360",
+        groups="service_desk.group_service_user",
+        string="Ratings (12 months)",
+        help="Ratings the customer gave its tickets in the last twelve months.",
     )
     service_sales_12m = fields.Monetary(
         compute="_compute_service_360",
@@ -97,6 +103,28 @@ class ResPartner(models.Model):
         )
         return {partner.id: (amount, last) for partner, amount, last in rows}
 
+    def _service_ratings_by_customer(self, date_from):
+        """{commercial partner id: (ratings, average, low ratings)} of the
+        ratings given since date_from, dated when the customer rated."""
+        self.env.flush_all()  # service.rating.report is a view over ratings and tickets
+        # sudo: ratings counted per customer, read-only; the satisfaction report is the managers' only
+        rows = (
+            self.env["service.rating.report"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", self._service_commercials().ids), ("rated_date", ">=", date_from)],
+                ["partner_id", "is_low"],
+                ["__count", "rating:sum"],
+            )
+        )
+        totals = defaultdict(lambda: [0, 0.0, 0])
+        for partner, is_low, count, total in rows:
+            totals[partner.id][0] += count
+            totals[partner.id][1] += total
+            if is_low:
+                totals[partner.id][2] += count
+        return {key: (count, total / count, low) for key, (count, total, low) in totals.items()}
+
     def _compute_service_360(self):
         commercials = self._service_commercials()
         now = fields.Datetime.now()
@@ -127,17 +155,7 @@ class ResPartner(models.Model):
                 warranty_counts[partner.id, state] += count
                 if state == "active" and end and end <= soon:
                     warranty_counts[partner.id, "expiring"] += count
-        # sudo: average rating per customer, read-only; the field is the service users' only
-        csat = {
-            partner.id: avg
-            for partner, avg in self.env["service.ticket"]
-            .sudo()
-            ._read_group(
-                [("commercial_partner_id", "in", commercials.ids), ("rating_last_value", ">", 0)],
-                ["commercial_partner_id"],
-                ["rating_last_value:avg"],
-            )
-        }
+        ratings = self._service_ratings_by_customer(now - relativedelta(months=12))
         sales = self._service_sales_by_customer(now - relativedelta(months=12))
         # sudo: last order date per customer, read-only; the field is the service users' only
         last_orders = {
@@ -156,7 +174,7 @@ class ResPartner(models.Model):
             partner.service_warranty_active_count = warranty_counts[key, "active"]
             partner.service_warranty_expiring_count = warranty_counts[key, "expiring"]
             partner.service_warranty_expired_count = warranty_counts[key, "expired"]
-            partner.service_csat_avg = csat.get(key, 0.0)
+            partner.service_rating_count, partner.service_csat_avg, __ = ratings.get(key, (0, 0.0, 0))
             partner.service_currency_id = self.env.company.currency_id
             partner.service_sales_12m = sales.get(key, (0.0, False))[0]
             partner.service_last_order_date = last_orders.get(key, False)
@@ -209,13 +227,7 @@ class ResPartner(models.Model):
                 ["__count"],
             )
         )
-        low_ratings = dict(
-            Ticket._read_group(
-                recent & Domain("rating_last_value", ">", 0) & Domain("rating_last_value", "<=", LOW_RATING),
-                ["commercial_partner_id"],
-                ["__count"],
-            )
-        )
+        ratings = self._service_ratings_by_customer(since)
         reopens = dict(Ticket._read_group(recent, ["commercial_partner_id"], ["reopen_count:sum"]))
         recent_sales = self._service_sales_by_customer(now - relativedelta(months=6))
         earlier_sales = self._service_sales_by_customer(since, now - relativedelta(months=6))
@@ -229,7 +241,7 @@ class ResPartner(models.Model):
                 reasons.append(
                     self.env._("%(count)s ticket(s) with a breached SLA (+%(points)s)", count=count, points=points)
                 )
-            count = low_ratings.get(company, 0)
+            count = ratings.get(company.id, (0, 0.0, 0))[2]
             if count:
                 points = min(RISK_LOW_RATING_MAX, count * RISK_LOW_RATING_POINTS)
                 score += points

@@ -34,8 +34,18 @@ class ServiceCustomerReport(models.Model):
         aggregator="avg",
         help="Share of the customer's reached SLA targets that were met.",
     )
-    rating_count = fields.Integer(string="Ratings", readonly=True, aggregator="sum")
-    csat_avg = fields.Float(string="Average Rating (1-5)", readonly=True, aggregator="avg")
+    rating_count = fields.Integer(
+        string="Ratings (12 months)",
+        readonly=True,
+        aggregator="sum",
+        help="Ratings the customer gave in the last twelve months.",
+    )
+    csat_avg = fields.Float(
+        string="Average Rating (1-5)",
+        readonly=True,
+        aggregator="avg",
+        help="Average of the ratings the customer gave in the last twelve months; empty without any.",
+    )
     last_ticket_date = fields.Datetime(string="Last Ticket", readonly=True, aggregator="max")
     risk_score = fields.Integer(compute="_compute_risk")
     risk_explanation = fields.Text(compute="_compute_risk", string="Risk Reasons")
@@ -50,6 +60,11 @@ class ServiceCustomerReport(models.Model):
                        COUNT(*) FILTER (WHERE line.status = 'met') AS met
                   FROM service_ticket_sla line
               GROUP BY line.ticket_id
+            ), rated AS (
+                SELECT rating.res_id AS ticket_id, COUNT(*) AS count, SUM(rating.rating) AS total
+                  FROM (%(ratings)s) rating
+                 WHERE rating.rated_date >= %(since)s
+              GROUP BY rating.res_id
             )
             SELECT MIN(ticket.id) AS id, ticket.commercial_partner_id AS partner_id, ticket.company_id,
                    MIN(customer.service_tier_id) AS tier_id,
@@ -61,15 +76,17 @@ class ServiceCustomerReport(models.Model):
                    COALESCE(SUM(sla.reached), 0) AS sla_reached_count,
                    COALESCE(SUM(sla.met), 0) AS sla_met_count,
                    100.0 * SUM(sla.met) / NULLIF(SUM(sla.reached), 0) AS sla_compliance,
-                   COUNT(NULLIF(ticket.rating_last_value, 0)) AS rating_count,
-                   AVG(NULLIF(ticket.rating_last_value, 0)) AS csat_avg,
+                   COALESCE(SUM(rated.count), 0) AS rating_count,
+                   SUM(rated.total) / NULLIF(SUM(rated.count), 0) AS csat_avg,
                    MAX(ticket.create_date) AS last_ticket_date
               FROM service_ticket ticket
               JOIN res_partner customer ON customer.id = ticket.commercial_partner_id
          LEFT JOIN sla ON sla.ticket_id = ticket.id
+         LEFT JOIN rated ON rated.ticket_id = ticket.id
           GROUP BY ticket.commercial_partner_id, ticket.company_id
             """,
             since=fields.Datetime.subtract(fields.Datetime.now(), months=12),
+            ratings=self.env["service.rating.report"]._ticket_ratings_query(),
         )
 
     def _compute_risk(self):

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 # ratings are 1 (unhappy), 3 (okay) and 5 (happy): at or below this, a rating is low
@@ -46,22 +46,40 @@ class ServiceRatingReport(models.Model):
             """
             SELECT rating.id, rating.id AS rating_id, ticket.id AS ticket_id, ticket.company_id, ticket.team_id,
                    ticket.user_id, ticket.category_id, ticket.commercial_partner_id AS partner_id,
-                   rating.write_date AS rated_date, rating.rating, 1 AS rating_count,
+                   rating.rated_date, rating.rating, 1 AS rating_count,
                    CASE WHEN rating.rating >= %(satisfied)s THEN 100.0 ELSE 0.0 END AS csat,
                    rating.feedback, rating.rating <= %(low)s AS is_low,
                    (EXISTS (SELECT 1 FROM mail_activity activity
                              WHERE activity.res_model = 'service.ticket' AND activity.res_id = ticket.id
-                               AND activity.create_date >= rating.write_date)
+                               AND activity.create_date >= rating.recorded_date)
                     OR EXISTS (SELECT 1 FROM mail_message message
                                 WHERE message.model = 'service.ticket' AND message.res_id = ticket.id
                                   AND message.mail_activity_type_id IS NOT NULL
-                                  AND message.create_date >= rating.write_date)) AS has_followup
-              FROM rating_rating rating
+                                  AND message.create_date >= rating.recorded_date)) AS has_followup
+              FROM (%(ratings)s) rating
               JOIN service_ticket ticket ON ticket.id = rating.res_id
-             WHERE rating.res_model = 'service.ticket' AND rating.consumed AND rating.rating > 0
             """,
+            ratings=self._ticket_ratings_query(),
             satisfied=SATISFIED_RATING,
             low=LOW_RATING,
+        )
+
+    @api.model
+    def _ticket_ratings_query(self):
+        """The ratings customers gave tickets (filled in, with a value), each
+        dated when the customer rated: the one source of every satisfaction
+        figure. A rating's write date moves whenever the record is touched,
+        and a ticket's last rating value forgets the earlier ones. Records
+        written with the rating (its follow-up activity) are stamped with the
+        transaction's time, a moment before rated_on: recorded_date is the
+        earlier of the two."""
+        return SQL(
+            """
+            SELECT id, res_id, rating, feedback, COALESCE(rated_on, create_date) AS rated_date,
+                   LEAST(rated_on, write_date) AS recorded_date
+              FROM rating_rating
+             WHERE res_model = 'service.ticket' AND consumed AND rating > 0
+            """
         )
 
     def action_open_ticket(self):

@@ -87,7 +87,12 @@ class ServiceTicketReport(models.Model):
         help="Resolved with at most one agent reply and never reopened.",
     )
     escalation_level = fields.Integer(string="Escalations", readonly=True, aggregator="sum")
-    rating = fields.Float(string="Rating (1-5)", readonly=True, aggregator="avg")
+    rating = fields.Float(
+        string="Rating (1-5)",
+        readonly=True,
+        aggregator="avg",
+        help="The customer's latest rating of the ticket; empty when not rated.",
+    )
     age_days = fields.Float(string="Age (days)", readonly=True, aggregator="avg")
     age_bucket = fields.Selection(AGE_BUCKETS, readonly=True)
 
@@ -118,7 +123,7 @@ class ServiceTicketReport(models.Model):
                         WHEN COALESCE(ticket.reopen_count, 0) = 0 AND COALESCE(replies.count, 0) <= 1 THEN 100.0
                         ELSE 0.0 END AS fcr_rate,
                    COALESCE(ticket.escalation_level, 0) AS escalation_level,
-                   NULLIF(ticket.rating_last_value, 0) AS rating,
+                   rated.rating,
                    EXTRACT(EPOCH FROM COALESCE(ticket.closed_date, now() AT TIME ZONE 'UTC')
                                       - ticket.create_date) / 86400 AS age_days,
                    CASE
@@ -154,8 +159,14 @@ class ServiceTicketReport(models.Model):
                       AND message.message_type IN ('comment', 'email') AND message.subtype_id = %s
                  GROUP BY message.res_id
                    ) replies ON replies.res_id = ticket.id
+         LEFT JOIN (
+                   SELECT DISTINCT ON (rating.res_id) rating.res_id, rating.rating
+                     FROM (%s) rating
+                 ORDER BY rating.res_id, rating.rated_date DESC, rating.id DESC
+                   ) rated ON rated.res_id = ticket.id
             """,
             comment,
+            self.env["service.rating.report"]._ticket_ratings_query(),
         )
 
     def action_open_ticket(self):

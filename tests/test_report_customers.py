@@ -3,12 +3,14 @@ answers: CSAT by team, agent, category and customer, low ratings and their
 follow-up, customer indicators, at-risk customers, and sales next to tickets."""
 
 import ast
+from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
+from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from .common import Customer360Common
@@ -30,9 +32,12 @@ class TestCustomerAnalytics(Customer360Common):
             }
         )
 
-    def _rate(self, ticket, rate, feedback=None):
+    def _rate(self, ticket, rate, feedback=None, rated_on=None):
         token = ticket._rating_get_access_token()
-        return ticket.rating_apply(rate, token=token, feedback=feedback)
+        rating = ticket.rating_apply(rate, token=token, feedback=feedback)
+        if rated_on:
+            rating.rated_on = rated_on  # when the customer rated, as an import of history sets it
+        return rating
 
     def _sla(self, ticket, target_type, status):
         line = self.env["service.ticket.sla"].create(
@@ -99,6 +104,61 @@ class TestCustomerAnalytics(Customer360Common):
         by_customer = dict(Report._read_group(mine, ["partner_id"], ["rating:avg"]))
         self.assertEqual(by_customer, {self.customer_a: 4.0, self.customer_b: 3.0}, "contacts count for their company")
 
+    def test_satisfaction_by_month_of_the_rating_given(self):
+        ticket = self._create_ticket(partner_id=self.customer_a.id, user_id=self.user_agent_a.id)
+        rating = self._rate(ticket, 5, rated_on=datetime(2025, 10, 15, 9, 0))
+        self.env.flush_all()
+        # the record was created a month before the customer rated, and touched since
+        self.env.cr.execute(
+            "UPDATE rating_rating SET create_date = %s WHERE id = %s", [datetime(2025, 9, 1), rating.id]
+        )
+        self.assertGreater(rating.write_date, datetime(2025, 11, 1), "written since the customer rated")
+        by_month = self.env["service.rating.report"]._read_group(
+            [("ticket_id", "=", ticket.id)], ["rated_date:month"], ["rating_count:sum"]
+        )
+        self.assertEqual([(month.date(), count) for month, count in by_month], [(datetime(2025, 10, 1).date(), 1)])
+
+    def test_average_rating_of_the_ratings_given_in_twelve_months(self):
+        now = fields.Datetime.now()
+        once = self._create_ticket(partner_id=self.customer_a_contact.id)
+        twice = self._create_ticket(partner_id=self.customer_a.id)
+        long_ago = self._create_ticket(partner_id=self.customer_a.id)
+        not_rated = self._create_ticket(partner_id=self.customer_b.id)
+        self._rate(once, 4)
+        self._rate(twice, 1, rated_on=now - relativedelta(days=20))
+        self._rate(twice, 5)  # asked again after a reopen: both ratings count
+        self._rate(long_ago, 2, rated_on=now - relativedelta(months=13))
+        not_rated._rating_get_access_token()  # asked, not answered
+        self.env.flush_all()
+
+        customer = self.customer_a_contact.with_user(self.user_manager)
+        self.assertEqual(customer.service_rating_count, 3)
+        self.assertAlmostEqual(customer.service_csat_avg, 10 / 3)
+        self.assertEqual(customer.service_risk_score, 20, "one unhappy rating in twelve months")
+        row = self.env["service.customer.report"].search([("partner_id", "=", self.customer_a.id)])
+        self.assertEqual(row.rating_count, 3)
+        self.assertAlmostEqual(row.csat_avg, 10 / 3)
+        Analysis = self.env["service.ticket.report"]
+        self.assertEqual(Analysis.search([("ticket_id", "=", twice.id)]).rating, 5.0, "its latest rating")
+
+        # no rating: no figure, not a zero
+        self.assertEqual(self.customer_b.service_rating_count, 0)
+        [(average,)] = Analysis._read_group([("ticket_id", "=", not_rated.id)], [], ["rating:avg"])
+        self.assertIs(average, False, "no rating: no average, not 0.0")
+        row_b = self.env["service.customer.report"].search([("partner_id", "=", self.customer_b.id)])
+        self.assertEqual(row_b.rating_count, 0)
+        for partner, shown in ((self.customer_b, False), (self.customer_a, True)):
+            form = Form(partner.with_user(self.user_manager))
+            self.assertEqual(not form._get_modifier("service_csat_avg", "invisible"), shown, partner.name)
+        for view, field, count in (
+            ("service_desk.service_customer_report_view_list", "csat_avg", "rating_count"),
+            ("service_desk.res_partner_view_list_at_risk", "service_csat_avg", "service_rating_count"),
+        ):
+            model = self.env.ref(view).model
+            arch = etree.fromstring(self.env[model].get_view(self.env.ref(view).id, "list")["arch"])
+            [node] = arch.xpath(f"//field[@name='{field}']")
+            self.assertEqual(node.get("invisible"), f"not {count}", f"{view}: an empty cell without ratings")
+
     def test_low_ratings_with_comment_and_follow_up(self):
         followed = self._create_ticket(partner_id=self.customer_a.id, user_id=self.user_agent_a.id)
         forgotten = self._create_ticket(partner_id=self.customer_a.id, user_id=self.user_agent_a.id)
@@ -145,7 +205,7 @@ class TestCustomerAnalytics(Customer360Common):
         resolved.stage_id = self.stage_resolved
         old.stage_id = self.stage_closed
         self._rate(resolved, 5)
-        self._rate(old, 1)
+        self._rate(old, 1, rated_on=fields.Datetime.now() - relativedelta(months=13))
         self._clear_sla(open_ticket | resolved | old | other)
         self._sla(open_ticket, "first_response", "met")
         self._sla(resolved, "first_response", "breached")
@@ -166,7 +226,7 @@ class TestCustomerAnalytics(Customer360Common):
         self.assertAlmostEqual(row.tickets_per_month, 2 / 12)
         self.assertEqual((row.sla_reached_count, row.sla_met_count), (3, 2), "a running target is not counted")
         self.assertAlmostEqual(row.sla_compliance, 200 / 3)
-        self.assertEqual((row.rating_count, row.csat_avg), (2, 3.0))
+        self.assertEqual((row.rating_count, row.csat_avg), (1, 5.0), "the rating of thirteen months ago is forgotten")
         self.assertEqual(row.risk_score, 15, "one ticket with a breached SLA; the old low rating is forgotten")
         self.assertIn("breached", row.risk_explanation)
         self.assertEqual(row.risk_score, self.customer_a.service_risk_score)
