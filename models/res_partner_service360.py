@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields, models
+from odoo import Command, fields, models
 from odoo.fields import Domain
 
 # points of each risk signal of the last twelve months, and their caps
@@ -20,6 +20,14 @@ class ResPartner(models.Model):
 
     service_contract_ids = fields.One2many("service.contract", "partner_id", string="Service Contracts")
     service_warranty_ids = fields.One2many("service.warranty", "partner_id", string="Warranties")
+    service_customer_ticket_ids = fields.Many2many(
+        "service.ticket",
+        compute="_compute_service_customer_ticket_ids",
+        groups="service_desk.group_service_user",
+        string="Customer's Tickets",
+        help="A company's tickets include its contacts'; a contact's are its own (as its counters count them), "
+        "archived ones too.",
+    )
     service_active_contract_count = fields.Integer(compute="_compute_service_360", string="Active Contracts")
     service_warranty_active_count = fields.Integer(compute="_compute_service_360", string="Active Warranties")
     service_warranty_expiring_count = fields.Integer(
@@ -178,6 +186,20 @@ class ResPartner(models.Model):
             partner.service_currency_id = self.env.company.currency_id
             partner.service_sales_12m = sales.get(key, (0.0, False))[0]
             partner.service_last_order_date = last_orders.get(key, False)
+
+    def _compute_service_customer_ticket_ids(self):
+        Ticket = self.env["service.ticket"].with_context(active_test=False)
+        if not Ticket.has_access("read"):
+            self.service_customer_ticket_ids = False
+            return
+        tickets = Ticket.search(self._service_ticket_domain(), order="create_date desc, id desc")
+        by_company, by_contact = defaultdict(list), defaultdict(list)
+        for ticket in tickets:
+            by_company[ticket.commercial_partner_id.id].append(ticket.id)
+            by_contact[ticket.partner_id.id].append(ticket.id)
+        for partner in self:
+            shown = by_company if partner == partner.commercial_partner_id else by_contact
+            partner.service_customer_ticket_ids = [Command.set(shown[partner.id])]
 
     def _compute_service_lot_ids(self):
         commercials = self._service_commercials()

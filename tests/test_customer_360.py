@@ -114,6 +114,25 @@ class TestRiskAndValue(Customer360Common):
 
 
 @tagged("post_install", "-at_install")
+class TestServiceTab(Customer360Common):
+    def test_company_lists_its_contacts_tickets_as_its_counters_count_them(self):
+        on_contact = self._create_ticket(partner_id=self.customer_a_contact.id)
+        on_company = self._create_ticket(partner_id=self.customer_a.id)
+        closed = self._create_ticket(partner_id=self.customer_a_contact.id, stage_id=self.stage_closed.id)
+        self._create_ticket(partner_id=self.customer_b_contact.id)
+        company = Form(self.customer_a.with_user(self.user_manager))
+        listed = company.service_customer_ticket_ids
+        self.assertEqual({listed[index].id for index in range(len(listed))}, {on_contact.id, on_company.id, closed.id})
+        self.assertEqual((company.service_open_ticket_count, company.service_ticket_count), (2, 3))
+        contact = Form(self.customer_a_contact.with_user(self.user_manager))
+        listed = contact.service_customer_ticket_ids
+        self.assertEqual({listed[index].id for index in range(len(listed))}, {on_contact.id, closed.id})
+        self.assertEqual((contact.service_open_ticket_count, contact.service_ticket_count), (1, 2))
+        # an agent lists the tickets the agent may read, and no error
+        self.assertEqual(self.customer_a.with_user(self.user_agent_b).service_customer_ticket_ids.ids, [])
+
+
+@tagged("post_install", "-at_install")
 class TestRecommendations(Customer360Common):
     def _refresh(self, partner, kind):
         self.env["service.recommendation"].refresh_for(partner)
