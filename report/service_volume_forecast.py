@@ -6,6 +6,8 @@ from odoo.tools import SQL
 HISTORY_WEEKS = 12
 HELD_OUT_WEEKS = 4
 FORECAST_WEEKS = 4
+# weeks with tickets the fit needs before the held-out weeks for its error to mean something
+MIN_TRAINING_WEEKS = 4
 
 
 class ServiceVolumeForecast(models.TransientModel):
@@ -27,7 +29,14 @@ class ServiceVolumeForecast(models.TransientModel):
         readonly=True,
         aggregator="max",
         digits=(16, 1),
-        help="Mean absolute percentage error of the method on the last four known weeks.",
+        help="Mean absolute percentage error of the method on the last four known weeks; "
+        "empty when the team has not enough history to check it.",
+    )
+    history = fields.Selection(
+        [("enough", "Enough history"), ("short", "Not enough history")],
+        readonly=True,
+        help="Not enough history: the team had tickets in fewer than four of the eight weeks before "
+        "the last four, so the method's error on them says nothing.",
     )
 
     @api.model
@@ -74,6 +83,15 @@ class ServiceVolumeForecast(models.TransientModel):
         return 100 * sum(errors) / len(errors) if errors else None
 
     @api.model
+    def _held_out_error(self, history):
+        """(error in %, history) of the method on the last known weeks: no
+        error when too few earlier weeks had tickets to fit a trend on."""
+        trained = history[:-HELD_OUT_WEEKS]
+        if sum(1 for count in trained if count) < MIN_TRAINING_WEEKS:
+            return None, "short"
+        return self._mape(history[-HELD_OUT_WEEKS:], self._predict(trained, HELD_OUT_WEEKS)), "enough"
+
+    @api.model
     def _forecast(self, teams, today=None):
         today = today or fields.Date.context_today(self)
         this_week = today - timedelta(days=today.weekday())
@@ -82,8 +100,7 @@ class ServiceVolumeForecast(models.TransientModel):
         values = []
         for team in teams:
             history = counts[team.id]
-            trained = history[:-HELD_OUT_WEEKS]
-            mape = self._mape(history[-HELD_OUT_WEEKS:], self._predict(trained, HELD_OUT_WEEKS))
+            mape, enough = self._held_out_error(history)
             for index, count in enumerate(history):
                 values.append(
                     {
@@ -92,6 +109,7 @@ class ServiceVolumeForecast(models.TransientModel):
                         "kind": "actual",
                         "ticket_count": count,
                         "mape": mape or 0.0,
+                        "history": enough,
                     }
                 )
             for index, count in enumerate(self._predict(history, FORECAST_WEEKS)):
@@ -102,6 +120,7 @@ class ServiceVolumeForecast(models.TransientModel):
                         "kind": "forecast",
                         "ticket_count": round(count, 1),
                         "mape": mape or 0.0,
+                        "history": enough,
                     }
                 )
         return values
@@ -118,5 +137,4 @@ class ServiceVolumeForecast(models.TransientModel):
             "res_model": self._name,
             "view_mode": "graph,list",
             "domain": [("create_uid", "=", self.env.uid)],
-            "context": {"search_default_group_by_team": 1},
         }
