@@ -1,10 +1,15 @@
 """Ticket analysis: each measure on hand-built tickets with known answers."""
 
+import ast
 import io
 import json
 from datetime import datetime
 from urllib.parse import urlencode
 
+from dateutil.relativedelta import relativedelta
+from lxml import etree
+
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools.pdf import PdfFileReader
@@ -102,6 +107,45 @@ class TestTicketReport(SlaCommon):
         stays = self.env["service.stage.duration.report"].search([("ticket_id", "=", ticket.id)])
         hours = {stay.stage_id: stay.hours for stay in stays}
         self.assertEqual(hours, {self.stage_new: 2.0, self.stage_progress: 3.0})
+
+    def _default_period_domain(self, action_xmlid, filter_name):
+        """The domain a report action opens on: its default date filter's default period."""
+        action = self.env.ref(action_xmlid)
+        self.assertEqual(ast.literal_eval(action.context or "{}").get(f"search_default_{filter_name}"), 1)
+        Model = self.env[action.res_model]
+        search = etree.fromstring(Model.get_view(action.search_view_id.id, "search")["arch"])
+        [date_filter] = search.xpath(f"//filter[@name='{filter_name}']")
+        period = date_filter.get("default_period")
+        self.assertTrue(period and period.startswith("custom_"), "a period of its own, not this month")
+        [option] = date_filter.xpath(f"filter[@name='{period.removeprefix('custom_')}']")
+        return ast.literal_eval(option.get("domain"))
+
+    def test_dashboard_and_sla_compliance_open_on_twelve_months(self):
+        today = fields.Date.context_today(self.Report)
+        recent = self._ticket(at(FRIDAY, 9))
+        old = self._ticket(at(FRIDAY, 9))
+        self.env.flush_all()
+        eleven_months = datetime.combine(today.replace(day=1) - relativedelta(months=11), datetime.min.time())
+        thirteen_months = datetime.combine(today - relativedelta(months=13), datetime.min.time())
+        for ticket, when in ((recent, eleven_months), (old, thirteen_months)):
+            self.env.cr.execute("UPDATE service_ticket SET create_date = %s WHERE id = %s", [when, ticket.id])
+            self.env.cr.execute("UPDATE service_ticket_sla SET start_date = %s WHERE ticket_id = %s", [when, ticket.id])
+        self.env.invalidate_all()
+        tickets = recent | old
+        domain = self._default_period_domain(
+            "service_desk.service_ticket_report_action_dashboard", "filter_create_date"
+        )
+        shown = self.Report.search([*domain, ("ticket_id", "in", tickets.ids)])
+        self.assertEqual(shown.ticket_id, recent, "the month eleven months ago is in, thirteen months ago is out")
+        domain = self._default_period_domain("service_desk.service_ticket_sla_action_analysis", "filter_start_date")
+        lines = self.env["service.ticket.sla"].search([*domain, ("ticket_id", "in", tickets.ids)])
+        self.assertEqual(lines.ticket_id, recent)
+        graph = etree.fromstring(
+            self.Report.get_view(self.env.ref("service_desk.service_ticket_report_view_graph_dashboard").id, "graph")[
+                "arch"
+            ]
+        )
+        self.assertEqual(graph.xpath("//field[@name='create_date']/@interval"), ["month"])
 
     def test_agents_cannot_read_the_analysis(self):
         self.assertFalse(self.Report.with_user(self.agent).has_access("read"))
