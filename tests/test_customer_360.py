@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from .common import Customer360Common
 
@@ -130,6 +130,43 @@ class TestServiceTab(Customer360Common):
         self.assertEqual((contact.service_open_ticket_count, contact.service_ticket_count), (1, 2))
         # an agent lists the tickets the agent may read, and no error
         self.assertEqual(self.customer_a.with_user(self.user_agent_b).service_customer_ticket_ids.ids, [])
+
+
+# in the browser: the customer's Service tab, where the sales amount and its
+# links must not be drawn over one another (the amount's text, not its box)
+SALES_ROW_APART = """(async () => {
+    const find = async (selector) => {
+        for (let tries = 0; tries < 200; tries++) {
+            const element = document.querySelector(selector);
+            if (element) { return element; }
+            await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        throw new Error(`${selector} is not on the page`);
+    };
+    (await find(".o_notebook .nav-link[name='service']")).click();
+    const amount = await find(".o_field_widget[name='service_sales_12m']");
+    const trend = (await find("button[name='action_open_service_sales']")).getBoundingClientRect();
+    const range = document.createRange();
+    range.selectNodeContents(amount);
+    const text = range.getBoundingClientRect();
+    const apart = text.right <= trend.left || trend.right <= text.left
+        || text.bottom <= trend.top || trend.bottom <= text.top;
+    if (!text.width || !apart) {
+        console.error(`the amount ${JSON.stringify(text)} is drawn over the Trend link ${JSON.stringify(trend)}`);
+    } else {
+        console.log("test successful");
+    }
+})()"""
+
+
+@tagged("post_install", "-at_install")
+class TestServiceTabLayout(HttpCase, Customer360Common):
+    browser_size = "1400x900"  # the chatter beside the form, as on a laptop's screen
+
+    def test_sales_amount_is_not_drawn_over_its_links(self):
+        self._sell(self.customer_a, [(self.product_plain, 20000)])  # $ 100,000.00: a long amount
+        self.assertEqual(self.customer_a.service_sales_12m, 100000.0)
+        self.browser_js(f"/odoo/res.partner/{self.customer_a.id}", SALES_ROW_APART, "odoo.isReady", login="admin")
 
 
 @tagged("post_install", "-at_install")
