@@ -213,6 +213,7 @@ class TestServiceReviewPdf(HttpCase, ServiceDeskCommon):
         self._create_ticket(name="Toner light blinks", partner_id=self.customer_a.id)
         self._create_ticket(name="Other customer's request", partner_id=self.customer_b.id)
         resolved.stage_id = self.stage_resolved
+        resolved.rating_apply(4, token=resolved._rating_get_access_token())
         text = self._print_from_wizard(self.customer_a)
         self.assertIn(f"Service review: {self.customer_a.name}", text)
         for words in ("Scanner jams on thick paper", "Toner light blinks"):
@@ -221,3 +222,4 @@ class TestServiceReviewPdf(HttpCase, ServiceDeskCommon):
         self.assertRegex(text, r"Requests 2\b")
         self.assertRegex(text, r"Resolved 1\b")
         self.assertRegex(text, r"Still open 1\b")
+        self.assertRegex(text, r"Satisfaction \(1 to 5\) 4\.0\b")
