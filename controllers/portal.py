@@ -9,8 +9,9 @@ forms and renders the answers.
 
 Extension point for other portal features (warranties, contracts): override
 `_prepare_home_portal_values` for their /my counter and add their card to the
-`service_desk.portal_my_home_service` template's `#portal_service_desk_cards`
-row; `_service_portal_layout_values` is shared by every page here.
+`service_desk.portal_my_home_service` template's `#portal_service_category`
+row (through `service_desk.portal_service_docs_entry`, which shows the count);
+`_service_portal_layout_values` is shared by every page here.
 """
 
 from collections import OrderedDict

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from lxml import html
+
 from odoo import Command, fields, sql_db
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
@@ -234,6 +236,28 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self._login_a()
         response = self.url_open("/my/counters", json={"params": {"counters": ["service_ticket_count"]}})
         self.assertEqual(response.json()["result"]["service_ticket_count"], 1)
+
+    def test_home_cards_have_their_own_icon_and_a_visible_count(self):
+        """/my: the requests card is always there (a new customer finds where to
+        ask), shows its count (filled by Odoo's counters interaction) and has
+        its own pictogram, not one of another card."""
+        self._login_a()
+        home = html.fromstring(self.url_open("/my").content)
+        card = home.xpath("//div[contains(@class, 'o_portal_index_card')][.//a[@href='/my/service/tickets']]")
+        self.assertEqual(len(card), 1)
+        self.assertNotIn("d-none", card[0].get("class").split())
+        count = card[0].xpath(".//*[@data-placeholder_count='service_ticket_count']")
+        self.assertEqual(len(count), 1)
+        self.assertNotIn("d-none", count[0].get("class").split(), "the count is shown")
+        self.assertEqual(
+            card[0].xpath(".//img/@src"), ["/service_desk/static/src/img/service-requests.svg"], "its own pictogram"
+        )
+        icons = home.xpath("//div[contains(@class, 'o_portal_index_card')]//img/@src")
+        for icon in icons:
+            if icon.startswith("/service_desk/"):
+                self.assertEqual(icons.count(icon), 1, f"no other card shows {icon}")
+                self.assertEqual(self.url_open(icon).status_code, 200, icon)
+        self.assertNotIn("/portal/static/src/img/portal-connection.svg", card[0].xpath(".//img/@src"))
 
     # ------------------------------------------------------------------ new ticket
 

@@ -157,3 +157,32 @@ registry.category("web_tour.tours").add("service_desk_portal_confirm_rate_tour",
         },
     ],
 });
+
+/**
+ * /my: each service card shows how many documents the customer has, filled
+ * by Odoo's counters interaction (the test gives customer A two requests,
+ * three warranties and one contract).
+ */
+function serviceCard(url, count) {
+    return {
+        content: `The card of ${url} shows ${count}`,
+        trigger: `.o_portal_index_card:not(.d-none) a[href='${url}'] .o_service_card_count:visible:contains(${count})`,
+    };
+}
+
+registry.category("web_tour.tours").add("service_desk_portal_home_tour", {
+    steps: () => [
+        serviceCard("/my/service/tickets", 2),
+        serviceCard("/my/service/warranties", 3),
+        serviceCard("/my/service/contracts", 1),
+        {
+            content: "Open the requests",
+            trigger: ".o_portal_index_card a[href='/my/service/tickets']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            trigger: "a.o_service_new_ticket",
+        },
+    ],
+});
