@@ -259,6 +259,47 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
                 self.assertEqual(self.url_open(icon).status_code, 200, icon)
         self.assertNotIn("/portal/static/src/img/portal-connection.svg", card[0].xpath(".//img/@src"))
 
+    # ------------------------------------------------------------------ rating
+
+    def _rating_token(self):
+        self.ticket_a.write({"user_id": self.user_agent_a.id})
+        self.ticket_a.action_resolve()
+        self.ticket_a._portal_ensure_token()
+        return self.ticket_a._rating_get_access_token()
+
+    def _back_links(self, response):
+        return html.fromstring(response.content).xpath("//a[contains(@class, 'o_service_rating_back')]/@href")
+
+    def test_rating_pages_lead_back_to_the_request(self):
+        token = self._rating_token()
+        self.authenticate(None, None)
+        # from the email, not signed in: the request through its access token
+        rate_page = self.url_open(f"/rate/{token}/5")
+        self.assertEqual(rate_page.status_code, 200)
+        with_token = f"/my/service/tickets/{self.ticket_a.id}?access_token={self.ticket_a.access_token}"
+        self.assertEqual(self._back_links(rate_page), [with_token])
+        thanks = self._post(f"/rate/{token}/submit_feedback", {"rate": "5", "feedback": "Great"})
+        self.assertEqual(thanks.status_code, 200)
+        self.assertEqual(self._back_links(thanks), [with_token])
+        self.assertEqual(self.ticket_a.rating_ids.filtered("consumed").rating, 5)
+        request_page = self.url_open(with_token)
+        self.assertEqual(request_page.status_code, 200)
+        self.assertIn("Thank you for rating our service.", request_page.text)
+        # signed in: the request's own page, no token needed
+        self._login_a()
+        self.assertEqual(
+            self._back_links(self.url_open(f"/rate/{token}/submit_feedback")),
+            [f"/my/service/tickets/{self.ticket_a.id}"],
+        )
+
+    def test_rating_page_gives_no_way_to_another_customers_request(self):
+        token = self._rating_token()
+        self.authenticate(self.user_portal_b.login, self.user_portal_b.login)
+        for url in (f"/rate/{token}/5", f"/rate/{token}/submit_feedback"):
+            response = self.url_open(url)
+            self.assertFalse(self._back_links(response))
+            self.assertNotIn(f"/my/service/tickets/{self.ticket_a.id}", response.text)
+
     # ------------------------------------------------------------------ new ticket
 
     def test_new_ticket_form_offers_own_serials_only(self):

@@ -155,6 +155,16 @@ registry.category("web_tour.tours").add("service_desk_portal_confirm_rate_tour",
             content: "Thanks for the feedback",
             trigger: "body:contains(Thank you)",
         },
+        {
+            content: "Back to the request",
+            trigger: "a.o_service_rating_back",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The request shows the rating",
+            trigger: ".o_service_rating:contains(Thank you for rating our service)",
+        },
     ],
 });
 
