@@ -259,6 +259,73 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
                 self.assertEqual(self.url_open(icon).status_code, 200, icon)
         self.assertNotIn("/portal/static/src/img/portal-connection.svg", card[0].xpath(".//img/@src"))
 
+    # ------------------------------------------------------------------ language
+
+    def _account_form(self):
+        """The fields /my/account's form sends as the browser would, with an address filled in."""
+        page = html.fromstring(self.url_open("/my/account").content)
+        form = page.xpath("//form[@action='/my/address/submit']")[0]
+        data = {field.get("name"): field.get("value") or "" for field in form.xpath(".//input[@name]")}
+        data.pop("csrf_token")  # _post adds a token, unless the test means to send none
+        data.update(
+            {
+                "street": "Rue du Port 1",
+                "city": "Brussels",
+                "zip": "1000",
+                "phone": "+32 2 555 00 00",
+                "country_id": str(self.env.ref("base.be").id),
+            }
+        )
+        return page, data
+
+    def test_customer_chooses_language_in_account(self):
+        Lang = self.env["res.lang"]
+        Lang._activate_lang("zh_CN")
+        Lang._activate_lang("es_ES")
+        self.partner_portal_a.lang = "en_US"
+        self._login_a()
+        page, data = self._account_form()
+        offered = page.xpath("//form[@action='/my/address/submit']//select[@name='lang']/option/@value")
+        self.assertEqual(sorted(offered), sorted(code for code, _name in Lang.get_installed()))
+        self.assertIn("zh_CN", offered)
+        self.assertEqual(page.xpath("//select[@name='lang']/option[@selected]/@value"), ["en_US"])
+
+        response = self._post("/my/address/submit", dict(data, lang="zh_CN"))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("redirectUrl", response.json())
+        self.assertEqual(self.partner_portal_a.lang, "zh_CN")
+        self.assertEqual(self.user_portal_a.lang, "zh_CN")
+        # the portal speaks it at once, and its language selector offers it
+        home = self.url_open("/my")
+        self.assertIn("/zh_CN/my", home.url)
+        selector = html.fromstring(home.content).xpath(
+            "//*[contains(@class, 'js_language_selector')]//a[@data-url_code]"
+        )
+        self.assertIn("zh_CN", [a.get("data-url_code") for a in selector])
+        self.assertEqual([a.get("data-url_code") for a in selector if "active" in a.get("class").split()], ["zh_CN"])
+        self.assertEqual(self.url_open("/zh_CN/my/service/tickets").status_code, 200)
+
+    @mute_logger("odoo.http")
+    def test_account_language_is_validated_and_own(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.partner_portal_a.lang = "en_US"
+        self.partner_portal_b.lang = "en_US"
+        self._login_a()
+        _page, data = self._account_form()
+        # not an installed language
+        for code in ("fr_BE", "xx_XX", "'; drop table res_partner; --"):
+            response = self._post("/my/address/submit", dict(data, lang=code))
+            self.assertIn("lang", response.json()["invalid_fields"])
+        self.assertEqual(self.partner_portal_a.lang, "en_US")
+        # no CSRF token: refused
+        response = self._post("/my/address/submit", dict(data, lang="zh_CN"), csrf=False)
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.partner_portal_a.lang, "en_US")
+        # another customer's contact: refused
+        response = self._post("/my/address/submit", dict(data, lang="zh_CN", partner_id=str(self.partner_portal_b.id)))
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(self.partner_portal_b.lang, "en_US")
+
     # ------------------------------------------------------------------ rating
 
     def _rating_token(self):
