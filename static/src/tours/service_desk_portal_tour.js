@@ -196,3 +196,28 @@ registry.category("web_tour.tours").add("service_desk_portal_home_tour", {
         },
     ],
 });
+
+/**
+ * /my/account: the customer picks Simplified Chinese among the installed
+ * languages and the portal is in it at once (the test activates it and
+ * checks the contact's language).
+ */
+registry.category("web_tour.tours").add("service_desk_portal_language_tour", {
+    steps: () => [
+        {
+            content: "Choose the language",
+            trigger: "form[name=address_form] select[name=lang]",
+            run: "select zh_CN",
+        },
+        {
+            content: "Save the details",
+            trigger: "form[name=address_form] #save_address",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The portal is in Chinese",
+            trigger: "body:has(.o_portal_my_home) .js_language_selector button:contains(简体中文)",
+        },
+    ],
+});
