@@ -449,9 +449,11 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
     def _service_preferences_values(self, error=None, saved=False):
         env = request.env
         labels = dict(env["res.partner"]._fields["service_preferred_channel"]._description_selection(env))
+        partner = env.user.partner_id
         return self._service_portal_layout_values(
             page_name="service_preferences",
-            partner=env.user.partner_id,
+            partner=partner,
+            language_name=dict(self._service_portal_languages()).get(partner.lang or request.lang.code),
             channels=[(key, labels[key]) for key in PORTAL_CHANNELS],
             service_error=error,
             saved=saved,

@@ -305,6 +305,16 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self.assertEqual([a.get("data-url_code") for a in selector if "active" in a.get("class").split()], ["zh_CN"])
         self.assertEqual(self.url_open("/zh_CN/my/service/tickets").status_code, 200)
 
+    def test_service_preferences_show_the_language_and_where_to_change_it(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.partner_portal_a.lang = "zh_CN"
+        self._login_a()
+        page = html.fromstring(self.url_open("/my/service/preferences").content)
+        note = page.xpath("//*[contains(@class, 'o_service_preferences_language')]")
+        self.assertEqual(len(note), 1)
+        self.assertIn(dict(self.env["res.lang"].get_installed())["zh_CN"], note[0].text_content())
+        self.assertEqual(note[0].xpath(".//a/@href"), ["/my/account"])
+
     @mute_logger("odoo.http")
     def test_account_language_is_validated_and_own(self):
         self.env["res.lang"]._activate_lang("zh_CN")
