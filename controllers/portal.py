@@ -9,8 +9,9 @@ forms and renders the answers.
 
 Extension point for other portal features (warranties, contracts): override
 `_prepare_home_portal_values` for their /my counter and add their card to the
-`service_desk.portal_my_home_service` template's `#portal_service_desk_cards`
-row; `_service_portal_layout_values` is shared by every page here.
+`service_desk.portal_my_home_service` template's `#portal_service_category`
+row (through `service_desk.portal_service_docs_entry`, which shows the count);
+`_service_portal_layout_values` is shared by every page here.
 """
 
 from collections import OrderedDict
@@ -448,9 +449,11 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
     def _service_preferences_values(self, error=None, saved=False):
         env = request.env
         labels = dict(env["res.partner"]._fields["service_preferred_channel"]._description_selection(env))
+        partner = env.user.partner_id
         return self._service_portal_layout_values(
             page_name="service_preferences",
-            partner=env.user.partner_id,
+            partner=partner,
+            language_name=dict(self._service_portal_languages()).get(partner.lang or request.lang.code),
             channels=[(key, labels[key]) for key in PORTAL_CHANNELS],
             service_error=error,
             saved=saved,
@@ -480,3 +483,42 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
             }
         )
         return request.redirect("/my/service/preferences?saved=1")
+
+    # ------------------------------------------------------------------
+    # Language, among the customer's own details (/my/account)
+    # ------------------------------------------------------------------
+
+    def _service_portal_languages(self):
+        """[(code, name)] of the languages a customer may choose: the installed ones."""
+        return request.env["res.lang"].get_installed()
+
+    def _prepare_my_account_rendering_values(self, *args, **kwargs):
+        values = super()._prepare_my_account_rendering_values(*args, **kwargs)
+        values["service_languages"] = self._service_portal_languages()
+        return values
+
+    def _create_or_update_address(self, partner_sudo, *args, **form_data):
+        """The details form of /my/account also carries the customer's
+        language: one of the installed languages, saved on their own contact
+        only (emails, PDFs and the portal follow it), and used at once by the
+        portal of this session."""
+        lang = form_data.pop("lang", None)
+        own_details = bool(partner_sudo) and partner_sudo == request.env.user.partner_id
+        if not own_details or not lang:
+            return super()._create_or_update_address(partner_sudo, *args, **form_data)
+        if lang not in dict(self._service_portal_languages()):
+            return partner_sudo, {
+                "invalid_fields": ["lang"],
+                "messages": [request.env._("Please choose one of the offered languages.")],
+            }
+        partner_sudo, feedback = super()._create_or_update_address(partner_sudo, *args, **form_data)
+        if "redirectUrl" in feedback and partner_sudo.lang != lang:
+            partner_sudo.lang = lang
+            self._service_switch_language(lang)
+        return partner_sudo, feedback
+
+    def _service_switch_language(self, lang):
+        """The pages that follow speak `lang`: the frontend's language cookie
+        (it wins over the user's language) and the session's context."""
+        request.session.context = dict(request.session.context, lang=lang)
+        request.future_response.set_cookie("frontend_lang", lang)

@@ -270,6 +270,18 @@ class ServiceTicket(models.Model):
                     user_id=user.id,
                 )
 
+    def _portal_url_for(self, user):
+        """Where `user` finds this ticket on the portal, or None: its page when
+        they may read the ticket; for an anonymous visitor (who came through a
+        link mailed to the customer, such as the rating link) the page with the
+        ticket's access token; nothing for a signed-in user who may not see it."""
+        self.ensure_one()
+        if user._is_public():
+            return self.get_portal_url()
+        if self.with_user(user).has_access("read"):
+            return self.access_url
+        return None
+
     # ------------------------------------------------------------------
     # What the portal shows
     # ------------------------------------------------------------------

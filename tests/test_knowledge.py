@@ -3,6 +3,8 @@
 from types import SimpleNamespace
 from unittest.mock import patch
 
+from lxml import html
+
 from odoo import http
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
@@ -391,6 +393,26 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
                 "csrf_token": http.Request.csrf_token(self),
             },
         )
+
+    def test_page_titles_name_the_company(self):
+        """The browser tab of a help center page says what it is and whose it
+        is, for visitors as for signed-in customers, not "Odoo"."""
+        for login in (None, self.user_portal_a.login):
+            with self.subTest(login=login):
+                self.authenticate(login, login)
+                company = (
+                    self.env.ref("base.public_user").company_id if login is None else self.user_portal_a.company_id
+                )
+                for url, title in (
+                    ("/help", f"Help Center | {company.name}"),
+                    (f"/help/category/{self.kb_category.id}", f"SD Gadgets | Help Center | {company.name}"),
+                    (
+                        f"/help/article/{self.article_title.id}",
+                        f"Zorblax calibration guide | Help Center | {company.name}",
+                    ),
+                ):
+                    page = html.fromstring(self.url_open(url).content)
+                    self.assertEqual(page.findtext(".//title"), title, url)
 
     def test_public_visitor_reads_only_portal_articles(self):
         self.authenticate(None, None)

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from lxml import html
+
 from odoo import Command, fields, sql_db
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
@@ -234,6 +236,146 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self._login_a()
         response = self.url_open("/my/counters", json={"params": {"counters": ["service_ticket_count"]}})
         self.assertEqual(response.json()["result"]["service_ticket_count"], 1)
+
+    def test_home_cards_have_their_own_icon_and_a_visible_count(self):
+        """/my: the requests card is always there (a new customer finds where to
+        ask), shows its count (filled by Odoo's counters interaction) and has
+        its own pictogram, not one of another card."""
+        self._login_a()
+        home = html.fromstring(self.url_open("/my").content)
+        card = home.xpath("//div[contains(@class, 'o_portal_index_card')][.//a[@href='/my/service/tickets']]")
+        self.assertEqual(len(card), 1)
+        self.assertNotIn("d-none", card[0].get("class").split())
+        count = card[0].xpath(".//*[@data-placeholder_count='service_ticket_count']")
+        self.assertEqual(len(count), 1)
+        self.assertNotIn("d-none", count[0].get("class").split(), "the count is shown")
+        self.assertEqual(
+            card[0].xpath(".//img/@src"), ["/service_desk/static/src/img/service-requests.svg"], "its own pictogram"
+        )
+        icons = home.xpath("//div[contains(@class, 'o_portal_index_card')]//img/@src")
+        for icon in icons:
+            if icon.startswith("/service_desk/"):
+                self.assertEqual(icons.count(icon), 1, f"no other card shows {icon}")
+                self.assertEqual(self.url_open(icon).status_code, 200, icon)
+        self.assertNotIn("/portal/static/src/img/portal-connection.svg", card[0].xpath(".//img/@src"))
+
+    # ------------------------------------------------------------------ language
+
+    def _account_form(self):
+        """The fields /my/account's form sends as the browser would, with an address filled in."""
+        page = html.fromstring(self.url_open("/my/account").content)
+        form = page.xpath("//form[@action='/my/address/submit']")[0]
+        data = {field.get("name"): field.get("value") or "" for field in form.xpath(".//input[@name]")}
+        data.pop("csrf_token")  # _post adds a token, unless the test means to send none
+        data.update(
+            {
+                "street": "Rue du Port 1",
+                "city": "Brussels",
+                "zip": "1000",
+                "phone": "+32 2 555 00 00",
+                "country_id": str(self.env.ref("base.be").id),
+            }
+        )
+        return page, data
+
+    def test_customer_chooses_language_in_account(self):
+        Lang = self.env["res.lang"]
+        Lang._activate_lang("zh_CN")
+        Lang._activate_lang("es_ES")
+        self.partner_portal_a.lang = "en_US"
+        self._login_a()
+        page, data = self._account_form()
+        offered = page.xpath("//form[@action='/my/address/submit']//select[@name='lang']/option/@value")
+        self.assertEqual(sorted(offered), sorted(code for code, _name in Lang.get_installed()))
+        self.assertIn("zh_CN", offered)
+        self.assertEqual(page.xpath("//select[@name='lang']/option[@selected]/@value"), ["en_US"])
+
+        response = self._post("/my/address/submit", dict(data, lang="zh_CN"))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("redirectUrl", response.json())
+        self.assertEqual(self.partner_portal_a.lang, "zh_CN")
+        self.assertEqual(self.user_portal_a.lang, "zh_CN")
+        # the portal speaks it at once, and its language selector offers it
+        home = self.url_open("/my")
+        self.assertIn("/zh_CN/my", home.url)
+        selector = html.fromstring(home.content).xpath(
+            "//*[contains(@class, 'js_language_selector')]//a[@data-url_code]"
+        )
+        self.assertIn("zh_CN", [a.get("data-url_code") for a in selector])
+        self.assertEqual([a.get("data-url_code") for a in selector if "active" in a.get("class").split()], ["zh_CN"])
+        self.assertEqual(self.url_open("/zh_CN/my/service/tickets").status_code, 200)
+
+    def test_service_preferences_show_the_language_and_where_to_change_it(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.partner_portal_a.lang = "zh_CN"
+        self._login_a()
+        page = html.fromstring(self.url_open("/my/service/preferences").content)
+        note = page.xpath("//*[contains(@class, 'o_service_preferences_language')]")
+        self.assertEqual(len(note), 1)
+        self.assertIn(dict(self.env["res.lang"].get_installed())["zh_CN"], note[0].text_content())
+        self.assertEqual(note[0].xpath(".//a/@href"), ["/my/account"])
+
+    @mute_logger("odoo.http")
+    def test_account_language_is_validated_and_own(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.partner_portal_a.lang = "en_US"
+        self.partner_portal_b.lang = "en_US"
+        self._login_a()
+        _page, data = self._account_form()
+        # not an installed language
+        for code in ("fr_BE", "xx_XX", "'; drop table res_partner; --"):
+            response = self._post("/my/address/submit", dict(data, lang=code))
+            self.assertIn("lang", response.json()["invalid_fields"])
+        self.assertEqual(self.partner_portal_a.lang, "en_US")
+        # no CSRF token: refused
+        response = self._post("/my/address/submit", dict(data, lang="zh_CN"), csrf=False)
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.partner_portal_a.lang, "en_US")
+        # another customer's contact: refused
+        response = self._post("/my/address/submit", dict(data, lang="zh_CN", partner_id=str(self.partner_portal_b.id)))
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(self.partner_portal_b.lang, "en_US")
+
+    # ------------------------------------------------------------------ rating
+
+    def _rating_token(self):
+        self.ticket_a.write({"user_id": self.user_agent_a.id})
+        self.ticket_a.action_resolve()
+        self.ticket_a._portal_ensure_token()
+        return self.ticket_a._rating_get_access_token()
+
+    def _back_links(self, response):
+        return html.fromstring(response.content).xpath("//a[contains(@class, 'o_service_rating_back')]/@href")
+
+    def test_rating_pages_lead_back_to_the_request(self):
+        token = self._rating_token()
+        self.authenticate(None, None)
+        # from the email, not signed in: the request through its access token
+        rate_page = self.url_open(f"/rate/{token}/5")
+        self.assertEqual(rate_page.status_code, 200)
+        with_token = f"/my/service/tickets/{self.ticket_a.id}?access_token={self.ticket_a.access_token}"
+        self.assertEqual(self._back_links(rate_page), [with_token])
+        thanks = self._post(f"/rate/{token}/submit_feedback", {"rate": "5", "feedback": "Great"})
+        self.assertEqual(thanks.status_code, 200)
+        self.assertEqual(self._back_links(thanks), [with_token])
+        self.assertEqual(self.ticket_a.rating_ids.filtered("consumed").rating, 5)
+        request_page = self.url_open(with_token)
+        self.assertEqual(request_page.status_code, 200)
+        self.assertIn("Thank you for rating our service.", request_page.text)
+        # signed in: the request's own page, no token needed
+        self._login_a()
+        self.assertEqual(
+            self._back_links(self.url_open(f"/rate/{token}/submit_feedback")),
+            [f"/my/service/tickets/{self.ticket_a.id}"],
+        )
+
+    def test_rating_page_gives_no_way_to_another_customers_request(self):
+        token = self._rating_token()
+        self.authenticate(self.user_portal_b.login, self.user_portal_b.login)
+        for url in (f"/rate/{token}/5", f"/rate/{token}/submit_feedback"):
+            response = self.url_open(url)
+            self.assertFalse(self._back_links(response))
+            self.assertNotIn(f"/my/service/tickets/{self.ticket_a.id}", response.text)
 
     # ------------------------------------------------------------------ new ticket
 

@@ -50,3 +50,18 @@ class TestPortalTours(HttpCase, ServiceDeskPortalCommon):
         self.assertEqual(rating.feedback, "Quick and friendly, thanks!")
         self.assertEqual(rating.partner_id, self.customer_a_contact)
         self.assertFalse(self.ticket_a.activity_ids.filtered(lambda a: a.summary == "Follow up a poor rating"))
+
+    def test_choose_language_in_account(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.partner_portal_a.write(
+            {
+                "lang": "en_US",
+                "street": "Rue du Port 1",
+                "city": "Brussels",
+                "zip": "1000",
+                "phone": "+32 2 555 00 00",
+                "country_id": self.env.ref("base.be").id,
+            }
+        )
+        self.start_tour("/my/account", "service_desk_portal_language_tour", login=self.user_portal_a.login)
+        self.assertEqual(self.partner_portal_a.lang, "zh_CN")

@@ -3,6 +3,7 @@ the ticket page, the data export link, and article suggestions while
 writing a request."""
 
 from dateutil.relativedelta import relativedelta
+from lxml import html
 
 from odoo import Command, fields, sql_db
 from odoo.tests import HttpCase, tagged
@@ -146,6 +147,19 @@ class TestPortalWarrantyPages(HttpCase, PortalWarrantyCommon):
         self.assertEqual(result["service_warranty_count"], 3)
         self.assertEqual(result["service_contract_count"], 1)
         self.assertEqual(result["service_ticket_count"], 2, "the requests counter is still there")
+        # once the counters are known to the session, the cards still show their counts
+        home = html.fromstring(self.url_open("/my").content)
+        for url, counter, icon in (
+            ("/my/service/tickets", "service_ticket_count", "service-requests.svg"),
+            ("/my/service/warranties", "service_warranty_count", "service-warranties.svg"),
+            ("/my/service/contracts", "service_contract_count", "service-contracts.svg"),
+        ):
+            with self.subTest(url=url):
+                card = home.xpath(f"//div[contains(@class, 'o_portal_index_card')][.//a[@href='{url}']]")[0]
+                count = card.xpath(f".//*[@data-placeholder_count='{counter}']")
+                self.assertEqual(len(count), 1)
+                self.assertNotIn("d-none", count[0].get("class").split())
+                self.assertEqual(card.xpath(".//img/@src"), [f"/service_desk/static/src/img/{icon}"])
 
     # ------------------------------------------------------------------ warranties
 
@@ -397,6 +411,12 @@ class TestPortalWarrantyQueryCount(HttpCase, PortalWarrantyCommon):
         self.assertEqual(self.url_open(url).text.count("o_service_warranty_row"), 30)
         self.assertEqual(list_5, list_30)
         self.assertGreater(list_5, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalHomeTour(HttpCase, PortalWarrantyCommon):
+    def test_home_cards_show_their_counts(self):
+        self.start_tour("/my", "service_desk_portal_home_tour", login=self.user_portal_a.login)
 
 
 @tagged("post_install", "-at_install")

@@ -155,5 +155,69 @@ registry.category("web_tour.tours").add("service_desk_portal_confirm_rate_tour",
             content: "Thanks for the feedback",
             trigger: "body:contains(Thank you)",
         },
+        {
+            content: "Back to the request",
+            trigger: "a.o_service_rating_back",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The request shows the rating",
+            trigger: ".o_service_rating:contains(Thank you for rating our service)",
+        },
+    ],
+});
+
+/**
+ * /my: each service card shows how many documents the customer has, filled
+ * by Odoo's counters interaction (the test gives customer A two requests,
+ * three warranties and one contract).
+ */
+function serviceCard(url, count) {
+    return {
+        content: `The card of ${url} shows ${count}`,
+        trigger: `.o_portal_index_card:not(.d-none) a[href='${url}'] .o_service_card_count:visible:contains(${count})`,
+    };
+}
+
+registry.category("web_tour.tours").add("service_desk_portal_home_tour", {
+    steps: () => [
+        serviceCard("/my/service/tickets", 2),
+        serviceCard("/my/service/warranties", 3),
+        serviceCard("/my/service/contracts", 1),
+        {
+            content: "Open the requests",
+            trigger: ".o_portal_index_card a[href='/my/service/tickets']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            trigger: "a.o_service_new_ticket",
+        },
+    ],
+});
+
+/**
+ * /my/account: the customer picks Simplified Chinese among the installed
+ * languages and the portal is in it at once (the test activates it and
+ * checks the contact's language).
+ */
+registry.category("web_tour.tours").add("service_desk_portal_language_tour", {
+    steps: () => [
+        {
+            content: "Choose the language",
+            trigger: "form[name=address_form] select[name=lang]",
+            run: "select zh_CN",
+        },
+        {
+            content: "Save the details",
+            trigger: "form[name=address_form] #save_address",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The portal is in Chinese",
+            trigger: "body:has(.o_portal_my_home) .js_language_selector button:contains(简体中文)",
+        },
     ],
 });
