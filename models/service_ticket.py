@@ -6,6 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
+from odoo.tools import email_normalize
 
 TICKET_PRIORITIES = [("0", "Low"), ("1", "Medium"), ("2", "High"), ("3", "Urgent")]
 TICKET_TYPES = [
@@ -274,6 +275,8 @@ class ServiceTicket(models.Model):
 
         Before saving, on each ticket's values:
 
+        0. ``_prepare_partner_email``: the customer's address alone, not the
+           whole From header an email gives;
         1. ``_prepare_team``: the team given, else the category's, else the
            default team (the context's, else the user's first team);
         2. ``_prepare_company_stage_number``: the team's company, the team's
@@ -300,6 +303,7 @@ class ServiceTicket(models.Model):
         Stage = self.env["service.stage"]
         decisions = []
         for vals in vals_list:
+            self._prepare_partner_email(vals)
             team = self._prepare_team(vals)
             self._prepare_company_stage_number(vals, team)
             self._prepare_tier_priority(vals)
@@ -321,6 +325,7 @@ class ServiceTicket(models.Model):
 
         Before saving:
 
+        0. ``_prepare_partner_email``: the customer's address alone;
         1. ``_check_escalated_assignment``: an escalated ticket goes to
            someone else than its seniors only by a manager's decision;
         2. ``_prepare_stage_changes``: the stage each ticket moves to (the
@@ -343,6 +348,8 @@ class ServiceTicket(models.Model):
         7. ``_escalation_follow_agent``: the escalation activity follows a
            new agent.
         """
+        vals = dict(vals)
+        self._prepare_partner_email(vals)
         self._check_escalated_assignment(vals)
         now = fields.Datetime.now()
         may_move = "stage_id" in vals or "team_id" in vals
@@ -363,6 +370,14 @@ class ServiceTicket(models.Model):
     # ------------------------------------------------------------------
     # Steps of the save path
     # ------------------------------------------------------------------
+
+    @api.model
+    def _prepare_partner_email(self, vals):
+        """Keep the customer's address alone in the values: an email's From
+        header ('"Kofi Mensah" <kofi@example.com>') gives a name with it.
+        Anything that is not one address is kept as typed."""
+        if vals.get("partner_email"):
+            vals["partner_email"] = email_normalize(vals["partner_email"]) or vals["partner_email"]
 
     @api.model
     def _prepare_team(self, vals):
