@@ -131,11 +131,12 @@ class ServiceTicket(models.Model):
     is_closed = fields.Boolean(related="stage_id.is_closed", store=True, index=True)
     priority = fields.Selection(TICKET_PRIORITIES, default="0", required=True, tracking=True, index=True)
     ticket_type = fields.Selection(TICKET_TYPES, string="Type", default="question", required=True, tracking=True)
+    # any category of the user's companies: its team is a default, the ticket's team follows it
     category_id = fields.Many2one(
         "service.category",
         tracking=True,
         index="btree_not_null",
-        domain="['|', ('team_id', '=', False), ('team_id', '=', team_id)]",
+        domain="['|', ('company_id', '=', False), ('company_id', 'in', allowed_company_ids)]",
     )
     tag_ids = fields.Many2many("service.tag", string="Tags")
     channel = fields.Selection(TICKET_CHANNELS, default="web", required=True, tracking=True)
