@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import email_normalize
+from odoo.tools.misc import babel_locale_parse, format_datetime, get_lang, posix_to_ldml
 
 TICKET_PRIORITIES = [("0", "Low"), ("1", "Medium"), ("2", "High"), ("3", "Urgent")]
 TICKET_TYPES = [
@@ -165,8 +166,6 @@ class ServiceTicket(models.Model):
     last_agent_reply_date = fields.Datetime(
         readonly=True, copy=False, help="When an agent last answered the customer publicly."
     )
-    # written by routing from escaped values (service_ticket_routing.py), sanitized like any Html
-    routing_explanation = fields.Html(readonly=True, copy=False)
 
     _number_company_uniq = models.UniqueIndex("(company_id, number)", "Ticket numbers are unique per company.")
     # routing and capacity count each agent's open tickets in a team on every new ticket
@@ -568,6 +567,27 @@ class ServiceTicket(models.Model):
             raise AccessError(self.env._("Only service agents can do this."))
         self.check_access("write")
 
+    @api.model
+    def _service_reader_context(self, user):
+        """The context in which texts stored for `user` to read are written:
+        their language and time zone (else the ticket's team's hours')."""
+        tz = user.tz or (self[:1].team_id.resource_calendar_id.tz if self else False) or self.env.user.tz
+        return {"lang": user.lang or self.env.lang, "tz": tz or "UTC"}
+
+    @api.model
+    def _service_format_datetime(self, value):
+        """A UTC datetime as the reader of the current context reads it: in
+        their time zone, with their language's date and time formats (to
+        the minute)."""
+        if not value:
+            return ""
+        lang = get_lang(self.env)
+        pattern = posix_to_ldml(
+            f"{lang.date_format} {lang.time_format.replace(':%S', '')}", locale=babel_locale_parse(lang.code)
+        )
+        tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
+        return format_datetime(self.env, value, tz=tz, dt_format=pattern)
+
     def _get_report_base_filename(self):
         self.ensure_one()
         return f"{self.number}"
@@ -775,7 +795,7 @@ class ServiceTicket(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
             # when nobody can take it, routing asks the seniors
-            winner = ticket._route(escalation=True)
+            winner = ticket._route(escalation=True, kind="escalation")
             for user in winner.user_id | (notify_users or self.env["res.users"]):
                 ticket.activity_schedule(
                     "service_desk.mail_activity_type_escalation",
