@@ -730,11 +730,32 @@ class ServiceTicket(models.Model):
         return seniors or self.team_id.escalation_team_id.member_ids
 
     def _escalation_users(self):
-        """Who is asked about an escalated ticket nobody could take."""
+        """Who is asked about a ticket nobody could take: the seniors (else
+        the members) `_escalation_members` names, never the ticket's own
+        agent, who could not handle it; when there is nobody else, the
+        service managers of the ticket's company."""
         self.ensure_one()
         members = self._escalation_members()
         seniors = members.filtered(lambda m: m.seniority == "senior")
-        return (seniors or members).user_id
+        return ((seniors or members).user_id - self.user_id) or self._service_managers() - self.user_id
+
+    def _service_managers(self):
+        """The service managers of the ticket's company."""
+        self.ensure_one()
+        # sudo: who may be asked about the ticket, read to address an activity
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("all_group_ids", "in", self.env.ref("service_desk.group_service_manager").ids),
+                    ("company_ids", "in", self.company_id.ids),
+                    ("share", "=", False),
+                ],
+                order="id",
+            )
+            .with_env(self.env)
+        )
 
     def _check_escalated_assignment(self, vals):
         """An escalated ticket is given to someone else than its seniors (or

@@ -288,7 +288,7 @@ class ServiceTicket(models.Model):
 
     def _routing_ask_seniors(self):
         self.ensure_one()
-        for user in self._escalation_users() or self.team_id._seniors().user_id:
+        for user in self._escalation_users():
             self.activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=user.id,

@@ -602,6 +602,24 @@ class TestEscalation(RoutingCommon):
         self.assertTrue(abroad.routing_decision_ids)
         self.assertFalse(Decision.with_user(manager).search([("ticket_id", "=", abroad.id)]), "companies apart")
 
+    def test_nobody_could_take_it_asks_others_than_its_agent(self):
+        senior = self._agent("Senior", {self.printers: self.expert}, seniority="senior")
+        manager = self.env["res.users"].create(
+            {
+                "name": "Desk manager",
+                "login": "routing_desk_manager",
+                "group_ids": [(4, self.env.ref("service_desk.group_service_manager").id)],
+            }
+        )
+        ticket = self._ticket()
+        self.assertEqual(ticket.user_id, senior.user_id)
+        ticket.action_escalate("Beyond me")
+        self.assertEqual(ticket.user_id, senior.user_id, "nobody else could take it")
+        asked = ticket.activity_ids.filtered(lambda a: a.summary == "Nobody could take this ticket").user_id
+        self.assertTrue(asked)
+        self.assertNotIn(senior.user_id, asked, "not the agent who escalated it")
+        self.assertIn(manager, asked, "the service managers when the team has no other senior")
+
     def test_reroute_button(self):
         first = self._agent("First", {self.printers: self.expert}, capacity=1)
         second = self._agent("Second", {self.printers: self.expert}, capacity=5)
