@@ -13,6 +13,7 @@
         "security/interaction_security.xml",
         "security/knowledge_security.xml",
         "security/report_security.xml",
+        "security/service_ticket_routing_security.xml",
         "data/ir_sequence_data.xml",
         "data/mail_message_subtype_data.xml",
         "data/mail_template_data.xml",

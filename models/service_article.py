@@ -477,12 +477,15 @@ class ServiceArticle(models.Model):
 
     def action_mark_reviewed(self):
         self.write({"last_review_date": fields.Date.context_today(self)})
+        return True
 
     def action_publish(self):
         self.write({"is_published": True})
+        return True
 
     def action_unpublish(self):
         self.write({"is_published": False})
+        return True
 
     def action_share_on_ticket(self):
         """Reply to the ticket in context with a link to this article."""

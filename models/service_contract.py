@@ -151,6 +151,7 @@ class ServiceContract(models.Model):
     def action_cancel(self):
         self.write({"state": "cancelled"})
         self.activity_unlink(["mail.mail_activity_data_todo"])
+        return True
 
     def action_reset(self):
         for contract in self:
@@ -158,6 +159,7 @@ class ServiceContract(models.Model):
                 raise UserError(self.env._("Only a cancelled contract can be restored."))
         self.write({"state": "draft"})
         self._update_states()
+        return True
 
     @api.model
     def _cron_update_states(self):

@@ -103,9 +103,93 @@ class ServiceMacro(models.Model):
             values["user_id"] = self.env.user.id
         return values
 
+    def _priority_label(self, priority):
+        return dict(self._fields["priority"]._description_selection(self.env))[priority]
+
+    def _stage_effect(self, stage):
+        """What entering `stage` does to the ticket's SLA, in words."""
+        if stage.is_closed:
+            return self.env._("closes it")
+        if stage.is_resolved:
+            return self.env._("resolves it: the resolution target is met")
+        if stage.sla_pause:
+            return self.env._("pauses the SLA clock")
+        return ""
+
+    def _action_descriptions(self, tickets):
+        """What applying this canned reply to `tickets` will do, one
+        sentence per action, for the agent about to apply it."""
+        self.ensure_one()
+        actions = []
+        if not is_html_empty(self.body):
+            actions.append(
+                self.env._("Logs the text as an internal note")
+                if self.is_note
+                else self.env._("Sends the text to the customer")
+            )
+        if self.stage_id:
+            effect = self._stage_effect(self.stage_id)
+            actions.append(
+                self.env._("Moves the ticket to %(stage)s (%(effect)s)", stage=self.stage_id.name, effect=effect)
+                if effect
+                else self.env._("Moves the ticket to %s", self.stage_id.name)
+            )
+        if self.priority:
+            actions.append(self.env._("Sets the priority to %s", self._priority_label(self.priority)))
+        if self.tag_ids:
+            actions.append(self.env._("Adds tags %s", ", ".join(self.tag_ids.mapped("name"))))
+        if self.assign_to_me:
+            others = tickets.user_id - self.env.user
+            actions.append(
+                self.env._("Assigns the ticket to you instead of %s", ", ".join(others.mapped("name")))
+                if others
+                else self.env._("Assigns the ticket to you")
+            )
+        return actions
+
+    def _changes_for(self, ticket, values):
+        """What saving `values` (of _ticket_values) changes on `ticket`,
+        one sentence per change, read before saving them."""
+        changes = []
+        if "stage_id" in values and ticket.stage_id != self.stage_id:
+            effect = self._stage_effect(self.stage_id)
+            changes.append(
+                self.env._(
+                    "moved the ticket from %(old)s to %(new)s (%(effect)s)",
+                    old=ticket.stage_id.name,
+                    new=self.stage_id.name,
+                    effect=effect,
+                )
+                if effect
+                else self.env._(
+                    "moved the ticket from %(old)s to %(new)s", old=ticket.stage_id.name, new=self.stage_id.name
+                )
+            )
+        if "priority" in values and ticket.priority != self.priority:
+            changes.append(
+                self.env._(
+                    "set the priority from %(old)s to %(new)s",
+                    old=self._priority_label(ticket.priority),
+                    new=self._priority_label(self.priority),
+                )
+            )
+        new_tags = self.tag_ids - ticket.tag_ids if "tag_ids" in values else self.tag_ids.browse()
+        if new_tags:
+            changes.append(self.env._("added tags %s", ", ".join(new_tags.mapped("name"))))
+        if "user_id" in values and ticket.user_id != self.env.user:
+            changes.append(
+                self.env._(
+                    "assigned the ticket to %(new)s instead of %(old)s", new=self.env.user.name, old=ticket.user_id.name
+                )
+                if ticket.user_id
+                else self.env._("assigned the ticket to %s", self.env.user.name)
+            )
+        return changes
+
     def apply_to(self, tickets):
         """Post the reply on each ticket and apply the actions, as the
-        current user (their access rights hold)."""
+        current user (their access rights hold); a line in each ticket's
+        chatter says what the actions changed."""
         self.ensure_one()
         if not tickets:
             raise UserError(self.env._("Select at least one ticket to apply %s to.", self.name))
@@ -121,8 +205,18 @@ class ServiceMacro(models.Model):
                     subtype_xmlid=subtype,
                 )
         values = self._ticket_values()
+        changes = {ticket: self._changes_for(ticket, values) for ticket in tickets}
         if values:
             tickets.write(values)
+        for ticket, done in changes.items():
+            if done:
+                ticket._message_log(
+                    body=Markup("<p>%s</p><ul>%s</ul>")
+                    % (
+                        self.env._("Canned reply %s applied:", self.name),
+                        Markup("").join(Markup("<li>%s</li>") % change for change in done),
+                    ),
+                )
         # sudo: a usage counter, after the write access check on the tickets above
         self.sudo().usage_count += len(tickets)
         return True

@@ -6,6 +6,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
+from odoo.tools import email_normalize
+from odoo.tools.misc import babel_locale_parse, format_datetime, get_lang, posix_to_ldml
 
 TICKET_PRIORITIES = [("0", "Low"), ("1", "Medium"), ("2", "High"), ("3", "Urgent")]
 TICKET_TYPES = [
@@ -130,11 +132,12 @@ class ServiceTicket(models.Model):
     is_closed = fields.Boolean(related="stage_id.is_closed", store=True, index=True)
     priority = fields.Selection(TICKET_PRIORITIES, default="0", required=True, tracking=True, index=True)
     ticket_type = fields.Selection(TICKET_TYPES, string="Type", default="question", required=True, tracking=True)
+    # any category of the user's companies: its team is a default, the ticket's team follows it
     category_id = fields.Many2one(
         "service.category",
         tracking=True,
         index="btree_not_null",
-        domain="['|', ('team_id', '=', False), ('team_id', '=', team_id)]",
+        domain="['|', ('company_id', '=', False), ('company_id', 'in', allowed_company_ids)]",
     )
     tag_ids = fields.Many2many("service.tag", string="Tags")
     channel = fields.Selection(TICKET_CHANNELS, default="web", required=True, tracking=True)
@@ -163,8 +166,6 @@ class ServiceTicket(models.Model):
     last_agent_reply_date = fields.Datetime(
         readonly=True, copy=False, help="When an agent last answered the customer publicly."
     )
-    # written by routing from escaped values (service_ticket_routing.py), sanitized like any Html
-    routing_explanation = fields.Html(readonly=True, copy=False)
 
     _number_company_uniq = models.UniqueIndex("(company_id, number)", "Ticket numbers are unique per company.")
     # routing and capacity count each agent's open tickets in a team on every new ticket
@@ -274,6 +275,8 @@ class ServiceTicket(models.Model):
 
         Before saving, on each ticket's values:
 
+        0. ``_prepare_partner_email``: the customer's address alone, not the
+           whole From header an email gives;
         1. ``_prepare_team``: the team given, else the category's, else the
            default team (the context's, else the user's first team);
         2. ``_prepare_company_stage_number``: the team's company, the team's
@@ -300,6 +303,7 @@ class ServiceTicket(models.Model):
         Stage = self.env["service.stage"]
         decisions = []
         for vals in vals_list:
+            self._prepare_partner_email(vals)
             team = self._prepare_team(vals)
             self._prepare_company_stage_number(vals, team)
             self._prepare_tier_priority(vals)
@@ -321,6 +325,7 @@ class ServiceTicket(models.Model):
 
         Before saving:
 
+        0. ``_prepare_partner_email``: the customer's address alone;
         1. ``_check_escalated_assignment``: an escalated ticket goes to
            someone else than its seniors only by a manager's decision;
         2. ``_prepare_stage_changes``: the stage each ticket moves to (the
@@ -343,6 +348,8 @@ class ServiceTicket(models.Model):
         7. ``_escalation_follow_agent``: the escalation activity follows a
            new agent.
         """
+        vals = dict(vals)
+        self._prepare_partner_email(vals)
         self._check_escalated_assignment(vals)
         now = fields.Datetime.now()
         may_move = "stage_id" in vals or "team_id" in vals
@@ -363,6 +370,14 @@ class ServiceTicket(models.Model):
     # ------------------------------------------------------------------
     # Steps of the save path
     # ------------------------------------------------------------------
+
+    @api.model
+    def _prepare_partner_email(self, vals):
+        """Keep the customer's address alone in the values: an email's From
+        header ('"Kofi Mensah" <kofi@example.com>') gives a name with it.
+        Anything that is not one address is kept as typed."""
+        if vals.get("partner_email"):
+            vals["partner_email"] = email_normalize(vals["partner_email"]) or vals["partner_email"]
 
     @api.model
     def _prepare_team(self, vals):
@@ -552,6 +567,27 @@ class ServiceTicket(models.Model):
             raise AccessError(self.env._("Only service agents can do this."))
         self.check_access("write")
 
+    @api.model
+    def _service_reader_context(self, user):
+        """The context in which texts stored for `user` to read are written:
+        their language and time zone (else the ticket's team's hours')."""
+        tz = user.tz or (self[:1].team_id.resource_calendar_id.tz if self else False) or self.env.user.tz
+        return {"lang": user.lang or self.env.lang, "tz": tz or "UTC"}
+
+    @api.model
+    def _service_format_datetime(self, value):
+        """A UTC datetime as the reader of the current context reads it: in
+        their time zone, with their language's date and time formats (to
+        the minute)."""
+        if not value:
+            return ""
+        lang = get_lang(self.env)
+        pattern = posix_to_ldml(
+            f"{lang.date_format} {lang.time_format.replace(':%S', '')}", locale=babel_locale_parse(lang.code)
+        )
+        tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
+        return format_datetime(self.env, value, tz=tz, dt_format=pattern)
+
     def _get_report_base_filename(self):
         self.ensure_one()
         return f"{self.number}"
@@ -694,11 +730,32 @@ class ServiceTicket(models.Model):
         return seniors or self.team_id.escalation_team_id.member_ids
 
     def _escalation_users(self):
-        """Who is asked about an escalated ticket nobody could take."""
+        """Who is asked about a ticket nobody could take: the seniors (else
+        the members) `_escalation_members` names, never the ticket's own
+        agent, who could not handle it; when there is nobody else, the
+        service managers of the ticket's company."""
         self.ensure_one()
         members = self._escalation_members()
         seniors = members.filtered(lambda m: m.seniority == "senior")
-        return (seniors or members).user_id
+        return ((seniors or members).user_id - self.user_id) or self._service_managers() - self.user_id
+
+    def _service_managers(self):
+        """The service managers of the ticket's company."""
+        self.ensure_one()
+        # sudo: who may be asked about the ticket, read to address an activity
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("all_group_ids", "in", self.env.ref("service_desk.group_service_manager").ids),
+                    ("company_ids", "in", self.company_id.ids),
+                    ("share", "=", False),
+                ],
+                order="id",
+            )
+            .with_env(self.env)
+        )
 
     def _check_escalated_assignment(self, vals):
         """An escalated ticket is given to someone else than its seniors (or
@@ -759,7 +816,7 @@ class ServiceTicket(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
             # when nobody can take it, routing asks the seniors
-            winner = ticket._route(escalation=True)
+            winner = ticket._route(escalation=True, kind="escalation")
             for user in winner.user_id | (notify_users or self.env["res.users"]):
                 ticket.activity_schedule(
                     "service_desk.mail_activity_type_escalation",

@@ -109,8 +109,6 @@ class ServiceTicket(models.Model):
         values.setdefault("channel", "email")
         values.setdefault("partner_id", msg_dict.get("author_id"))
         values.setdefault("description", msg_dict.get("body"))
-        if email_from:
-            values.setdefault("partner_email", email_normalize(email_from) or email_from)
         values["email_cc"] = ", ".join(self._mail_cc_sanitized_raw_dict(msg_dict.get("cc")).values())
         ticket = super(ServiceTicket, self.with_context(mail_create_nolog=True)).message_new(
             msg_dict,

@@ -273,15 +273,17 @@ class ServiceTicketSla(models.Model):
             ticket = line.ticket_id
             users = ticket.user_id or ticket._escalation_users()
             for user in users:
+                # written for the agent who reads it: their language and time zone
+                reader = ticket.with_context(**ticket._service_reader_context(user))
                 ticket.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    date_deadline=fields.Date.context_today(line, line.deadline),
-                    summary=self.env._("%(target)s at risk", target=labels[line.target_type]),
-                    note=self.env._(
+                    date_deadline=fields.Date.context_today(reader, line.deadline),
+                    summary=reader.env._("%(target)s at risk", target=labels[line.target_type]),
+                    note=reader.env._(
                         "The %(target)s target of %(ticket)s is due on %(deadline)s.",
                         target=labels[line.target_type],
                         ticket=ticket.display_name,
-                        deadline=fields.Datetime.to_string(line.deadline),
+                        deadline=reader._service_format_datetime(line.deadline),
                     ),
                     user_id=user.id,
                 )
@@ -291,19 +293,20 @@ class ServiceTicketSla(models.Model):
         labels = dict(TARGET_TYPES)
         # escalating may move a ticket to another team and replace its open
         # targets: decide everything before acting
-        escalations = [
-            (
-                line.ticket_id,
-                line.policy_id.escalation_user_id,
-                self.env._(
-                    "%(target)s target of policy %(policy)s breached (deadline %(deadline)s).",
-                    target=labels[line.target_type],
-                    policy=line.policy_id.name,
-                    deadline=fields.Datetime.to_string(line.deadline),
-                ),
+        escalations = []
+        for line in self:
+            ticket = line.ticket_id
+            # written for the ticket's agent (else whom escalation asks): their language and time zone
+            reader = ticket.with_context(
+                **ticket._service_reader_context(ticket.user_id or ticket._escalation_users()[:1])
             )
-            for line in self
-        ]
+            reason = reader.env._(
+                "%(target)s target of policy %(policy)s breached (deadline %(deadline)s).",
+                target=labels[line.target_type],
+                policy=line.policy_id.name,
+                deadline=reader._service_format_datetime(line.deadline),
+            )
+            escalations.append((ticket, line.policy_id.escalation_user_id, reason))
         for ticket, escalation_user, reason in escalations:
             ticket.action_escalate(reason, notify_users=escalation_user)
 

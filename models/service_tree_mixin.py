@@ -18,6 +18,16 @@ class ServiceTreeMixin(models.AbstractModel):
             else:
                 category.complete_name = category.name
 
+    @api.model
+    def name_create(self, name):
+        """Quick creation from a many2one field, where the list shows full
+        paths: "Printers / Laser" becomes "Laser" under "Printers" when
+        that category exists, else a category named as typed."""
+        parent_path, separator, own_name = name.rpartition(" / ")
+        parent = self.search([("complete_name", "=", parent_path.strip())], limit=1) if separator else self.browse()
+        category = self.create({"name": own_name.strip() if parent else name.strip(), "parent_id": parent.id})
+        return category.id, category.display_name
+
     @api.constrains("parent_id")
     def _check_parent_recursion(self):
         if self._has_cycle():

@@ -29,3 +29,5 @@ from . import test_api_atomicity
 from . import test_ticket_pipeline
 from . import test_customer_messages
 from . import test_auto_close
+from . import test_action_returns
+from . import test_ticket_category

@@ -71,12 +71,56 @@ class TestMacro(ServiceDeskCommon):
         self.assertIn("Hello Carla Customer", wizard.preview)
         wizard.save().action_apply()
         self.assertEqual((self.ticket | other).stage_id, self.stage_waiting)
-        self.assertIn("Hello Boris Customer", str(other.message_ids[:1].body))
+        self.assertIn(
+            "Hello Boris Customer", str(other.message_ids.filtered(lambda m: m.message_type == "comment")[:1].body)
+        )
         self.assertIn(
             "Hello Carla Customer",
             str(self.ticket.message_ids.filtered(lambda m: m.message_type == "comment")[:1].body),
         )
         self.assertEqual(self.macro.usage_count, 2)
+
+    def test_preview_lists_every_action(self):
+        self.ticket.user_id = self.user_agent_b
+        wizard = Form(
+            self.env["service.macro.apply"]
+            .with_user(self.user_agent_a)
+            .with_context(active_model="service.ticket", active_ids=self.ticket.ids)
+        )
+        wizard.macro_id = self.macro
+        preview = wizard.preview
+        self.assertIn("Hello Carla Customer", preview)
+        for action in (
+            "Sends the text to the customer",
+            "Moves the ticket to Waiting on Customer (pauses the SLA clock)",
+            "Sets the priority to High",
+            "Adds tags SD needs serial",
+            "Assigns the ticket to you instead of Bob Agent",
+        ):
+            self.assertIn(action, preview)
+        note = self.env["service.macro"].create({"name": "Note", "body": "<p>Checked</p>", "is_note": True})
+        wizard.macro_id = note
+        self.assertIn("Logs the text as an internal note", wizard.preview)
+        self.assertNotIn("Moves the ticket", wizard.preview)
+
+    def test_applying_says_what_it_changed(self):
+        self.ticket.user_id = self.user_agent_b
+        self.macro.with_user(self.user_agent_a).apply_to(self.ticket)
+        notes = self.ticket.message_ids.filtered(lambda m: "Canned reply Ask for the serial applied" in str(m.body))
+        self.assertEqual(len(notes), 1)
+        self.assertEqual(notes.message_type, "notification", "for the team, not the customer")
+        body = str(notes.body)
+        for change in (
+            "moved the ticket from New to Waiting on Customer (pauses the SLA clock)",
+            "set the priority from Low to High",
+            "added tags SD needs serial",
+            "assigned the ticket to Alice Agent instead of Bob Agent",
+        ):
+            self.assertIn(change, body)
+        # applied again, it changes nothing more and says nothing more
+        self.macro.with_user(self.user_agent_a).apply_to(self.ticket)
+        notes = self.ticket.message_ids.filtered(lambda m: "Canned reply Ask for the serial applied" in str(m.body))
+        self.assertEqual(len(notes), 1)
 
     def test_team_restriction_and_access(self):
         self.macro.team_ids = self.team_b

@@ -6,7 +6,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.tests import tagged
-from odoo.tools import email_normalize, mute_logger
+from odoo.tools import mute_logger
 
 from .common import ServiceDeskMailCommon, raw_bounce
 
@@ -40,7 +40,7 @@ class TestTicketMailGateway(ServiceDeskMailCommon):
         self.assertEqual(ticket.stage_id, self.stage_new)
         self.assertEqual(ticket.partner_id, customer)
         self.assertEqual(ticket.commercial_partner_id, self.customer_a)
-        self.assertEqual(email_normalize(ticket.partner_email), "carla@customer-a.example.com")
+        self.assertEqual(ticket.partner_email, "carla@customer-a.example.com", "the address, not the From header")
         self.assertIn("room 4 is jammed", ticket.description)
         self.assertIn(customer, ticket.message_partner_ids, "the customer follows the ticket")
         self.assertFalse(ticket.first_response_date)
@@ -57,6 +57,7 @@ class TestTicketMailGateway(ServiceDeskMailCommon):
         self.assertEqual(len(newcomer), 1, "a contact is created for the unknown sender")
         self.assertEqual(newcomer.name, "Nina Newcomer")
         self.assertEqual(ticket.partner_id, newcomer)
+        self.assertEqual(ticket.partner_email, "nina@newcomer.example.com", "the address, not the From header")
         self.assertEqual(ticket.team_id, self.team_b)
         self.assertEqual(ticket.channel, "email")
         self.assertIn(newcomer, ticket.message_partner_ids)

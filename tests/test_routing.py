@@ -13,6 +13,9 @@ from .common import MONDAY, WEDNESDAY_10, WEDNESDAY_20, RoutingCommon, WorkerCas
 
 @tagged("post_install", "-at_install")
 class TestRoutingRules(RoutingCommon):
+    def _read_utc(self, ticket):
+        return ticket.with_context(tz="UTC", lang="en_US").routing_explanation
+
     def test_missing_skill_is_excluded(self):
         novice = self._agent("Novice", {self.networks: self.expert})
         expert = self._agent("Expert", {self.printers: self.expert})
@@ -56,7 +59,32 @@ class TestRoutingRules(RoutingCommon):
         )
         ticket = self._ticket()
         self.assertEqual(ticket.user_id, present.user_id)
-        self.assertIn("on time off until 2030-01-11 23:00:00", ticket.routing_explanation)
+        self.assertIn("on time off until 01/11/2030 11:00 PM", self._read_utc(ticket))
+
+    def test_explanation_speaks_the_readers_time_zone_and_language(self):
+        """The facts are kept as UTC datetimes; each reader reads them in
+        their own time zone and date format."""
+        away = self._agent("Away", {self.printers: self.expert})
+        self._agent("Present", {self.printers: self.confirmed})
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Holidays",
+                "resource_id": away.employee_id.resource_id.id,
+                "calendar_id": self.day_calendar.id,
+                "date_from": datetime(2030, 1, 7),
+                "date_to": datetime(2030, 1, 11, 23, 0),
+            }
+        )
+        ticket = self._ticket()
+        self.env["res.lang"]._activate_lang("fr_FR")
+        in_bangkok = ticket.with_context(lang="fr_FR", tz="Asia/Bangkok").routing_explanation
+        self.assertIn("12/01/2030 06:00", in_bangkok, "Bangkok is 7 hours ahead, French dates are day first")
+        self.assertNotIn("2030-01-11 23:00", in_bangkok, "no raw UTC timestamp")
+        reader = self._agent("Reader").user_id
+        reader.write({"tz": "America/New_York", "lang": "en_US"})
+        self.assertIn(
+            "01/11/2030 06:00 PM", ticket.with_user(reader).routing_explanation, "the user's own time zone by default"
+        )
 
     def test_outside_working_hours_prefers_who_works_now(self):
         day = self._agent("Day", {self.printers: self.expert})
@@ -68,9 +96,13 @@ class TestRoutingRules(RoutingCommon):
         day = self._agent("Day", {self.printers: self.expert})
         self._agent("Night", {self.printers: self.expert}, calendar=self.night_calendar)
         # 23:30: the day shift starts at 8:00, the night shift at 18:00
+        # the day agent works in Bangkok: from 8:00 there, 1:00 UTC
+        day.user_id.tz = "Asia/Bangkok"
         ticket = self._ticket(datetime(2030, 1, 9, 23, 30))
         self.assertEqual(ticket.user_id, day.user_id)
         self.assertIn("available soonest", ticket.routing_explanation)
+        note = ticket.message_ids.filtered(lambda m: "Assigned to Day" in (m.body or ""))
+        self.assertIn("available soonest (01/10/2030 08:00 AM)", note.body, "in the time zone of the agent it concerns")
 
     def test_public_holiday_counts_as_not_working(self):
         day = self._agent("Day", {self.printers: self.expert})
@@ -108,7 +140,7 @@ class TestRoutingRules(RoutingCommon):
         ticket = self._ticket(WEDNESDAY_10)
         # on Wednesdays the day shift now starts at 11:00, before the night shift
         self.assertEqual(ticket.user_id, day.user_id)
-        self.assertIn("available soonest (2030-01-09 11:00:00)", ticket.routing_explanation)
+        self.assertIn("available soonest (01/09/2030 11:00 AM)", self._read_utc(ticket))
 
     def test_chatter_note_says_who_and_why_and_counts_the_others(self):
         winner = self._agent("Winner", {self.printers: self.expert})
@@ -342,7 +374,9 @@ class TestCachedWorkingPeriods(RoutingCommon):
         self.assertFalse(computed.called, "no calendar's working periods were computed again")
         self.assertEqual(self._versions(), versions)
         self.assertEqual(during.user_id, present.user_id, "routing reads the agents' time off itself")
-        self.assertIn("on time off until 2030-01-11 23:00:00", during.routing_explanation)
+        self.assertIn(
+            "on time off until 01/11/2030 11:00 PM", during.with_context(tz="UTC", lang="en_US").routing_explanation
+        )
         self.assertEqual(after.user_id, away.user_id)
 
     def test_holiday_of_one_calendar_leaves_the_others_cached(self):
@@ -515,6 +549,76 @@ class TestEscalation(RoutingCommon):
         self.assertEqual(ticket.user_id, regular.user_id)
         self.assertEqual(ticket.escalation_level, 1)
         self.assertIn("Escalation", ticket.routing_explanation)
+
+    def test_every_decision_is_kept_newest_first(self):
+        regular = self._agent("Regular", {self.printers: self.expert})
+        senior = self._agent("Senior", {self.printers: self.confirmed}, seniority="senior")
+        ticket = self._ticket()
+        with freeze_time(WEDNESDAY_10 + timedelta(hours=1)):
+            ticket.with_user(regular.user_id).action_escalate("Customer reopened: still jammed")
+        with freeze_time(WEDNESDAY_10 + timedelta(hours=2)):
+            ticket.action_reroute()
+        history = ticket.routing_decision_ids.sorted()  # as the Routing tab lists them
+        escalated, first = history[1:]
+        self.assertEqual(history[0].kind, "reroute")
+        self.assertEqual((first.kind, first.user_id, first.date), ("routing", regular.user_id, WEDNESDAY_10))
+        self.assertEqual(
+            (escalated.kind, escalated.user_id, escalated.decided_by_id, escalated.date),
+            ("escalation", senior.user_id, regular.user_id, WEDNESDAY_10 + timedelta(hours=1)),
+        )
+        self.assertIn("Assigned to Regular", first.explanation, "the original explanation is kept")
+        self.assertIn("Escalation. Assigned to Senior", escalated.explanation)
+        self.assertEqual(ticket.routing_explanation, history[0].explanation, "the latest on top")
+        Ticket = self.env["service.ticket"]
+        self.assertEqual(Ticket.search([("id", "=", ticket.id), ("routing_explanation", "!=", False)]), ticket)
+        self.assertFalse(Ticket.search([("id", "=", ticket.id), ("routing_explanation", "=", False)]))
+
+    def test_history_follows_the_ticket_rules(self):
+        member = self._agent("Member", {self.printers: self.expert})
+        outsider = self._agent(
+            "Outsider", {self.printers: self.expert}, team=self.env["service.team"].create({"name": "Elsewhere"})
+        )
+        ticket = self._ticket()
+        Decision = self.env["service.ticket.routing.decision"]
+        self.assertEqual(
+            Decision.with_user(member.user_id).search([("ticket_id", "=", ticket.id)]), ticket.routing_decision_ids
+        )
+        self.assertFalse(
+            Decision.with_user(outsider.user_id).search([("ticket_id", "=", ticket.id)]), "not their team's"
+        )
+        company2 = self.env["res.company"].create({"name": "Routing Co 3"})
+        team2 = self.env["service.team"].create(
+            {"name": "Desk 3", "company_id": company2.id, "assignment_method": "balanced"}
+        )
+        self._agent("Abroad", team=team2, company=company2)
+        manager = self.env["res.users"].create(
+            {
+                "name": "Local manager",
+                "login": "routing_local_manager",
+                "group_ids": [(4, self.env.ref("service_desk.group_service_manager").id)],
+            }
+        )
+        abroad = self.env["service.ticket"].create({"name": "Far away", "team_id": team2.id})
+        self.assertTrue(abroad.routing_decision_ids)
+        self.assertFalse(Decision.with_user(manager).search([("ticket_id", "=", abroad.id)]), "companies apart")
+
+    def test_nobody_could_take_it_asks_others_than_its_agent(self):
+        senior = self._agent("Senior", {self.printers: self.expert}, seniority="senior")
+        manager = self.env["res.users"].create(
+            {
+                "name": "Desk manager",
+                "login": "routing_desk_manager",
+                "group_ids": [(4, self.env.ref("service_desk.group_service_manager").id)],
+            }
+        )
+        ticket = self._ticket()
+        self.assertEqual(ticket.user_id, senior.user_id)
+        ticket.action_escalate("Beyond me")
+        self.assertEqual(ticket.user_id, senior.user_id, "nobody else could take it")
+        asked = ticket.activity_ids.filtered(lambda a: a.summary == "Nobody could take this ticket").user_id
+        self.assertTrue(asked)
+        self.assertNotIn(senior.user_id, asked, "not the agent who escalated it")
+        self.assertIn(manager, asked, "the service managers when the team has no other senior")
 
     def test_reroute_button(self):
         first = self._agent("First", {self.printers: self.expert}, capacity=1)

@@ -129,15 +129,16 @@ class TestSavePath(ServiceDeskCommon):
         ticket.team_id = self.team_b
         self.assertEqual(ticket.stage_id, self.stage_new)
 
-    def test_routing_explanation_is_sanitized(self):
-        """Agents can write any field by RPC: the explanation keeps no script."""
+    def test_routing_explanation_is_routings_own_escaped_words(self):
+        """The explanation is put into words from the decision's facts when
+        read: names in it are escaped, never HTML, and nobody writes it."""
         ticket = self._create_ticket()
-        ticket.with_user(self.user_agent_a).write(
-            {"routing_explanation": '<p>ok</p><img src="x" onerror="alert(1)"><script>alert(2)</script>'}
-        )
-        self.assertIn("<p>ok</p>", ticket.routing_explanation)
-        self.assertNotIn("onerror", ticket.routing_explanation)
-        self.assertNotIn("<script", ticket.routing_explanation)
+        self.user_agent_a.name = '<img src="x" onerror="alert(1)">Alice'
+        ticket.with_user(self.user_agent_a).action_assign_agent()
+        explanation = ticket.with_user(self.user_agent_a).routing_explanation
+        self.assertIn("&lt;img", explanation)
+        self.assertNotIn("<img", explanation)
+        self.assertFalse(ticket._fields["routing_explanation"].store, "kept as facts, not as HTML")
 
 
 @tagged("post_install", "-at_install")

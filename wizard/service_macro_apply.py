@@ -1,6 +1,9 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
+from odoo.tools import is_html_empty
 
 
 class ServiceMacroApply(models.TransientModel):
@@ -31,9 +34,23 @@ class ServiceMacroApply(models.TransientModel):
 
     @api.depends("macro_id", "ticket_ids")
     def _compute_preview(self):
+        """The text for the first ticket, then every action applying the
+        canned reply takes, so that nothing it does comes as a surprise."""
         for wizard in self:
-            ticket = wizard.ticket_ids[:1]
-            wizard.preview = wizard.macro_id._render_for(ticket._origin) if wizard.macro_id and ticket else False
+            macro, tickets = wizard.macro_id, wizard.ticket_ids._origin
+            if not macro or not tickets:
+                wizard.preview = False
+                continue
+            actions = macro._action_descriptions(tickets)
+            preview = macro._render_for(tickets[:1]) if not is_html_empty(macro.body) else Markup("")
+            if actions:
+                preview += Markup(
+                    '<p class="mt-3 mb-1"><strong>%s</strong></p><ul class="o_service_macro_actions">%s</ul>'
+                ) % (
+                    self.env._("Applying it:"),
+                    Markup("").join(Markup("<li>%s</li>") % action for action in actions),
+                )
+            wizard.preview = preview
 
     def action_apply(self):
         self.ensure_one()

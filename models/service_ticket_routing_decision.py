@@ -1,0 +1,195 @@
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+
+ROUTING_KINDS = [
+    ("routing", "Routing"),
+    ("reroute", "Re-route"),
+    ("escalation", "Escalation"),
+]
+
+
+class ServiceTicketRoutingDecision(models.Model):
+    """One routing decision on a ticket: who decided when, who got the
+    ticket, and the facts routing weighed. The facts are kept as data (ids,
+    figures, UTC datetimes) and put into words for whoever reads them, in
+    their language and time zone.
+
+    `facts` holds:
+
+    - ``escalation``: whether only seniors (or the escalation team) were
+      candidates;
+    - ``why``: why the winner won, {"soonest": UTC datetime string when
+      nobody worked, "preferred": bool, "tie": "load" / "margin" /
+      "recent" / None, "open", "ratio" (percent), "margin"};
+    - ``rows``: the first candidates in the order routing ranked them, the
+      winner first: {"user", "open", "margin", "excluded", "working_now",
+      "next_start", "time_off_until"};
+    - ``rest`` and ``others``: [[reason, count]] of the candidates beyond
+      the rows, and of every candidate but the winner;
+
+    a reason being None (qualified, not chosen) or a list: ["skills",
+    [[skill id, level id], ...]], ["capacity", open, max], ["no_time"],
+    ["claimed"]."""
+
+    _name = "service.ticket.routing.decision"
+    _description = "Routing Decision"
+    _order = "id desc"
+
+    ticket_id = fields.Many2one("service.ticket", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="ticket_id.company_id", store=True, index=True)
+    date = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True)
+    kind = fields.Selection(ROUTING_KINDS, required=True, default="routing", readonly=True)
+    decided_by_id = fields.Many2one(
+        "res.users", default=lambda self: self.env.user, readonly=True, help="Who routed, or escalated."
+    )
+    user_id = fields.Many2one("res.users", string="Assigned To", readonly=True)
+    team_id = fields.Many2one("service.team", string="Routed In", readonly=True)
+    facts = fields.Json(readonly=True)
+    summary = fields.Char(compute="_compute_explanation")
+    explanation = fields.Html(compute="_compute_explanation")
+
+    @api.depends_context("lang", "tz")
+    @api.depends("facts", "user_id", "team_id")
+    def _compute_explanation(self):
+        for decision in self:
+            decision.summary = decision._render_headline()
+            decision.explanation = decision._render_explanation()
+
+    # ------------------------------------------------------------------
+    # Words, for the reader
+    # ------------------------------------------------------------------
+
+    def _facts(self):
+        return self.facts or {}
+
+    def _when(self, value):
+        return self.env["service.ticket"]._service_format_datetime(fields.Datetime.to_datetime(value))
+
+    def _render_reason(self, reason):
+        """A reason a candidate was excluded (None: qualified, not chosen)."""
+        if not reason:
+            return self.env._("qualified, not chosen")
+        kind = reason[0]
+        if kind == "skills":
+            # sudo: names of the skills a decision the reader may read names
+            skills = self.env["hr.skill"].sudo().browse([skill for skill, __ in reason[1]])
+            levels = self.env["hr.skill.level"].sudo().browse([level for __, level in reason[1]])  # sudo: as above
+            return ", ".join(
+                self.env._("missing skill %(skill)s at level %(level)s", skill=skill.name, level=level.name)
+                for skill, level in zip(skills, levels, strict=True)
+            )
+        if kind == "capacity":
+            return self.env._("at capacity %(open)s/%(max)s", open=reason[1], max=reason[2])
+        if kind == "no_time":
+            return self.env._("no working time in the next two weeks")
+        return self.env._("reached capacity while routing")
+
+    def _render_why(self):
+        why = self._facts().get("why") or {}
+        if why.get("soonest"):
+            text = self.env._("nobody works now; available soonest (%s)", self._when(why["soonest"]))
+        else:
+            text = self.env._("works now")
+        if why.get("preferred"):
+            return self.env._("%s, and is the customer's preferred agent", text)
+        tie = why.get("tie")
+        if tie == "load":
+            tie_break = self.env._("lowest load (%(open)s open, %(ratio)s%%)", open=why["open"], ratio=why["ratio"])
+        elif tie == "margin":
+            tie_break = self.env._("same load, larger skill margin (+%s)", why["margin"])
+        elif tie == "recent":
+            tie_break = self.env._("same load and skills, least recently assigned")
+        else:
+            return text
+        return f"{text}; {tie_break}"
+
+    def _render_headline(self):
+        self.ensure_one()
+        facts = self._facts()
+        if not facts:
+            return ""
+        team = self.team_id.name or ""
+        if self.user_id:
+            headline = self.env._("Assigned to %(agent)s: %(why)s.", agent=self.user_id.name, why=self._render_why())
+        elif not facts.get("rows") and facts.get("escalation"):
+            headline = self.env._(
+                "No senior agent of %s other than the current one, and no escalation team to take over.", team
+            )
+        elif not facts.get("rows"):
+            headline = self.env._("Nobody to route to: team %s has no active member.", team)
+        else:
+            headline = self.env._("Left unassigned: no member of %s qualifies now.", team)
+        if facts.get("escalation"):
+            headline = self.env._("Escalation. %s", headline)
+        return headline
+
+    def _render_status(self, row):
+        """What became of one candidate."""
+        if row["excluded"]:
+            status = self.env._("excluded: %s", self._render_reason(row["excluded"]))
+            if row.get("time_off_until"):
+                status += self.env._(" (on time off until %s)", self._when(row["time_off_until"]))
+            return status
+        if self.user_id and row["user"] == self.user_id.id:
+            return self.env._("assigned: %s", self._render_why())
+        if row.get("time_off_until"):
+            return self.env._("on time off until %s", self._when(row["time_off_until"]))
+        if not row.get("working_now"):
+            return self.env._("not working now (next: %s)", self._when(row["next_start"]))
+        return self.env._("qualified, not chosen")
+
+    def _render_counts(self, counts):
+        return "; ".join(f"{count} × {self._render_reason(reason)}" for reason, count in counts)
+
+    def _render_explanation(self):
+        """The table of the Routing tab: the winner, then the other
+        candidates in the order routing ranked them, then the excluded
+        ones with their reason; the members beyond the listed ones counted
+        by reason."""
+        self.ensure_one()
+        facts = self._facts()
+        if not facts:
+            return False
+        rows = facts.get("rows") or []
+        # sudo: names of the candidates of a decision the reader may read
+        names = {user.id: user.name for user in self.env["res.users"].sudo().browse([row["user"] for row in rows])}
+        lines = [
+            Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>")
+            % (names.get(row["user"], ""), row["open"], row["margin"], self._render_status(row))
+            for row in rows
+        ]
+        rest = facts.get("rest") or []
+        if rest:
+            lines.append(
+                Markup('<tr><td colspan="4">%s</td></tr>')
+                % self.env._(
+                    "and %(count)s more: %(summary)s",
+                    count=sum(count for __, count in rest),
+                    summary=self._render_counts(rest),
+                )
+            )
+        header = Markup("<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>") % (
+            self.env._("Agent"),
+            self.env._("Open tickets"),
+            self.env._("Skill margin"),
+            self.env._("Decision"),
+        )
+        return Markup('<p>%s</p><table class="table table-sm o_service_routing">%s%s</table>') % (
+            escape(self._render_headline()),
+            header,
+            Markup("").join(lines),
+        )
+
+    def _render_note(self):
+        """The chatter's note: who got the ticket and why, the others
+        counted by reason."""
+        self.ensure_one()
+        note = Markup("<p>%s</p>") % self._render_headline()
+        others = self._facts().get("others") or []
+        if others:
+            note += Markup("<p>%s</p>") % self.env._(
+                "Other candidates: %(summary)s. Each one is in the Routing tab.",
+                summary=self._render_counts(others),
+            )
+        return note
