@@ -2,7 +2,7 @@
 
 from odoo.tests import HttpCase, tagged
 
-from .common import ServiceDeskCommon
+from .common import ServiceDeskCommon, raw_email
 
 
 @tagged("post_install", "-at_install")
@@ -42,3 +42,46 @@ class TestServiceDeskTour(HttpCase, ServiceDeskCommon):
             ["In Progress", "Resolved"],
             "both moves were tracked",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestPlainTextEmail(ServiceDeskCommon):
+    """A plain-text email reads as paragraphs in the ticket, not as one <pre> line."""
+
+    def _receive(self, subject, body, msg_id, headers=()):
+        raw = raw_email(
+            '"Carla Customer" <carla@customer-a.example.com>',
+            self.team_a.alias_email,
+            subject,
+            msg_id,
+            body,
+            headers=headers,
+        )
+        self.env["mail.thread"].sudo().message_process(None, raw)
+        return self.env["mail.message"].search([("message_id", "=", msg_id)])
+
+    def test_plain_text_email_becomes_paragraphs(self):
+        long_line = "the printer feeds sheet after sheet " * 20
+        message = self._receive(
+            "Printer <feeds> twice",
+            f"Hello,\n{long_line}\n\nBest regards,\nCarla & co",
+            "<plain-1@customer-a.example.com>",
+        )
+        self.assertEqual(message.model, "service.ticket")
+        body = str(message.body)
+        self.assertNotIn("<pre>", body, "a <pre> block never wraps in the chatter")
+        self.assertIn(long_line.strip(), body)
+        self.assertIn("Hello,<br>", body.replace("<br/>", "<br>"), "line breaks are kept")
+        self.assertIn("Carla &amp; co", body, "the text stays text")
+        ticket = self.env["service.ticket"].browse(message.res_id)
+        self.assertNotIn("<pre>", str(ticket.description))
+
+        reply = self._receive(
+            f"Re: [{ticket.number}] Printer",
+            "It happened again\nthis morning",
+            "<plain-2@customer-a.example.com>",
+            headers=[("In-Reply-To", "<plain-1@customer-a.example.com>")],
+        )
+        self.assertEqual(reply.res_id, ticket.id, "the reply joins the ticket")
+        self.assertNotIn("<pre>", str(reply.body))
+        self.assertIn("this morning", str(reply.body))
