@@ -1,5 +1,7 @@
 """The agent's screens, driven in a browser."""
 
+from lxml import etree
+
 from odoo.tests import HttpCase, tagged
 
 from .common import ServiceDeskCommon, raw_email
@@ -85,3 +87,41 @@ class TestPlainTextEmail(ServiceDeskCommon):
         self.assertEqual(reply.res_id, ticket.id, "the reply joins the ticket")
         self.assertNotIn("<pre>", str(reply.body))
         self.assertIn("this morning", str(reply.body))
+
+
+@tagged("post_install", "-at_install")
+class TestTicketViews(ServiceDeskCommon):
+    """What the ticket screens declare, read from the views as the web client gets them."""
+
+    def _arch(self, view_type, model="service.ticket"):
+        views = self.env[model].with_user(self.user_manager).get_views([(False, view_type)])
+        return etree.fromstring(views["views"][view_type]["arch"])
+
+    def test_finished_ticket_offers_no_reroute_nor_escalate(self):
+        form = self._arch("form")
+        for name in ("action_reroute", "action_escalate"):
+            (button,) = form.xpath(f"//header/button[@name='{name}']")
+            invisible = button.get("invisible")
+            self.assertIn("is_resolved", invisible, f"{name} hidden on resolved tickets")
+            self.assertIn("is_closed", invisible, f"{name} hidden on closed tickets")
+
+    def test_long_subject_wraps_in_title(self):
+        (name,) = self._arch("form").xpath("//div[hasclass('oe_title')]//field[@name='name']")
+        self.assertEqual(name.get("widget"), "text", "a text area wraps, a one-line input cuts")
+        self.assertIn("line_breaks", name.get("options"), "the subject stays one paragraph")
+
+    def test_sla_deadlines_count_down_in_lists(self):
+        (deadline,) = self._arch("list").xpath("//field[@name='sla_deadline']")
+        self.assertEqual(deadline.get("widget"), "service_sla_countdown")
+        (deadline,) = self._arch("list", "service.ticket.sla").xpath("//field[@name='deadline']")
+        self.assertEqual(deadline.get("widget"), "service_sla_countdown")
+
+    def test_sla_tab_keeps_secondary_columns_optional(self):
+        (tab,) = self._arch("form").xpath("//field[@name='sla_line_ids']/list")
+        columns = {field.get("name"): field for field in tab.xpath("./field")}
+        self.assertEqual(columns["deadline"].get("widget"), "service_sla_countdown")
+        self.assertIn("reached_field", columns["deadline"].get("options"), "a met target shows its date")
+        for name in ("policy_id", "start_date", "paused_hours"):
+            self.assertEqual(columns[name].get("optional"), "hide", f"{name} is a secondary column")
+        shown = [name for name, field in columns.items() if field.get("optional") != "hide"]
+        self.assertLessEqual(len(shown), 4, f"the SLA tab fits a laptop: {shown}")
