@@ -1,7 +1,10 @@
 """The agent's screens, driven in a browser."""
 
+from datetime import datetime
+
 from lxml import etree
 
+from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from .common import ServiceDeskCommon, raw_email
@@ -125,3 +128,21 @@ class TestTicketViews(ServiceDeskCommon):
             self.assertEqual(columns[name].get("optional"), "hide", f"{name} is a secondary column")
         shown = [name for name, field in columns.items() if field.get("optional") != "hide"]
         self.assertLessEqual(len(shown), 4, f"the SLA tab fits a laptop: {shown}")
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPromisedResponse(HttpCase, ServiceDeskCommon):
+    def test_promised_response_without_seconds(self):
+        self.env["service.sla.policy"].search([]).active = False
+        self.env["service.sla.policy"].create(
+            {"name": "SD Promise", "team_ids": [Command.set(self.team_a.ids)], "first_response_hours": 3}
+        )
+        ticket = self._create_ticket(name="Promise me", partner_id=self.partner_portal_a.id)
+        ticket.sla_line_ids.deadline = datetime(2030, 1, 9, 10, 7, 42)
+        self.authenticate(self.user_portal_a.login, self.user_portal_a.login)
+        for url in ("/my/service/tickets", f"/my/service/tickets/{ticket.id}"):
+            page = self.url_open(url)
+            self.assertEqual(page.status_code, 200)
+            html = page.text
+            self.assertRegex(html, r"01/09/2030 \d\d:07", f"{url} shows the promised time")
+            self.assertNotIn(":07:42", html, f"{url} shows no seconds")
