@@ -1,6 +1,6 @@
 """The agent's screens, driven in a browser."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lxml import etree
 
@@ -46,6 +46,91 @@ class TestServiceDeskTour(HttpCase, ServiceDeskCommon):
             sorted(stages.mapped("new_value_char")),
             ["In Progress", "Resolved"],
             "both moves were tracked",
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestManagerTicketTour(HttpCase, ServiceDeskCommon):
+    """The manager walks one ticket through the back office, on a narrow laptop screen."""
+
+    browser_size = "1024x768"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["service.sla.policy"].search([]).active = False
+        cls.team_a.resource_calendar_id = cls._create_calendar("SD Tour always", (0, 24), days=range(7))
+        cls.env["service.sla.policy"].create(
+            {
+                "name": "SD Tour policy",
+                "team_ids": [Command.set(cls.team_a.ids)],
+                "first_response_hours": 3,
+                "resolution_hours": 48,
+            }
+        )
+        Product = cls.env["product.product"]
+        cls.printer = Product.create(
+            {"name": "Tour Printer", "type": "consu", "is_storable": True, "tracking": "serial"}
+        )
+        scanner = Product.create({"name": "Tour Scanner", "type": "consu", "is_storable": True, "tracking": "serial"})
+        cls.printer_lot = cls.env["stock.lot"].create({"name": "TOUR-PRN-1", "product_id": cls.printer.id})
+        cls.env["stock.lot"].create({"name": "TOUR-SCN-1", "product_id": scanner.id})
+        cls.macro = cls.env["service.macro"].create(
+            {
+                "name": "Tour reply",
+                "body": "<p>Hello {{customer}}, a replacement drum is on its way.</p>",
+                "stage_id": cls.stage_in_progress.id,
+            }
+        )
+
+    def _ticket_due(self, name, delta):
+        ticket = self._create_ticket(name=name, partner_id=self.customer_a_contact.id)
+        line = ticket.sla_line_ids.filtered(lambda line: line.target_type == "first_response")
+        line.write({"deadline": datetime.now() + delta, "status": "breached" if delta < timedelta() else "ongoing"})
+        return ticket
+
+    def test_manager_ticket_tour(self):
+        self._ticket_due("Tour: late answer", timedelta(hours=-2, minutes=-10))
+        soon = self._ticket_due("Tour: answer due soon", timedelta(hours=2))
+        self._ticket_due("Tour: answer due tomorrow", timedelta(hours=26))
+        self.assertTrue(soon.sla_deadline)
+        subject = (
+            "Tour: the printer on the second floor prints every page twice, then jams with a grinding noise "
+            "that nobody in the meeting room can stop, and the toner light keeps blinking"
+        )
+        body = "\n".join(
+            [
+                "Hello,",
+                "since this morning " + "the printer feeds sheet after sheet and prints everything twice " * 8,
+                "Best regards,",
+                "Carla",
+            ]
+        )
+        self.env["mail.thread"].sudo().message_process(
+            None,
+            raw_email(
+                '"Carla Customer" <carla@customer-a.example.com>',
+                self.team_a.alias_email,
+                subject,
+                "<tour-long-email@customer-a.example.com>",
+                body,
+            ),
+        )
+        ticket = self.env["service.ticket"].search([("name", "=", subject)])
+        self.assertEqual(len(ticket), 1)
+
+        self.start_tour(
+            "/odoo/action-service_desk.service_ticket_action_all",
+            "service_desk_manager_ticket_tour",
+            login="admin",
+        )
+
+        self.assertEqual(ticket.stage_id, self.stage_resolved)
+        self.assertEqual(ticket.lot_id, self.printer_lot)
+        self.assertEqual(ticket.escalation_level, 1)
+        self.assertTrue(ticket.message_ids.filtered(lambda message: "replacement drum" in message.body))
+        self.assertTrue(
+            ticket.interaction_ids.filtered(lambda contact: contact.summary == "Confirmed the delivery address")
         )
 
 
