@@ -124,10 +124,8 @@ class ServiceInteraction(models.Model):
         details = [self._selection_label("direction")]
         if self.duration_minutes:
             details.append(self.env._("%(minutes)s min", minutes=formatLang(self.env, self.duration_minutes, digits=0)))
-        body = Markup("<p><b>%s</b> (%s)</p><p>%s</p>") % (who, ", ".join(details), self.summary)
-        if self.transcript:
-            body += plaintext2html(self.transcript)
-        return body
+        # not the transcript: it stays on the contact, where erasing a customer's data clears it
+        return Markup("<p><b>%s</b> (%s)</p><p>%s</p>") % (who, ", ".join(details), self.summary)
 
     def _selection_label(self, field_name):
         """The label of a selection field's value, in the user's language."""

@@ -186,7 +186,7 @@ class TestInteractions(ServiceDeskCommon):
         for text in ("Phone", "Alice Agent", "Carla Customer", "Outbound", "12 min", "Walked the customer"):
             self.assertIn(text, body)
         self.assertLess(body.index("Alice Agent"), body.index("Carla Customer"), "the agent called the customer")
-        self.assertIn("Reset done", body)
+        self.assertNotIn("Reset done", body, "the transcript stays on the contact (erasure clears it there)")
         self.assertFalse(note.notification_ids, "nobody is notified of a note")
         self.assertFalse(
             self.env["mail.mail"].search([("mail_message_id", "=", note.id)]), "the customer is not emailed"
