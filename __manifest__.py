@@ -73,6 +73,10 @@
         "demo/service_article_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "service_desk/static/src/fields/**/*",
+            "service_desk/static/src/scss/**/*",
+        ],
         "web.assets_tests": [
             "service_desk/static/src/tours/**/*",
         ],

@@ -1,6 +1,8 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import plaintext2html
+from odoo.tools import formatLang, plaintext2html
 
 INTERACTION_CHANNELS = [
     ("phone", "Phone"),
@@ -70,6 +72,7 @@ class ServiceInteraction(models.Model):
     def create(self, vals_list):
         interactions = super().create(vals_list)
         interactions._register_on_tickets()
+        interactions._log_on_tickets()
         for interaction in interactions:
             interaction.partner_id._service_touch_contact(interaction.date)
         return interactions
@@ -88,6 +91,46 @@ class ServiceInteraction(models.Model):
                 channel=interaction._ticket_channel(),
             )
 
+    def _log_on_tickets(self):
+        """Leave an internal note in the ticket's chatter for each contact
+        logged on a ticket, so the conversation shows the call next to the
+        emails. A note: the customer is not emailed."""
+        for interaction in self.filtered("ticket_id"):
+            interaction.ticket_id.message_post(
+                body=interaction._ticket_note_body(),
+                author_id=interaction.user_id.partner_id.id,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _ticket_note_body(self):
+        """Who contacted whom, how, for how long, and what it was about."""
+        self.ensure_one()
+        channel = self._selection_label("channel")
+        if self.direction == "inbound":
+            who = self.env._(
+                "%(channel)s from %(customer)s to %(agent)s",
+                channel=channel,
+                customer=self.partner_id.display_name,
+                agent=self.user_id.name,
+            )
+        else:
+            who = self.env._(
+                "%(channel)s from %(agent)s to %(customer)s",
+                channel=channel,
+                customer=self.partner_id.display_name,
+                agent=self.user_id.name,
+            )
+        details = [self._selection_label("direction")]
+        if self.duration_minutes:
+            details.append(self.env._("%(minutes)s min", minutes=formatLang(self.env, self.duration_minutes, digits=0)))
+        # not the transcript: it stays on the contact, where erasing a customer's data clears it
+        return Markup("<p><b>%s</b> (%s)</p><p>%s</p>") % (who, ", ".join(details), self.summary)
+
+    def _selection_label(self, field_name):
+        """The label of a selection field's value, in the user's language."""
+        return dict(self._fields[field_name]._description_selection(self.env)).get(self[field_name], "")
+
     def action_create_ticket(self):
         """Open a ticket from this contact, on the channel it came from."""
         self.ensure_one()
@@ -95,6 +138,7 @@ class ServiceInteraction(models.Model):
             return self.ticket_id._get_records_action()
         ticket = self.env["service.ticket"].create(self._ticket_values())
         self.ticket_id = ticket
+        self._log_on_tickets()
         return ticket._get_records_action()
 
     def _ticket_channel(self):

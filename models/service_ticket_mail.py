@@ -1,8 +1,9 @@
+import html
 import logging
 import re
 
 from odoo import api, models
-from odoo.tools import email_normalize, email_split
+from odoo.tools import email_normalize, email_split, plaintext2html
 
 _logger = logging.getLogger(__name__)
 
@@ -18,6 +19,9 @@ AUTOMATIC_HEADERS = {
     "Return-Path": lambda value: value.strip() in ("<>", ""),
 }
 
+
+# the body mail.thread makes of a plain-text email: its escaped text in one <pre>
+PLAIN_TEXT_BODY_RE = re.compile(r"^\s*<pre>(.*)</pre>\s*$", re.DOTALL)
 
 # a ticket number in brackets in a subject, whatever the sequence's prefix: "[SD00040]"
 SUBJECT_NUMBER_RE = re.compile(r"\[([^\[\]\s]{1,32})\]")
@@ -99,7 +103,21 @@ class ServiceTicket(models.Model):
         )[:1]
 
     @api.model
+    def _readable_email_body(self, msg_dict):
+        """Turn the body of a plain-text email into paragraphs that wrap.
+
+        mail.thread keeps a plain-text email as one <pre> block, and the
+        chatter shows email bodies in a shadow root that none of the page's
+        styles reach: the customer's long lines ran off the side in one
+        scrolling line. Line breaks are kept as <br/>, blank lines make
+        paragraphs; HTML emails are left as they came."""
+        plain = PLAIN_TEXT_BODY_RE.match(msg_dict.get("body") or "")
+        if plain and "<" not in plain.group(1):
+            msg_dict["body"] = plaintext2html(html.unescape(plain.group(1)))
+
+    @api.model
     def message_new(self, msg_dict, custom_values=None):
+        self._readable_email_body(msg_dict)
         values = dict(custom_values or {})
         email_from = msg_dict.get("email_from")
         if not msg_dict.get("author_id") and email_from:
@@ -119,6 +137,7 @@ class ServiceTicket(models.Model):
 
     def message_update(self, msg_dict, update_vals=None):
         # what the customer's email changes is decided when it is posted (_service_customer_wrote)
+        self._readable_email_body(msg_dict)
         self._subscribe_correspondents(msg_dict)
         return super().message_update(msg_dict, update_vals=update_vals)
 

@@ -167,6 +167,46 @@ class TestInteractions(ServiceDeskCommon):
         self.assertFalse(self.env["service.interaction"].with_user(self.user_portal_a).has_access("read"))
         self.assertFalse(self.env["service.contact.timeline"].with_user(self.user_portal_a).has_access("read"))
 
+    def test_logged_call_leaves_internal_note_on_ticket(self):
+        ticket = self._create_ticket(partner_id=self.customer_a_contact.id)
+        ticket.message_subscribe(partner_ids=self.customer_a_contact.ids)
+        before = ticket.message_ids
+        self._log(
+            ticket_id=ticket.id,
+            direction="outbound",
+            duration_minutes=12,
+            summary="Walked the customer through the reset",
+            transcript="Reset done, printer back online",
+        )
+        note = ticket.message_ids - before
+        self.assertEqual(len(note), 1, "one line in the ticket's chatter per logged call")
+        self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"), "an internal note")
+        self.assertEqual(note.author_id, self.user_agent_a.partner_id)
+        body = note.body
+        for text in ("Phone", "Alice Agent", "Carla Customer", "Outbound", "12 min", "Walked the customer"):
+            self.assertIn(text, body)
+        self.assertLess(body.index("Alice Agent"), body.index("Carla Customer"), "the agent called the customer")
+        self.assertNotIn("Reset done", body, "the transcript stays on the contact (erasure clears it there)")
+        self.assertFalse(note.notification_ids, "nobody is notified of a note")
+        self.assertFalse(
+            self.env["mail.mail"].search([("mail_message_id", "=", note.id)]), "the customer is not emailed"
+        )
+
+    def test_inbound_call_note_names_the_caller_first(self):
+        ticket = self._create_ticket(partner_id=self.customer_a_contact.id)
+        self._log(ticket_id=ticket.id, direction="inbound", summary="Calls about the toner")
+        note = ticket.message_ids.filtered(lambda message: "Calls about the toner" in message.body)
+        self.assertEqual(len(note), 1)
+        self.assertIn("Inbound", note.body)
+        self.assertLess(note.body.index("Carla Customer"), note.body.index("Alice Agent"))
+
+    def test_ticket_opened_from_contact_shows_the_contact(self):
+        _wizard, action = self._log(partner_id=self.customer_b_contact.id, create_ticket=True, summary="Visit")
+        ticket = self.env["service.ticket"].browse(action["res_id"])
+        self.assertTrue(
+            ticket.message_ids.filtered(lambda message: message.subtype_id.internal and "Visit" in message.body)
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestChatToTicket(ServiceDeskCommon):
