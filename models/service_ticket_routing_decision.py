@@ -1,6 +1,8 @@
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
+from odoo.tools import SQL, html2plaintext, html_sanitize
+from odoo.tools.sql import column_exists
 
 ROUTING_KINDS = [
     ("routing", "Routing"),
@@ -30,7 +32,10 @@ class ServiceTicketRoutingDecision(models.Model):
 
     a reason being None (qualified, not chosen) or a list: ["skills",
     [[skill id, level id], ...]], ["capacity", open, max], ["no_time"],
-    ["claimed"]."""
+    ["claimed"];
+
+    - ``text``: instead of all the above, an explanation written before
+      decisions were kept (sanitized HTML, shown as it was written)."""
 
     _name = "service.ticket.routing.decision"
     _description = "Routing Decision"
@@ -109,6 +114,8 @@ class ServiceTicketRoutingDecision(models.Model):
         facts = self._facts()
         if not facts:
             return ""
+        if facts.get("text"):
+            return html2plaintext(facts["text"]).strip().split("\n", 1)[0]
         team = self.team_id.name or ""
         if self.user_id:
             headline = self.env._("Assigned to %(agent)s: %(why)s.", agent=self.user_id.name, why=self._render_why())
@@ -151,6 +158,8 @@ class ServiceTicketRoutingDecision(models.Model):
         facts = self._facts()
         if not facts:
             return False
+        if facts.get("text"):
+            return Markup(facts["text"])  # sanitized when it was kept (_adopt_written_explanations)
         rows = facts.get("rows") or []
         # sudo: names of the candidates of a decision the reader may read
         names = {user.id: user.name for user in self.env["res.users"].sudo().browse([row["user"] for row in rows])}
@@ -193,3 +202,41 @@ class ServiceTicketRoutingDecision(models.Model):
                 summary=self._render_counts(others),
             )
         return note
+
+    # ------------------------------------------------------------------
+    # Upgrade
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _adopt_written_explanations(self):
+        """Before decisions were kept, each ticket stored its latest routing
+        explanation as text in service_ticket.routing_explanation. Keep each
+        of those texts as the ticket's first decision, dated when the ticket
+        was created, then drop the column: its texts would
+        otherwise stay where neither the desk nor an erasure reaches them.
+        Called by the upgrade to 19.0.1.1.0; does nothing without the column."""
+        cr = self.env.cr
+        if not column_exists(cr, "service_ticket", "routing_explanation"):
+            return self.browse()
+        cr.execute(
+            SQL(
+                """SELECT id, routing_explanation, create_date, user_id, team_id
+                     FROM service_ticket
+                    WHERE COALESCE(routing_explanation, '') != ''"""
+            )
+        )
+        decisions = self.create(
+            [
+                {
+                    "ticket_id": ticket_id,
+                    "facts": {"text": html_sanitize(text)},
+                    "date": date,
+                    "decided_by_id": False,
+                    "user_id": user_id,
+                    "team_id": team_id,
+                }
+                for ticket_id, text, date, user_id, team_id in cr.fetchall()
+            ]
+        )
+        cr.execute(SQL("ALTER TABLE service_ticket DROP COLUMN routing_explanation"))
+        return decisions

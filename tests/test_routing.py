@@ -573,6 +573,30 @@ class TestEscalation(RoutingCommon):
         self.assertEqual(Ticket.search([("id", "=", ticket.id), ("routing_explanation", "!=", False)]), ticket)
         self.assertFalse(Ticket.search([("id", "=", ticket.id), ("routing_explanation", "=", False)]))
 
+    def test_explanations_written_before_history_are_kept_on_upgrade(self):
+        """Upgrading from 19.0.1.0.0, which stored one explanation per
+        ticket in a column: each becomes the ticket's first decision,
+        sanitized, and the column goes."""
+        agent = self._agent("Regular", {self.printers: self.expert})
+        routed = self._ticket(user_id=agent.user_id.id)
+        never = self._ticket(name="Never routed", user_id=agent.user_id.id)
+        cr = self.env.cr
+        cr.execute("ALTER TABLE service_ticket ADD COLUMN routing_explanation text")
+        cr.execute(
+            "UPDATE service_ticket SET routing_explanation = %s WHERE id = %s",
+            ["<p>Assigned to Regular: works now.</p><script>alert(1)</script>", routed.id],
+        )
+        adopted = self.env["service.ticket.routing.decision"]._adopt_written_explanations()
+        self.assertEqual(adopted.ticket_id, routed, "one decision per written explanation")
+        self.assertEqual((adopted.user_id, adopted.team_id), (agent.user_id, routed.team_id))
+        self.assertEqual(adopted.summary, "Assigned to Regular: works now.")
+        self.assertIn("Assigned to Regular: works now.", adopted.explanation)
+        self.assertNotIn("script", adopted.explanation)
+        self.assertFalse(never.routing_decision_ids)
+        cr.execute("SELECT 1 FROM information_schema.columns WHERE table_name = 'service_ticket' AND column_name = 'routing_explanation'")
+        self.assertFalse(cr.fetchall(), "the column with the old texts is dropped")
+        self.assertFalse(self.env["service.ticket.routing.decision"]._adopt_written_explanations(), "runs once")
+
     def test_history_follows_the_ticket_rules(self):
         member = self._agent("Member", {self.printers: self.expert})
         outsider = self._agent(
