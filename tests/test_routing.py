@@ -7,6 +7,7 @@ from odoo import api
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
+from odoo.tools.sql import column_exists
 
 from .common import MONDAY, WEDNESDAY_10, WEDNESDAY_20, RoutingCommon, WorkerCase, computed_calendars, watching_caches
 
@@ -593,8 +594,9 @@ class TestEscalation(RoutingCommon):
         self.assertIn("Assigned to Regular: works now.", adopted.explanation)
         self.assertNotIn("script", adopted.explanation)
         self.assertFalse(never.routing_decision_ids)
-        cr.execute("SELECT 1 FROM information_schema.columns WHERE table_name = 'service_ticket' AND column_name = 'routing_explanation'")
-        self.assertFalse(cr.fetchall(), "the column with the old texts is dropped")
+        self.assertFalse(
+            column_exists(cr, "service_ticket", "routing_explanation"), "the column with the old texts is dropped"
+        )
         self.assertFalse(self.env["service.ticket.routing.decision"]._adopt_written_explanations(), "runs once")
 
     def test_history_follows_the_ticket_rules(self):
