@@ -29,3 +29,4 @@ from . import test_api_atomicity
 from . import test_ticket_pipeline
 from . import test_customer_messages
 from . import test_auto_close
+from . import test_demo
