@@ -5,6 +5,11 @@ of history the reports can draw, conversations that make sense, customers in
 their languages, and a desk that receives email."""
 
 import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +18,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
+from odoo.tests.common import get_db_name
 from odoo.tools import email_normalize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,3 +199,33 @@ class TestDemoData(TransactionCase):
             self.assertEqual(ticket.team_id, team)
             self.assertEqual(ticket.name, tool.DEFAULT_SUBJECT)
             self.assertEqual(email_normalize(ticket.partner_email), "kofi.mensah@accra-office.example.com")
+
+
+@tagged("post_install", "-at_install")
+class TestMakeDemo(TransactionCase):
+    def test_make_demo_refuses_another_checkouts_database(self):
+        """`make demo` from a second checkout does not reuse (and upgrade)
+        a demo database the first one made: it stops and says why. The
+        check runs on this test database, made by `make test` in another
+        directory than the copy of tools/ below."""
+        with tempfile.TemporaryDirectory() as other:
+            shutil.copytree(ROOT / "tools", f"{other}/tools")
+            run = subprocess.run(
+                [
+                    "bash",
+                    "-c",
+                    'source "$1/tools/common.sh"; sd_odoo_options; sd_check_demo_checkout "$2"; echo reused',
+                    "check",
+                    other,
+                    get_db_name(),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+                env=dict(os.environ, PYTHON=sys.executable),
+            )
+        self.assertNotEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertNotIn("reused", run.stdout)
+        self.assertIn("was made by another checkout", run.stderr)
+        self.assertIn("make drop-demo", run.stderr)

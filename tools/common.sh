@@ -135,6 +135,22 @@ with odoo.sql_db.db_connect(name).cursor() as cr:
 PY
 }
 
+# Stop unless this checkout made the demo database DB.  The database is
+# machine-wide, the filestore (attachments) is per checkout: reusing a demo
+# database another checkout made would show its records with their files
+# missing, and upgrade it with this checkout's code.  A database made here
+# before the checkout was recorded (its filestore is here) is recorded now.
+sd_check_demo_checkout() {
+    local db=$1 made_by
+    made_by=$(sd_demo_checkout "$db")
+    [ "$made_by" = "$SD_ROOT" ] && return 0
+    if [ -z "$made_by" ] && [ -d "$SD_LOCAL/data/filestore/$db" ]; then
+        sd_set_demo_checkout "$db"
+        return 0
+    fi
+    sd_die "the database $db was made by another checkout (${made_by:-one whose files are not in $SD_LOCAL/data}), not by $SD_ROOT; its attachments are not here. Either 'make drop-demo' (drops it: the other checkout loses its demo too) and run 'make demo' again, or choose another database: make demo DEMO_DB=service_desk_demo_$(basename "$SD_ROOT")"
+}
+
 # Install service_desk with demo data in a database, creating the database when
 # it does not exist, and upgrade it when it is installed already.  Odoo's log
 # is shown and kept in .local/log/install-DB.log.  Fails when the install

@@ -40,22 +40,8 @@ check_port() {
 }
 check_port
 
-# The database is machine-wide, the filestore (attachments) is per checkout:
-# reusing a demo database another checkout made would show its records with
-# their files missing, and upgrade it with this checkout's code.
-check_checkout() {
-    local made_by
-    made_by=$(sd_demo_checkout "$DEMO_DB")
-    [ "$made_by" = "$SD_ROOT" ] && return 0
-    if [ -z "$made_by" ] && [ -d "$SD_LOCAL/data/filestore/$DEMO_DB" ]; then
-        sd_set_demo_checkout "$DEMO_DB"  # made here before the checkout was recorded
-        return 0
-    fi
-    sd_die "the database $DEMO_DB was made by another checkout (${made_by:-one whose files are not in $SD_LOCAL/data}), not by $SD_ROOT; its attachments are not here. Either 'make drop-demo' (drops it: the other checkout loses its demo too) and run 'make demo' again, or choose another database: make demo DEMO_DB=service_desk_demo_$(basename "$SD_ROOT")"
-}
-
 if [ "$(sd_db_exists "$DEMO_DB")" = yes ]; then
-    check_checkout
+    sd_check_demo_checkout "$DEMO_DB"
     sd_log "reusing the database $DEMO_DB: installing or upgrading service_desk"
     # -i installs the addon where it is missing, -u upgrades it where it is there
     sd_install "$DEMO_DB" -u service_desk ||
