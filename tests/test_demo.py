@@ -17,7 +17,7 @@ from pathlib import Path
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tests.common import get_db_name
 from odoo.tools import email_normalize
 
@@ -229,3 +229,17 @@ class TestMakeDemo(TransactionCase):
         self.assertNotIn("reused", run.stdout)
         self.assertIn("was made by another checkout", run.stderr)
         self.assertIn("make drop-demo", run.stderr)
+
+
+@tagged("post_install", "-at_install")
+class TestDemoPortalLanguage(HttpCase):
+    def test_thai_customer_reads_the_portal_in_thai(self):
+        kanya = self.env.ref("service_desk.user_portal_kanya")
+        self.assertEqual(kanya.lang, "th_TH")
+        self.assertTrue(kanya._is_portal())
+        self.authenticate("kanya", "kanya")
+        page = self.url_open("/my/service/tickets")
+        self.assertEqual(page.status_code, 200)
+        # Odoo's own words in Thai ("Copyright"), not only the addon's
+        self.assertIn("ลิขสิทธิ์", page.text)
+        self.assertIn(self.env.ref("service_desk.ticket_siam_printer_jam").name, page.text)
