@@ -17,12 +17,13 @@ TEST_LOG_LEVEL ?= warn
 BENCH_ARGS ?=
 LOAD_ARGS ?=
 WHEEL_DIR ?= $(ROOT)/.local/dist
+MAIL_ARGS ?=
 
 export PYTHON DEMO_DB HTTP_PORT HTTP_INTERFACE ADDONS_PATH TESTS PYTEST_ARGS \
 	TEST_LOG_LEVEL BENCH_ARGS LOAD_ARGS
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench load lint wheel check-upgrade check-wheel drop-demo clean
+.PHONY: help demo mail-demo test bench load lint wheel check-upgrade check-wheel drop-demo clean
 
 help: ## list these commands
 	@echo "service_desk: make <command> [VARIABLE=value ...]"
@@ -36,6 +37,9 @@ help: ## list these commands
 
 demo: ## demo database with service_desk, served on http://127.0.0.1:8069
 	@bash "$(ROOT)/tools/demo.sh"
+
+mail-demo: ## send a sample customer email to the running demo's support@example.com; prints the ticket
+	@$(PYTHON) "$(ROOT)/tools/send_sample_email.py" $(MAIL_ARGS)
 
 test: ## run the tests in a throwaway database (tours in headless Chromium)
 	@bash "$(ROOT)/tools/test.sh"

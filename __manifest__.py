@@ -59,6 +59,8 @@
         "report/service_analytics_views.xml",
     ],
     "demo": [
+        "demo/res_lang_demo.xml",
+        "demo/mail_alias_domain_demo.xml",
         "demo/res_users_demo.xml",
         "demo/hr_skills_demo.xml",
         "demo/res_partner_demo.xml",
@@ -84,6 +86,7 @@
             "service_desk/static/src/interactions/**/*",
         ],
     },
+    "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
     "application": True,
 }

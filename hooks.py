@@ -1,3 +1,13 @@
+def post_init_hook(env):
+    """With demo data, add the year of history behind the demo's records
+    (demo/history.py): they are the tickets, conversations, ratings and
+    sales the reports need to show a shape on the first day."""
+    if env.ref("service_desk.team_technical_support", raise_if_not_found=False):
+        from .demo import history  # demo code, loaded only with demo data
+
+        history.generate(env)
+
+
 def uninstall_hook(env):
     """Drop what the addon keeps outside the ORM.
 

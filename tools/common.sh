@@ -98,6 +98,59 @@ print(row[0] if row else "missing")
 PY
 }
 
+# The checkout a demo database was made by: its path, recorded in the
+# database's system parameter service_desk.demo_checkout ("" when unknown).
+# A database is machine-wide, its filestore (attachments) is in the checkout
+# that made it (.local/data).
+SD_DEMO_CHECKOUT_PARAM=service_desk.demo_checkout
+sd_demo_checkout() {
+    "$PYTHON" - "$1" "$SD_DEMO_CHECKOUT_PARAM" "${SD_ODOO_OPTS[@]}" <<'PY'
+import sys
+from odoo.tools import config
+name, key, options = sys.argv[1], sys.argv[2], sys.argv[3:]
+config.parse_config(options + ["--http-interface=127.0.0.1"])
+import odoo.sql_db
+with odoo.sql_db.db_connect(name).cursor() as cr:
+    cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", [key])
+    row = cr.fetchone()
+print(row[0] if row else "")
+PY
+}
+
+# Record this checkout as the one that made the demo database.
+sd_set_demo_checkout() {
+    "$PYTHON" - "$1" "$SD_DEMO_CHECKOUT_PARAM" "$SD_ROOT" "${SD_ODOO_OPTS[@]}" <<'PY'
+import sys
+from odoo.tools import config
+name, key, value, options = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+config.parse_config(options + ["--http-interface=127.0.0.1"])
+import odoo.sql_db
+with odoo.sql_db.db_connect(name).cursor() as cr:
+    cr.execute(
+        """INSERT INTO ir_config_parameter (key, value, create_uid, write_uid, create_date, write_date)
+           VALUES (%s, %s, 1, 1, now() at time zone 'UTC', now() at time zone 'UTC')
+           ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, write_date = EXCLUDED.write_date""",
+        [key, value],
+    )
+PY
+}
+
+# Stop unless this checkout made the demo database DB.  The database is
+# machine-wide, the filestore (attachments) is per checkout: reusing a demo
+# database another checkout made would show its records with their files
+# missing, and upgrade it with this checkout's code.  A database made here
+# before the checkout was recorded (its filestore is here) is recorded now.
+sd_check_demo_checkout() {
+    local db=$1 made_by
+    made_by=$(sd_demo_checkout "$db")
+    [ "$made_by" = "$SD_ROOT" ] && return 0
+    if [ -z "$made_by" ] && [ -d "$SD_LOCAL/data/filestore/$db" ]; then
+        sd_set_demo_checkout "$db"
+        return 0
+    fi
+    sd_die "the database $db was made by another checkout (${made_by:-one whose files are not in $SD_LOCAL/data}), not by $SD_ROOT; its attachments are not here. Either 'make drop-demo' (drops it: the other checkout loses its demo too) and run 'make demo' again, or choose another database: make demo DEMO_DB=service_desk_demo_$(basename "$SD_ROOT")"
+}
+
 # Install service_desk with demo data in a database, creating the database when
 # it does not exist, and upgrade it when it is installed already.  Odoo's log
 # is shown and kept in .local/log/install-DB.log.  Fails when the install

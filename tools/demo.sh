@@ -4,7 +4,9 @@
 #
 # The database ($DEMO_DB) is created with demo data the first time and reused
 # afterwards; each run installs service_desk when it is missing and upgrades
-# it (-u) otherwise, so the demo follows the code of the checkout.
+# it (-u) otherwise, so the demo follows the code of the checkout.  A database
+# made by another checkout (recorded in its system parameter
+# service_desk.demo_checkout) is not reused: the run stops and says so.
 set -euo pipefail
 # shellcheck source=tools/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -39,6 +41,7 @@ check_port() {
 check_port
 
 if [ "$(sd_db_exists "$DEMO_DB")" = yes ]; then
+    sd_check_demo_checkout "$DEMO_DB"
     sd_log "reusing the database $DEMO_DB: installing or upgrading service_desk"
     # -i installs the addon where it is missing, -u upgrades it where it is there
     sd_install "$DEMO_DB" -u service_desk ||
@@ -49,6 +52,7 @@ else
         sd_drop_db "$DEMO_DB" || true
         sd_die "dropped the half-made database $DEMO_DB; fix the error above and run 'make demo' again."
     fi
+    sd_set_demo_checkout "$DEMO_DB"
 fi
 
 check_port  # again: the install took a while

@@ -1,0 +1,1 @@
+"""Demo data written in Python: the year of history behind the demo (history.py)."""
