@@ -22,6 +22,13 @@ if ! command -v wkhtmltopdf >/dev/null 2>&1; then
     { sd_as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive sd_as_root apt-get install -y -qq wkhtmltopdf; } >&2 ||
         sd_log "wkhtmltopdf could not be installed: PDF reports will be offered as HTML only."
 fi
+if command -v fc-list >/dev/null 2>&1 && ! { fc-list :lang=th | grep -q . && fc-list :lang=zh-cn | grep -q .; }; then
+    # the demo's Thai and Chinese customers get their PDFs (and screens) in their script
+    sd_log "fonts for Thai and Chinese are missing: installing fonts-thai-tlwg and fonts-wqy-zenhei from Debian's packages"
+    { sd_as_root apt-get update -qq &&
+        DEBIAN_FRONTEND=noninteractive sd_as_root apt-get install -y -qq fonts-thai-tlwg fonts-wqy-zenhei; } >&2 ||
+        sd_log "the fonts could not be installed: Thai and Chinese will print as empty boxes in PDFs."
+fi
 sd_odoo_options
 
 port_free() {
