@@ -26,6 +26,7 @@ from datetime import datetime, time, timedelta
 from markupsafe import Markup
 
 from odoo.fields import Command
+from odoo.tools import SQL
 
 SEED = 18
 WEEKS = 50  # history from a year ago to two weeks ago: today's tickets are the XML's
@@ -426,9 +427,17 @@ class History:
         # a rating is written once, when the customer gives it (create
         # stamps it with the time of the install)
         self.env.flush_all()
-        for rating, (_vals, rated_on) in zip(records, ratings, strict=True):
+        if records:
             self.env.cr.execute(
-                "UPDATE rating_rating SET rated_on = %s, write_date = %s WHERE id = %s", [rated_on, rated_on, rating.id]
+                SQL(
+                    """UPDATE rating_rating SET rated_on = given.rated_on, write_date = given.rated_on
+                         FROM (VALUES %s) AS given (id, rated_on)
+                        WHERE rating_rating.id = given.id""",
+                    SQL(", ").join(
+                        SQL("(%s, %s::timestamp)", rating.id, rated_on)
+                        for rating, (_vals, rated_on) in zip(records, ratings, strict=True)
+                    ),
+                )
             )
         records.invalidate_recordset(["rated_on", "write_date"])
 

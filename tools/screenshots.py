@@ -5,8 +5,9 @@ DevTools protocol.
     python tools/screenshots.py http://127.0.0.1:8069 static/description service_desk_demo
 
 The server must serve one demo database (`make demo`): the backend shots are
-taken as admin, the portal shots as the portal demo user, the help center as
-a visitor.  Needs Chromium, websocket-client, Pillow (both needed by `make test`), and fonts
+taken as admin, the portal shots as the portal demo user (in Thai as the
+demo's Thai customer, kanya), the help center as a visitor.  Needs Chromium,
+websocket-client, Pillow (both needed by `make test`), and fonts
 for Thai and Chinese (Debian: fonts-thai-tlwg, fonts-wqy-zenhei), which the
 demo speaks.
 """
@@ -78,7 +79,16 @@ SHOTS = [
         ".o_form_view",
         OPEN_TAB % '"Service"',
     ),
+    (
+        "dashboard",
+        "admin",
+        "/odoo/action-service_desk.service_ticket_report_action_dashboard",
+        ".o_graph_renderer canvas",
+        None,
+    ),
+    ("volume_forecast", "admin", "/odoo/action-service_desk.service_volume_forecast_action_server", "canvas", None),
     ("portal_tickets", "portal", "/my/service/tickets", "table", None),
+    ("portal_home_thai", "kanya", "/my", ".o_portal_my_home", None),
     ("help_center", None, "/help", "main", None),
 ]
 
@@ -187,7 +197,7 @@ def rpc(base, cookie, model, method, *args, **kwargs):
 
 def main():
     base, target, db = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
-    cookies = {login: session_cookie(base, db, login) for login in ("admin", "portal")}
+    cookies = {login: session_cookie(base, db, login) for login in ("admin", "portal", "kanya")}
     # the ticket whose routing weighed the most agents, the customer with the most tickets
     routed = rpc(
         base,
