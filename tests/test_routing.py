@@ -17,6 +17,18 @@ class TestRoutingRules(RoutingCommon):
     def _read_utc(self, ticket):
         return ticket.with_context(tz="UTC", lang="en_US").routing_explanation
 
+    def _away_until_friday_night(self, member):
+        """Time off for `member` from Monday 2030-01-07 to Friday 23:00 UTC."""
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Holidays",
+                "resource_id": member.employee_id.resource_id.id,
+                "calendar_id": self.day_calendar.id,
+                "date_from": datetime(2030, 1, 7),
+                "date_to": datetime(2030, 1, 11, 23, 0),
+            }
+        )
+
     def test_missing_skill_is_excluded(self):
         novice = self._agent("Novice", {self.networks: self.expert})
         expert = self._agent("Expert", {self.printers: self.expert})
@@ -49,15 +61,7 @@ class TestRoutingRules(RoutingCommon):
     def test_time_off_today_is_skipped(self):
         away = self._agent("Away", {self.printers: self.expert})
         present = self._agent("Present", {self.printers: self.confirmed})
-        self.env["resource.calendar.leaves"].create(
-            {
-                "name": "Holidays",
-                "resource_id": away.employee_id.resource_id.id,
-                "calendar_id": self.day_calendar.id,
-                "date_from": datetime(2030, 1, 7),
-                "date_to": datetime(2030, 1, 11, 23, 0),
-            }
-        )
+        self._away_until_friday_night(away)
         ticket = self._ticket()
         self.assertEqual(ticket.user_id, present.user_id)
         self.assertIn("on time off until 01/11/2030 11:00 PM", self._read_utc(ticket))
@@ -67,15 +71,7 @@ class TestRoutingRules(RoutingCommon):
         their own time zone and date format."""
         away = self._agent("Away", {self.printers: self.expert})
         self._agent("Present", {self.printers: self.confirmed})
-        self.env["resource.calendar.leaves"].create(
-            {
-                "name": "Holidays",
-                "resource_id": away.employee_id.resource_id.id,
-                "calendar_id": self.day_calendar.id,
-                "date_from": datetime(2030, 1, 7),
-                "date_to": datetime(2030, 1, 11, 23, 0),
-            }
-        )
+        self._away_until_friday_night(away)
         ticket = self._ticket()
         self.env["res.lang"]._activate_lang("fr_FR")
         in_bangkok = ticket.with_context(lang="fr_FR", tz="Asia/Bangkok").routing_explanation
