@@ -1,12 +1,14 @@
 {
     "name": "Service Desk",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Services/Service Desk",
     "summary": "Customer service desk on your Odoo sales, deliveries and serial numbers",
     "author": "service_desk developers",
     "website": "https://github.com/service-desk/service_desk",
     "license": "LGPL-3",
     "depends": ["mail", "portal", "rating", "resource", "hr_skills", "sale_stock"],
+    # Thai, Chinese and Japanese words inside sentences (segmentation.py)
+    "external_dependencies": {"python": ["PyICU"]},
     "data": [
         "security/service_desk_security.xml",
         "security/ir.model.access.csv",

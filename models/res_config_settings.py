@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import segmentation
+
 # how long help center activity is kept (service.article.event._gc_help_center_activity)
 RETENTION_PARAM = "service_desk.help_center_retention_days"
 RETENTION_DEFAULT_DAYS = 90
@@ -20,6 +22,19 @@ class ResConfigSettings(models.TransientModel):
         default=RETENTION_DEFAULT_DAYS,
         help="Searches, pages opened and visitors' votes of the help center are deleted after this many days.",
     )
+
+    service_word_segmentation = fields.Boolean(
+        string="Words Found in Every Language",
+        compute="_compute_service_word_segmentation",
+        help="Thai, Chinese, Japanese, Lao, Khmer and Burmese put no spaces between words: "
+        "PyICU finds them, for the knowledge base and the ticket search.",
+    )
+    service_word_segmentation_engine = fields.Char(compute="_compute_service_word_segmentation")
+
+    def _compute_service_word_segmentation(self):
+        for settings in self:
+            settings.service_word_segmentation = segmentation.is_available()
+            settings.service_word_segmentation_engine = segmentation.engine()
 
     @api.constrains("service_help_center_retention_days")
     def _check_service_help_center_retention_days(self):

@@ -10,11 +10,14 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 from odoo.tools.mail import html_to_inner_content
 
+from .. import segmentation
+
 _logger = logging.getLogger(__name__)
 
 # PostgreSQL text search configurations by language prefix of Odoo's codes.
 # Only those present in pg_ts_config are used; any other language (Thai,
-# Chinese, Japanese...) is searched with the `simple` configuration.
+# Chinese, Japanese...) is searched with the `simple` configuration, over the
+# words segmentation.py finds when the language puts no spaces between them.
 TS_CONFIG_BY_LANG = {
     "ar": "arabic",
     "ca": "catalan",
@@ -46,6 +49,8 @@ TS_CONFIG_BY_LANG = {
 }
 SEARCH_MAX_WORDS = 10
 SEARCH_MAX_WORD_LENGTH = 50
+# segmented documents are rebuilt in batches of this many
+SEGMENT_BATCH = 1000
 SEARCH_MAX_LIMIT = 100
 VOTE_COMMENT_MAX_LENGTH = 2000
 # word_similarity() above which a title is taken as a misspelt match
@@ -139,27 +144,40 @@ class ServiceArticle(models.Model):
         # The weighted documents, one per article and installed language, kept
         # by a trigger: whatever writes the title or body (the ORM, translation
         # updates, plain SQL imports), the search never reparses the articles.
+        # In a language written without spaces (Thai, Chinese...), PostgreSQL
+        # cannot find the words: the trigger's document only stands in, marked
+        # pending, until _segment_pending_documents() rebuilds it from the
+        # words segmentation.py finds (after every ORM write, at install and
+        # upgrade, and by a cron for what plain SQL wrote).
         cr.execute("""
             CREATE TABLE IF NOT EXISTS service_article_search_lang (
                 lang varchar PRIMARY KEY,
                 config regconfig NOT NULL
             );
+            ALTER TABLE service_article_search_lang
+                ADD COLUMN IF NOT EXISTS segmented boolean NOT NULL DEFAULT false;
             CREATE TABLE IF NOT EXISTS service_article_search (
                 article_id integer NOT NULL REFERENCES service_article(id) ON DELETE CASCADE,
                 lang varchar NOT NULL,
                 document tsvector NOT NULL,
                 PRIMARY KEY (article_id, lang)
             );
+            ALTER TABLE service_article_search
+                ADD COLUMN IF NOT EXISTS pending_segmentation boolean NOT NULL DEFAULT false;
+            CREATE INDEX IF NOT EXISTS service_article_search_pending_idx
+                ON service_article_search (article_id) WHERE pending_segmentation;
             CREATE OR REPLACE FUNCTION service_article_search_refresh() RETURNS trigger
             LANGUAGE plpgsql AS $$
             BEGIN
-                INSERT INTO service_article_search (article_id, lang, document)
+                INSERT INTO service_article_search (article_id, lang, document, pending_segmentation)
                      SELECT NEW.id, l.lang,
                             setweight(to_tsvector(l.config, COALESCE(NEW.name->>l.lang, NEW.name->>'en_US', '')), 'A')
                             || setweight(to_tsvector(l.config,
-                                                     COALESCE(NEW.body->>l.lang, NEW.body->>'en_US', '')), 'B')
+                                                     COALESCE(NEW.body->>l.lang, NEW.body->>'en_US', '')), 'B'),
+                            l.segmented
                        FROM service_article_search_lang l
-                ON CONFLICT (article_id, lang) DO UPDATE SET document = EXCLUDED.document;
+                ON CONFLICT (article_id, lang) DO UPDATE
+                        SET document = EXCLUDED.document, pending_segmentation = EXCLUDED.pending_segmentation;
                 RETURN NULL;
             END
             $$;
@@ -174,37 +192,46 @@ class ServiceArticle(models.Model):
     def _ensure_search_indexes(self):
         """Every installed language gets its text search configuration, its
         documents and a GIN index over them; when pg_trgm is there, a trigram
-        index on the title in that language, for typos."""
+        index on the title in that language, for typos. Documents of languages
+        without spaces are segmented, all of them again when the segmenter
+        changed (PyICU installed, removed or upgraded)."""
         cr = self.env.cr
         self._try_create_pg_trgm()
         has_trgm = self._has_pg_trgm()
+        ICP = self.env["ir.config_parameter"].sudo()
+        engine_changed = ICP.get_param("service_desk.search_segmenter") != segmentation.engine()
         for lang, __ in self.env["res.lang"].get_installed():
             config = self._ts_config_for_lang(lang)
+            segmented = segmentation.is_available() and segmentation.is_unspaced_language(lang)
             cr.execute(
                 """
-                INSERT INTO service_article_search_lang (lang, config) VALUES (%s, %s::regconfig)
-                ON CONFLICT (lang) DO UPDATE SET config = EXCLUDED.config
+                INSERT INTO service_article_search_lang (lang, config, segmented) VALUES (%s, %s::regconfig, %s)
+                ON CONFLICT (lang) DO UPDATE SET config = EXCLUDED.config, segmented = EXCLUDED.segmented
                 WHERE service_article_search_lang.config <> EXCLUDED.config
+                   OR service_article_search_lang.segmented <> EXCLUDED.segmented
                 RETURNING lang
             """,
-                [lang, config],
+                [lang, config, segmented],
             )
-            changed = bool(cr.fetchone())
+            changed = bool(cr.fetchone()) or (segmented and engine_changed)
             cr.execute(
                 SQL(
                     """
-                INSERT INTO service_article_search (article_id, lang, document)
+                INSERT INTO service_article_search (article_id, lang, document, pending_segmentation)
                      SELECT a.id, %(lang)s,
                             setweight(to_tsvector(%(config)s::regconfig, COALESCE(%(title)s, '')), 'A')
-                            || setweight(to_tsvector(%(config)s::regconfig, COALESCE(%(body)s, '')), 'B')
+                            || setweight(to_tsvector(%(config)s::regconfig, COALESCE(%(body)s, '')), 'B'),
+                            %(segmented)s
                        FROM service_article a
                       WHERE %(all)s OR NOT EXISTS (
                             SELECT 1 FROM service_article_search s WHERE s.article_id = a.id AND s.lang = %(lang)s)
-                ON CONFLICT (article_id, lang) DO UPDATE SET document = EXCLUDED.document
+                ON CONFLICT (article_id, lang) DO UPDATE
+                        SET document = EXCLUDED.document, pending_segmentation = EXCLUDED.pending_segmentation
                 """,
                     lang=lang,
                     config=config,
                     all=changed,
+                    segmented=segmented,
                     title=self._translated_sql("name", lang, "a"),
                     body=self._translated_sql("body", lang, "a"),
                 )
@@ -226,7 +253,88 @@ class ServiceArticle(models.Model):
                     [cr.mogrify(self._title_sql(lang)).decode() + " gin_trgm_ops"],
                     method="gin",
                 )
+        self._segment_pending_documents()
+        if engine_changed:
+            ICP.set_param("service_desk.search_segmenter", segmentation.engine())
+            if not segmentation.is_available():
+                _logger.warning(segmentation.MISSING_MESSAGE)
         self.env.registry.clear_cache()
+
+    def _segment_pending_documents(self):
+        """Rebuild, from the words segmentation.py finds, the documents the
+        trigger marked pending: those of languages written without spaces, of
+        these articles (all articles when called on an empty recordset).
+        Returns how many documents were rebuilt."""
+        cr = self.env.cr
+        where = SQL("s.pending_segmentation")
+        if self.ids:
+            where = SQL("%s AND s.article_id IN %s", where, tuple(self.ids))
+        cr.execute(SQL("SELECT s.article_id, s.lang FROM service_article_search s WHERE %s ORDER BY 1, 2", where))
+        pending = cr.fetchall()
+        for start in range(0, len(pending), SEGMENT_BATCH):
+            batch = pending[start : start + SEGMENT_BATCH]
+            cr.execute(
+                """
+                SELECT p.article_id, p.lang, COALESCE(a.name->>p.lang, a.name->>'en_US', ''),
+                       COALESCE(a.body->>p.lang, a.body->>'en_US', '')
+                  FROM unnest(%s::int[], %s::varchar[]) AS p(article_id, lang)
+                  JOIN service_article a ON a.id = p.article_id
+                """,
+                [[row[0] for row in batch], [row[1] for row in batch]],
+            )
+            rows = [
+                (
+                    article_id,
+                    lang,
+                    segmentation.segmented_text(title),
+                    segmentation.segmented_text(html_to_inner_content(body)),
+                )
+                for article_id, lang, title, body in cr.fetchall()
+            ]
+            cr.execute(
+                """
+                UPDATE service_article_search s
+                   SET document = setweight(to_tsvector(l.config, v.title), 'A')
+                                  || setweight(to_tsvector(l.config, v.body), 'B'),
+                       pending_segmentation = false
+                  FROM unnest(%s::int[], %s::varchar[], %s::text[], %s::text[]) AS v(article_id, lang, title, body),
+                       service_article_search_lang l
+                 WHERE s.article_id = v.article_id AND s.lang = v.lang AND l.lang = v.lang
+                """,
+                [[row[i] for row in rows] for i in range(4)],
+            )
+        return len(pending)
+
+    @api.model
+    def _cron_segment_pending_documents(self):
+        """Articles written in plain SQL (imports) get their Thai, Chinese...
+        documents segmented here."""
+        self.browse()._segment_pending_documents()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        articles = super().create(vals_list)
+        articles._segment_documents_now()
+        return articles
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "name" in vals or "body" in vals:
+            self._segment_documents_now()
+        return result
+
+    def _update_field_translations(self, field_name, translations, digest=None, source_lang=""):
+        result = super()._update_field_translations(field_name, translations, digest=digest, source_lang=source_lang)
+        if field_name in ("name", "body"):
+            self._segment_documents_now()
+        return result
+
+    def _segment_documents_now(self):
+        """Saved titles and bodies are found by their words in every language
+        right away: the trigger runs when the ORM flushes them."""
+        if segmentation.is_available() and self.ids:
+            self.flush_recordset(["name", "body"])
+            self._segment_pending_documents()
 
     @tools.ormcache()
     def _search_langs(self):
@@ -278,34 +386,34 @@ class ServiceArticle(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _search_words(self, query):
-        words = re.findall(r"\w+", (query or "").lower())
-        return [word[:SEARCH_MAX_WORD_LENGTH] for word in words[:SEARCH_MAX_WORDS]]
+    def _search_terms(self, query):
+        """The terms of a query: one per run of letters and digits, each the
+        list of its words (several for a Thai or Chinese run), bounded."""
+        return segmentation.query_terms(query, SEARCH_MAX_WORDS, SEARCH_MAX_WORD_LENGTH)
 
     @api.model
-    def _tsquery_text(self, words, operator="&"):
-        """A to_tsquery() text from plain words; the last one is the word being
-        typed and matches as a prefix. Words are \\w+ only, so quoting is safe."""
-        terms = [f"'{word}'" for word in words]
-        terms[-1] += ":*"
-        return f" {operator} ".join(terms)
+    def _tsquery_text(self, terms, operator="&"):
+        return segmentation.tsquery_text(terms, operator)
 
     @api.model
     def search_articles(self, query, limit=10, domain=None):
         """Articles matching ``query``, most relevant first, then most helpful.
 
-        Full-text search in the user's language (all words, the last one as a
-        prefix), then any of the words, then, when nothing matched, titles
-        similar to the query (trigram similarity, for typos). Access rules and
-        ``domain`` restrict the candidates: the help center passes the portal
-        domain with sudo.
+        Full-text search in the user's language: all terms (the last word as
+        a prefix), then all their words anywhere, then any word, then, when
+        nothing matched, titles similar to the query (trigram similarity, for
+        typos). A term is a run of the query between spaces or punctuation;
+        in Thai or Chinese, the words segmentation.py finds in it, which must
+        first stand next to each other. Access rules
+        and ``domain`` restrict the candidates: the help center passes the
+        portal domain with sudo.
         """
-        words = self._search_words(query)
+        terms = self._search_terms(query)
         try:
             limit = max(1, min(int(limit or 10), SEARCH_MAX_LIMIT))
         except (TypeError, ValueError):
             raise UserError(self.env._("The number of articles to return must be a number.")) from None
-        if not words:
+        if not terms:
             return self.browse()
         # the raw SQL below reads these columns: pending changes first
         self.flush_model(["name", "body", "helpful_count", "unhelpful_count"])
@@ -314,14 +422,19 @@ class ServiceArticle(models.Model):
             lang = "en_US"
         config = self._ts_config_for_lang(lang)
         base_domain = Domain(domain or Domain.TRUE)
-        attempts = [self._tsquery_text(words, "&")]
+        # each term's words next to each other, then anywhere, then any word
+        words = [[word] for term in terms for word in term]
+        attempts = [self._tsquery_text(terms, "&")]
+        if len(words) > len(terms):
+            attempts.append(self._tsquery_text(words, "&"))
         if len(words) > 1:
             attempts.append(self._tsquery_text(words, "|"))
         for text in attempts:
             ids = self._fulltext_ids(base_domain, lang, config, text, limit)
             if ids:
                 return self.browse(ids)
-        return self.browse(self._similar_title_ids(base_domain, lang, " ".join(words), limit))
+        words = " ".join(word for term in terms for word in term)
+        return self.browse(self._similar_title_ids(base_domain, lang, words, limit))
 
     def _fulltext_ids(self, domain, lang, config, tsquery_text, limit):
         query = self._search(domain)

@@ -14,6 +14,11 @@ from odoo.tools import SQL, mute_logger
 from .common import KnowledgeCommon
 
 
+def page_text(response):
+    """What a page says, its words marked by the search or not."""
+    return " ".join(html.fromstring(response.content).text_content().split())
+
+
 @tagged("post_install", "-at_install")
 class TestKnowledgeSearch(KnowledgeCommon):
     def test_title_match_ranks_above_body_match(self):
@@ -38,7 +43,7 @@ class TestKnowledgeSearch(KnowledgeCommon):
                 self.Article._portal_domain(),
                 "en_US",
                 "english",
-                self.Article._tsquery_text(["zorb", "calib"]),
+                self.Article._tsquery_text([["zorb"], ["calib"]]),
                 10,
             )
         )
@@ -70,7 +75,7 @@ class TestKnowledgeSearch(KnowledgeCommon):
                 self.Article._portal_domain(),
                 "es_ES",
                 "simple",
-                Spanish._tsquery_text(["garantías", "del"]),
+                Spanish._tsquery_text([["garantías"], ["del"]]),
                 10,
             )
         )
@@ -430,7 +435,7 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
 
         response = self.url_open("/help?search=zorblax")
         self.assertEqual(response.status_code, 200)
-        self.assertIn("Zorblax calibration guide", response.text)
+        self.assertIn("Zorblax calibration guide", page_text(response))
         self.assertNotIn("Zorblax internal escalation notes", response.text)
         self.assertNotIn("Zorblax draft", response.text)
         response = self.url_open(f"/help/category/{self.kb_category.id}")
@@ -472,7 +477,7 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
                 with self.subTest(article=article.name):
                     self.assertEqual(self.url_open(f"/help/article/{article.id}").status_code, 404)
             response = self.url_open("/help?search=zorblax")
-            self.assertIn("Zorblax calibration guide", response.text)
+            self.assertIn("Zorblax calibration guide", page_text(response))
             self.assertNotIn("Zorblax draft", response.text)
             self.assertNotIn("Zorblax internal escalation notes", response.text)
             names = [row["name"] for row in self.make_jsonrpc_request("/help/suggest", {"query": "zorblax"})]
@@ -539,7 +544,7 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
         response = self.url_open(f"/help/article/{self.article_title.id}")
         self.assertIn("Guía de calibración del zorblax", response.text)
         response = self.url_open("/help?search=calibración")
-        self.assertIn("Guía de calibración del zorblax", response.text)
+        self.assertIn("Guía de calibración del zorblax", page_text(response))
 
     def test_vote_needs_csrf(self):
         self.authenticate(self.user_portal_a.login, self.user_portal_a.login)

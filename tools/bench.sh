@@ -17,6 +17,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 sd_require_odoo
+sd_require_python_deps
 oca="$SD_LOCAL/oca"
 oca_modules=service_desk
 if [ -d "$oca/addons/helpdesk_mgmt_sla" ] || {

@@ -14,6 +14,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 sd_require_odoo
+sd_require_python_deps
 sd_odoo_options
 mkdir -p "$SD_LOCAL/log"
 db="service_desk_upgrade_$(date +%Y%m%d_%H%M%S)_$$"

@@ -76,6 +76,11 @@ for line in metadata.requires("odoo-addon-service_desk") or []:
     if not requirement.specifier.contains(version, prereleases=True):
         sys.exit(f"check-wheel: the wheel requires {line}, the environment has {requirement.name} {version}")
     print(f"check-wheel: requirement {line} met by {requirement.name} {version}")
+# the manifest's external Python dependencies are the wheel's requirements too
+names = {Requirement(line).name.lower() for line in metadata.requires("odoo-addon-service_desk") or []}
+for dependency in manifest.get("external_dependencies", {}).get("python", []):
+    if Requirement(dependency).name.lower() not in names:
+        sys.exit(f"check-wheel: the wheel does not require {dependency}, which the manifest needs")
 print(f"check-wheel: Odoo finds service_desk {manifest['version']} in {manifest.path}")
 PY
 sd_log "the wheel installs and Odoo finds the addon in the venv"

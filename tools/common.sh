@@ -156,9 +156,27 @@ sd_check_demo_checkout() {
 # is shown and kept in .local/log/install-DB.log.  Fails when the install
 # fails, when the addon is not installed afterwards, or when Odoo loaded it
 # without its demo data (Odoo only warns about that).
+# The Python libraries the manifest's external_dependencies name: Odoo
+# refuses to install the addon without them.  PyICU (segmentation.py) is
+# built against Debian's ICU, with its headers and pkg-config.
+sd_require_python_deps() {
+    "$PYTHON" -c 'import icu' 2>/dev/null && return 0
+    if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists icu-i18n 2>/dev/null ||
+            ! command -v g++ >/dev/null 2>&1; then
+        sd_log "PyICU needs ICU's headers to build: installing libicu-dev, pkg-config and g++ from Debian's packages"
+        { sd_as_root apt-get update -qq &&
+            DEBIAN_FRONTEND=noninteractive sd_as_root apt-get install -y -qq libicu-dev pkg-config g++; } >&2 ||
+            true  # said below
+    fi
+    sd_log "installing PyICU with pip (Thai, Chinese and Japanese words; about two minutes to build)"
+    "$PYTHON" -m pip install --quiet PyICU >&2 ||
+        sd_die "PyICU could not be installed: install Debian's libicu-dev and pkg-config, then 'pip install PyICU', and run this again."
+}
+
 sd_install() {
     local db=$1 log state
     shift
+    sd_require_python_deps
     mkdir -p "$SD_LOCAL/log"
     log="$SD_LOCAL/log/install-$db.log"
     if ! sd_odoo server "${SD_ODOO_OPTS[@]}" -d "$db" --with-demo \
