@@ -14,6 +14,7 @@ from . import service_ticket_type
 from . import service_sla_policy
 from . import service_ticket_sla
 from . import service_ticket_sla_rules
+from . import service_ticket_search
 from . import res_partner
 from . import res_partner_sla
 from . import service_team_member_routing
@@ -61,3 +62,4 @@ from . import service_working_periods_source
 from . import resource_calendar
 from . import resource_calendar_attendance
 from . import resource_calendar_leaves
+from . import ir_http

@@ -355,6 +355,13 @@ class ResPartner(models.Model):
         partner.action_archive()
         if traces:
             partner._service_replace_in_text(traces, label)
+            # the searched words of what was just rewritten (service_ticket_search.py)
+            rewritten = (
+                env["service.ticket"]
+                .with_context(active_test=False)
+                .search(Domain("name", "ilike", label) | Domain("description", "ilike", label))
+            )
+            rewritten._segment_search_words()
             reason = re.sub(traces, lambda _match: label, reason, flags=re.IGNORECASE)
         note = self.env._(
             "Service data of contact %(id)s erased by %(user)s: %(reason)s",
