@@ -14,17 +14,39 @@ from werkzeug.exceptions import NotFound
 from odoo import http
 from odoo.fields import Domain
 from odoo.http import request
+from odoo.tools.mail import html_to_inner_content
 
+from .. import segmentation
 from ..models.service_article_event import QUERY_MAX_LENGTH
 from ..models.service_ticket_knowledge import visitor_key
 
 SUGGEST_LIMIT = 5
 SEARCH_LIMIT = 20
+EXCERPT_LENGTH = 200
 
 
 class ServiceKnowledge(http.Controller):
-    def _articles(self):
-        return request.env["service.article"].with_context(lang=request.env.lang)
+    def _articles(self, lang=None):
+        """Articles read in the page's language: the one the browser says the
+        page is in (``lang``, e.g. "th-TH"), when installed, else the request's."""
+        code = None
+        if isinstance(lang, str) and lang:
+            code = request.env["ir.http"].get_nearest_lang(lang.replace("-", "_"))
+        return request.env["service.article"].with_context(lang=code or request.env.lang)
+
+    def _highlighter(self, search):
+        """What the help center shows of a found article: its title and an
+        excerpt of its body, with the words the search matched marked."""
+        terms = request.env["service.article"]._search_terms(search) if search else []
+
+        def highlight(article):
+            body = " ".join(html_to_inner_content(article.body or "").split())
+            return {
+                "title": segmentation.highlight(article.name, terms),
+                "excerpt": segmentation.highlight(body, terms, EXCERPT_LENGTH),
+            }
+
+        return highlight
 
     def _session_key(self):
         return visitor_key(request.session, create=True)
@@ -83,6 +105,7 @@ class ServiceKnowledge(http.Controller):
                 ),
                 "category_counts": counts,
                 "search": search,
+                "highlight": self._highlighter(search) if search else None,
                 "no_breadcrumbs": True,
                 "page_name": "help",
             },
@@ -127,16 +150,16 @@ class ServiceKnowledge(http.Controller):
             request.session["service_desk_voted"] = [*voted, article.id]
         return request.redirect(f"/help/article/{article.id}?voted={'thanks' if counted else 'again'}")
 
-    @http.route("/help/suggest", type="jsonrpc", auth="public")
-    def help_suggest(self, query=None, **kwargs):
+    @http.route("/help/suggest", type="jsonrpc", auth="public", website=True)
+    def help_suggest(self, query=None, lang=None, **kwargs):
         """At most five published portal articles for what the customer is
-        typing, each logged as a shown suggestion."""
+        typing, in the page's language, each logged as a shown suggestion."""
         if not isinstance(query, str):
             return []
         query = query.strip()[:QUERY_MAX_LENGTH]
         if len(query) < 3:
             return []
-        Article = self._articles()
+        Article = self._articles(lang)
         articles = Article.search_articles(query, limit=SUGGEST_LIMIT, domain=Article._portal_domain())
         if articles:
             request.env["service.article.event"]._record(

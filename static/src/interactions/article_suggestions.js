@@ -45,7 +45,9 @@ export class ServiceArticleSuggestions extends Interaction {
             this.render([]);
             return;
         }
-        const articles = await this.waitFor(rpc("/help/suggest", { query }));
+        // titles and summaries in the page's language (/th/..., /zh_CN/...)
+        const lang = document.documentElement.getAttribute("lang") || undefined;
+        const articles = await this.waitFor(rpc("/help/suggest", { query, lang }));
         if (query === this.lastQuery) {
             this.render(articles || []);
         }
