@@ -198,6 +198,7 @@ class ServiceArticle(models.Model):
         cr = self.env.cr
         self._try_create_pg_trgm()
         has_trgm = self._has_pg_trgm()
+        # sudo: a technical parameter, read and written when languages or the segmenter change
         ICP = self.env["ir.config_parameter"].sudo()
         engine_changed = ICP.get_param("service_desk.search_segmenter") != segmentation.engine()
         for lang, __ in self.env["res.lang"].get_installed():

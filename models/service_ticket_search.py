@@ -20,8 +20,12 @@ _logger = logging.getLogger(__name__)
 
 SEARCH_MAX_TERMS = 10
 SEARCH_MAX_WORD_LENGTH = 50
-# what the GIN index is built on: the search must say it the same way
-_SEARCH_VECTOR = "to_tsvector('simple'::regconfig, COALESCE({}, ''::text))"
+
+
+def _search_vector(column):
+    """What the GIN index is built on; the search says it the same way, so
+    that PostgreSQL uses the index."""
+    return SQL("to_tsvector('simple'::regconfig, COALESCE(%s, ''::text))", column)
 
 
 class ServiceTicket(models.Model):
@@ -65,7 +69,7 @@ class ServiceTicket(models.Model):
 
         def to_sql(model, alias, query):
             column = model._field_to_sql(alias, "search_words", query)
-            return SQL("%s @@ to_tsquery('simple'::regconfig, %s)", SQL(_SEARCH_VECTOR.format("%s"), column), tsquery)
+            return SQL("%s @@ to_tsquery('simple'::regconfig, %s)", _search_vector(column), tsquery)
 
         return Domain.custom(to_sql=to_sql)
 
@@ -77,16 +81,19 @@ class ServiceTicket(models.Model):
 
     def init(self):
         super().init()
-        cr = self.env.cr
-        cr.execute(
-            f"CREATE INDEX IF NOT EXISTS service_ticket_search_words_idx ON service_ticket "
-            f"USING gin ({_SEARCH_VECTOR.format('search_words')})"
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS service_ticket_search_words_idx ON %s USING gin (%s)",
+                SQL.identifier(self._table),
+                _search_vector(SQL.identifier("search_words")),
+            )
         )
         self._segment_search_words_again()
 
     def _segment_search_words_again(self):
         """When the segmenter changed (PyICU installed or upgraded), the tickets
         written in a language without spaces get their words found again."""
+        # sudo: a technical parameter, read and written at install and upgrade
         ICP = self.env["ir.config_parameter"].sudo()
         engine = segmentation.engine()
         known = ICP.get_param("service_desk.ticket_search_segmenter")

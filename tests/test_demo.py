@@ -159,6 +159,16 @@ class TestDemoData(TransactionCase):
     # The customers' languages
     # ------------------------------------------------------------------
 
+    def test_help_center_finds_thai_and_chinese_words_inside_sentences(self):
+        article = self.env.ref("service_desk.article_printer_jams_often")
+        Article = self.env["service.article"]
+        portal = Article._portal_domain()
+        for lang, query in (("th_TH", "กระดาษติด"), ("th_TH", "บ่อย"), ("zh_CN", "卡纸"), ("zh_CN", "固件")):
+            with self.subTest(lang=lang, query=query):
+                found = Article.with_context(lang=lang).search_articles(query, limit=5, domain=portal)
+                self.assertIn(article, found)
+        self.assertEqual(article.with_context(lang="zh_CN").name, "打印机经常卡纸怎么办")
+
     def test_customers_languages_installed_with_odoos_translations(self):
         langs = {"th_TH": "partner_siam_office_kanya", "pt_BR": "partner_clinica_vida_rafael"}
         langs |= {"es_ES": "partner_hotel_costa_brava_jordi", "zh_CN": "partner_jinqiao_logistics_lina"}

@@ -312,9 +312,7 @@ class TestHelpCenterLanguages(HttpCase, KnowledgeCommon):
         item = found[self.article_title.portal_url]
         self.assertEqual(" ".join(item.text_content().split()), f"{THAI_TITLE} {THAI_BODY}")
         # the title's words, then the body's: "paper" alone is a matched word too
-        self.assertEqual(
-            [mark.text for mark in item.xpath(".//mark")], ["กระดาษ", "ติด", "กระดาษ", "ติด", "กระดาษ"]
-        )
+        self.assertEqual([mark.text for mark in item.xpath(".//mark")], ["กระดาษ", "ติด", "กระดาษ", "ติด", "กระดาษ"])
 
     def test_portal_scripts_are_translated(self):
         self.assertIn("service_desk", self.env["ir.http"]._get_translation_frontend_modules_name())
