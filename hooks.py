@@ -24,3 +24,7 @@ def uninstall_hook(env):
         DROP TABLE IF EXISTS service_article_search_lang;
         DROP SEQUENCE IF EXISTS service_cache_version_seq;
     """)
+    # which segmenter built the search indexes: meaningless once they are gone
+    env["ir.config_parameter"].search(
+        [("key", "in", ["service_desk.search_segmenter", "service_desk.ticket_search_segmenter"])]
+    ).unlink()

@@ -189,9 +189,13 @@ def check_uninstalled(cr):
     columns = [row[0] for row in cr.fetchall()]
     if columns:
         errors.append(f"columns left on partners and companies: {columns}")
+    cr.execute("SELECT key FROM ir_config_parameter WHERE key LIKE 'service\\_desk.%%segmenter'")
+    params = [row[0] for row in cr.fetchall()]
+    if params:
+        errors.append(f"technical system parameters left: {params}")
     print(
         "check-upgrade: after the uninstall, checked the module state, its records (menus, crons, views, "
-        "rules), models, tables, sequences, SQL functions and columns"
+        "rules), models, tables, sequences, SQL functions, columns and technical parameters"
     )
     return errors
 
