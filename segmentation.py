@@ -143,6 +143,24 @@ def query_terms(text, max_terms=10, max_length=50, max_words=32):
     return terms
 
 
+# Words so common in Thai and Chinese that any article holds them: PostgreSQL's
+# `simple` configuration, which these languages are searched with, keeps them,
+# so a search for any of the query's words leaves them out (as the english,
+# spanish... configurations leave out "the", "de"...).
+_THAI_STOPWORDS = (
+    "ที่ และ การ ของ ใน ให้ ได้ เป็น มี จะ ว่า กับ แล้ว หรือ ก็ นี้ นั้น ซึ่ง โดย จาก ความ อยู่ เพื่อ ไป มา ถ้า แต่ ยัง ต้อง อย่าง ค่ะ ครับ กรุณา"
+)
+_CHINESE_STOPWORDS = "的了和是在也就都而及与或着把被让给从到对这那个之其时会可以请您我你吗呢吧啊一"
+STOPWORDS = frozenset(_THAI_STOPWORDS.split()) | frozenset(_CHINESE_STOPWORDS)
+
+
+def without_stopwords(terms):
+    """``terms`` without the words in STOPWORDS, unless nothing would be left."""
+    kept = [[word for word in term if word.casefold() not in STOPWORDS] for term in terms]
+    kept = [term for term in kept if term]
+    return kept or terms
+
+
 def tsquery_text(terms, operator="&"):
     """A to_tsquery() text matching ``terms`` (from ``query_terms``): the words
     of a term follow each other (``<->``), terms are joined by ``operator``,

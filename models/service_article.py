@@ -309,8 +309,9 @@ class ServiceArticle(models.Model):
     @api.model
     def _cron_segment_pending_documents(self):
         """Articles written in plain SQL (imports) get their Thai, Chinese...
-        documents segmented here."""
-        self.browse()._segment_pending_documents()
+        documents segmented here (without PyICU they keep PostgreSQL's words)."""
+        if segmentation.is_available():
+            self.browse()._segment_pending_documents()
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -400,12 +401,12 @@ class ServiceArticle(models.Model):
     def search_articles(self, query, limit=10, domain=None):
         """Articles matching ``query``, most relevant first, then most helpful.
 
-        Full-text search in the user's language: all terms (the last word as
-        a prefix), then all their words anywhere, then any word, then, when
-        nothing matched, titles similar to the query (trigram similarity, for
-        typos). A term is a run of the query between spaces or punctuation;
-        in Thai or Chinese, the words segmentation.py finds in it, which must
-        first stand next to each other. Access rules
+        Full-text search in the user's language: all words (the last one as
+        a prefix), then any word but the most common ones, then, when nothing
+        matched, titles similar to the query (trigram similarity, for typos).
+        A term is a run of the query between spaces or punctuation; in Thai
+        or Chinese, the words segmentation.py finds in it: articles where
+        they stand next to each other, as typed, come first. Access rules
         and ``domain`` restrict the candidates: the help center passes the
         portal domain with sudo.
         """
@@ -423,21 +424,24 @@ class ServiceArticle(models.Model):
             lang = "en_US"
         config = self._ts_config_for_lang(lang)
         base_domain = Domain(domain or Domain.TRUE)
-        # each term's words next to each other, then anywhere, then any word
+        # every word, then any word but the most common ones; a Thai or
+        # Chinese term found as written (its words next to each other) first
         words = [[word] for term in terms for word in term]
-        attempts = [self._tsquery_text(terms, "&")]
-        if len(words) > len(terms):
-            attempts.append(self._tsquery_text(words, "&"))
+        phrase = self._tsquery_text(terms, "&") if len(words) > len(terms) else None
+        attempts = [self._tsquery_text(words, "&")]
         if len(words) > 1:
-            attempts.append(self._tsquery_text(words, "|"))
+            attempts.append(self._tsquery_text(segmentation.without_stopwords(words), "|"))
         for text in attempts:
-            ids = self._fulltext_ids(base_domain, lang, config, text, limit)
+            ids = self._fulltext_ids(base_domain, lang, config, text, limit, phrase=phrase)
             if ids:
                 return self.browse(ids)
         words = " ".join(word for term in terms for word in term)
         return self.browse(self._similar_title_ids(base_domain, lang, words, limit))
 
-    def _fulltext_ids(self, domain, lang, config, tsquery_text, limit):
+    def _fulltext_ids(self, domain, lang, config, tsquery_text, limit, phrase=None):
+        """Ids of the articles matching ``tsquery_text``, the best first: those
+        matching ``phrase`` too (a to_tsquery text, checked on the documents
+        found, not through the index), then by rank and helpfulness."""
         query = self._search(domain)
         if query.is_empty():
             return []
@@ -453,8 +457,12 @@ class ServiceArticle(models.Model):
         )
         tsquery = SQL("to_tsquery(%s::regconfig, %s)", config, tsquery_text)
         query.add_where(SQL("article_search.document @@ %s", tsquery))
+        as_written = (
+            SQL("article_search.document @@ to_tsquery(%s::regconfig, %s) DESC, ", config, phrase) if phrase else SQL()
+        )
         query.order = SQL(
-            "ts_rank(article_search.document, %s) DESC, %s DESC NULLS LAST, %s ASC NULLS FIRST, %s DESC",
+            "%s ts_rank(article_search.document, %s) DESC, %s DESC NULLS LAST, %s ASC NULLS FIRST, %s DESC",
+            as_written,
             tsquery,
             SQL.identifier(query.table, "helpful_count"),
             SQL.identifier(query.table, "unhelpful_count"),
