@@ -157,7 +157,8 @@ class ServiceKnowledge(http.Controller):
         if not isinstance(query, str):
             return []
         query = query.strip()[:QUERY_MAX_LENGTH]
-        if len(query) < 3:
+        # three letters say little in English; two characters are a Chinese or Thai word
+        if len(query) < (2 if segmentation.has_unspaced_script(query) else 3):
             return []
         Article = self._articles(lang)
         articles = Article.search_articles(query, limit=SUGGEST_LIMIT, domain=Article._portal_domain())

@@ -276,6 +276,7 @@ class TestHelpCenterLanguages(HttpCase, KnowledgeCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("th_TH")
+        cls.env["res.lang"]._activate_lang("zh_CN")
         cls.article_title.update_field_translations("name", {"th_TH": THAI_TITLE})
         cls.article_title.update_field_translations(
             "body", {"th_TH": {"Turn the dial until the light is steady.": THAI_BODY}}
@@ -301,6 +302,11 @@ class TestHelpCenterLanguages(HttpCase, KnowledgeCommon):
         self.assertEqual(self.suggest("zorblax calibration")[0]["name"], "Zorblax calibration guide")
         self.assertEqual(self.suggest("zorblax calibration", lang="xx-YY")[0]["name"], "Zorblax calibration guide")
         self.assertEqual(self.suggest("!!!", lang="th-TH"), [])
+        # two characters are a Chinese word, not two Latin letters
+        self.assertEqual(self.suggest("zo"), [])
+        self.article_title.update_field_translations("name", {"zh_CN": CHINESE_TITLE})
+        found = self.suggest("卡纸", lang="zh-CN")
+        self.assertIn(CHINESE_TITLE, [item["name"] for item in found])
 
     def test_help_center_marks_the_matched_words(self):
         page = self.url_open("/th/help?search=กระดาษติด")

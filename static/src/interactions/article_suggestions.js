@@ -4,7 +4,8 @@ import { rpc } from "@web/core/network/rpc";
 import { debounce } from "@web/core/utils/timing";
 import { _t } from "@web/core/l10n/translation";
 
-const MIN_LENGTH = 3;
+// a Chinese word may be two characters: /help/suggest decides what is too short
+const MIN_LENGTH = 2;
 const DEBOUNCE_MS = 300;
 
 /**
