@@ -18,12 +18,13 @@ BENCH_ARGS ?=
 LOAD_ARGS ?=
 WHEEL_DIR ?= $(ROOT)/.local/dist
 MAIL_ARGS ?=
+CORE_SUITES ?=
 
 export PYTHON DEMO_DB HTTP_PORT HTTP_INTERFACE ADDONS_PATH TESTS PYTEST_ARGS \
-	TEST_LOG_LEVEL BENCH_ARGS LOAD_ARGS
+	TEST_LOG_LEVEL BENCH_ARGS LOAD_ARGS CORE_SUITES
 
 .DEFAULT_GOAL := help
-.PHONY: help demo mail-demo test bench load lint wheel check-upgrade check-wheel drop-demo clean
+.PHONY: help demo mail-demo test core-tests bench load lint wheel check-upgrade check-wheel drop-demo clean
 
 help: ## list these commands
 	@echo "service_desk: make <command> [VARIABLE=value ...]"
@@ -43,6 +44,9 @@ mail-demo: ## send a sample customer email to the running demo's support@example
 
 test: ## run the tests in a throwaway database (tours in headless Chromium)
 	@bash "$(ROOT)/tools/test.sh"
+
+core-tests: ## Odoo's own test suites of the addons we extend, with service_desk installed
+	@bash "$(ROOT)/tools/core_tests.sh"
 
 bench: ## benchmarks side by side in a throwaway database, ratios against targets
 	@bash "$(ROOT)/tools/bench.sh"
