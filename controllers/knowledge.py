@@ -14,7 +14,6 @@ from werkzeug.exceptions import NotFound
 from odoo import http
 from odoo.fields import Domain
 from odoo.http import request
-from odoo.tools.mail import html_to_inner_content
 
 from .. import segmentation
 from ..models.service_article_event import QUERY_MAX_LENGTH
@@ -40,10 +39,9 @@ class ServiceKnowledge(http.Controller):
         terms = request.env["service.article"]._search_terms(search) if search else []
 
         def highlight(article):
-            body = " ".join(html_to_inner_content(article.body or "").split())
             return {
                 "title": segmentation.highlight(article.name, terms),
-                "excerpt": segmentation.highlight(body, terms, EXCERPT_LENGTH),
+                "excerpt": segmentation.highlight(article._body_text(), terms, EXCERPT_LENGTH),
             }
 
         return highlight

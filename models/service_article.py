@@ -121,8 +121,14 @@ class ServiceArticle(models.Model):
     @api.depends("body")
     def _compute_summary(self):
         for article in self:
-            text = " ".join(html_to_inner_content(article.body or "").split())
+            text = article._body_text()
             article.summary = text if len(text) <= 200 else text[:197].rsplit(" ", 1)[0] + "..."
+
+    def _body_text(self):
+        """The body as plain text on one line: what the summary and the help
+        center's excerpts are cut from."""
+        self.ensure_one()
+        return " ".join(html_to_inner_content(self.body or "").split())
 
     @api.depends("helpful_count", "unhelpful_count")
     def _compute_helpful_ratio(self):
@@ -426,17 +432,17 @@ class ServiceArticle(models.Model):
         base_domain = Domain(domain or Domain.TRUE)
         # every word, then any word but the most common ones; a Thai or
         # Chinese term found as written (its words next to each other) first
-        words = [[word] for term in terms for word in term]
+        words = [word for term in terms for word in term]
+        each_word = [[word] for word in words]
         phrase = self._tsquery_text(terms, "&") if len(words) > len(terms) else None
-        attempts = [self._tsquery_text(words, "&")]
+        attempts = [self._tsquery_text(each_word, "&")]
         if len(words) > 1:
-            attempts.append(self._tsquery_text(segmentation.without_stopwords(words), "|"))
+            attempts.append(self._tsquery_text(segmentation.without_stopwords(each_word), "|"))
         for text in attempts:
             ids = self._fulltext_ids(base_domain, lang, config, text, limit, phrase=phrase)
             if ids:
                 return self.browse(ids)
-        words = " ".join(word for term in terms for word in term)
-        return self.browse(self._similar_title_ids(base_domain, lang, words, limit))
+        return self.browse(self._similar_title_ids(base_domain, lang, " ".join(words), limit))
 
     def _fulltext_ids(self, domain, lang, config, tsquery_text, limit, phrase=None):
         """Ids of the articles matching ``tsquery_text``, the best first: those
