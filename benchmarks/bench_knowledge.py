@@ -11,7 +11,6 @@ import statistics
 import time
 
 from odoo.fields import Domain
-from odoo.tools import SQL
 
 from odoo.addons.service_desk import segmentation
 
@@ -35,6 +34,23 @@ def _vocabulary(rng, size):
     return sorted(words)
 
 
+def _insert_rows(env, titles, bodies, helpful, lang="en_US"):
+    """Published articles written in ``lang`` (and as their English text), in
+    plain SQL, as an import writes them."""
+    env.cr.execute(
+        """
+        INSERT INTO service_article (name, body, sequence, active, is_published, portal_visible,
+                                     view_count, helpful_count, unhelpful_count,
+                                     create_date, write_date, create_uid, write_uid)
+        SELECT jsonb_build_object('en_US', r.title, %s::text, r.title),
+               jsonb_build_object('en_US', r.body, %s::text, r.body),
+               10, TRUE, TRUE, TRUE, 0, r.helpful, 0, now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
+          FROM unnest(%s::text[], %s::text[], %s::int[]) AS r(title, body, helpful)
+        """,
+        [lang, lang, titles, bodies, helpful],
+    )
+
+
 def _insert_articles(env, count, vocabulary, rng):
     """Insert `count` published articles (title of 3-6 words, body of 40-80)
     in batches, in plain SQL."""
@@ -46,21 +62,7 @@ def _insert_articles(env, count, vocabulary, rng):
             title = " ".join(rng.choices(vocabulary, k=rng.randint(3, 6))).capitalize()
             body = "<p>" + " ".join(rng.choices(vocabulary, k=rng.randint(40, 80))) + "</p>"
             rows.append((title, body, rng.randint(0, 50)))
-        env.cr.execute(
-            SQL(
-                """
-            INSERT INTO service_article (name, body, sequence, active, is_published, portal_visible,
-                                         view_count, helpful_count, unhelpful_count,
-                                         create_date, write_date, create_uid, write_uid)
-            SELECT jsonb_build_object('en_US', r.title), jsonb_build_object('en_US', r.body), 10, TRUE, TRUE, TRUE,
-                   0, r.helpful, 0, now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
-              FROM unnest(%s::text[], %s::text[], %s::int[]) AS r(title, body, helpful)
-            """,
-                [row[0] for row in rows],
-                [row[1] for row in rows],
-                [row[2] for row in rows],
-            )
-        )
+        _insert_rows(env, *(list(column) for column in zip(*rows, strict=True)))
     env.cr.execute("ANALYZE service_article")
     env.invalidate_all()
 
@@ -79,6 +81,25 @@ def _queries(vocabulary, rng, count):
 def _percentiles(durations):
     ordered = sorted(durations)
     return statistics.median(ordered), ordered[round(0.95 * (len(ordered) - 1))]
+
+
+def _time_searches(env, name, search, queries):
+    """(p50, p95) of ``search`` over ``queries``, the caches warmed first and
+    emptied after each; printed with how many found something."""
+    search(queries[0])  # warm the caches
+    durations, found = [], 0
+    for query in queries:
+        start = time.perf_counter()
+        found += bool(search(query))
+        durations.append(time.perf_counter() - start)
+        env.invalidate_all()
+    p50, p95 = _percentiles(durations)
+    # a benchmark run from the command line: its output is the measurement
+    print(  # pylint: disable=print-used
+        f"{name}: p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, {found}/{len(queries)} queries with results",
+        flush=True,
+    )
+    return p50, p95
 
 
 def bench_knowledge_search(bench):
@@ -102,23 +123,10 @@ def bench_knowledge_search(bench):
                 order="helpful_count desc, id desc",
             )
 
-        results = {}
-        for name, function in (("search_articles", search), ("ilike", ilike)):
-            function(queries[0])  # warm the caches
-            durations = []
-            found = 0
-            for query in queries:
-                start = time.perf_counter()
-                found += bool(function(query))
-                durations.append(time.perf_counter() - start)
-                env.invalidate_all()
-            results[name] = _percentiles(durations)
-            # a benchmark run from the command line: its output is the measurement
-            print(  # pylint: disable=print-used
-                f"{name}: p50 {results[name][0] * 1000:.1f} ms, p95 {results[name][1] * 1000:.1f} ms, "
-                f"{found}/{len(queries)} queries with results",
-                flush=True,
-            )
+        results = {
+            name: _time_searches(env, name, function, queries)
+            for name, function in (("search_articles", search), ("ilike", ilike))
+        }
     search_p50, search_p95 = results["search_articles"]
     ilike_p95 = results["ilike"][1]
     bench.record(
@@ -167,18 +175,7 @@ def _insert_language_articles(env, lang, words, count, rng):
     for __ in range(count):
         titles.append(_language_text(words, rng, rng.randint(3, 6), lang))
         bodies.append("<p>" + _language_text(words, rng, rng.randint(40, 80), lang) + "</p>")
-    env.cr.execute(
-        """
-        INSERT INTO service_article (name, body, sequence, active, is_published, portal_visible,
-                                     view_count, helpful_count, unhelpful_count,
-                                     create_date, write_date, create_uid, write_uid)
-        SELECT jsonb_build_object('en_US', r.title, %s::text, r.title),
-               jsonb_build_object('en_US', r.body, %s::text, r.body),
-               10, TRUE, TRUE, TRUE, 0, 0, 0, now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
-          FROM unnest(%s::text[], %s::text[]) AS r(title, body)
-        """,
-        [lang, lang, titles, bodies],
-    )
+    _insert_rows(env, titles, bodies, [0] * count, lang)
     env["service.article"].browse()._segment_pending_documents()
     env.cr.execute("ANALYZE service_article")
     env.cr.execute("ANALYZE service_article_search")
@@ -193,19 +190,11 @@ def _language_queries(words, rng, count, lang):
 def _search_p95(env, lang, queries):
     Article = env["service.article"].with_context(lang=lang)
     portal = Article._portal_domain()
-    Article.search_articles(queries[0], limit=10, domain=portal)  # warm the caches
-    durations, found = [], 0
-    for query in queries:
-        start = time.perf_counter()
-        found += bool(Article.search_articles(query, limit=10, domain=portal))
-        durations.append(time.perf_counter() - start)
-        env.invalidate_all()
-    p50, p95 = _percentiles(durations)
-    print(  # pylint: disable=print-used  # a benchmark's output is its measurement
-        f"search in {lang}: p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, {found}/{len(queries)} with results",
-        flush=True,
-    )
-    return p95
+
+    def search(query):
+        return Article.search_articles(query, limit=10, domain=portal)
+
+    return _time_searches(env, f"search in {lang}", search, queries)[1]
 
 
 def bench_knowledge_search_languages(bench):
