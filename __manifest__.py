@@ -1,12 +1,12 @@
 {
     "name": "Service Desk",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Services/Service Desk",
     "summary": "Customer service desk on your Odoo sales, deliveries and serial numbers",
     "author": "service_desk developers",
     "website": "https://github.com/service-desk/service_desk",
     "license": "LGPL-3",
-    "depends": ["mail", "portal", "rating", "resource", "hr_skills", "sale_stock"],
+    "depends": ["mail", "portal", "rating", "resource", "hr_skills", "sale_stock", "repair"],
     # Thai, Chinese and Japanese words inside sentences (segmentation.py)
     "external_dependencies": {"python": ["PyICU"]},
     "data": [
@@ -59,6 +59,8 @@
         "views/portal_warranty_templates.xml",
         "security/analytics_security.xml",
         "report/service_analytics_views.xml",
+        "security/remedy_security.xml",
+        "views/service_remedy_views.xml",
     ],
     "demo": [
         "demo/res_lang_demo.xml",

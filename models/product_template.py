@@ -62,3 +62,16 @@ class ProductTemplateOwnership(models.Model):
         default=True,
         help="When an ownership transfer case is closed, the serial's warranty moves to the new owner.",
     )
+
+
+class ProductTemplateReplacement(models.Model):
+    _inherit = "product.template"
+
+    service_replacement_warranty = fields.Selection(
+        [("continue", "Continues the replaced unit's"), ("fresh", "Starts afresh")],
+        string="Replacement Warranty",
+        default="continue",
+        required=True,
+        help="A unit shipped to replace a returned one under warranty either keeps the end date "
+        "of the warranty it replaces or gets a full warranty from its own delivery.",
+    )

@@ -26,6 +26,9 @@ class ResPartner(models.Model):
         help="Agent who gets this customer's tickets when qualified and available.",
     )
     service_ticket_ids = fields.One2many("service.ticket", "partner_id", string="Service Tickets")
+    service_company_ticket_ids = fields.One2many(
+        "service.ticket", "commercial_partner_id", string="Service Tickets of the Company"
+    )
     service_ticket_count = fields.Integer(compute="_compute_service_ticket_counts", string="Tickets")
     service_open_ticket_count = fields.Integer(compute="_compute_service_ticket_counts", string="Open Tickets")
     service_portal_share_tickets = fields.Boolean(

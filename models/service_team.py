@@ -68,6 +68,18 @@ class ServiceTeam(models.Model):
         help="Days after closing during which a customer can reopen a ticket; "
         "after that a new linked ticket is created.",
     )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    credit_note_approval_amount = fields.Monetary(
+        string="Credit Note Approval Above",
+        currency_field="currency_id",
+        help="A credit note issued from a ticket of this team for more than this amount (tax "
+        "included) waits for a service manager's approval. 0 means no approval is needed.",
+    )
+    repair_done_resolves = fields.Boolean(
+        string="Finished Repairs Resolve Tickets",
+        default=True,
+        help="When the last repair of a ticket is done, the ticket moves to the team's resolved stage.",
+    )
     ticket_ids = fields.One2many("service.ticket", "team_id", string="Tickets")
     open_ticket_count = fields.Integer(compute="_compute_ticket_counters")
     unassigned_ticket_count = fields.Integer(compute="_compute_ticket_counters")
@@ -76,6 +88,10 @@ class ServiceTeam(models.Model):
     _reopen_window_days_positive = models.Constraint(
         "CHECK(reopen_window_days >= 0)",
         "The reopen window cannot be negative.",
+    )
+    _credit_note_approval_amount_positive = models.Constraint(
+        "CHECK(credit_note_approval_amount >= 0)",
+        "The credit note approval amount cannot be negative.",
     )
 
     @api.depends("member_ids.user_id", "member_ids.active")

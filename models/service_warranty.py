@@ -55,6 +55,15 @@ class ServiceWarranty(models.Model):
         help="Last day covered: the delivery date plus the warranty months, to the day, plus extensions.",
     )
     return_date = fields.Date(readonly=True, copy=False)
+    replaced_warranty_id = fields.Many2one(
+        "service.warranty",
+        string="Replaces",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The warranty of the returned unit this one was shipped to replace.",
+    )
     state = fields.Selection(
         WARRANTY_STATES,
         compute="_compute_state",
@@ -166,7 +175,9 @@ class ServiceWarranty(models.Model):
             if move_line.lot_id and product.tracking == "serial"
             else move_line.product_uom_id._compute_quantity(move_line.quantity, product.uom_id)
         )
+        start = fields.Date.context_today(self, move_line.date or move.date)
         return {
+            **self._replacement_values(move, start),
             "partner_id": self._delivery_customer(move).id,
             "company_id": move_line.company_id.id,
             "product_id": product.id,
@@ -175,9 +186,25 @@ class ServiceWarranty(models.Model):
             "sale_line_id": move.sale_line_id.id,
             "move_id": move.id,
             "move_line_id": move_line.id,
-            "start_date": fields.Date.context_today(self, move_line.date or move.date),
+            "start_date": start,
             "months": product.service_warranty_months,
         }
+
+    @api.model
+    def _replacement_values(self, move, start):
+        """A unit shipped to replace one under warranty continues that
+        warranty's end date (when it is not over by then), unless its
+        product starts afresh."""
+        ticket = move.picking_id.service_ticket_id
+        if move.picking_id.service_remedy_kind != "replacement" or not ticket:
+            return {}
+        replaced = ticket.warranty_id
+        if not replaced or replaced.product_id != move.product_id:
+            return {}
+        values = {"replaced_warranty_id": replaced.id}
+        if move.product_id.service_replacement_warranty == "continue" and replaced.end_date >= start:
+            values["end_date"] = replaced.end_date
+        return values
 
     @api.model
     def _create_from_move_lines(self, move_lines):

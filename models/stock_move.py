@@ -15,3 +15,27 @@ class StockMove(models.Model):
             # sudo: ownership of the serials of those same lines
             self.env["service.lot.ownership"].sudo()._record_moves(lines)
         return done
+
+    def _service_returnable_quantities(self):
+        """What is left to return of each of these done deliveries, in the
+        move's unit: delivered less what returns (done or under way) take back."""
+        returnable = {}
+        for move in self:
+            taken = sum(
+                r.quantity if r.state == "done" else r.product_uom_qty
+                for r in move.returned_move_ids
+                if r.state != "cancel"
+            )
+            returnable[move] = move.product_uom.round(move.quantity - taken)
+        return returnable
+
+    def _service_set_lot(self, lot):
+        """Return moves of a serial come back with that serial."""
+        for move in self:
+            lines = move.move_line_ids
+            if lines:
+                lines.filtered(lambda ml: not ml.lot_id).lot_id = lot
+            else:
+                self.env["stock.move.line"].create(
+                    {**move._prepare_move_line_vals(quantity=move.product_uom_qty), "lot_id": lot.id}
+                )

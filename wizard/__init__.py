@@ -2,3 +2,5 @@ from . import service_log_contact
 from . import service_review_wizard
 from . import service_erase_wizard
 from . import service_macro_apply
+from . import stock_return_picking
+from . import account_move_reversal
