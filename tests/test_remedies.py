@@ -493,3 +493,18 @@ class TestRemedyAccess(RemedyCommon):
         with Form(self.team_a.with_user(self.user_manager)) as form:
             form.credit_note_approval_amount = 250.0
         self.assertEqual(self.team_a.credit_note_approval_amount, 250.0)
+
+    def test_companies_stay_apart(self):
+        order, _delivery, lots = self._serial_sold(self.customer_a, ["SDA-MC"])
+        ticket = self._ticket(lot_id=lots.id, sale_order_id=order.id)
+        self._invoice(order)
+        self._open_return(ticket).action_create_returns()
+        agent = self.user_agent_other
+        with self.assertRaises(AccessError):
+            ticket.with_user(agent).action_service_return()
+        with self.assertRaises(AccessError):
+            ticket.with_user(agent).action_service_credit_note()
+        with self.assertRaises(AccessError):
+            ticket.with_user(agent).action_service_repair()
+        self.assertFalse(self.env["stock.picking"].with_user(agent).search([("service_ticket_id", "=", ticket.id)]))
+        self.assertFalse(self.env["account.move"].with_user(agent).search([("partner_id", "=", self.customer_a.id)]))
