@@ -71,7 +71,6 @@ class ProductTemplateReplacement(models.Model):
         [("continue", "Continues the replaced unit's"), ("fresh", "Starts afresh")],
         string="Replacement Warranty",
         default="continue",
-        required=True,
         help="A unit shipped to replace a returned one under warranty either keeps the end date "
-        "of the warranty it replaces or gets a full warranty from its own delivery.",
+        "of the warranty it replaces (also when left empty) or gets a full warranty from its own delivery.",
     )

@@ -202,7 +202,7 @@ class ServiceWarranty(models.Model):
         if not replaced or replaced.product_id != move.product_id:
             return {}
         values = {"replaced_warranty_id": replaced.id}
-        if move.product_id.service_replacement_warranty == "continue" and replaced.end_date >= start:
+        if move.product_id.service_replacement_warranty != "fresh" and replaced.end_date >= start:
             values["end_date"] = replaced.end_date
         return values
 
