@@ -36,7 +36,8 @@ class AccountMoveReversal(models.TransientModel):
     @api.depends("service_ticket_id")
     def _compute_service_product_id(self):
         for wizard in self:
-            wizard.service_product_id = wizard.service_ticket_id._service_remedy_product()
+            ticket = wizard.service_ticket_id
+            wizard.service_product_id = ticket._service_remedy_product() if ticket else False
 
     @api.depends("service_ticket_id", "move_ids")
     def _compute_service_invoiced_quantity(self):
@@ -56,7 +57,7 @@ class AccountMoveReversal(models.TransientModel):
         """Invoiced quantity of the ticket's product on these invoices, less
         what credit notes (not cancelled) already take back."""
         self.ensure_one()
-        if not self.service_ticket_id._service_remedy_product():
+        if not self.service_ticket_id or not self.service_ticket_id._service_remedy_product():
             return 0.0
         # sudo: quantities of the ticket's invoices and their credit notes, to bound the agent's entry
         invoices = self.move_ids._origin.sudo()
