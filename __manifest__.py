@@ -61,6 +61,8 @@
         "report/service_analytics_views.xml",
         "security/remedy_security.xml",
         "views/service_remedy_views.xml",
+        "security/remedy_request_security.xml",
+        "views/service_remedy_request_views.xml",
     ],
     "demo": [
         "demo/res_lang_demo.xml",
