@@ -63,6 +63,7 @@
         "views/service_remedy_views.xml",
         "security/remedy_request_security.xml",
         "views/service_remedy_request_views.xml",
+        "views/portal_remedy_templates.xml",
     ],
     "demo": [
         "demo/res_lang_demo.xml",
