@@ -220,6 +220,10 @@ class TestRemedyRequest(HttpCase, RemedyPortalCommon):
         self.assertIn(f'value="{self.move_serial_a.id}-{self.lots_a[0].id}" checked', form.text)
         order_page = self.url_open(self.order_a.get_portal_url())
         self.assertIn(f"/my/service/remedy?sale_order_id={self.order_a.id}", order_page.text)
+        undelivered = self._sell(self.customer_a_contact, [(self.product_plain, 1)])
+        order_page = self.url_open(undelivered.get_portal_url())
+        self.assertIn("o_service_refund_from_order", order_page.text)
+        self.assertNotIn("o_service_remedy_from_order", order_page.text, "nothing delivered to send back yet")
         form = self.url_open(f"/my/service/remedy?sale_order_id={self.order_b.id}")
         self.assertNotIn("SDRP-B1", form.text, "another customer's order lists nothing of theirs")
 
