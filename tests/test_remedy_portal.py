@@ -354,17 +354,42 @@ class TestRemedyProgress(HttpCase, RemedyPortalCommon):
         before = self.env.cr.sql_log_count
         progress = self.ticket.with_user(self.user_portal_a)._portal_remedy_progress()
         shown = [(p.name, p.state, p.date_done) for p in progress["returns"] | progress["replacements"]]
-        shown += [(r.name, r.state, r.under_warranty, q.name, q.state) for r, q, __ in progress["repairs"]]
+        shown += [(note.name, note.amount_total, note.currency_id.name, url) for note, url in progress["credit_notes"]]
+        shown += [(r.name, r.state, r.under_warranty, q.name, q.state, url) for r, q, url in progress["repairs"]]
         shown += [(line.product_id.display_name, line.lot_id.name, line.quantity) for line in progress["lines"]]
         self.assertTrue(shown)
         return self.env.cr.sql_log_count - before
 
+    def _add_documents(self, count):
+        """`count` more returns, posted credit notes and paid repairs with their quotation."""
+        for __ in range(count):
+            self.delivery_a.copy({"service_ticket_id": self.ticket.id, "service_remedy_kind": "return"})
+            note = self.env["account.move"].create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": self.customer_a_contact.id,
+                    "service_ticket_id": self.ticket.id,
+                    "invoice_line_ids": [
+                        Command.create({"product_id": self.product_untracked.id, "quantity": 1, "price_unit": 40})
+                    ],
+                }
+            )
+            note.action_post()
+            quotation = self._sell(self.customer_a_contact, [(self.product_untracked, 1)], confirm=False)
+            self.env["repair.order"].create(
+                {
+                    "partner_id": self.customer_a_contact.id,
+                    "product_id": self.product_untracked.id,
+                    "service_ticket_id": self.ticket.id,
+                    "sale_order_id": quotation.id,
+                }
+            )
+        self.ticket._portal_remedy_progress()  # access tokens are made once, on the first view
+
     def test_constant_queries_whatever_the_count(self):
-        self._return_as_agent(self.ticket)
-        self.ticket._portal_remedy_progress()  # tokens made once
+        self._add_documents(1)
         one = self._count_progress_queries()
-        # more documents of every kind
-        for __ in range(3):
-            self.ticket.picking_ids[:1].copy({"service_ticket_id": self.ticket.id, "service_remedy_kind": "return"})
-        self.ticket._portal_remedy_progress()
+        self._add_documents(4)
+        progress = self.ticket._portal_remedy_progress()
+        self.assertEqual((len(progress["credit_notes"]), len(progress["repairs"])), (5, 5))
         self.assertEqual(self._count_progress_queries(), one)
