@@ -289,6 +289,15 @@ class ServiceTicket(models.Model):
             if guess_mimetype(content or b"") not in REMEDY_PHOTO_TYPES:
                 raise UserError(self.env._("%(file)s is not a photo (PNG, JPEG, GIF or WebP images only).", file=name))
 
+    def _service_set_requested_lots(self, returns):
+        """The returns of this ticket carry the serials the customer asked
+        for on the delivered moves they take back."""
+        self.ensure_one()
+        for move in returns.move_ids:
+            asked = self.remedy_line_ids.filtered(lambda line, move=move: line.move_id == move.origin_returned_move_id)
+            if asked.lot_id:
+                move._service_set_lots(asked.lot_id)
+
     # ------------------------------------------------------------------
     # What the ticket page shows
     # ------------------------------------------------------------------

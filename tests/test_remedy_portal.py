@@ -393,3 +393,38 @@ class TestRemedyProgress(HttpCase, RemedyPortalCommon):
         progress = self.ticket._portal_remedy_progress()
         self.assertEqual((len(progress["credit_notes"]), len(progress["repairs"])), (5, 5))
         self.assertEqual(self._count_progress_queries(), one)
+
+
+@tagged("post_install", "-at_install")
+class TestRemedyReturnedSerials(HttpCase, RemedyPortalCommon):
+    def _request_serials(self, lots):
+        ticket = (
+            self.env["service.ticket"]
+            .with_user(self.user_portal_a)
+            ._service_create_remedy_request(
+                self.partner_portal_a,
+                "return",
+                [{"move_id": self.move_serial_a.id, "lot_id": lot.id, "quantity": 1} for lot in lots],
+                "Both units are dead",
+            )
+        )
+        return ticket.with_env(self.env)
+
+    def test_return_carries_the_serial_asked_not_the_first_delivered(self):
+        ticket = self._request_serials(self.lots_a[1])
+        self.assertEqual(ticket.lot_id, self.lots_a[1])
+        self._return_as_agent(ticket)
+        self.assertEqual(ticket.picking_ids.move_line_ids.lot_id, self.lots_a[1])
+
+    def test_return_of_several_serials_carries_each(self):
+        ticket = self._request_serials(self.lots_a)
+        self.assertFalse(ticket.lot_id)
+        self._return_as_agent(ticket)
+        self.assertEqual(ticket.picking_ids.move_line_ids.lot_id, self.lots_a)
+        self._receive(ticket.picking_ids)
+        self.assertFalse(self.lots_a.service_owner_id, "both serials are back with us")
+
+    def test_agent_return_of_the_tickets_second_serial_carries_it(self):
+        ticket = self._create_ticket(partner_id=self.customer_a_contact.id, lot_id=self.lots_a[1].id)
+        self._return_as_agent(ticket)
+        self.assertEqual(ticket.picking_ids.move_line_ids.lot_id, self.lots_a[1])
