@@ -4,6 +4,7 @@ and follows each remedy on the ticket page (issue 20, "Portal")."""
 import base64
 
 from odoo import Command, http
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
 from .common import Customer360Common
@@ -176,6 +177,11 @@ class TestRemedyRequest(HttpCase, RemedyPortalCommon):
                 photos=[(f"p{i}.png", PNG, "image/png") for i in range(6)],
             ),
             "at most 5 photos",
+        )
+        self.env["ir.config_parameter"].set_param("service_desk.portal_attachment_max_size", "20")
+        self.assertRefused(
+            self._request(lines=[(self.move_untracked_a, None, 1)], photos=[("big.png", PNG, "image/png")]),
+            "is too large",
         )
         self.assertFalse(self._tickets(), "nothing created")
         self.assertFalse(self.env["service.ticket.remedy.line"].search([]))
@@ -428,3 +434,27 @@ class TestRemedyReturnedSerials(HttpCase, RemedyPortalCommon):
         ticket = self._create_ticket(partner_id=self.customer_a_contact.id, lot_id=self.lots_a[1].id)
         self._return_as_agent(ticket)
         self.assertEqual(ticket.picking_ids.move_line_ids.lot_id, self.lots_a[1])
+
+
+@tagged("post_install", "-at_install")
+class TestRemedyLineAccess(RemedyPortalCommon):
+    def test_agents_read_requests_of_their_tickets_only(self):
+        ticket = (
+            self.env["service.ticket"]
+            .with_user(self.user_portal_a)
+            ._service_create_remedy_request(
+                self.partner_portal_a,
+                "refund",
+                [{"move_id": self.move_untracked_a.id, "quantity": 2}],
+                "Two were not needed",
+            )
+        )
+        self.assertEqual(ticket.team_id, self.team_a)
+        lines = ticket.remedy_line_ids.with_env(self.env)
+        self.assertEqual(lines.with_user(self.user_agent_a).read(["quantity"])[0]["quantity"], 2.0)
+        self.assertTrue(lines.with_user(self.user_manager).has_access("read"))
+        for user in (self.user_agent_b, self.user_agent_other, self.user_portal_a, self.user_portal_b):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                lines.with_user(user).read(["quantity"])
+        with self.assertRaises(AccessError):
+            lines.with_user(self.user_agent_a).write({"quantity": 1})
