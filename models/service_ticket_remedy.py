@@ -287,7 +287,7 @@ class ServiceTicket(models.Model):
         summary = self.env._("Approve credit note")
         if manager:
             self.activity_schedule(
-                "mail.mail_activity_data_todo",
+                "service_desk.mail_activity_type_credit_note_approval",
                 summary=summary,
                 note=self.env._(
                     "%(amount)s to credit on %(ticket)s, above the team's approval amount.",
@@ -314,7 +314,9 @@ class ServiceTicket(models.Model):
                 raise UserError(self.env._("No credit note of %s waits for approval.", ticket.display_name))
             waiting.action_post()
             waiting.service_awaiting_approval = False
-            ticket.activity_feedback(["mail.mail_activity_data_todo"], feedback=self.env._("Credit note approved."))
+            ticket.activity_feedback(
+                ["service_desk.mail_activity_type_credit_note_approval"], feedback=self.env._("Credit note approved.")
+            )
             ticket._service_log_remedy(
                 Markup("%s %s")
                 % (

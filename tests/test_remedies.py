@@ -227,6 +227,17 @@ class TestServiceReturns(RemedyCommon):
         again.action_create_returns()
         self.assertEqual(self.env["stock.picking"].search_count([]), count + 1, "a plain return is still possible")
 
+    def test_exchange_failing_midway_leaves_no_return_behind(self):
+        order, delivery, lots = self._serial_sold(self.customer_a, ["SDX-MID"])
+        ticket = self._ticket(lot_id=lots.id, sale_order_id=order.id)
+        wizard = self._open_return(ticket)
+        # nothing can ship the replacement: Odoo refuses after the return is made
+        self.env["stock.rule"].search([("location_dest_id.usage", "=", "customer")]).active = False
+        with self.assertRaises(UserError):
+            wizard.action_create_exchanges()
+        self.assertFalse(self.env["stock.picking"].search([("return_id", "=", delivery.id)]))
+        self.assertFalse(ticket.picking_ids)
+
     def test_stock_user_keeps_odoos_return_action(self):
         order, _delivery, lots = self._serial_sold(self.customer_a, ["SDR-S1"])
         ticket = self._ticket(lot_id=lots.id, sale_order_id=order.id)
@@ -319,14 +330,20 @@ class TestServiceCreditNotes(RemedyCommon):
         self.assertEqual(credit.state, "draft", "not issued")
         self.assertTrue(credit.service_awaiting_approval)
         self.assertTrue(ticket.credit_note_awaiting_approval)
-        activity = ticket.activity_ids.filtered(lambda a: a.summary == "Approve credit note")
-        self.assertEqual(activity.user_id, self.user_manager)
+        other = ticket.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Call back", user_id=self.user_agent_a.id
+        )
+        activity = ticket.activity_ids - other
+        self.assertEqual(
+            activity.activity_type_id, self.env.ref("service_desk.mail_activity_type_credit_note_approval")
+        )
+        self.assertEqual(activity.user_id, self.user_manager, "the team's manager")
         with self.assertRaises(AccessError):
             ticket.with_user(self.user_agent_a).action_service_approve_credit_notes()
         ticket.with_user(self.user_manager).action_service_approve_credit_notes()
         self.assertEqual(credit.state, "posted")
         self.assertFalse(credit.service_awaiting_approval)
-        self.assertFalse(ticket.activity_ids.filtered(lambda a: a.summary == "Approve credit note"))
+        self.assertEqual(ticket.activity_ids, other, "the approval is done, the agent's own to-do stays")
 
     def test_below_the_team_amount_or_by_a_manager_is_issued(self):
         self.team_a.credit_note_approval_amount = 100.0
@@ -493,3 +510,18 @@ class TestRemedyAccess(RemedyCommon):
         with Form(self.team_a.with_user(self.user_manager)) as form:
             form.credit_note_approval_amount = 250.0
         self.assertEqual(self.team_a.credit_note_approval_amount, 250.0)
+
+    def test_companies_stay_apart(self):
+        order, _delivery, lots = self._serial_sold(self.customer_a, ["SDA-MC"])
+        ticket = self._ticket(lot_id=lots.id, sale_order_id=order.id)
+        self._invoice(order)
+        self._open_return(ticket).action_create_returns()
+        agent = self.user_agent_other
+        with self.assertRaises(AccessError):
+            ticket.with_user(agent).action_service_return()
+        with self.assertRaises(AccessError):
+            ticket.with_user(agent).action_service_credit_note()
+        with self.assertRaises(AccessError):
+            ticket.with_user(agent).action_service_repair()
+        self.assertFalse(self.env["stock.picking"].with_user(agent).search([("service_ticket_id", "=", ticket.id)]))
+        self.assertFalse(self.env["account.move"].with_user(agent).search([("partner_id", "=", self.customer_a.id)]))

@@ -231,3 +231,50 @@ class TestPortalPromisedResponse(HttpCase, ServiceDeskCommon):
             html = page.text
             self.assertRegex(html, r"01/09/2030 \d\d:07", f"{url} shows the promised time")
             self.assertNotIn(":07:42", html, f"{url} shows no seconds")
+
+
+@tagged("post_install", "-at_install")
+class TestRemedyTour(HttpCase, ServiceDeskCommon):
+    def test_agent_returns_credits_and_repairs_from_the_ticket(self):
+        """In the browser, as an agent without stock or accounting rights."""
+        product = self.env["product.product"].create(
+            {
+                "name": "SD Tour Scanner",
+                "type": "consu",
+                "is_storable": True,
+                "tracking": "serial",
+                "list_price": 500.0,
+                "invoice_policy": "order",
+                "service_warranty_months": 12,
+            }
+        )
+        lots = self.env["stock.lot"].create(
+            [{"name": name, "product_id": product.id, "company_id": self.company.id} for name in ("TOUR-1", "TOUR-2")]
+        )
+        for lot in lots:
+            self.env["stock.quant"]._update_available_quantity(product, self.stock_location, 1.0, lot_id=lot)
+        order = self._sell(self.customer_a_contact, [(product, 2)])
+        self._deliver(order, lots=lots)
+        order._create_invoices().action_post()
+        ticket = self._create_ticket(
+            name="Tour: scanner dead",
+            partner_id=self.customer_a_contact.id,
+            product_id=product.id,
+            lot_id=lots[0].id,
+            sale_order_id=order.id,
+            ticket_type="return",
+        )
+        ticket.user_id = self.user_agent_a
+        self.assertFalse(self.user_agent_a.has_group("stock.group_stock_user"))
+        self.assertFalse(self.user_agent_a.has_group("account.group_account_invoice"))
+        self.start_tour(
+            f"/odoo/action-service_desk.service_ticket_action/{ticket.id}",
+            "service_desk_remedy_tour",
+            login=self.user_agent_a.login,
+        )
+        kinds = {picking.service_remedy_kind: picking for picking in ticket.picking_ids}
+        self.assertEqual(set(kinds), {"return", "replacement"})
+        self.assertEqual(kinds["return"].move_line_ids.lot_id, lots[0])
+        self.assertEqual(ticket.credit_note_ids.state, "posted")
+        self.assertEqual(ticket.credit_note_ids.invoice_line_ids.quantity, 1.0)
+        self.assertTrue(ticket.repair_ids.under_warranty)

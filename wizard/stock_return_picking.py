@@ -126,6 +126,7 @@ class StockReturnPicking(models.TransientModel):
                     ("id", ">", before),
                     ("picking_id", "!=", returned.id),
                     ("product_id", "in", lines.product_id.ids),
+                    ("partner_id", "=", self.picking_id.partner_id.id),
                     ("location_dest_usage", "=", "customer"),
                 ]
             )
