@@ -61,6 +61,9 @@
         "report/service_analytics_views.xml",
         "security/remedy_security.xml",
         "views/service_remedy_views.xml",
+        "security/remedy_request_security.xml",
+        "views/service_remedy_request_views.xml",
+        "views/portal_remedy_templates.xml",
     ],
     "demo": [
         "demo/res_lang_demo.xml",

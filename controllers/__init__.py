@@ -3,3 +3,4 @@ from . import knowledge
 from . import portal
 from . import privacy
 from . import portal_warranty
+from . import portal_remedy

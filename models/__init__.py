@@ -67,3 +67,4 @@ from . import stock_picking
 from . import account_move
 from . import repair_order
 from . import service_ticket_remedy
+from . import service_ticket_remedy_request

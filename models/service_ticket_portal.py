@@ -188,10 +188,11 @@ class ServiceTicket(models.Model):
         }
 
     @api.model
-    def _portal_create_ticket(self, partner, form):
-        """Create the ticket a portal customer submitted (values checked first)."""
-        values = self._portal_prepare_values(partner, form)
-        # sudo: values checked by _portal_prepare_values, the customer being the user's own contact
+    def _portal_create_ticket(self, partner, form, extra_values=None):
+        """Create the ticket a portal customer submitted (values checked
+        first); `extra_values`, checked by the caller, are added as they are."""
+        values = {**self._portal_prepare_values(partner, form), **(extra_values or {})}
+        # sudo: values checked by _portal_prepare_values (and the caller), the customer being the user's own contact
         return self.sudo().with_context(mail_create_nosubscribe=False).create(values)
 
     # ------------------------------------------------------------------

@@ -135,6 +135,9 @@ class ServiceTicket(models.Model):
         still be the customer's), else the latest with something left to
         return. Raises with the reason when there is none."""
         self.ensure_one()
+        requested = self._service_requested_picking()
+        if requested:
+            return requested
         if not (self.lot_id or self.product_id or self.sale_order_id):
             raise UserError(self.env._("Set the ticket's serial number, product or sale order first."))
         if self.lot_id:
@@ -150,6 +153,21 @@ class ServiceTicket(models.Model):
         raise UserError(
             self.env._("Nothing was delivered to this customer for this ticket's serial, product or order.")
         )
+
+    def _service_requested_picking(self):
+        """The delivery of the first line the customer asked for on the
+        portal that is still to return, or nothing."""
+        self.ensure_one()
+        pending = self.remedy_line_ids._service_pending_quantities()
+        moves = self.remedy_line_ids.move_id
+        returnable = moves._service_returnable_quantities()
+        for move in moves:
+            if pending.get(move, 0) > 0 and returnable[move] > 0:
+                for lot in self.remedy_line_ids.filtered(lambda line, move=move: line.move_id == move).lot_id:
+                    self._service_check_lot_returnable(lot)
+                self._service_check_customer_document(move.picking_id.partner_id, move.picking_id.display_name)
+                return move.picking_id
+        return moves.picking_id.browse()
 
     def _service_check_lot_returnable(self, lot):
         """A serial can come back once, from the customer who owns it."""
@@ -407,8 +425,12 @@ class ServiceTicket(models.Model):
     def _service_quantity_to_return(self, move):
         """What the return wizard proposes for a delivered move: the ticket's
         serial (one), else what is left of the ticket's product, else of every
-        line when the ticket names only its order."""
+        line when the ticket names only its order. Lines the customer asked
+        for on the portal come first: what they asked and is still to return."""
         self.ensure_one()
+        if self.remedy_line_ids:
+            pending = self.remedy_line_ids._service_pending_quantities().get(move, 0.0)
+            return min(pending, max(move._service_returnable_quantities()[move], 0.0))
         if self.lot_id:
             return 1.0 if self.lot_id in move.move_line_ids.lot_id else 0.0
         if self.product_id and move.product_id != self.product_id:

@@ -31,11 +31,24 @@ class StockMove(models.Model):
 
     def _service_set_lot(self, lot):
         """Return moves of a serial come back with that serial."""
+        self._service_set_lots(lot)
+
+    def _service_set_lots(self, lots):
+        """Return moves of serials come back with those serials, one unit
+        each: Odoo reserves the first serials the delivery carried, whichever
+        were asked, so the others give their place to the asked ones."""
         for move in self:
+            wanted = lots.filtered(lambda lot, move=move: lot.product_id == move.product_id)
             lines = move.move_line_ids
-            if lines:
-                lines.filtered(lambda ml: not ml.lot_id).lot_id = lot
-            else:
+            if not lines:
+                quantities = [move.product_uom_qty] if len(wanted) == 1 else [1.0] * len(wanted)
                 self.env["stock.move.line"].create(
-                    {**move._prepare_move_line_vals(quantity=move.product_uom_qty), "lot_id": lot.id}
+                    [
+                        {**move._prepare_move_line_vals(quantity=quantity), "lot_id": lot.id}
+                        for lot, quantity in zip(wanted, quantities, strict=False)
+                    ]
                 )
+                continue
+            spare = lines.filtered(lambda ml, wanted=wanted: ml.lot_id not in wanted)
+            for lot, line in zip(wanted - lines.lot_id, spare, strict=False):
+                line.lot_id = lot

@@ -89,6 +89,8 @@ class StockReturnPicking(models.TransientModel):
                 ticket.lot_id
             )
         if kind == "return":
+            ticket._service_set_requested_lots(pickings)
+        if kind == "return":
             body = Markup(self.env._("Return %(picking)s created from delivery %(delivery)s."))
         else:
             body = Markup(self.env._("Replacement %(picking)s created for delivery %(delivery)s."))
