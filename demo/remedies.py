@@ -19,6 +19,7 @@ since (its serial returned, its order cancelled) is left as it is.
 """
 
 import logging
+from contextlib import contextmanager
 
 from odoo.exceptions import UserError
 from odoo.fields import Command
@@ -31,13 +32,29 @@ XMLID = "service_desk.%s"
 def generate(env):
     # mails (the repair's quotation) go through the queue, as in production
     env = env(context={**env.context, "mail_notify_force_send": False})
-    for remedy in (exchange, partial_credit_note, free_repair, paid_repair):
-        try:
-            with env.cr.savepoint():
-                remedy(env)
-        except UserError as error:
-            # a demo database changed by hand since: its upgrade goes on
-            _logger.warning("demo remedy %s skipped: %s", remedy.__name__, error)
+    with _no_report_server(env):
+        for remedy in (exchange, partial_credit_note, free_repair, paid_repair):
+            try:
+                with env.cr.savepoint():
+                    remedy(env)
+            except UserError as error:
+                # a demo database changed by hand since: its upgrade goes on
+                _logger.warning("demo remedy %s skipped: %s", remedy.__name__, error)
+
+
+@contextmanager
+def _no_report_server(env):
+    """No server serves this database while its demo is built, so the
+    quotation's PDF mailed with the paid repair is printed without fetching
+    from one: otherwise wkhtmltopdf waits on whatever else listens on the base
+    URL (another demo on port 8069)."""
+    Param = env["ir.config_parameter"]
+    before = Param.get_param("report.url")
+    Param.set_param("report.url", "http://127.0.0.1:1")
+    try:
+        yield
+    finally:
+        Param.set_param("report.url", before or False)
 
 
 def _ref(env, name):
