@@ -80,6 +80,7 @@
         "demo/service_interaction_demo.xml",
         "demo/service_warranty_demo.xml",
         "demo/service_article_demo.xml",
+        "demo/service_remedy_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
@@ -462,3 +462,16 @@ class ServiceTicket(models.Model):
 
     def action_open_service_repairs(self):
         return self._service_open_documents("repair.order", self.env._("Repairs"))
+
+    # ------------------------------------------------------------------
+    # Demo
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _service_demo_remedies(self):
+        """Demo data only (demo/service_remedy_demo.xml): a return with
+        exchange, a partial credit note, a free and a paid repair on the demo's
+        tickets, made through the buttons above (demo/remedies.py)."""
+        from ..demo import remedies  # demo code, loaded only with demo data
+
+        remedies.generate(self.env)

@@ -156,6 +156,67 @@ class TestDemoData(TransactionCase):
             self.assertNotIn(self.env.ref(f"service_desk.{xmlid}"), at_risk)
 
     # ------------------------------------------------------------------
+    # After-sales remedies, made through the ticket's buttons
+    # ------------------------------------------------------------------
+
+    def test_remedies_on_their_tickets(self):
+        """A return with exchange, a partial credit note, a free warranty
+        repair and a paid one: each done as far as its story goes and linked
+        to its ticket both ways."""
+        ref = self.env.ref
+        # return with exchange: return received, replacement shipped under a new serial
+        ticket = ref("service_desk.ticket_andina_printer_return")
+        old_lot, new_lot = ref("service_desk.lot_cx220_04"), ref("service_desk.lot_cx220_07")
+        returned = ticket.picking_ids.filtered(lambda p: p.service_remedy_kind == "return")
+        replacement = ticket.picking_ids.filtered(lambda p: p.service_remedy_kind == "replacement")
+        self.assertEqual((len(returned), len(replacement)), (1, 1))
+        self.assertEqual((returned.state, replacement.state), ("done", "done"))
+        self.assertEqual(returned.move_line_ids.lot_id, old_lot)
+        self.assertEqual(replacement.move_line_ids.lot_id, new_lot)
+        self.assertEqual(replacement.picking_type_id.code, "outgoing")
+        Warranty = self.env["service.warranty"]
+        old, new = Warranty.search([("lot_id", "=", old_lot.id)]), Warranty.search([("lot_id", "=", new_lot.id)])
+        self.assertEqual(old.state, "returned")
+        self.assertEqual(new.replaced_warranty_id, old, "the replacement's warranty continues the old one's")
+        self.assertEqual(new.end_date, old.end_date)
+        self.assertEqual(new_lot.service_owner_id, ticket.commercial_partner_id)
+        self.assertFalse(old_lot.service_owner_id)
+        self.assertEqual(ticket.picking_count, 2)
+        # partial credit note: two of the six invoiced toner cartridges
+        ticket = ref("service_desk.ticket_clinica_toner")
+        credit = ticket.credit_note_ids
+        self.assertEqual(len(credit), 1)
+        self.assertEqual((credit.move_type, credit.state), ("out_refund", "posted"))
+        self.assertEqual(credit.reversed_entry_id.invoice_line_ids.sale_line_ids.order_id, ticket.sale_order_id)
+        self.assertEqual(credit.invoice_line_ids.product_id, ticket.product_id)
+        self.assertEqual(credit.invoice_line_ids.quantity, 2.0)
+        invoiced = credit.reversed_entry_id.invoice_line_ids.filtered(lambda line: line.product_id == ticket.product_id)
+        self.assertEqual(invoiced.quantity, 6.0, "part of the quantity invoiced")
+        self.assertTrue(ticket.team_id.credit_note_approval_amount, "a team with an approval amount")
+        # free warranty repair, done, which resolved its ticket
+        ticket = ref("service_desk.ticket_papelaria_no_power")
+        repair = ticket.repair_ids
+        self.assertEqual(len(repair), 1)
+        self.assertTrue(repair.under_warranty)
+        self.assertEqual((repair.state, repair.lot_id), ("done", ticket.lot_id))
+        self.assertTrue(ticket.is_resolved)
+        # paid repair out of warranty: confirmed with a part, its quotation sent
+        ticket = ref("service_desk.ticket_jinqiao_printer_jam")
+        repair = ticket.repair_ids
+        self.assertEqual(len(repair), 1)
+        self.assertFalse(ticket.under_warranty)
+        self.assertFalse(repair.under_warranty)
+        self.assertEqual(repair.state, "confirmed")
+        self.assertEqual(repair.move_ids.product_id, ref("service_desk.product_fuser_lp400"))
+        self.assertEqual(repair.sale_order_id.state, "sent")
+        self.assertEqual(repair.sale_order_id.order_line.product_id, ref("service_desk.product_fuser_lp400"))
+        self.assertEqual((ticket.repair_count, ticket.credit_note_count), (1, 0))
+        self.assertTrue(
+            ticket.message_ids.filtered(lambda m: repair.sale_order_id.name in (m.body or "")),
+            "the ticket's chatter records the quotation",
+        )
+
+    # ------------------------------------------------------------------
     # The customers' languages
     # ------------------------------------------------------------------
 

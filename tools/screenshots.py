@@ -2,14 +2,15 @@
 demo database served by Odoo, in headless Chromium driven through the Chrome
 DevTools protocol.
 
-    python tools/screenshots.py http://127.0.0.1:8069 static/description service_desk_demo
+    python tools/screenshots.py http://127.0.0.1:8069 static/description service_desk_demo [NAME ...]
 
-The server must serve one demo database (`make demo`): the backend shots are
-taken as admin, the portal shots as the portal demo user (in Thai as the
-demo's Thai customer, kanya), the help center as a visitor.  Needs Chromium,
-websocket-client, Pillow (both needed by `make test`), and fonts
-for Thai and Chinese (Debian: fonts-thai-tlwg, fonts-wqy-zenhei), which the
-demo speaks.
+NAMEs (ticket_remedies, portal_tickets...) take only those shots; without,
+all of them.  The server must serve one demo database (`make demo`): the
+backend shots are taken as admin, the portal shots as the portal demo user
+(in Thai as the demo's Thai customer, kanya), the help center as a visitor.
+Needs Chromium, websocket-client, Pillow (both needed by `make test`), and
+fonts for Thai and Chinese (Debian: fonts-thai-tlwg, fonts-wqy-zenhei), which
+the demo speaks.
 """
 
 import base64
@@ -57,6 +58,20 @@ SHOTS = [
         "/odoo/action-service_desk.service_ticket_action_all/{routed_ticket}",
         ".o_form_view",
         OPEN_TAB % '"Routing"',
+    ),
+    (
+        "ticket_remedies",
+        "admin",
+        "/odoo/action-service_desk.service_ticket_action_all/{remedy_ticket}",
+        ".o_form_view",
+        OPEN_TAB % '"Remedies"',
+    ),
+    (
+        "ticket_remedy_buttons",
+        "admin",
+        "/odoo/action-service_desk.service_ticket_action_all/{remedy_ticket}",
+        ".o_form_view button[name=action_service_repair]",
+        None,
     ),
     (
         "sla_countdown",
@@ -197,6 +212,10 @@ def rpc(base, cookie, model, method, *args, **kwargs):
 
 def main():
     base, target, db = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
+    only = set(sys.argv[4:])
+    unknown = only - {shot[0] for shot in SHOTS}
+    if unknown:
+        sys.exit(f"no such screenshot: {', '.join(sorted(unknown))}")
     cookies = {login: session_cookie(base, db, login) for login in ("admin", "portal", "kanya")}
     # the ticket whose routing weighed the most agents, the customer with the most tickets
     routed = rpc(
@@ -219,13 +238,30 @@ def main():
         order="__count desc",
         limit=1,
     )
-    ids = {"routed_ticket": routed[0]["id"], "busy_partner": partners[0]["commercial_partner_id"][0]}
+    # the ticket with the most kinds of remedies (return, credit note, repair), then the most remedies
+    remedied = rpc(
+        base,
+        cookies["admin"],
+        "service.ticket",
+        "search_read",
+        ["|", "|", ["picking_ids", "!=", False], ["credit_note_ids", "!=", False], ["repair_ids", "!=", False]],
+        ["picking_count", "credit_note_count", "repair_count"],
+    )
+    counts = ("picking_count", "credit_note_count", "repair_count")
+    remedied.sort(key=lambda t: (sum(bool(t[c]) for c in counts), sum(t[c] for c in counts)), reverse=True)
+    ids = {
+        "routed_ticket": routed[0]["id"],
+        "busy_partner": partners[0]["commercial_partner_id"][0],
+        "remedy_ticket": remedied[0]["id"] if remedied else 0,
+    }
     host = base.split("://", 1)[1].split(":")[0]
     # Chromium's helpers may still write in the profile as it closes
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         browser = Browser(profile)
         try:
             for name, user, path, selector, script in SHOTS:
+                if only and name not in only:
+                    continue
                 browser.call("Network.clearBrowserCookies")
                 if user:
                     browser.call("Network.setCookie", name="session_id", value=cookies[user], domain=host, path="/")
