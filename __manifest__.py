@@ -61,6 +61,8 @@
         "report/service_analytics_views.xml",
         "security/remedy_security.xml",
         "views/service_remedy_views.xml",
+        "security/remedy_report_security.xml",
+        "report/service_remedy_report_views.xml",
     ],
     "demo": [
         "demo/res_lang_demo.xml",

@@ -1,0 +1,222 @@
+"""The cost of service and the return rate (issue 20, 360° and analytics):
+rows of real remedies made through the ticket's buttons, as agents make
+them, read by managers only."""
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import Form, tagged
+
+from .common import Customer360Common
+
+
+class RemedyReportCommon(Customer360Common):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.category = cls.env["product.category"].create({"name": "SD Scanners and spares"})
+        cls.product_serial.write({"invoice_policy": "order", "standard_price": 300.0, "categ_id": cls.category.id})
+        cls.product_untracked.write({"invoice_policy": "order", "standard_price": 25.0, "categ_id": cls.category.id})
+        cls.team_a.credit_note_approval_amount = 0.0
+        cls.products = cls.product_serial | cls.product_untracked
+
+    def _ticket(self, **values):
+        values.setdefault("partner_id", self.customer_a_contact.id)
+        ticket = self._create_ticket(**values)
+        ticket.user_id = self.user_agent_a
+        return ticket
+
+    @classmethod
+    def _serial_sold(cls, partner, names):
+        lots = cls._stock_serials(cls.product_serial, names)
+        order = cls._sell(partner, [(cls.product_serial, len(names))])
+        return order, cls._deliver(order, lots=lots), lots
+
+    def _return_wizard(self, ticket):
+        action = ticket.with_user(self.user_agent_a).action_service_return()
+        view = self.env.ref("service_desk.stock_return_picking_view_form_service")
+        Wizard = self.env["stock.return.picking"].with_user(self.user_agent_a).with_context(**action["context"])
+        return Form(Wizard, view=view).save()
+
+    def _credit(self, ticket, quantity):
+        action = ticket.with_user(self.user_agent_a).action_service_credit_note()
+        view = self.env.ref("service_desk.account_move_reversal_view_form_service")
+        Wizard = self.env["account.move.reversal"].with_user(self.user_agent_a).with_context(**action["context"])
+        form = Form(Wizard, view=view)
+        form.reason = "Defective"
+        form.service_quantity = quantity
+        form.save().refund_moves()
+
+    def _receive(self, picking):
+        picking = picking.sudo()
+        picking.move_ids.picked = True
+        picking.with_context(skip_backorder=True, skip_sms=True).button_validate()
+        self.assertEqual(picking.state, "done")
+
+    def _confirm_repair(self, repair):
+        action = repair.action_validate()
+        if isinstance(action, dict):
+            self.env[action["res_model"]].with_context(**action["context"]).create({}).action_done()
+
+    def _rows(self, domain=(), user=None):
+        Report = self.env["service.remedy.report"].with_user(user or self.user_manager)
+        return Report.search([("ticket_id.partner_id", "in", self.customer_a_contact.ids), *domain])
+
+
+@tagged("post_install", "-at_install")
+class TestCostOfService(RemedyReportCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # an exchange of a serial under warranty: the return received, the replacement shipped
+        with freeze_time("2026-01-15 10:00:00"):
+            cls.order_serial, _delivery, cls.lots = cls._serial_sold(cls.customer_a_contact, ["SDC-1"])
+        cls.new_lot = cls._stock_serials(cls.product_serial, ["SDC-NEW"])
+        with freeze_time("2024-01-15 10:00:00"):
+            __, __, cls.old_lot = cls._serial_sold(cls.customer_a_contact, ["SDC-OLD"])
+        __, __, cls.covered_lot = cls._serial_sold(cls.customer_a_contact, ["SDC-COVERED"])
+        # three power supplies sold and invoiced
+        cls._stock(cls.product_untracked, 3)
+        cls.order_untracked = cls._sell(cls.customer_a_contact, [(cls.product_untracked, 3)])
+        cls._deliver(cls.order_untracked)
+        cls.invoice = cls.order_untracked._create_invoices()
+        cls.invoice.action_post()
+
+    def test_each_remedy_is_a_row_with_its_amount(self):
+        with freeze_time("2026-05-04 10:00:00"):
+            exchange = self._ticket(ticket_type="return", lot_id=self.lots.id, sale_order_id=self.order_serial.id)
+            self._return_wizard(exchange).action_create_exchanges()
+            returned = exchange.picking_ids.filtered(lambda p: p.service_remedy_kind == "return")
+            replacement = exchange.picking_ids.filtered(lambda p: p.service_remedy_kind == "replacement")
+            self.env.flush_all()
+            self.assertFalse(self._rows(), "nothing done yet: no return received, nothing shipped")
+            self._receive(returned)
+            self._validate(replacement.sudo(), lots=self.new_lot)
+            refund = self._ticket(
+                ticket_type="refund", sale_order_id=self.order_untracked.id, product_id=self.product_untracked.id
+            )
+            self._credit(refund, 1)
+        # tickets are dated by the transaction (their create_date), not by freeze_time
+        free = self._ticket(ticket_type="incident", lot_id=self.covered_lot.id)
+        self.assertTrue(free.under_warranty)
+        free.with_user(self.user_agent_a).action_service_repair()
+        paid = self._ticket(ticket_type="incident", lot_id=self.old_lot.id)
+        self.assertFalse(paid.under_warranty)
+        paid.with_user(self.user_agent_a).action_service_repair()
+        repair = paid.repair_ids.sudo()
+        repair.move_ids = [
+            Command.create({"product_id": self.product_untracked.id, "product_uom_qty": 2, "repair_line_type": "add"})
+        ]
+        self._stock(self.product_untracked, 2)
+        self._confirm_repair(repair)
+        quotation = repair.sale_order_id
+        self.assertTrue(quotation)
+        self.env.flush_all()
+
+        rows = self._rows()
+        by_kind = {row.kind: row for row in rows}
+        self.assertEqual(sorted(by_kind), ["refund", "repair_free", "repair_paid", "replacement", "return"])
+        self.assertEqual(len(rows), 5)
+        for row in rows:
+            self.assertEqual(row.partner_id, self.customer_a, "the customer is the commercial partner")
+            self.assertEqual(row.team_id, self.team_a)
+            self.assertEqual(row.product_category_id, self.category)
+            self.assertEqual(row.remedy_count, 1)
+
+        credit = refund.credit_note_ids
+        self.assertEqual(by_kind["refund"].credit_note_id, credit)
+        self.assertEqual(by_kind["refund"].product_id, self.product_untracked)
+        self.assertAlmostEqual(by_kind["refund"].amount, credit.amount_untaxed)
+        self.assertAlmostEqual(by_kind["refund"].amount, 40.0, msg="one unit at 40, untaxed")
+        self.assertAlmostEqual(by_kind["refund"].refund_amount, 40.0)
+        self.assertEqual(str(by_kind["refund"].date), "2026-05-04")
+
+        self.assertEqual(by_kind["replacement"].picking_id, replacement)
+        self.assertEqual(by_kind["replacement"].quantity, 1.0)
+        self.assertAlmostEqual(by_kind["replacement"].replacement_cost, 300.0, msg="one unit at its cost")
+
+        self.assertEqual(by_kind["return"].picking_id, returned)
+        self.assertEqual(by_kind["return"].return_quantity, 1.0)
+        self.assertEqual(by_kind["return"].amount, 0.0)
+
+        self.assertEqual(by_kind["repair_free"].repair_id, free.repair_ids)
+        self.assertEqual(by_kind["repair_free"].repair_free_count, 1)
+        self.assertEqual(by_kind["repair_free"].amount, 0.0, "a free repair quotes nothing")
+        self.assertEqual(by_kind["repair_paid"].repair_paid_count, 1)
+        self.assertGreater(quotation.amount_untaxed, 0)
+        self.assertAlmostEqual(by_kind["repair_paid"].repair_paid_amount, quotation.amount_untaxed)
+        self.assertEqual(by_kind["repair_paid"].date, paid.create_date.date())
+
+        # the cost of service adds the refunds and the replacements at cost, per product and month
+        Report = self.env["service.remedy.report"].with_user(self.user_manager)
+        domain = [("partner_id", "=", self.customer_a.id)]
+        totals = dict(Report._read_group(domain, ["product_id"], ["cost_amount:sum"]))
+        self.assertAlmostEqual(totals[self.product_serial], 300.0)
+        self.assertAlmostEqual(totals[self.product_untracked], 40.0)
+        [(cost, free_count, paid_count)] = Report._read_group(
+            domain, [], ["cost_amount:sum", "repair_free_count:sum", "repair_paid_count:sum"]
+        )
+        self.assertAlmostEqual(cost, 340.0)
+        self.assertEqual((free_count, paid_count), (1, 1))
+        months = dict(Report._read_group(domain, ["date:month"], ["__count"]))
+        self.assertEqual(months[by_kind["refund"].date.replace(day=1)], 3, "May: the return, replacement and refund")
+        for groupby in ("product_category_id", "partner_id", "team_id", "kind"):
+            self.assertTrue(Report._read_group(domain, [groupby], ["amount:sum"]))
+        self.assertEqual(by_kind["refund"].action_open_document()["res_id"], credit.id)
+
+    def test_draft_credit_note_and_cancelled_repair_are_not_counted(self):
+        self.team_a.credit_note_approval_amount = 10.0
+        refund = self._ticket(
+            ticket_type="refund", sale_order_id=self.order_untracked.id, product_id=self.product_untracked.id
+        )
+        self._credit(refund, 1)
+        self.assertEqual(refund.credit_note_ids.state, "draft", "waits for a manager's approval")
+        repair_ticket = self._ticket(ticket_type="incident", lot_id=self.lots.id)
+        repair_ticket.with_user(self.user_agent_a).action_service_repair()
+        repair_ticket.repair_ids.sudo().action_repair_cancel()
+        self.env.flush_all()
+        self.assertFalse(self._rows())
+        refund.with_user(self.user_manager).action_service_approve_credit_notes()
+        self.env.flush_all()
+        self.assertEqual(self._rows().mapped("kind"), ["refund"])
+
+    def test_managers_only(self):
+        with self.assertRaises(AccessError):
+            self.env["service.remedy.report"].with_user(self.user_agent_a).search([])
+        with self.assertRaises(AccessError):
+            self.env["service.return.rate.report"].with_user(self.user_agent_a).search([])
+        self.env["service.remedy.report"].with_user(self.user_manager).search([])
+        self.env["service.return.rate.report"].with_user(self.user_manager).search([])
+
+
+@tagged("post_install", "-at_install")
+class TestReturnRate(RemedyReportCommon):
+    def test_returned_over_delivered_per_product_and_category(self):
+        self._stock(self.product_untracked, 10)
+        order = self._sell(self.customer_a, [(self.product_untracked, 10)])
+        delivery = self._deliver(order)
+        self._return(delivery, {self.product_untracked: 2})
+        _order, delivery, lots = self._serial_sold(self.customer_b, ["SDRR-1", "SDRR-2"])
+        self._return(delivery, {self.product_serial: 1}, lots=lots[0])
+        never_delivered = self.env["product.product"].create(
+            {"name": "SD Spare never sold", "type": "consu", "is_storable": True, "categ_id": self.category.id}
+        )
+        self.env.flush_all()
+        Report = self.env["service.return.rate.report"].with_user(self.user_manager)
+        domain = [("product_category_id", "=", self.category.id)]
+        rows = {
+            product: (delivered, returned, rate)
+            for product, delivered, returned, rate in Report._read_group(
+                domain,
+                ["product_id"],
+                ["delivered_quantity:sum", "returned_quantity:sum", "return_rate:return_rate"],
+            )
+        }
+        self.assertEqual(rows[self.product_untracked], (10.0, 2.0, 20.0))
+        self.assertEqual(rows[self.product_serial], (2.0, 1.0, 50.0))
+        self.assertNotIn(never_delivered, rows, "only products delivered")
+        [(__, rate)] = Report._read_group(domain, ["product_category_id"], ["return_rate:return_rate"])
+        self.assertAlmostEqual(rate, 100.0 * 3 / 12, msg="weighted by what was delivered, not a mean of rates")
+        row = Report.search([("product_id", "=", self.product_untracked.id)])
+        self.assertEqual(row.return_rate, 20.0)
