@@ -220,3 +220,75 @@ class TestReturnRate(RemedyReportCommon):
         self.assertAlmostEqual(rate, 100.0 * 3 / 12, msg="weighted by what was delivered, not a mean of rates")
         row = Report.search([("product_id", "=", self.product_untracked.id)])
         self.assertEqual(row.return_rate, 20.0)
+
+
+@tagged("post_install", "-at_install")
+class TestRemediesOnTheCustomer(RemedyReportCommon):
+    """The customer's Service tab and its service review show the remedies of
+    its tickets."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        with freeze_time("2024-01-15 10:00:00"):
+            cls.order_old, __, cls.old_lot = cls._serial_sold(cls.customer_a_contact, ["SDV-OLD"])
+        cls.order_new, __, cls.lots = cls._serial_sold(cls.customer_a_contact, ["SDV-1", "SDV-2"])
+        cls.order_new._create_invoices().action_post()
+
+    def _make_remedies(self):
+        returned = self._ticket(ticket_type="return", lot_id=self.lots[0].id, sale_order_id=self.order_new.id)
+        self._return_wizard(returned).action_create_returns()
+        self._receive(returned.picking_ids)
+        refund = self._ticket(ticket_type="refund", sale_order_id=self.order_new.id, product_id=self.product_serial.id)
+        self._credit(refund, 1)
+        free = self._ticket(ticket_type="incident", lot_id=self.lots[1].id)
+        free.with_user(self.user_agent_a).action_service_repair()
+        paid = self._ticket(ticket_type="incident", lot_id=self.old_lot.id)
+        paid.with_user(self.user_agent_a).action_service_repair()
+        self.env.flush_all()
+        return returned.picking_ids, refund.credit_note_ids, free.repair_ids | paid.repair_ids
+
+    def test_service_tab_counts_and_opens_the_remedies(self):
+        pickings, credit_notes, repairs = self._make_remedies()
+        self.assertAlmostEqual(credit_notes.amount_untaxed, 500.0)
+        for user in (self.user_agent_a, self.user_manager):
+            for customer in (self.customer_a, self.customer_a_contact):
+                partner = customer.with_user(user)
+                self.assertEqual(partner.service_return_count, 1)
+                self.assertEqual(partner.service_credit_note_count, 1)
+                self.assertAlmostEqual(partner.service_credit_note_amount, 500.0)
+                self.assertEqual(partner.service_repair_count, 2)
+                self.assertEqual(partner.service_repair_free_count, 1)
+        customer = self.customer_a.with_user(self.user_agent_a)
+        for action, records in (
+            (customer.action_open_service_returns(), pickings),
+            (customer.action_open_service_credit_notes(), credit_notes),
+            (customer.action_open_service_repairs(), repairs),
+        ):
+            found = self.env[action["res_model"]].with_user(self.user_agent_a).search(action["domain"])
+            self.assertEqual(found, records)
+        # an agent of another team counts none of them: they cannot open them
+        self.assertEqual(self.customer_a.with_user(self.user_agent_b).service_return_count, 0)
+        self.assertEqual(self.customer_a.with_user(self.user_agent_b).service_repair_count, 0)
+        self.assertEqual(self.customer_b.with_user(self.user_manager).service_repair_count, 0)
+
+    def test_service_review_has_a_remedies_section(self):
+        self._make_remedies()
+        Review = self.env["report.service_desk.report_service_review"].with_user(self.user_manager)
+        today = str(self.env.cr.now().date())
+        data = {"date_from": today, "date_to": today}
+        remedies = Review._get_report_values(self.customer_a.ids, data)["remedies"][self.customer_a.id]
+        self.assertEqual(remedies["returned"], 1.0)
+        self.assertEqual(remedies["credit_note_count"], 1)
+        self.assertAlmostEqual(remedies["credited"], 500.0)
+        self.assertEqual((remedies["repair_free_count"], remedies["repair_paid_count"]), (1, 1))
+        html = (
+            self.env["ir.actions.report"]
+            .with_user(self.user_manager)
+            ._render_qweb_html("service_desk.report_service_review", self.customer_a.ids, data=data)[0]
+            .decode()
+        )
+        self.assertIn("o_service_review_remedies", html)
+        self.assertIn("Repairs free of charge", html)
+        before = {"date_from": "2025-01-01", "date_to": "2025-01-31"}
+        self.assertIsNone(Review._get_report_values(self.customer_a.ids, before)["remedies"][self.customer_a.id])
