@@ -3,6 +3,7 @@ rows of real remedies made through the ticket's buttons, as agents make
 them, read by managers only."""
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import AccessError
@@ -292,3 +293,80 @@ class TestRemediesOnTheCustomer(RemedyReportCommon):
         self.assertIn("Repairs free of charge", html)
         before = {"date_from": "2025-01-01", "date_to": "2025-01-31"}
         self.assertIsNone(Review._get_report_values(self.customer_a.ids, before)["remedies"][self.customer_a.id])
+
+
+@tagged("post_install", "-at_install")
+class TestTicketWithRemediesQueries(RemedyReportCommon):
+    """Opening a ticket with its remedies costs the same queries however many
+    orders its customer placed."""
+
+    def _form_spec(self, user):
+        """What the web client reads to show the ticket's form to `user`:
+        the form's fields, many2one names and the lines of its lists."""
+        Ticket = self.env["service.ticket"].with_user(user)
+        view = Ticket.get_views([(False, "form")])["views"]["form"]
+        arch = etree.fromstring(view["arch"])
+        fields_info = Ticket.fields_get()
+
+        def spec_of(node, model_fields):
+            spec = {}
+            for field in node.iter("field"):
+                if any(ancestor.tag == "field" for ancestor in field.iterancestors()) and node.tag != "field":
+                    continue
+                name = field.get("name")
+                info = model_fields.get(name)
+                if not info:
+                    continue
+                if info["type"] == "many2one":
+                    spec[name] = {"fields": {"display_name": {}}}
+                elif info["type"] in ("one2many", "many2many"):
+                    comodel = self.env[info["relation"]].with_user(user)
+                    inner = field.find("list")
+                    sub = spec_of(inner, comodel.fields_get()) if inner is not None else {}
+                    spec[name] = {"fields": sub or {"display_name": {}}}
+                else:
+                    spec[name] = {}
+            return spec
+
+        return spec_of(arch, fields_info)
+
+    def _queries_to_open(self, ticket, spec):
+        self.env.invalidate_all()
+        self.env.cr.flush()
+        before = self.env.cr.sql_log_count
+        ticket.with_user(self.user_agent_a).web_read(spec)
+        self.env.cr.flush()
+        return self.env.cr.sql_log_count - before
+
+    def _orders(self, count):
+        orders = self.env["sale.order"].create(
+            [
+                {
+                    "partner_id": self.customer_a_contact.id,
+                    "order_line": [Command.create({"product_id": self.product_untracked.id, "product_uom_qty": 1})],
+                }
+                for __ in range(count)
+            ]
+        )
+        orders.write({"state": "sale"})
+        self.env.flush_all()
+
+    def test_same_queries_with_5_or_100_orders(self):
+        order, __, lots = self._serial_sold(self.customer_a_contact, ["SDQ-1"])
+        order._create_invoices().action_post()
+        ticket = self._ticket(ticket_type="return", lot_id=lots.id, sale_order_id=order.id)
+        self._return_wizard(ticket).action_create_returns()
+        self._credit(ticket, 1)
+        ticket.with_user(self.user_agent_a).action_service_repair()
+        self.assertEqual((ticket.picking_count, ticket.credit_note_count, ticket.repair_count), (1, 1, 1))
+        spec = self._form_spec(self.user_agent_a)
+        for name in ("picking_ids", "credit_note_ids", "repair_ids", "picking_count", "credit_note_count"):
+            self.assertIn(name, spec)
+        self._orders(4)
+        self._queries_to_open(ticket, spec)  # warm-up
+        with_5 = self._queries_to_open(ticket, spec)
+        self._orders(95)
+        self.assertEqual(self.env["sale.order"].search_count([("partner_id", "=", self.customer_a_contact.id)]), 100)
+        self._queries_to_open(ticket, spec)
+        with_100 = self._queries_to_open(ticket, spec)
+        self.assertEqual(with_100, with_5)
