@@ -370,3 +370,32 @@ class TestTicketWithRemediesQueries(RemedyReportCommon):
         self._queries_to_open(ticket, spec)
         with_100 = self._queries_to_open(ticket, spec)
         self.assertEqual(with_100, with_5)
+
+
+@tagged("post_install", "-at_install")
+class TestReturnReceiptQueries(RemedyReportCommon):
+    """Receiving a return of serials marks their warranties returned in the
+    same queries whatever the number of serials."""
+
+    def _queries_to_mark_returned(self, names):
+        _order, delivery, lots = self._serial_sold(self.customer_a, names)
+        returned = self._return(delivery, {self.product_serial: len(names)}, lots=lots)
+        warranties = self.env["service.warranty"].search([("lot_id", "in", lots.ids)])
+        self.assertEqual(set(warranties.mapped("state")), {"returned"})
+        warranties.return_date = False
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.env.cr.flush()
+        before = self.env.cr.sql_log_count
+        self.env["service.warranty"]._apply_returns(returned.move_line_ids)
+        self.env.flush_all()
+        self.env.cr.flush()
+        count = self.env.cr.sql_log_count - before
+        self.assertEqual(set(warranties.mapped("state")), {"returned"})
+        return count
+
+    def test_marking_warranties_returned_does_not_query_per_serial(self):
+        self._queries_to_mark_returned(["SDQR-W1"])  # warm-up
+        two = self._queries_to_mark_returned(["SDQR-A1", "SDQR-A2"])
+        ten = self._queries_to_mark_returned([f"SDQR-B{i}" for i in range(10)])
+        self.assertEqual(ten, two)
