@@ -64,6 +64,8 @@
         "security/remedy_request_security.xml",
         "views/service_remedy_request_views.xml",
         "views/portal_remedy_templates.xml",
+        "security/remedy_report_security.xml",
+        "report/service_remedy_report_views.xml",
     ],
     "demo": [
         "demo/res_lang_demo.xml",

@@ -31,6 +31,9 @@ def parse_args(argv):
     parser.add_argument(
         "--report-tickets", type=int, default=200_000, help="tickets in the analysis report benchmark (default 200000)"
     )
+    parser.add_argument(
+        "--remedies", type=int, default=20_000, help="remedies in the cost of service benchmark (default 20000)"
+    )
     parser.add_argument("--only", action="append", help="run only these benchmarks (by name)")
     args, odoo_args = parser.parse_known_args(argv)
     return args, [arg for arg in odoo_args if arg != "--"]
@@ -107,14 +110,14 @@ def main(argv=None):
     from odoo.tools import config
 
     config.parse_config(["--database", args.database, "--log-level", "warn", *odoo_args])
-    from . import bench_knowledge, bench_report, bench_routing, bench_sla, bench_warranty
+    from . import bench_knowledge, bench_remedies, bench_report, bench_routing, bench_sla, bench_warranty
 
     registry = Registry(args.database)
     with registry.cursor() as cr:
         # the context of a real request: tracking, creation messages and acknowledgements included
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
         bench = Bench(env, args)
-        for module in (bench_routing, bench_sla, bench_warranty, bench_knowledge, bench_report):
+        for module in (bench_routing, bench_sla, bench_warranty, bench_knowledge, bench_report, bench_remedies):
             for name, function in module.BENCHMARKS:
                 if not args.only or name in args.only:
                     function(bench)

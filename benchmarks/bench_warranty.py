@@ -14,11 +14,11 @@ MEMORY_TARGET = 1.5
 SERIALS = 500
 
 
-def _delivery(env, product, prefix):
-    """A confirmed, reserved delivery of SERIALS serials of `product` to a customer."""
+def _delivery(env, product, prefix, count=SERIALS):
+    """A confirmed, reserved delivery of `count` serials of `product` to a customer."""
     warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
     lots = env["stock.lot"].create(
-        [{"name": f"{prefix}{index:05d}", "product_id": product.id} for index in range(SERIALS)]
+        [{"name": f"{prefix}{index:05d}", "product_id": product.id} for index in range(count)]
     )
     Quant = env["stock.quant"]
     for lot in lots:
@@ -27,7 +27,7 @@ def _delivery(env, product, prefix):
     order = env["sale.order"].create(
         {
             "partner_id": customer.id,
-            "order_line": [Command.create({"product_id": product.id, "product_uom_qty": SERIALS})],
+            "order_line": [Command.create({"product_id": product.id, "product_uom_qty": count})],
         }
     )
     order.action_confirm()

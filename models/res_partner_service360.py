@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.fields import Domain
 
 # points of each risk signal of the last twelve months, and their caps
@@ -361,3 +361,106 @@ class ResPartnerRecommendations(models.Model):
         for partner in self:
             company = partner.commercial_partner_id
             partner.service_ownership_ids = events.filtered(lambda e: company in (e.partner_id | e.previous_partner_id))
+
+
+class ResPartnerRemedies(models.Model):
+    """The customer's after-sales remedies on the 360° view: returns, credit
+    notes and repairs of its tickets, as far as the user may read them (an
+    agent counts what the buttons would open)."""
+
+    _inherit = "res.partner"
+
+    service_return_count = fields.Integer(
+        compute="_compute_service_remedies",
+        string="Returns",
+        groups="service_desk.group_service_user",
+        help="Returns of the customer's tickets, not cancelled.",
+    )
+    service_credit_note_count = fields.Integer(
+        compute="_compute_service_remedies",
+        string="Credit Notes",
+        groups="service_desk.group_service_user",
+        help="Credit notes issued from the customer's tickets.",
+    )
+    service_credit_note_amount = fields.Monetary(
+        compute="_compute_service_remedies",
+        string="Credited",
+        currency_field="service_currency_id",
+        groups="service_desk.group_service_user",
+        help="Untaxed total of the credit notes issued from the customer's tickets, in the company's currency.",
+    )
+    service_repair_count = fields.Integer(
+        compute="_compute_service_remedies",
+        string="Repairs",
+        groups="service_desk.group_service_user",
+        help="Repairs of the customer's tickets, not cancelled.",
+    )
+    service_repair_free_count = fields.Integer(
+        compute="_compute_service_remedies",
+        string="Free Repairs",
+        groups="service_desk.group_service_user",
+        help="Of those, the repairs free of charge (warranty or contract).",
+    )
+
+    def _service_remedy_domain(self, model):
+        """The documents of `model` made from tickets of these customers."""
+        domain = [("service_ticket_id.commercial_partner_id", "in", self._service_commercials().ids)]
+        if model == "stock.picking":
+            return [*domain, ("service_remedy_kind", "=", "return"), ("state", "!=", "cancel")]
+        if model == "account.move":
+            return [*domain, ("move_type", "=", "out_refund"), ("state", "=", "posted")]
+        return [*domain, ("state", "!=", "cancel")]
+
+    def _service_remedy_groups(self, model, groupby, aggregates):
+        """_read_group of the remedies of `model` grouped by customer, as the
+        user: empty when they may not read that model."""
+        Model = self.env[model]
+        if not self._service_commercials() or not Model.has_access("read"):
+            return []
+        return Model._read_group(
+            self._service_remedy_domain(model),
+            ["service_ticket_id.commercial_partner_id", *groupby],
+            aggregates,
+        )
+
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_service_remedies(self):
+        returns = dict(self._service_remedy_groups("stock.picking", [], ["__count"]))
+        credited = {
+            partner: (count, -amount)
+            for partner, count, amount in self._service_remedy_groups(
+                "account.move", [], ["__count", "amount_untaxed_signed:sum"]
+            )
+        }
+        repairs = defaultdict(lambda: [0, 0])
+        for partner, free, count in self._service_remedy_groups("repair.order", ["under_warranty"], ["__count"]):
+            repairs[partner][0] += count
+            if free:
+                repairs[partner][1] += count
+        for partner in self:
+            company = partner.commercial_partner_id
+            partner.service_return_count = returns.get(company, 0)
+            partner.service_credit_note_count, partner.service_credit_note_amount = credited.get(company, (0, 0.0))
+            partner.service_repair_count, partner.service_repair_free_count = repairs[company]
+
+    def _service_open_remedies(self, model, name, context=None):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "view_mode": "list,form",
+            "domain": self._service_remedy_domain(model),
+            "context": {"create": False, **(context or {})},
+        }
+
+    def action_open_service_returns(self):
+        return self._service_open_remedies("stock.picking", self.env._("Returns"))
+
+    def action_open_service_credit_notes(self):
+        return self._service_open_remedies(
+            "account.move", self.env._("Credit Notes"), {"default_move_type": "out_refund"}
+        )
+
+    def action_open_service_repairs(self):
+        return self._service_open_remedies("repair.order", self.env._("Repairs"))

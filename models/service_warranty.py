@@ -259,20 +259,26 @@ class ServiceWarranty(models.Model):
                 by_lot[warranty.lot_id] |= warranty
             else:
                 by_move[warranty.move_id] |= warranty
+        # warranties are written once per return date, not once per line: each
+        # write makes the tickets of those warranties recompute, one query each
+        returned_on = defaultdict(self.browse)
+        done = self.browse()
         for line in returns:
             when = fields.Date.context_today(self, line.date)
             if line.lot_id:
-                matching = by_lot[line.lot_id].filtered(lambda w: w.start_date <= when and not w.return_date)
-                matching.write({"return_date": when})
+                matching = by_lot[line.lot_id].filtered(lambda w: w.start_date <= when and not w.return_date) - done
+                returned_on[when] |= matching
+                done |= matching
                 continue
             origin = line.move_id.origin_returned_move_id
             left = line.product_uom_id._compute_quantity(line.quantity, line.product_id.uom_id)
-            for warranty in by_move[origin].filtered(lambda w: not w.return_date).sorted("id"):
+            for warranty in (by_move[origin].filtered(lambda w: not w.return_date) - done).sorted("id"):
                 if left <= 0:
                     break
                 if warranty.quantity <= left:
                     left -= warranty.quantity
-                    warranty.return_date = when
+                    returned_on[when] |= warranty
+                    done |= warranty
                 else:
                     warranty.copy(
                         {
@@ -285,6 +291,8 @@ class ServiceWarranty(models.Model):
                     )
                     warranty.quantity -= left
                     left = 0
+        for when, warranties in returned_on.items():
+            warranties.write({"return_date": when})
 
     @api.model
     def action_backfill(self):

@@ -4,3 +4,4 @@ from . import service_review_report
 from . import service_rating_report
 from . import service_customer_report
 from . import service_volume_forecast
+from . import service_remedy_report

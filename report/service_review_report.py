@@ -58,12 +58,48 @@ class ServiceReviewReport(models.AbstractModel):
         }
 
     @api.model
+    def _review_remedies(self, partners, date_from, date_to):
+        """{commercial partner id: remedies of its tickets in the period}
+        for all the reviewed customers at once, from the cost of service."""
+        # sudo: the customers' remedies for managers, of the companies they opened only (the domain below)
+        Report = self.env["service.remedy.report"].sudo()
+        rows = Report._read_group(
+            [
+                ("partner_id", "in", partners.commercial_partner_id.ids),
+                ("company_id", "in", self.env.companies.ids),
+                ("date", ">=", date_from),
+                ("date", "<=", date_to),
+            ],
+            ["partner_id"],
+            [
+                "return_quantity:sum",
+                "replacement_quantity:sum",
+                "credit_note_id:count_distinct",
+                "refund_amount:sum",
+                "repair_free_count:sum",
+                "repair_paid_count:sum",
+                "repair_paid_amount:sum",
+            ],
+        )
+        keys = (
+            "returned",
+            "replaced",
+            "credit_note_count",
+            "credited",
+            "repair_free_count",
+            "repair_paid_count",
+            "repair_paid_amount",
+        )
+        return {partner.id: dict(zip(keys, values, strict=True)) for partner, *values in rows}
+
+    @api.model
     def _get_report_values(self, docids, data=None):
         # Odoo renders a report for whoever asks its URL: the review reads
         # every team's tickets as superuser, so it checks the managers' group
         self.env["service.ticket"]._service_check_manager()
         date_from, date_to = self._review_period(data)
         partners = self.env["res.partner"].browse(docids or (data or {}).get("partner_ids", []))
+        remedies = self._review_remedies(partners, date_from, date_to)
         return {
             "doc_ids": partners.ids,
             "doc_model": "res.partner",
@@ -71,4 +107,6 @@ class ServiceReviewReport(models.AbstractModel):
             "date_from": date_from,
             "date_to": date_to,
             "reviews": {partner.id: self._review_of(partner, date_from, date_to) for partner in partners},
+            "remedies": {partner.id: remedies.get(partner.commercial_partner_id.id) for partner in partners},
+            "currency": self.env.company.currency_id,
         }
