@@ -10,9 +10,10 @@ to the call's line, or in the comments right above that statement:
     tickets = self.sudo().search(domain)
 
 `make lint` runs this check on the addon's code (models, controllers,
-wizard, report) and fails on a call without a reason. With --table it
-prints the calls as a Markdown table (file, method, reason) instead, for
-docs/security.md.
+wizard, report) and fails on a call without a reason, or when the table of
+calls in README.md (between the TABLE_START and TABLE_END markers) is not
+the one the code gives. With --table it prints that Markdown table (file,
+method, reason); with --update it writes it into README.md.
 """
 
 # a command-line check of `make lint`: what it prints is its report
@@ -30,6 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = ("models", "controllers", "wizard", "report")
 CALL_RE = re.compile(r"\.sudo\((?!\s*False\s*\))|\bsu=True\b|with_user\(\s*SUPERUSER_ID\s*\)")
 REASON_RE = re.compile(r"#\s*sudo:\s*(\S.*)$")
+README = ROOT / "README.md"
+TABLE_START = "<!-- superuser calls: tools/check_sudo.py --update -->"
+TABLE_END = "<!-- end of superuser calls -->"
 
 
 def _comments(source):
@@ -86,9 +90,26 @@ def superuser_calls(path):
     return calls
 
 
+def _table(rows):
+    lines = [f"{len(rows)} superuser calls.", "", "| where | why it is safe |", "|---|---|"]
+    lines += [f"| `{relative}` `{function}` | {reason} |" for relative, function, reason in rows]
+    return "\n".join(lines)
+
+
+def _readme_parts():
+    """README.md before, in and after the table's markers."""
+    text = README.read_text(encoding="utf-8")
+    head, start, rest = text.partition(TABLE_START)
+    table, end, tail = rest.partition(TABLE_END)
+    if not (start and end):
+        return None
+    return head, table.strip("\n"), tail
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--table", action="store_true", help="print the calls as a Markdown table")
+    parser.add_argument("--update", action="store_true", help="write the table into README.md")
     args = parser.parse_args()
     missing, rows = [], []
     for folder in FOLDERS:
@@ -98,16 +119,25 @@ def main():
                 if reason is None:
                     missing.append(f"{relative}:{number}: superuser call without a '# sudo: why' comment")
                 rows.append((relative, function, reason or "**no reason given**"))
+    table = _table(rows)
     if args.table:
-        print(f"{len(rows)} superuser calls.\n")
-        print("| where | why it is safe |\n|---|---|")
-        for relative, function, reason in rows:
-            print(f"| `{relative}` `{function}` | {reason} |")
+        print(table)
+        return 0
+    parts = _readme_parts()
+    if parts is None:
+        print(f"README.md: the table of superuser calls lacks its markers {TABLE_START} ... {TABLE_END}")
+        return 1
+    head, current, tail = parts
+    if args.update:
+        README.write_text(f"{head}{TABLE_START}\n{table}\n{TABLE_END}{tail}", encoding="utf-8")
         return 0
     for line in missing:
         print(line)
     if missing:
         print(f"{len(missing)} of {len(rows)} superuser calls do not say why they are safe", file=sys.stderr)
+        return 1
+    if current != table:
+        print("README.md: the table of superuser calls is not the code's: run python3 tools/check_sudo.py --update")
         return 1
     return 0
 
