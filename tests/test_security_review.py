@@ -264,3 +264,18 @@ class TestEverySudoIsExplained(BaseCase):
                 (10, "read_all", "counters only"),
             ],
         )
+
+    def test_readme_lists_every_call_of_the_addon(self):
+        checker = _load_sudo_checker()
+        rows = [
+            (path.relative_to(ADDON_DIR).as_posix(), function, reason)
+            for folder in checker.FOLDERS
+            for path in sorted((ADDON_DIR / folder).rglob("*.py"))
+            for __, function, reason in checker.superuser_calls(path)
+        ]
+        self.assertTrue(rows)
+        self.assertTrue(all(reason for __, __, reason in rows), "every call says why")
+        readme = (ADDON_DIR / "README.md").read_text(encoding="utf-8")
+        for relative, function, reason in rows:
+            self.assertIn(f"| `{relative}` `{function}` | {reason} |", readme)
+        self.assertIn(f"{len(rows)} superuser calls.", readme)
