@@ -136,7 +136,9 @@ def _confirm(repair):
 
 
 def free_repair(env):
-    """Under warranty, repaired free; the finished repair resolves the ticket."""
+    """Under warranty, repaired free, on the bench now. Left under repair, not
+    done: Odoo's own repair tests delete every repair of the database, which
+    a finished one refuses."""
     ticket = _ref(env, "ticket_papelaria_no_power")
     if not ticket:
         return
@@ -147,7 +149,6 @@ def free_repair(env):
             _confirm(repair)
         if repair.state == "confirmed":
             repair.action_repair_start()
-        repair.action_repair_end()
 
 
 def paid_repair(env):

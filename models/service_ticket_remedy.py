@@ -324,6 +324,7 @@ class ServiceTicket(models.Model):
                     Markup(", ").join(m._get_html_link() for m in waiting),
                 )
             )
+        return True
 
     # ------------------------------------------------------------------
     # Repairs

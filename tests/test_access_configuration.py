@@ -45,6 +45,8 @@ EXPECTED_ACCESS = {
     "service.article.deflection.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
     "service.macro": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
     "service.rating.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
+    "service.remedy.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
+    "service.return.rate.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
     "service.customer.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
     "service.customer.trend.report": {"manager": READ, "agent": NONE, "portal": NONE, "internal": NONE},
 }
