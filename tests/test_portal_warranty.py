@@ -173,6 +173,24 @@ class TestPortalWarrantyPages(HttpCase, PortalWarrantyCommon):
         self.assertEqual(response.text.count("o_service_warranty_row"), 3)
         self.assertIn(f"/my/service/warranties/{self.warranty_a.id}", response.text)
 
+    def test_warranty_without_serial_keeps_its_cells_under_their_headings(self):
+        product = self.env["product.product"].create({"name": "SD Power Brick", "type": "consu"})
+        self.env["service.warranty"].create(
+            {
+                "partner_id": self.warranty_a.partner_id.id,
+                "product_id": product.id,
+                "quantity": 3,
+                "start_date": fields.Date.today(),
+                "months": 6,
+            }
+        )
+        self._login_a()
+        page = html.fromstring(self.url_open("/my/service/warranties").content)
+        headings = len(page.xpath("//table[.//tr[contains(@class, 'o_service_warranty_row')]]//th"))
+        rows = page.xpath("//tr[contains(@class, 'o_service_warranty_row')]")
+        self.assertEqual(len(rows), 4)
+        self.assertEqual({len(row.xpath("./td")) for row in rows}, {headings})
+
     def test_warranty_list_filters_and_sort(self):
         self._login_a()
         expiring = self.url_open("/my/service/warranties?filterby=expiring").text

@@ -3,6 +3,8 @@ and follows each remedy on the ticket page (issue 20, "Portal")."""
 
 import base64
 
+from lxml import etree
+
 from odoo import Command, http
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
@@ -81,6 +83,12 @@ class TestRemedyRequest(HttpCase, RemedyPortalCommon):
         self.assertIn("SDRP-A2", page.text)
         self.assertIn(self.product_untracked.name, page.text)
         self.assertNotIn("SDRP-B1", page.text, "nothing of another customer")
+        rows = etree.HTML(page.text).xpath("//tr[contains(@class, 'o_service_remedy_row')]")
+        self.assertEqual(
+            {len(row.xpath("./td")) for row in rows},
+            {len(etree.HTML(page.text).xpath("//table[.//tr[contains(@class, 'o_service_remedy_row')]]//th"))},
+            "a line without serial keeps its cells under their headings",
+        )
         self.authenticate(self.user_portal_b.login, self.user_portal_b.login)
         page = self.url_open("/my/service/remedy")
         self.assertIn("SDRP-B1", page.text)
