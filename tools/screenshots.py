@@ -41,6 +41,7 @@ OPEN_TAB = """(async () => {
     }
 })()"""
 # the months of the columns, folded into one total column per measure
+SCROLL_TO = "document.querySelector(%s).scrollIntoView({block: 'start'}); window.scrollBy(0, -80)"
 FOLD_COLUMNS = "document.querySelector('.o_pivot thead .o_pivot_header_cell_opened').click()"
 
 # name, user (None: a visitor), path, selector to wait for, script to run
@@ -102,7 +103,22 @@ SHOTS = [
         None,
     ),
     ("volume_forecast", "admin", "/odoo/action-service_desk.service_volume_forecast_action_server", "canvas", None),
+    (
+        "cost_of_service",
+        "admin",
+        "/odoo/action-service_desk.service_remedy_report_action",
+        ".o_pivot thead .o_pivot_header_cell_opened",
+        None,
+    ),
     ("portal_tickets", "portal", "/my/service/tickets", "table", None),
+    ("portal_remedy_request", "portal", "/my/service/remedy", "form input[name=line]", None),
+    (
+        "portal_remedy_progress",
+        "portal",
+        "/my/service/tickets/{portal_remedy_ticket}",
+        ".o_service_remedies",
+        SCROLL_TO % '".o_service_remedies"',
+    ),
     ("portal_home_thai", "kanya", "/my", ".o_portal_my_home", None),
     ("help_center", None, "/help", "main", None),
 ]
@@ -249,7 +265,19 @@ def main():
     )
     counts = ("picking_count", "credit_note_count", "repair_count")
     remedied.sort(key=lambda t: (sum(bool(t[c]) for c in counts), sum(t[c] for c in counts)), reverse=True)
+    # the portal customer's latest request with a remedy under way (none on a fresh demo: ask one on the portal first)
+    portal_remedied = rpc(
+        base,
+        cookies["portal"],
+        "service.ticket",
+        "search_read",
+        [["remedy_request", "!=", False]],
+        ["id"],
+        order="id desc",
+        limit=1,
+    )
     ids = {
+        "portal_remedy_ticket": portal_remedied[0]["id"] if portal_remedied else 0,
         "routed_ticket": routed[0]["id"],
         "busy_partner": partners[0]["commercial_partner_id"][0],
         "remedy_ticket": remedied[0]["id"] if remedied else 0,
@@ -261,6 +289,10 @@ def main():
         try:
             for name, user, path, selector, script in SHOTS:
                 if only and name not in only:
+                    continue
+                if "{portal_remedy_ticket}" in path and not ids["portal_remedy_ticket"]:
+                    # a command-line script: it says which shot it could not take
+                    print(f"{name}: skipped, the portal customer has no remedy request yet")  # pylint: disable=print-used
                     continue
                 browser.call("Network.clearBrowserCookies")
                 if user:
