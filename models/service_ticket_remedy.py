@@ -163,11 +163,18 @@ class ServiceTicket(models.Model):
         returnable = moves._service_returnable_quantities()
         for move in moves:
             if pending.get(move, 0) > 0 and returnable[move] > 0:
-                for lot in self.remedy_line_ids.filtered(lambda line, move=move: line.move_id == move).lot_id:
+                asked = self.remedy_line_ids.filtered(lambda line, move=move: line.move_id == move).lot_id
+                for lot in asked - self._service_lots_on_returns():
                     self._service_check_lot_returnable(lot)
                 self._service_check_customer_document(move.picking_id.partner_id, move.picking_id.display_name)
                 return move.picking_id
         return moves.picking_id.browse()
+
+    def _service_lots_on_returns(self):
+        """Serials this ticket's returns take back, under way or done."""
+        self.ensure_one()
+        pickings = self.picking_ids.filtered(lambda p: p.service_remedy_kind == "return" and p.state != "cancel")
+        return pickings.move_line_ids.lot_id
 
     def _service_check_lot_returnable(self, lot):
         """A serial can come back once, from the customer who owns it."""

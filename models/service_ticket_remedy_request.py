@@ -289,14 +289,25 @@ class ServiceTicket(models.Model):
             if guess_mimetype(content or b"") not in REMEDY_PHOTO_TYPES:
                 raise UserError(self.env._("%(file)s is not a photo (PNG, JPEG, GIF or WebP images only).", file=name))
 
-    def _service_set_requested_lots(self, returns):
-        """The returns of this ticket carry the serials the customer asked
-        for on the delivered moves they take back."""
+    def _service_set_return_lots(self):
+        """The returns under way of this ticket carry the serials to take
+        back: the ticket's serial, else those the customer asked for on the
+        delivered moves they undo, each once, leaving out what done returns
+        brought back already."""
         self.ensure_one()
-        for move in returns.move_ids:
-            asked = self.remedy_line_ids.filtered(lambda line, move=move: line.move_id == move.origin_returned_move_id)
-            if asked.lot_id:
-                move._service_set_lots(asked.lot_id)
+        returns = self.picking_ids.filtered(lambda p: p.service_remedy_kind == "return" and p.state != "cancel")
+        taken = returns.filtered(lambda p: p.state == "done").move_line_ids.lot_id
+        for move in returns.filtered(lambda p: p.state != "done").move_ids.sorted("id"):
+            if self.lot_id and move.product_id == self.lot_id.product_id:
+                asked = self.lot_id
+            else:
+                asked = self.remedy_line_ids.filtered(
+                    lambda line, move=move: line.move_id == move.origin_returned_move_id
+                ).lot_id
+            wanted = (asked - taken)[: int(move.product_uom_qty)]
+            if wanted:
+                move._service_set_lots(wanted)
+                taken |= wanted
 
     # ------------------------------------------------------------------
     # What the ticket page shows

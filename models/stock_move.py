@@ -29,10 +29,6 @@ class StockMove(models.Model):
             returnable[move] = move.product_uom.round(move.quantity - taken)
         return returnable
 
-    def _service_set_lot(self, lot):
-        """Return moves of a serial come back with that serial."""
-        self._service_set_lots(lot)
-
     def _service_set_lots(self, lots):
         """Return moves of serials come back with those serials, one unit
         each: Odoo reserves the first serials the delivery carried, whichever

@@ -438,6 +438,25 @@ class TestRemedyReturnedSerials(HttpCase, RemedyPortalCommon):
         self._receive(ticket.picking_ids)
         self.assertFalse(self.lots_a.service_owner_id, "both serials are back with us")
 
+    def test_serials_asked_returned_one_at_a_time_each_come_back_once(self):
+        ticket = self._request_serials(self.lots_a)
+        for __ in range(2):
+            action = ticket.with_user(self.user_manager).action_service_return()
+            wizard = (
+                self.env["stock.return.picking"]
+                .with_user(self.user_manager)
+                .with_context(**action["context"])
+                .create({})
+            )
+            wizard.product_return_moves.filtered("quantity").quantity = 1
+            wizard.action_create_returns()
+        first, second = ticket.picking_ids.sorted("id")
+        self.assertEqual(len(first.move_line_ids.lot_id), 1)
+        self.assertEqual(second.move_line_ids.lot_id, self.lots_a - first.move_line_ids.lot_id, "the other serial")
+        self._receive(first)
+        self._receive(second)
+        self.assertFalse(self.lots_a.service_owner_id, "both serials are back with us")
+
     def test_agent_return_of_the_tickets_second_serial_carries_it(self):
         ticket = self._create_ticket(partner_id=self.customer_a_contact.id, lot_id=self.lots_a[1].id)
         self._return_as_agent(ticket)

@@ -84,12 +84,9 @@ class StockReturnPicking(models.TransientModel):
     def _service_link(self, pickings, kind):
         ticket = self.service_ticket_id
         pickings.write({"service_ticket_id": ticket.id, "service_remedy_kind": kind})
-        if kind == "return" and ticket.lot_id:
-            pickings.move_ids.filtered(lambda m: m.product_id == ticket.lot_id.product_id)._service_set_lot(
-                ticket.lot_id
-            )
         if kind == "return":
-            ticket._service_set_requested_lots(pickings)
+            # Odoo unreserves the returns under way of the same delivery: all of them get their serials again
+            ticket._service_set_return_lots()
         if kind == "return":
             body = Markup(self.env._("Return %(picking)s created from delivery %(delivery)s."))
         else:
