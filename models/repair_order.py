@@ -1,24 +1,12 @@
 from markupsafe import Markup
 
-from odoo import fields, models
+from odoo import models
 
 
 class RepairOrder(models.Model):
     """A repair opened from a service ticket points back to it."""
 
-    _inherit = "repair.order"
-
-    service_ticket_id = fields.Many2one(
-        "service.ticket",
-        index="btree_not_null",
-        copy=False,
-        readonly=True,
-        ondelete="set null",
-    )
-
-    def action_open_service_ticket(self):
-        self.ensure_one()
-        return self.service_ticket_id._get_records_action()
+    _inherit = ["repair.order", "service.remedy.document"]
 
     def _action_repair_confirm(self):
         """A repair of a service ticket that is not covered sends its quotation

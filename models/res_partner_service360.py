@@ -445,14 +445,9 @@ class ResPartnerRemedies(models.Model):
 
     def _service_open_remedies(self, model, name, context=None):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": name,
-            "res_model": model,
-            "view_mode": "list,form",
-            "domain": self._service_remedy_domain(model),
-            "context": {"create": False, **(context or {})},
-        }
+        return self.env["service.ticket"]._service_documents_action(
+            model, name, self._service_remedy_domain(model), context
+        )
 
     def action_open_service_returns(self):
         return self._service_open_remedies("stock.picking", self.env._("Returns"))

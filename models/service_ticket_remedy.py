@@ -449,16 +449,21 @@ class ServiceTicket(models.Model):
     # Smart buttons
     # ------------------------------------------------------------------
 
-    def _service_open_documents(self, model, name, context=None):
-        self.ensure_one()
+    @api.model
+    def _service_documents_action(self, model, name, domain, context=None):
+        """The list of remedy documents of `model` in `domain`, made from tickets only."""
         return {
             "type": "ir.actions.act_window",
             "name": name,
             "res_model": model,
             "view_mode": "list,form",
-            "domain": [("service_ticket_id", "=", self.id)],
+            "domain": domain,
             "context": {"create": False, **(context or {})},
         }
+
+    def _service_open_documents(self, model, name, context=None):
+        self.ensure_one()
+        return self._service_documents_action(model, name, [("service_ticket_id", "=", self.id)], context)
 
     def action_open_service_pickings(self):
         return self._service_open_documents("stock.picking", self.env._("Returns and Replacements"))
