@@ -7,6 +7,13 @@ filter by ``service.article._portal_domain()`` too, so agents browsing the
 help center see what customers see. Only the view counter, the visit log and
 votes are written with more rights than the visitor's, by the model methods
 that bound what is written.
+
+The pages and the suggestions only read (``readonly=True``): with a
+PostgreSQL replica (``--db_replica_host``) Odoo serves them from it. What
+they used to write as they were read goes through a small request of the
+page's script to the primary instead (static/src/interactions/): the article
+page reports it was shown, the suggestions come with a signed receipt the
+page sends back to have them logged (docs/replica.md).
 """
 
 from werkzeug.exceptions import NotFound
@@ -70,7 +77,9 @@ class ServiceKnowledge(http.Controller):
             for category in categories
         }
 
-    @http.route(["/help", "/help/category/<int:category_id>"], type="http", auth="public", website=True)
+    @http.route(
+        ["/help", "/help/category/<int:category_id>"], type="http", auth="public", website=True, readonly=True
+    )
     def help_center(self, category_id=None, search=None, **kwargs):
         Article = self._articles()
         counts = self._portal_category_counts()
@@ -109,16 +118,9 @@ class ServiceKnowledge(http.Controller):
             },
         )
 
-    @http.route("/help/article/<int:article_id>", type="http", auth="public", website=True)
+    @http.route("/help/article/<int:article_id>", type="http", auth="public", website=True, readonly=True)
     def help_article(self, article_id, **kwargs):
         article = self._portal_article(article_id)
-        article._increment_counter("view_count")
-        request.env["service.article.event"]._record(
-            "article_opened",
-            self._session_key(),
-            articles=article,
-            user=request.env.user,
-        )
         voted = request.session.get("service_desk_voted", [])
         return request.render(
             "service_desk.help_article",
@@ -131,6 +133,13 @@ class ServiceKnowledge(http.Controller):
                 "page_name": "help",
             },
         )
+
+    @http.route("/help/article/<int:article_id>/opened", type="jsonrpc", auth="public", website=True)
+    def help_article_opened(self, article_id, **kwargs):
+        """The article page's script says the page was shown: its view
+        counter and the session's visit, written on the primary."""
+        self._portal_article(article_id)._register_view(self._session_key(), request.env.user)
+        return True
 
     @http.route("/help/article/<int:article_id>/vote", type="http", auth="public", methods=["POST"], website=True)
     def help_article_vote(self, article_id, helpful=None, comment=None, **kwargs):
@@ -148,27 +157,21 @@ class ServiceKnowledge(http.Controller):
             request.session["service_desk_voted"] = [*voted, article.id]
         return request.redirect(f"/help/article/{article.id}?voted={'thanks' if counted else 'again'}")
 
-    @http.route("/help/suggest", type="jsonrpc", auth="public", website=True)
+    @http.route("/help/suggest", type="jsonrpc", auth="public", website=True, readonly=True)
     def help_suggest(self, query=None, lang=None, **kwargs):
         """At most five published portal articles for what the customer is
-        typing, in the page's language, each logged as a shown suggestion."""
+        typing, in the page's language, and the receipt that has them logged
+        as shown suggestions (/help/suggest/shown)."""
+        answer = {"articles": [], "receipt": False}
         if not isinstance(query, str):
-            return []
+            return answer
         query = query.strip()[:QUERY_MAX_LENGTH]
         # three letters say little in English; two characters are a Chinese or Thai word
         if len(query) < (2 if segmentation.has_unspaced_script(query) else 3):
-            return []
+            return answer
         Article = self._articles(lang)
         articles = Article.search_articles(query, limit=SUGGEST_LIMIT, domain=Article._portal_domain())
-        if articles:
-            request.env["service.article.event"]._record(
-                "suggestion_shown",
-                self._session_key(),
-                articles=articles,
-                query=query,
-                user=request.env.user,
-            )
-        return [
+        answer["articles"] = [
             {
                 "id": article.id,
                 "name": article.name,
@@ -177,3 +180,15 @@ class ServiceKnowledge(http.Controller):
             }
             for article in articles
         ]
+        answer["receipt"] = request.env["service.article.event"]._suggestion_receipt(
+            self._session_key(), articles, query
+        )
+        return answer
+
+    @http.route("/help/suggest/shown", type="jsonrpc", auth="public", website=True)
+    def help_suggest_shown(self, receipt=None, **kwargs):
+        """The page showed the suggestions of a receipt: they are logged, on the primary."""
+        events = request.env["service.article.event"]._record_suggestion_receipt(
+            receipt, self._session_key(), user=request.env.user
+        )
+        return bool(events)

@@ -12,6 +12,13 @@ Extension point for other portal features (warranties, contracts): override
 `service_desk.portal_my_home_service` template's `#portal_service_category`
 row (through `service_desk.portal_service_docs_entry`, which shows the count);
 `_service_portal_layout_values` is shared by every page here.
+
+Pages and lists only read: they are read-only routes, which Odoo serves from
+a PostgreSQL replica when one is configured (``--db_replica_host``). The page
+a form redirects to after a write (its URL carries ``message`` or ``saved``)
+is read from the primary instead, so that the customer sees what they just
+did however late the replica is (`_service_readonly_unless_just_written`,
+docs/replica.md).
 """
 
 from collections import OrderedDict
@@ -34,6 +41,9 @@ from ..models.service_ticket_portal import PORTAL_TICKET_TYPES
 DEFAULT_ATTACHMENT_MAX_SIZE = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 10
 PORTAL_CHANNELS = ("email", "phone", "portal", "chat")
+
+# parameters of the URL a form redirects to after a write: that page reads the primary
+SERVICE_AFTER_WRITE_PARAMS = ("message", "saved")
 
 # fields of the portal's new-ticket form, kept as typed when the form is shown again
 SERVICE_NEW_TICKET_FIELDS = (
@@ -63,6 +73,14 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
+
+    def _service_readonly_unless_just_written(self, rule, args):
+        """``readonly`` of a page that forms redirect to: read from the
+        replica, except right after the visitor's own write (the redirect
+        carries one of SERVICE_AFTER_WRITE_PARAMS), when a lagging replica
+        would not show it yet."""
+        query = request.httprequest.args
+        return not any(query.get(param) for param in SERVICE_AFTER_WRITE_PARAMS)
 
     def _service_check_ticket(self, ticket_id, access_token=None):
         """The ticket, sudoed, if the visitor may see it; None otherwise."""
@@ -263,7 +281,13 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
     # Ticket page and its actions
     # ------------------------------------------------------------------
 
-    @http.route("/my/service/tickets/<int:ticket_id>", type="http", auth="public", website=True)
+    @http.route(
+        "/my/service/tickets/<int:ticket_id>",
+        type="http",
+        auth="public",
+        website=True,
+        readonly=_service_readonly_unless_just_written,
+    )
     def portal_my_service_ticket(self, ticket_id, access_token=None, message=None, error=None, **kw):
         ticket_sudo = self._service_check_ticket(ticket_id, access_token)
         if ticket_sudo is None:
@@ -275,9 +299,6 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
     def _service_render_ticket(self, ticket_sudo, access_token, message=None, error=None, status=200, **kw):
         env = request.env
         rated = ticket_sudo.rating_ids.filtered("consumed")[:1]
-        rating_token = None
-        if ticket_sudo.is_resolved and not rated and ticket_sudo.partner_id:
-            rating_token = ticket_sudo._rating_get_access_token()
         attachments = ticket_sudo._portal_visible_attachments()
         values = {
             "page_name": "service_ticket",
@@ -288,20 +309,40 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
             "can_confirm": ticket_sudo.is_resolved and not ticket_sudo.is_closed,
             "can_reopen": ticket_sudo.is_resolved or ticket_sudo.is_closed,
             "rating": rated,
-            "rating_token": rating_token,
+            "can_rate": ticket_sudo._portal_may_rate(),
+            # the rating the resolution email asked for; none yet: the page offers the rate form
+            "rating_token": ticket_sudo._portal_rating_token(),
             "type_labels": dict(ticket_sudo._fields["ticket_type"]._description_selection(env)),
             "service_message": message,
             "service_error": error,
             "ticket_access_token": access_token,
             "disable_composer": True,
         }
-        values = self._get_page_view_values(
-            ticket_sudo, access_token, values, "my_service_tickets_history", False, **kw
-        )
+        # no session history for Odoo's pager, which writes an access token on
+        # each neighbour that has none: this page's own pager only reads
+        values = self._get_page_view_values(ticket_sudo, access_token, values, None, False, **kw)
+        values.update(self._service_ticket_pager(ticket_sudo, access_token))
         values = self._service_portal_layout_values(**values)
         response = request.render("service_desk.portal_my_service_ticket", values)
         response.status_code = status
         return response
+
+    def _service_ticket_pager(self, ticket_sudo, access_token):
+        """Links to the previous and next tickets of the customer's last
+        list, as the portal's record pager shows them. The customer sees
+        them by their rights: no access token in the links (none is made)."""
+        history = request.session.get("my_service_tickets_history", [])
+        if access_token or ticket_sudo.id not in history:
+            return {}
+        index = history.index(ticket_sudo.id)
+        neighbours = (history[index - 1] if index else None, history[index + 1] if index + 1 < len(history) else None)
+        return dict(
+            zip(
+                ("prev_record", "next_record"),
+                (f"/my/service/tickets/{ticket_id}" if ticket_id else False for ticket_id in neighbours),
+                strict=True,
+            )
+        )
 
     def _service_redirect(self, ticket_sudo, access_token, **params):
         return request.redirect(self._service_ticket_url(ticket_sudo, access_token, **params))
@@ -360,6 +401,21 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
             return self._service_redirect(ticket_sudo, access_token, message="reopened")
         token = carrier._portal_ensure_token() if access_token else None
         return self._service_redirect(carrier, token, message="followup")
+
+    @http.route(
+        "/my/service/tickets/<int:ticket_id>/rate", type="http", auth="public", methods=["POST"], website=True
+    )
+    def portal_service_ticket_rate(self, ticket_id, access_token=None, rate=None, **kw):
+        """The customer rates the resolved ticket from its page: the rating is
+        asked for (when the resolution email did not), then Odoo's rating
+        page takes the score and the comment."""
+        ticket_sudo = self._service_check_ticket(ticket_id, access_token)
+        if ticket_sudo is None:
+            return request.not_found()
+        token = ticket_sudo._portal_rating_token(create=True)
+        if not token or rate not in ("1", "3", "5"):
+            return self._service_redirect(ticket_sudo, access_token)
+        return request.redirect(f"/rate/{token}/{rate}")
 
     @http.route(
         "/my/service/tickets/<int:ticket_id>/attachment/<int:attachment_id>",
@@ -421,7 +477,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         """The new-ticket form's fields as typed, empty when missing."""
         return {key: kw.get(key) or "" for key in SERVICE_NEW_TICKET_FIELDS}
 
-    @http.route("/my/service/tickets/new", type="http", auth="user", methods=["GET"], website=True)
+    @http.route("/my/service/tickets/new", type="http", auth="user", methods=["GET"], website=True, readonly=True)
     def portal_service_ticket_new(self, **kw):
         form = self._service_new_ticket_form(kw)
         return request.render("service_desk.portal_service_ticket_new", self._service_new_ticket_values(form))
@@ -459,7 +515,14 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
             saved=saved,
         )
 
-    @http.route("/my/service/preferences", type="http", auth="user", methods=["GET"], website=True)
+    @http.route(
+        "/my/service/preferences",
+        type="http",
+        auth="user",
+        methods=["GET"],
+        website=True,
+        readonly=_service_readonly_unless_just_written,
+    )
     def portal_service_preferences(self, saved=None, **kw):
         return request.render(
             "service_desk.portal_service_preferences", self._service_preferences_values(saved=bool(saved))

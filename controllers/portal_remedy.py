@@ -61,7 +61,7 @@ class ServiceDeskRemedyPortal(ServiceDeskWarrantyPortal):
             max_size_label=self._service_human_size(self._service_attachment_max_size()),
         )
 
-    @http.route("/my/service/remedy", type="http", auth="user", methods=["GET"], website=True)
+    @http.route("/my/service/remedy", type="http", auth="user", methods=["GET"], website=True, readonly=True)
     def portal_service_remedy(self, **kw):
         form = self._service_remedy_form(kw)
         return request.render("service_desk.portal_service_remedy", self._service_remedy_values(form))

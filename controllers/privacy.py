@@ -17,7 +17,7 @@ def _zip_response(content, partner):
 
 
 class ServicePrivacy(http.Controller):
-    @http.route("/my/service/export", type="http", auth="user", methods=["GET"], website=False)
+    @http.route("/my/service/export", type="http", auth="user", methods=["GET"], website=False, readonly=True)
     def export_my_service_data(self, **_kwargs):
         """A customer downloads everything the service desk keeps about their
         company that the portal shows them: tickets, public messages, contacts,
@@ -30,7 +30,9 @@ class ServicePrivacy(http.Controller):
         content = partner.sudo()._service_export_zip(portal=True)
         return _zip_response(content, partner)
 
-    @http.route("/service_desk/partner/<int:partner_id>/export", type="http", auth="user", methods=["GET"])
+    @http.route(
+        "/service_desk/partner/<int:partner_id>/export", type="http", auth="user", methods=["GET"], readonly=True
+    )
     def export_customer_service_data(self, partner_id, **_kwargs):
         """A service manager downloads everything the desk keeps about a
         customer company they may read (the "Export Service Data" button):

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.fields import Domain
 
 from .service_ticket import TICKET_CHANNELS
@@ -98,6 +98,7 @@ class ResPartner(models.Model):
             # sudo: a date the desk sets itself, on the customers of the ticket or contact being recorded
             partners.sudo().write({"service_last_contact_date": when or fields.Datetime.now()})
 
+    @api.readonly
     def action_open_service_tickets(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("service_desk.service_ticket_action")

@@ -302,6 +302,7 @@ class ResPartner(models.Model):
         contract = self.env["service.contract"].sudo()._active_for(self)
         return contract.sla_policy_id.sudo(False) or super()._service_contract_policy()
 
+    @api.readonly
     def action_open_service_contracts(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("service_desk.service_contract_action")
@@ -311,6 +312,7 @@ class ResPartner(models.Model):
         )
         return action
 
+    @api.readonly
     def action_open_service_warranties(self):
         self.ensure_one()
         return self.env["service.warranty"]._action_open(
@@ -318,6 +320,7 @@ class ResPartner(models.Model):
             {"search_default_filter_active": 1},
         )
 
+    @api.readonly
     def action_open_service_sales(self):
         """The sales analysis filtered on this customer: the buying trend by month."""
         self.ensure_one()
@@ -449,13 +452,16 @@ class ResPartnerRemedies(models.Model):
             model, name, self._service_remedy_domain(model), context
         )
 
+    @api.readonly
     def action_open_service_returns(self):
         return self._service_open_remedies("stock.picking", self.env._("Returns"))
 
+    @api.readonly
     def action_open_service_credit_notes(self):
         return self._service_open_remedies(
             "account.move", self.env._("Credit Notes"), {"default_move_type": "out_refund"}
         )
 
+    @api.readonly
     def action_open_service_repairs(self):
         return self._service_open_remedies("repair.order", self.env._("Repairs"))

@@ -1,6 +1,6 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.fields import Domain
 
 # default risk score from which a customer is listed as at risk (ir.config_parameter overrides it)
@@ -72,6 +72,7 @@ class ResPartner(models.Model):
         at_risk = self._service_risk_candidates().filtered(lambda partner: partner.service_risk_score >= threshold)
         return Domain("id", "in" if True in value else "not in", at_risk.ids)
 
+    @api.readonly
     def action_open_service_trend(self):
         """Confirmed sales and tickets of this customer per month, side by side."""
         self.ensure_one()

@@ -555,6 +555,15 @@ class ServiceArticle(models.Model):
         )
         self.invalidate_recordset([field_name])
 
+    def _register_view(self, session_key, user):
+        """The help center showed this article to a visitor: one view more,
+        and the session's visit for the deflection report (once a session).
+        The page's script reports it in a request of its own, so that the
+        page itself only reads and may be served by a replica."""
+        self.ensure_one()
+        self._increment_counter("view_count")
+        self.env["service.article.event"]._record("article_opened", session_key, articles=self, user=user)
+
     def action_register_vote(self, helpful, comment=None, session_key=None):
         """One vote per user (or per visitor session for the public user).
 

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models, tools
+from odoo.tools.misc import hash_sign, verify_hash_signed
 
 # the settings module is imported first (models/__init__.py): importing it
 # here leaves the order in which models are set up as it is
@@ -13,6 +14,9 @@ SESSION_MAX_EVENTS = 200
 GC_BATCH_SIZE = 10000
 # logged once per session and article: the deflection report counts sessions
 ONCE_PER_SESSION = ("suggestion_shown", "article_opened")
+# the suggestions a read-only request showed come back signed, to be logged
+SUGGESTION_RECEIPT_SCOPE = "service_desk.suggestion_shown"
+SUGGESTION_RECEIPT_HOURS = 1
 
 EVENT_KINDS = [
     ("suggestion_shown", "Suggestion Shown"),
@@ -66,6 +70,34 @@ class ServiceArticleEvent(models.Model):
         values = [dict(base, article_id=article.id) for article in articles] if articles else [base]
         # sudo: visitors have no access to the log; the values are built here
         return self.sudo().create(values)
+
+    @api.model
+    def _suggestion_receipt(self, session_key, articles, query):
+        """A signed note of the suggestions shown to this session for
+        ``query``. /help/suggest only reads (a replica may answer it); the
+        page sends the note back to have the suggestions logged, and only
+        what the server showed can be logged that way."""
+        if not session_key or not articles:
+            return False
+        values = {"key": session_key, "ids": articles.ids, "query": (query or "")[:QUERY_MAX_LENGTH]}
+        # sudo: the database secret that signs the note
+        return hash_sign(self.sudo().env, SUGGESTION_RECEIPT_SCOPE, values, expiration_hours=SUGGESTION_RECEIPT_HOURS)
+
+    @api.model
+    def _record_suggestion_receipt(self, receipt, session_key, user=None):
+        """Log the suggestions of a note of ``_suggestion_receipt``, when it
+        is genuine, recent and of this session; nothing otherwise."""
+        values = None
+        if isinstance(receipt, str) and session_key:
+            try:
+                # sudo: the database secret that checks the note
+                values = verify_hash_signed(self.sudo().env, SUGGESTION_RECEIPT_SCOPE, receipt)
+            except ValueError:  # not a note at all
+                values = None
+        if not isinstance(values, dict) or values.get("key") != session_key:
+            return self.browse()
+        articles = self.env["service.article"].browse(values.get("ids") or []).exists()
+        return self._record("suggestion_shown", session_key, articles=articles, query=values.get("query"), user=user)
 
     @api.model
     def _not_yet_recorded(self, kind, session_key, articles):

@@ -238,6 +238,27 @@ class ServiceTicket(models.Model):
     # Rating
     # ------------------------------------------------------------------
 
+    def _portal_may_rate(self):
+        """Whether the customer may still rate this ticket: resolved, with a
+        customer, not rated yet."""
+        self.ensure_one()
+        return self.is_resolved and bool(self.partner_id) and not self.rating_ids.filtered("consumed")
+
+    def _portal_rating_token(self, create=False):
+        """The token of the customer's pending rating of this ticket, False
+        when it may not be rated. The resolution email asks for the rating;
+        without ``create``, when none was asked for yet, False too: the
+        ticket's page only reads, its rate form asks with ``create``."""
+        self.ensure_one()
+        if not self._portal_may_rate():
+            return False
+        if create:
+            return self._rating_get_access_token()
+        partner = self._rating_get_partner()
+        # sudo: the customer's own pending rating of a ticket the caller may read
+        pending = self.rating_ids.sudo().filtered(lambda rating: rating.partner_id == partner and not rating.consumed)
+        return pending[:1].access_token or False
+
     def _rating_lead_users(self):
         """Who follows up a poor rating: the team's seniors, else the escalation
         team's, else the agent who handled the ticket."""

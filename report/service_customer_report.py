@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 
@@ -99,6 +99,7 @@ class ServiceCustomerReport(models.Model):
         for row in self:
             row.risk_score, row.risk_explanation = risks.get(row.partner_id.id, (0, False))
 
+    @api.readonly
     def action_open_tickets(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("service_desk.service_ticket_report_action")
@@ -106,6 +107,7 @@ class ServiceCustomerReport(models.Model):
         action["context"] = {"group_by": ["create_date:month"]}
         return action
 
+    @api.readonly
     def action_open_trend(self):
         self.ensure_one()
         return self.partner_id.action_open_service_trend()

@@ -82,10 +82,12 @@ class ServiceRatingReport(models.Model):
             """
         )
 
+    @api.readonly
     def action_open_ticket(self):
         self.ensure_one()
         return self.ticket_id._get_records_action()
 
+    @api.readonly
     def action_schedule_followup(self):
         """Plan a follow-up on the ticket, in the activity dialog."""
         self.ensure_one()

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.models import parse_read_group_spec
 from odoo.tools import SQL
 
@@ -148,6 +148,7 @@ class ServiceRemedyReport(models.Model):
             quantity=SQL(PRODUCT_QUANTITY),
         )
 
+    @api.readonly
     def action_open_document(self):
         """The credit note, transfer or repair this row counts."""
         self.ensure_one()

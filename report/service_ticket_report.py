@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.service_ticket import TICKET_CHANNELS, TICKET_PRIORITIES, TICKET_TYPES
@@ -169,6 +169,7 @@ class ServiceTicketReport(models.Model):
             self.env["service.rating.report"]._ticket_ratings_query(),
         )
 
+    @api.readonly
     def action_open_ticket(self):
         self.ensure_one()
         return self.ticket_id._get_records_action()

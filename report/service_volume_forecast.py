@@ -125,6 +125,35 @@ class ServiceVolumeForecast(models.TransientModel):
                 )
         return values
 
+    # The rows are written by action_open on the primary, then read by the
+    # graph and the list at once: Odoo's readers are read-only methods, served
+    # by a replica when there is one, which may not have the rows yet (or
+    # still the previous ones). This model's readers read the primary.
+    @api.model
+    def web_search_read(self, *args, **kwargs):
+        return super().web_search_read(*args, **kwargs)
+
+    def web_read(self, *args, **kwargs):
+        return super().web_read(*args, **kwargs)
+
+    @api.model
+    def web_read_group(self, *args, **kwargs):
+        return super().web_read_group(*args, **kwargs)
+
+    @api.model
+    def formatted_read_group(self, *args, **kwargs):
+        return super().formatted_read_group(*args, **kwargs)
+
+    @api.model
+    def formatted_read_grouping_sets(self, *args, **kwargs):
+        return super().formatted_read_grouping_sets(*args, **kwargs)
+
+    web_search_read._readonly = False
+    web_read._readonly = False
+    web_read_group._readonly = False
+    formatted_read_group._readonly = False
+    formatted_read_grouping_sets._readonly = False
+
     @api.model
     def action_open(self):
         # a forecast for each team the manager may read (a few dozen at most)

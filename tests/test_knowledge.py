@@ -455,10 +455,15 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
                 self.assertIn("Quuxifier warranty", response.text)
                 self.assertNotIn("Zorblax draft", response.text)
 
+    def _opened(self, article):
+        """The article page, and the visit its script reports."""
+        self.url_open(f"/help/article/{article.id}")
+        return self.make_jsonrpc_request(f"/help/article/{article.id}/opened", {})
+
     def test_view_and_open_events(self):
         self.authenticate(None, None)
-        self.url_open(f"/help/article/{self.article_title.id}")
-        self.url_open(f"/help/article/{self.article_title.id}")
+        self._opened(self.article_title)
+        self._opened(self.article_title)
         self.env.invalidate_all()
         self.assertEqual(self.article_title.view_count, 2)
         events = self.env["service.article.event"].search([("article_id", "=", self.article_title.id)])
@@ -480,7 +485,7 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
             self.assertIn("Zorblax calibration guide", page_text(response))
             self.assertNotIn("Zorblax draft", response.text)
             self.assertNotIn("Zorblax internal escalation notes", response.text)
-            names = [row["name"] for row in self.make_jsonrpc_request("/help/suggest", {"query": "zorblax"})]
+            names = [row["name"] for row in self.make_jsonrpc_request("/help/suggest", {"query": "zorblax"})["articles"]]
             self.assertIn("Zorblax calibration guide", names)
             self.assertNotIn("Zorblax draft", names)
 
@@ -488,22 +493,27 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
         self.authenticate(None, None)
         for index in range(6):
             self.article_title.copy({"name": f"Zorblax tip {index}", "is_published": True})
-        result = self.make_jsonrpc_request("/help/suggest", {"query": "zorblax"})
+        answer = self.make_jsonrpc_request("/help/suggest", {"query": "zorblax"})
+        result = answer["articles"]
         self.env.invalidate_all()
         self.assertEqual(len(result), 5)
         names = [row["name"] for row in result]
         self.assertNotIn("Zorblax internal escalation notes", names)
         self.assertNotIn("Zorblax draft", names)
         self.assertEqual(set(result[0]), {"id", "name", "summary", "url"})
+        # the page sends the receipt back once it showed them
+        self.make_jsonrpc_request("/help/suggest/shown", {"receipt": answer["receipt"]})
         shown = self.env["service.article.event"].search([("kind", "=", "suggestion_shown")])
         self.assertEqual(len(shown), 5)
         self.assertEqual(set(shown.mapped("query")), {"zorblax"})
         # typing on: the same suggestions are not counted twice in one session
-        self.make_jsonrpc_request("/help/suggest", {"query": "zorblax "})
+        answer = self.make_jsonrpc_request("/help/suggest", {"query": "zorblax "})
+        self.make_jsonrpc_request("/help/suggest/shown", {"receipt": answer["receipt"]})
         self.assertEqual(self.env["service.article.event"].search_count([("kind", "=", "suggestion_shown")]), 5)
-        self.assertEqual(self.make_jsonrpc_request("/help/suggest", {"query": "zo"}), [])
-        self.assertEqual(self.make_jsonrpc_request("/help/suggest", {"query": ["zorblax"]}), [])
-        self.assertEqual(self.make_jsonrpc_request("/help/suggest", {}), [])
+        nothing = {"articles": [], "receipt": False}
+        self.assertEqual(self.make_jsonrpc_request("/help/suggest", {"query": "zo"}), nothing)
+        self.assertEqual(self.make_jsonrpc_request("/help/suggest", {"query": ["zorblax"]}), nothing)
+        self.assertEqual(self.make_jsonrpc_request("/help/suggest", {}), nothing)
 
     def test_portal_vote_once(self):
         self.authenticate(self.user_portal_a.login, self.user_portal_a.login)

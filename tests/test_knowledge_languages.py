@@ -291,7 +291,7 @@ class TestHelpCenterLanguages(HttpCase, KnowledgeCommon):
             data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}),
             headers={"Content-Type": "application/json"},
         )
-        return response.json()["result"]
+        return response.json()["result"]["articles"]
 
     def test_suggestions_in_the_page_language(self):
         found = {item["id"]: item for item in self.suggest("กระดาษติด", lang="th-TH")}

@@ -13,6 +13,11 @@ const DEBOUNCE_MS = 300;
  * articles that may already answer it (at most five, from /help/suggest).
  * Markup: <input name="name" data-service-suggest="1"/> followed somewhere in
  * the same form by <div class="o_service_article_suggestions"/>.
+ *
+ * /help/suggest only reads (a replica may answer it): the suggestions shown
+ * are logged for the deflection report by sending its receipt back to
+ * /help/suggest/shown, which writes. The list then carries
+ * data-suggestions-logged.
  */
 export class ServiceArticleSuggestions extends Interaction {
     static selector = "input[data-service-suggest='1']";
@@ -48,14 +53,28 @@ export class ServiceArticleSuggestions extends Interaction {
         }
         // titles and summaries in the page's language (/th/..., /zh_CN/...)
         const lang = document.documentElement.getAttribute("lang") || undefined;
-        const articles = await this.waitFor(rpc("/help/suggest", { query, lang }));
+        const answer = await this.waitFor(rpc("/help/suggest", { query, lang }));
         if (query === this.lastQuery) {
-            this.render(articles || []);
+            this.render(answer?.articles || []);
+            await this.logShown(answer?.receipt);
+        }
+    }
+
+    async logShown(receipt) {
+        if (!receipt) {
+            return;
+        }
+        try {
+            await this.waitFor(rpc("/help/suggest/shown", { receipt }, { silent: true }));
+            this.container.dataset.suggestionsLogged = "1";
+        } catch {
+            // the suggestions were shown all the same: only the report misses them
         }
     }
 
     render(articles) {
         this.container.replaceChildren();
+        delete this.container.dataset.suggestionsLogged;
         if (!articles.length) {
             return;
         }

@@ -13,6 +13,10 @@ registry.category("web_tour.tours").add("service_desk_help_tour", {
             run: "edit zorblax calib",
         },
         {
+            content: "The suggestions are logged",
+            trigger: ".o_service_article_suggestions[data-suggestions-logged]",
+        },
+        {
             content: "Open the suggested article",
             trigger: ".o_service_article_suggestions a.o_service_article_suggestion:contains(Zorblax calibration guide)",
             run: function () {
@@ -24,6 +28,10 @@ registry.category("web_tour.tours").add("service_desk_help_tour", {
         {
             content: "The article is shown",
             trigger: "h1.o_service_help_article_title:contains(Zorblax calibration guide)",
+        },
+        {
+            content: "Its visit is counted",
+            trigger: ".o_service_help_article[data-view-counted]",
         },
         {
             content: "It helped",

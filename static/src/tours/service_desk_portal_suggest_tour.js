@@ -21,5 +21,9 @@ registry.category("web_tour.tours").add("service_desk_portal_suggest_tour", {
             content: "The internal article is not",
             trigger: ".o_service_article_suggestions:not(:has(a:contains(Quibblor internal notes)))",
         },
+        {
+            content: "The suggestions shown are logged",
+            trigger: ".o_service_article_suggestions[data-suggestions-logged]",
+        },
     ],
 });
