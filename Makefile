@@ -24,7 +24,7 @@ export PYTHON DEMO_DB HTTP_PORT HTTP_INTERFACE ADDONS_PATH TESTS PYTEST_ARGS \
 	TEST_LOG_LEVEL BENCH_ARGS LOAD_ARGS CORE_SUITES
 
 .DEFAULT_GOAL := help
-.PHONY: help demo mail-demo test core-tests bench load lint wheel check-upgrade check-wheel drop-demo clean
+.PHONY: help demo mail-demo test core-tests bench load replica-check lint wheel check-upgrade check-wheel drop-demo clean
 
 help: ## list these commands
 	@echo "service_desk: make <command> [VARIABLE=value ...]"
@@ -53,6 +53,9 @@ bench: ## benchmarks side by side in a throwaway database, ratios against target
 
 load: ## multi-worker load test on 127.0.0.1 in a throwaway database, then consistency checks
 	@bash "$(ROOT)/tools/load.sh"
+
+replica-check: ## reads on a PostgreSQL hot standby, writes on the primary, a lagging and a stopped replica
+	@bash "$(ROOT)/tools/replica_check.sh"
 
 lint: ## ruff's checks and formatting, pylint with pylint-odoo
 	@bash "$(ROOT)/tools/lint.sh"

@@ -77,9 +77,7 @@ class ServiceKnowledge(http.Controller):
             for category in categories
         }
 
-    @http.route(
-        ["/help", "/help/category/<int:category_id>"], type="http", auth="public", website=True, readonly=True
-    )
+    @http.route(["/help", "/help/category/<int:category_id>"], type="http", auth="public", website=True, readonly=True)
     def help_center(self, category_id=None, search=None, **kwargs):
         Article = self._articles()
         counts = self._portal_category_counts()

@@ -402,9 +402,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         token = carrier._portal_ensure_token() if access_token else None
         return self._service_redirect(carrier, token, message="followup")
 
-    @http.route(
-        "/my/service/tickets/<int:ticket_id>/rate", type="http", auth="public", methods=["POST"], website=True
-    )
+    @http.route("/my/service/tickets/<int:ticket_id>/rate", type="http", auth="public", methods=["POST"], website=True)
     def portal_service_ticket_rate(self, ticket_id, access_token=None, rate=None, **kw):
         """The customer rates the resolved ticket from its page: the rating is
         asked for (when the resolution email did not), then Odoo's rating

@@ -485,7 +485,9 @@ class TestHelpCenter(HttpCase, KnowledgeCommon):
             self.assertIn("Zorblax calibration guide", page_text(response))
             self.assertNotIn("Zorblax draft", response.text)
             self.assertNotIn("Zorblax internal escalation notes", response.text)
-            names = [row["name"] for row in self.make_jsonrpc_request("/help/suggest", {"query": "zorblax"})["articles"]]
+            names = [
+                row["name"] for row in self.make_jsonrpc_request("/help/suggest", {"query": "zorblax"})["articles"]
+            ]
             self.assertIn("Zorblax calibration guide", names)
             self.assertNotIn("Zorblax draft", names)
 

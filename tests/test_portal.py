@@ -568,7 +568,7 @@ class TestPortalControllers(HttpCase, ServiceDeskPortalCommon):
         self._login_a()
         page = self.url_open(f"/my/service/tickets/{self.ticket_a.id}").text
         self.assertIn("Confirm resolution", page)
-        self.assertIn("/rate/", page, "a resolved ticket offers its rating")
+        self.assertIn("o_service_rate_5", page, "a resolved ticket offers its rating")
         response = self._post(f"/my/service/tickets/{self.ticket_a.id}/confirm")
         self.assertEqual(response.status_code, 303)
         self.assertEqual(self.ticket_a.stage_id, self.stage_closed)

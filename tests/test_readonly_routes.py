@@ -243,7 +243,9 @@ class TestHelpCenterReadonly(ReadonlyCase):
         self._get(f"/help/category/{self.article.category_id.id}")
         page = self._get(f"/help/article/{self.article.id}")
         tree = html.fromstring(page.content)
-        self.assertEqual(tree.xpath("//div[contains(@class, 'o_service_help_article')]/@data-article-id"), [str(self.article.id)])
+        self.assertEqual(
+            tree.xpath("//div[contains(@class, 'o_service_help_article')]/@data-article-id"), [str(self.article.id)]
+        )
         self.env.invalidate_all()
         self.assertFalse(self.article.view_count, "reading the page counts nothing by itself")
         self.assertFalse(self._events("article_opened"))
@@ -357,7 +359,10 @@ class TestPortalReadonly(ReadonlyCase):
         self._resolve_unrated(self.ticket_a)
         self._login_a()
         page = html.fromstring(self._get(f"/my/service/tickets/{self.ticket_a.id}").content)
-        self.assertEqual(page.xpath("//form[hasclass('o_service_rate_form')]/@action"), [f"/my/service/tickets/{self.ticket_a.id}/rate"])
+        self.assertEqual(
+            page.xpath("//form[hasclass('o_service_rate_form')]/@action"),
+            [f"/my/service/tickets/{self.ticket_a.id}/rate"],
+        )
         self.assertFalse(self._ratings(self.ticket_a))
         # rating it asks for the rating, then Odoo's rating page takes the score
         response = self._post(f"/my/service/tickets/{self.ticket_a.id}/rate", {"rate": "5"})
@@ -516,7 +521,12 @@ class TestBackOfficeReadonly(ReadonlyCase):
             with self.subTest(method=method), self.assertServedReadWrite():
                 self.make_jsonrpc_request(
                     f"/web/dataset/call_kw/service.volume.forecast/{method}",
-                    {"model": "service.volume.forecast", "method": method, "args": [action["domain"]], "kwargs": kwargs},
+                    {
+                        "model": "service.volume.forecast",
+                        "method": method,
+                        "args": [action["domain"]],
+                        "kwargs": kwargs,
+                    },
                 )
 
 

@@ -137,7 +137,8 @@ registry.category("web_tour.tours").add("service_desk_portal_confirm_rate_tour",
         },
         {
             content: "Rate the service: satisfied",
-            trigger: ".o_service_rating a.o_service_rate_5",
+            // a link to the rating the resolution email asked for, else the rate form's button
+            trigger: ".o_service_rating .o_service_rate_5",
             run: "click",
             expectUnloadPage: true,
         },
