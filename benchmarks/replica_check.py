@@ -203,6 +203,7 @@ def prepare(database):
     """Ids and keys the visitors need, made on the primary through the ORM."""
     import odoo
     from odoo import api, fields
+    from odoo.fields import Domain
     from odoo.modules.registry import Registry
 
     registry = Registry(database)
@@ -238,7 +239,8 @@ def prepare(database):
             "customer": customer.id,
             "number": agent_ticket.number,
         }
-        missing = [name for name, value in values.items() if not value]
+        # the demo customer has warranties; a contract page is read when it has one
+        missing = [name for name, value in values.items() if not value and name != "contract"]
         if missing:
             raise SystemExit(f"the demo data lacks what the check reads: {', '.join(missing)}")
         return values
@@ -412,7 +414,8 @@ def portal_reads(check, customer, ids):
     with check.step("customer portal, logged-in customer", "read"):
         customer.answers.clear()
         for path in PORTAL_PAGES:
-            customer.get(path.format(**ids))
+            if "{contract}" not in path or ids["contract"]:
+                customer.get(path.format(**ids))
         counters = customer.rpc("/my/counters", {"counters": ["service_ticket_count", "service_warranty_count"]})
         check.fail_unless(customer.failed() == [], f"portal answers: {customer.failed()}")
         check.fail_unless(counters and counters.get("service_ticket_count"), "/my/counters counts the tickets")
@@ -579,10 +582,9 @@ def run_as_owner(args, command):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.WARNING)
     from odoo.tools import config
 
-    config.parse_config([*args.odoo_args, f"--http-interface={HOST}"])
+    config.parse_config([*args.odoo_args, f"--http-interface={HOST}", "--log-level=warn"])
     primary = Cluster("primary", args.primary, args.primary_port, args.database)
     standby = Cluster("standby", args.standby, args.standby_port, args.database)
     ids = prepare(args.database)
