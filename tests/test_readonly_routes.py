@@ -469,12 +469,15 @@ class TestBackOfficeReadonly(ReadonlyCase):
 
     def test_report_buttons_only_read(self):
         self.ticket_a.action_resolve()
+        self.ticket_a.sudo().rating_apply(1, token=self.ticket_a._rating_get_access_token(), feedback="Slow")
         self.env.flush_all()
         self.authenticate(self.user_manager.login, self.user_manager.login)
         for model, method in (
             ("service.ticket.report", "action_open_ticket"),
             ("service.customer.report", "action_open_tickets"),
             ("service.customer.report", "action_open_trend"),
+            ("service.rating.report", "action_open_ticket"),
+            ("service.rating.report", "action_schedule_followup"),
         ):
             with self.subTest(model=model, method=method):
                 row = self.env[model].search([], limit=1)
@@ -500,10 +503,12 @@ class TestBackOfficeReadonly(ReadonlyCase):
             with self.subTest(method=method):
                 self.assertEqual(self._button("res.partner", method, partner.id)["type"], "ir.actions.act_window")
 
-    def test_service_review_only_reads(self):
+    def test_service_review_and_data_export_only_read(self):
         self.authenticate(self.user_manager.login, self.user_manager.login)
         page = self._get(f"/report/html/service_desk.report_service_review/{self.customer_a.id}")
         self.assertIn("Service review", page.text)
+        export = self._get(f"/service_desk/partner/{self.customer_a.id}/export")
+        self.assertEqual(export.headers["Content-Type"], "application/zip")
 
     def test_forecast_reads_the_primary_that_wrote_it(self):
         """The forecast's rows are written as it opens, then read at once:
