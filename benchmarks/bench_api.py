@@ -64,6 +64,9 @@ def parse_args(argv):
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--seconds", type=int, default=30, help="length of each phase (default 30 s)")
     parser.add_argument("--workers", type=int, default=4, help="Odoo HTTP workers (default 4)")
+    parser.add_argument(
+        "--warm-up", type=int, default=5, help="untimed seconds of each kind of request first (default 5)"
+    )
     parser.add_argument("--pg-data", help="data directory of the run's own PostgreSQL cluster (tools/load.sh)")
     parser.add_argument("--pg-ctl", help="unused: accepted as tools/load.sh passes it")
     args, odoo_args = parser.parse_known_args(argv)
@@ -74,10 +77,11 @@ def parse_args(argv):
 class PhaseClient(Client):
     """A load test client that sends one kind of request for the length of a phase."""
 
-    def __init__(self, index, clients, servers, prepared, stop_at, results, phase, numbers):
+    def __init__(self, index, clients, servers, prepared, stop_at, results, phase, numbers, label):
         super().__init__(index, clients, servers, prepared, 0, stop_at, results, FaultWindows())
         self.phase = phase
         self.numbers = numbers
+        self.label = label
 
     def run(self):
         for number in itertools.count():
@@ -85,28 +89,44 @@ class PhaseClient(Client):
                 return
             if self.phase == "submit":
                 key = f"load-api-{self.index}-{number}-{uuid.uuid4().hex[:8]}"
-                self.timed("submit", lambda n=number, k=key: self.submit(n, k))
+                self.timed(self.label, lambda n=number, k=key: self.submit(n, k))
             elif self.phase == "status":
                 ticket = random.choice(self.numbers)
-                self.timed("status", lambda t=ticket: self.status(t))
+                self.timed(self.label, lambda t=ticket: self.status(t))
             else:
-                self.timed("version_info", self.version_info)
+                self.timed(self.label, self.version_info)
 
 
-def run_phase(args, servers, prepared, results, phase, numbers):
+def run_phase(args, servers, prepared, results, phase, numbers, seconds=None, label=None):
     """Rate per minute of the phase's answered requests."""
+    label = label or phase
+    seconds = seconds or args.seconds
     started = time.monotonic()
     clients = [
-        PhaseClient(i, args.clients, servers, prepared, started + args.seconds, results, phase, numbers)
+        PhaseClient(i, args.clients, servers, prepared, started + seconds, results, phase, numbers, label)
         for i in range(args.clients)
     ]
     for client in clients:
         client.start()
     for client in clients:
-        client.join(args.seconds + 60)
+        client.join(seconds + 60)
     elapsed = time.monotonic() - started
-    answered = len(results.latencies[phase]) - len(results.errors[phase])
+    answered = len(results.latencies[label]) - len(results.errors[label])
     return answered / elapsed * 60
+
+
+def warm_up(args, servers, prepared, results):
+    """Every worker loads the registry and fills its caches at its first requests: done before the phases
+    are timed, with each kind of request (the tickets it submits are checked with the others)."""
+    for phase, _label in PHASES:
+        numbers = submitted(results, prepared)
+        run_phase(args, servers, prepared, results, phase, numbers, args.warm_up, f"warm-up {phase}")
+
+
+def submitted(results, prepared):
+    """The numbers of the tickets submitted so far (the demo's probe ticket before any)."""
+    numbers = sorted({number for answered in results.submissions.values() for number in answered})
+    return numbers or [prepared["probe_number"]]
 
 
 def report(results, rates):
@@ -147,14 +167,19 @@ def main(argv=None):
         print(
             f"Odoo with {args.workers} workers on {servers[0].url}; {args.clients} clients, {args.seconds} s per phase"
         )
+        warm_up(args, servers, prepared, results)
         rates["submit"] = run_phase(args, servers, prepared, results, "submit", [])
-        numbers = sorted({number for answered in results.submissions.values() for number in answered})
-        numbers = numbers or [prepared["probe_number"]]
-        rates["status"] = run_phase(args, servers, prepared, results, "status", numbers)
+        rates["status"] = run_phase(args, servers, prepared, results, "status", submitted(results, prepared))
         rates["version_info"] = run_phase(args, servers, prepared, results, "version_info", [])
     finally:
         stop_nodes(servers)
     missed = report(results, rates)
+    for server in servers:
+        retried, given_up, server_errors = server.concurrency_log()
+        print(
+            f"server: {retried} concurrency failures retried by Odoo, {given_up} given up, "
+            f"{server_errors} errors logged ({server.log_path})"
+        )
     failures, new = open_env(args.database, lambda env: check(env, prepared, results))
     print(
         f"\nchecks: {len(results.submissions)} API submissions -> {new} tickets, each whole; "
