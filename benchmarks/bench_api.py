@@ -74,6 +74,18 @@ def parse_args(argv):
     return args, [arg for arg in odoo_args if arg != "--"]
 
 
+CALLERS = 500  # known customers calling in, as a telephony system sees them
+
+
+def prepare_callers(env):
+    """The callers of the run as known contacts: a ticket submission looks its customer up, as for most calls
+    of a real desk (a new contact per call, or the same few contacts for every client at the same instant,
+    would measure contact creation or contention on one contact instead)."""
+    emails = [f"caller{i}@load-test.example.com" for i in range(CALLERS)]
+    known = set(env["res.partner"].search([("email", "in", emails)]).mapped("email"))
+    env["res.partner"].create([{"name": f"Caller {email}", "email": email} for email in emails if email not in known])
+
+
 class PhaseClient(Client):
     """A load test client that sends one kind of request for the length of a phase."""
 
@@ -82,6 +94,9 @@ class PhaseClient(Client):
         self.phase = phase
         self.numbers = numbers
         self.label = label
+
+    def customer_email(self, number):
+        return f"caller{(self.index * 101 + number * 13) % CALLERS}@load-test.example.com"
 
     def run(self):
         for number in itertools.count():
@@ -158,6 +173,7 @@ def main(argv=None):
 
     config.parse_config(["--database", args.database, "--log-level", "warn", f"--http-interface={HOST}", *odoo_args])
     prepared = open_env(args.database, prepare)
+    open_env(args.database, prepare_callers)
     production_commits(args)
     servers = start_nodes(args, odoo_args)
     results, rates = Results(), {}
