@@ -182,8 +182,10 @@ class FaultInjector(threading.Thread):
     # ------------------------------------------------------------------
 
     def http_workers(self):
-        """Pids of the HTTP workers of every node's prefork server (their
-        children but the long-polling and cron ones)."""
+        """Pids of the HTTP workers of every node's prefork server: their
+        children but the long-polling one and the cron one (that one only
+        when setproctitle names the processes; the kill picks a worker by
+        the connection that is creating a ticket anyway)."""
         workers = set()
         for server in self.servers:
             for child in psutil.Process(server.process.pid).children():
@@ -221,11 +223,8 @@ class FaultInjector(threading.Thread):
         gone = self.wait(lambda: not self.monitor.query("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (backend,)))
         # the kill races with the end of the transaction: PostgreSQL's log tells whether it cut it open
         cut = self.wait(lambda: self.open_transaction_cut(backend), timeout=5) if self.args.pg_data else None
-        respawned = self.wait(
-            lambda: (
-                pid not in (current := self.http_workers()) and len(current) >= self.args.workers * len(self.servers)
-            )
-        )
+        # as many workers as before the kill, the killed one replaced
+        respawned = self.wait(lambda: pid not in (current := self.http_workers()) and len(current) >= len(workers))
         answering = self.wait(self.server_answers)
         self.windows.end(
             event,
