@@ -86,6 +86,25 @@ def prepare_callers(env):
     env["res.partner"].create([{"name": f"Caller {email}", "email": email} for email in emails if email not in known])
 
 
+def key_check_cost(env, key, rounds=20):
+    """(ms, ms): one API key check verifying the key's stored hash, and one of a key verified before,
+    side by side in this process (models/res_users_apikeys.py)."""
+    from odoo.addons.service_desk.models.res_users_apikeys import _VERIFIED_KEYS
+
+    Keys = env["res.users.apikeys"]
+
+    def timed(forget):
+        started = time.perf_counter()
+        for _round in range(rounds):
+            if forget:
+                _VERIFIED_KEYS.clear()
+            Keys._check_credentials(scope="rpc", key=key)
+        return (time.perf_counter() - started) / rounds * 1000
+
+    Keys._check_credentials(scope="rpc", key=key)
+    return timed(forget=True), timed(forget=False)
+
+
 class PhaseClient(Client):
     """A load test client that sends one kind of request for the length of a phase."""
 
@@ -174,6 +193,7 @@ def main(argv=None):
     config.parse_config(["--database", args.database, "--log-level", "warn", f"--http-interface={HOST}", *odoo_args])
     prepared = open_env(args.database, prepare)
     open_env(args.database, prepare_callers)
+    verifying, verified = open_env(args.database, lambda env: key_check_cost(env, prepared["key"]))
     production_commits(args)
     servers = start_nodes(args, odoo_args)
     results, rates = Results(), {}
@@ -190,6 +210,10 @@ def main(argv=None):
     finally:
         stop_nodes(servers)
     missed = report(results, rates)
+    print(
+        f"API key check in one process: {verifying:.1f} ms verifying the stored hash, "
+        f"{verified:.1f} ms for a key verified before ({verifying / max(verified, 0.001):.0f}x)"
+    )
     for server in servers:
         retried, given_up, server_errors = server.concurrency_log()
         print(
