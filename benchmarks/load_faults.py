@@ -190,8 +190,10 @@ class FaultInjector(threading.Thread):
         for server in self.servers:
             for child in psutil.Process(server.process.pid).children():
                 with contextlib.suppress(psutil.Error):
-                    title = " ".join(child.cmdline())  # "odoo: WorkerHTTP <pid>" once a worker names itself
-                    if "gevent" not in title and "WorkerCron" not in title:
+                    # the long-polling process runs `<launcher> gevent ...`; a worker that names itself
+                    # (setproctitle) shows "odoo: WorkerCron <pid> <db>"
+                    cmdline = child.cmdline()
+                    if "gevent" not in cmdline and not any("WorkerCron" in part for part in cmdline):
                         workers.add(child.pid)
         return workers
 
