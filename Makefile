@@ -16,15 +16,16 @@ PYTEST_ARGS ?=
 TEST_LOG_LEVEL ?= warn
 BENCH_ARGS ?=
 LOAD_ARGS ?=
+BENCH_API_ARGS ?=
 WHEEL_DIR ?= $(ROOT)/.local/dist
 MAIL_ARGS ?=
 CORE_SUITES ?=
 
 export PYTHON DEMO_DB HTTP_PORT HTTP_INTERFACE ADDONS_PATH TESTS PYTEST_ARGS \
-	TEST_LOG_LEVEL BENCH_ARGS LOAD_ARGS CORE_SUITES
+	TEST_LOG_LEVEL BENCH_ARGS LOAD_ARGS BENCH_API_ARGS CORE_SUITES
 
 .DEFAULT_GOAL := help
-.PHONY: help demo mail-demo test core-tests bench load replica-check lint wheel check-upgrade check-wheel drop-demo clean
+.PHONY: help demo mail-demo test core-tests bench bench-api load replica-check lint wheel check-upgrade check-wheel drop-demo clean
 
 help: ## list these commands
 	@echo "service_desk: make <command> [VARIABLE=value ...]"
@@ -50,6 +51,9 @@ core-tests: ## Odoo's own test suites of the addons we extend, with service_desk
 
 bench: ## benchmarks side by side in a throwaway database, ratios against targets
 	@bash "$(ROOT)/tools/bench.sh"
+
+bench-api: ## API submissions against an authenticated read and Odoo's floor, 4 workers, ratios
+	@bash "$(ROOT)/tools/bench_api.sh"
 
 load: ## multi-worker load test on 127.0.0.1 in a throwaway database, then consistency checks
 	@bash "$(ROOT)/tools/load.sh"

@@ -12,6 +12,11 @@ data, in a PostgreSQL cluster of its own, all removed afterwards), or:
    addresses, the capacity and open tickets of every agent before the run.
 2. Starts `odoo server --workers=2 --max-cron-threads=0` on 127.0.0.1 and a
    free port (its own process group, stopped at the end whatever happens).
+   With --nodes N, N such servers, each on its own ports, on the same
+   database and the same data directory (filestore and sessions), the
+   first one with a cron thread when the run has its own cluster; every
+   client sends each request to the next node, so a session opened on one
+   node is used on the others.
 3. Runs --clients threads of --requests requests each, in rotation: API ticket
    submissions with an Idempotency-Key (every third one sent twice, as a
    client whose answer was lost), portal page loads and ticket submissions
@@ -77,7 +82,13 @@ def parse_args(argv):
     parser.add_argument("--database", required=True)
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients (default 4)")
     parser.add_argument("--requests", type=int, default=25, help="requests per client (default 25)")
-    parser.add_argument("--workers", type=int, default=2, help="Odoo HTTP workers (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="Odoo HTTP workers per node (default 2)")
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="Odoo servers on the same database and data directory, each request to the next one (default 1)",
+    )
     parser.add_argument("--time-limit", type=int, default=180, help="stop the clients after this (default 180 s)")
     parser.add_argument(
         "--faults", action=argparse.BooleanOptionalAction, default=True, help="inject faults (default: yes)"
@@ -273,8 +284,12 @@ def check_whole(env, tickets):
 
 
 class Server:
-    def __init__(self, database, workers, odoo_args):
+    """One Odoo node: a prefork server of its own (own ports, own log) on the
+    shared database and data directory (filestore and sessions)."""
+
+    def __init__(self, database, workers, odoo_args, node=0, cron_threads=0):
         self.database = database
+        self.node = node
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         command = [
@@ -287,7 +302,7 @@ class Server:
             # when PostgreSQL does not answer at that moment (docs/reliability.md)
             f"--db-filter=^{database}$",
             f"--workers={workers}",
-            "--max-cron-threads=0",
+            f"--max-cron-threads={cron_threads}",
             f"--http-interface={HOST}",
             f"--http-port={self.port}",
             f"--gevent-port={free_port()}",
@@ -299,7 +314,8 @@ class Server:
             "--limit-time-real=120",
             "--no-database-list",
         ]
-        self.log_path = os.path.join(os.environ.get("SD_LOCAL", "."), "log", f"load-{database}.log")
+        suffix = f"-node{node}" if node else ""
+        self.log_path = os.path.join(os.environ.get("SD_LOCAL", "."), "log", f"load-{database}{suffix}.log")
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
         self.log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115 -- closed in stop()
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -378,14 +394,21 @@ class Results:
 
 
 class Client(threading.Thread):
-    def __init__(self, index, clients, server, prepared, count, stop_at, results, windows):
+    """A client of the desk. With several nodes it sends each request to the
+    next node in turn: a session opened on one node is used on the others,
+    as behind a proxy that does not pin sessions."""
+
+    def __init__(self, index, clients, servers, prepared, count, stop_at, results, windows):
         super().__init__(name=f"client-{index}", daemon=True)
         self.clients = clients
-        self.index, self.server, self.prepared, self.count = index, server, prepared, count
+        self.servers = servers
+        self.sent = index  # clients start on different nodes
+        self.index, self.server, self.prepared, self.count = index, servers[0], prepared, count
         self.key = prepared["key"]
         self.stop_at, self.results, self.windows = stop_at, results, windows
         self.portal = requests.Session()
         self.agent = requests.Session()
+        self.api = requests.Session()  # no cookies: a connection kept open, as API clients do
         self.agent_tickets = []
         self.my_emails = []  # (Message-Id, sender, subject) of the emails this client delivered
 
@@ -414,7 +437,9 @@ class Client(threading.Thread):
             time.sleep(RETRY_PAUSE)
 
     def http(self, session, method, path, **kwargs):
-        response = session.request(method, self.server.url + path, timeout=30, **kwargs)
+        server = self.servers[self.sent % len(self.servers)]
+        self.sent += 1
+        response = session.request(method, server.url + path, timeout=30, **kwargs)
         if response.status_code >= 500:
             raise Transient(f"{method} {path} answered {response.status_code}")
         if response.status_code == 404 and NO_DATABASE in response.text:
@@ -465,20 +490,48 @@ class Client(threading.Thread):
     def submit(self, number, key):
         """POST one submission; sent again with the same key, it must get the same ticket."""
         payload = {
-            "email": f"load.customer{number % 7}@load-test.example.com",
+            "email": self.customer_email(number),
             "name": f"Load ticket {key}",
-            "description": "Submitted by the load test.",
-            "channel": "phone",
+            "description": (
+                "Call transcript: the customer's router drops the connection every hour since the last "
+                "firmware update. Restarting it helps for a while. Customer asks for a callback in the "
+                f"afternoon.\nCaller reference {key}."
+            ),
+            "channel": ("phone", "chat")[number % 2],
             "external_ref": key,
         }
         headers = {"Authorization": f"Bearer {self.key}", "Idempotency-Key": key}
-        response = self.http(requests, "POST", API_URL, json=payload, headers=headers)
+        response = self.http(self.api, "POST", API_URL, json=payload, headers=headers)
         if response.status_code not in (200, 201):
             return f"API answered {response.status_code}: {response.text[:200]}"
         ticket_number = response.json()["number"]
         with self.results.lock:
             self.results.submissions[key].append(ticket_number)
         self.results.answer("number", ticket_number)
+        return None
+
+    def customer_email(self, number):
+        """A few customers who write again and again, some at the same instant from several clients."""
+        return f"load.customer{number % 7}@load-test.example.com"
+
+    def status(self, number):
+        """The API's status read of a ticket, as the system that submitted it asks."""
+        headers = {"Authorization": f"Bearer {self.key}"}
+        response = self.http(self.api, "GET", f"{API_URL}/{number}", headers=headers)
+        if response.status_code != 200 or response.json().get("number") != number:
+            return f"status of {number} answered {response.status_code}: {response.text[:200]}"
+        return None
+
+    def version_info(self):
+        """Odoo's own lightest JSON-RPC route, posted as the web client does."""
+        response = self.http(
+            self.api,
+            "POST",
+            "/web/webclient/version_info",
+            json={"jsonrpc": "2.0", "method": "call", "id": self.sent, "params": {}},
+        )
+        if response.status_code != 200 or "server_version" not in response.json().get("result", {}):
+            return f"version_info answered {response.status_code}: {response.text[:200]}"
         return None
 
     def portal_submit(self, subject, attempts):
@@ -656,6 +709,47 @@ class Client(threading.Thread):
                 self.timed(kind, lambda n=number: self.reply(n), repeatable=False)
 
 
+def production_commits(args):
+    """On the run's own cluster: tools/postgres.sh makes clusters with synchronous_commit off, which trades the
+    last commits of a crash for speed; a production server keeps it on, and so does the run."""
+    if args.pg_data:
+        monitor = Monitor(args.database)
+        monitor.query("ALTER SYSTEM SET synchronous_commit = on")
+        monitor.query("SELECT pg_reload_conf()")
+        monitor.close()
+
+
+def cron_threads(args):
+    """Cron threads of the first node: one when several nodes run on the run's own cluster, else none. Odoo's
+    cron processes every database of the PostgreSQL user, so it is never started on a shared server."""
+    return 1 if args.nodes > 1 and args.pg_data else 0
+
+
+def cron_note(args):
+    if cron_threads(args):
+        return "cron on node 0 only"
+    if args.nodes > 1 and not args.pg_data:
+        return "cron off (a shared PostgreSQL server: Odoo's cron would process every database there)"
+    return "cron off"
+
+
+def start_nodes(args, odoo_args):
+    servers = []
+    try:
+        for node in range(args.nodes):
+            cron = cron_threads(args) if node == 0 else 0
+            servers.append(Server(args.database, args.workers, odoo_args, node=node, cron_threads=cron))
+    except BaseException:
+        stop_nodes(servers)
+        raise
+    return servers
+
+
+def stop_nodes(servers):
+    for server in servers:
+        server.stop()
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -709,20 +803,23 @@ def main(argv=None):
     config.parse_config(["--database", args.database, "--log-level", "warn", f"--http-interface={HOST}", *odoo_args])
     prepared = open_env(args.database, prepare)
     plan, notes = fault_plan(args)
-    if args.pg_data:
-        # the run's own cluster: tools/postgres.sh makes clusters with synchronous_commit off, which trades the
-        # last commits of a crash for speed; a production server keeps it on, and so does this run
-        monitor = Monitor(args.database)
-        monitor.query("ALTER SYSTEM SET synchronous_commit = on")
-        monitor.query("SELECT pg_reload_conf()")
-        monitor.close()
+    production_commits(args)
 
-    server = Server(args.database, args.workers, odoo_args)
+    servers = start_nodes(args, odoo_args)
     results, windows = Results(), FaultWindows()
     injector = None
     try:
-        server.wait_ready()
-        print(f"Odoo with {args.workers} workers on {server.url}; {args.clients} clients x {args.requests} requests")
+        for server in servers:
+            server.wait_ready()
+        print(
+            f"Odoo with {args.workers} workers on {', '.join(server.url for server in servers)}; "
+            f"{args.clients} clients x {args.requests} requests"
+        )
+        if len(servers) > 1:
+            print(
+                f"{len(servers)} nodes sharing the database and the data directory (filestore, sessions); "
+                f"{cron_note(args)}"
+            )
         if args.pg_data:
             print(f"PostgreSQL: the run's own cluster in {args.pg_data}, synchronous_commit on")
         for note in notes:
@@ -730,11 +827,11 @@ def main(argv=None):
         start = time.monotonic()
         stop_at = start + args.time_limit
         clients = [
-            Client(i, args.clients, server, prepared, args.requests, stop_at, results, windows)
+            Client(i, args.clients, servers, prepared, args.requests, stop_at, results, windows)
             for i in range(args.clients)
         ]
         if plan:
-            injector = FaultInjector(server, args, prepared, results, windows, plan, args.clients * args.requests)
+            injector = FaultInjector(servers, args, prepared, results, windows, plan, args.clients * args.requests)
             injector.start()
         for client in clients:
             client.start()
@@ -746,13 +843,16 @@ def main(argv=None):
             injector.finished.set()
             injector.join(120)
     finally:
-        server.stop()
+        stop_nodes(servers)
     errors = report(results, elapsed)
-    retried, given_up, server_errors = server.concurrency_log()
-    print(
-        f"server: {retried} concurrency failures retried by Odoo, {given_up} given up, "
-        f"{server_errors} errors logged ({server.log_path})"
-    )
+    given_up = 0
+    for server in servers:
+        retried, gave_up, server_errors = server.concurrency_log()
+        given_up += gave_up
+        print(
+            f"server{f' node {server.node}' if len(servers) > 1 else ''}: {retried} concurrency failures retried "
+            f"by Odoo, {gave_up} given up, {server_errors} errors logged ({server.log_path})"
+        )
     if stuck:
         print(f"clients still waiting at the time limit: {', '.join(stuck)}")
     fault_failures = []

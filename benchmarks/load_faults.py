@@ -154,9 +154,9 @@ class FaultInjector(threading.Thread):
     """Runs the planned faults as the clients progress: `plan` is a list of
     (fraction of the planned requests done, fault name)."""
 
-    def __init__(self, server, args, prepared, results, windows, plan, total):
+    def __init__(self, servers, args, prepared, results, windows, plan, total):
         super().__init__(name="faults", daemon=True)
-        self.server, self.args, self.prepared = server, args, prepared
+        self.servers, self.args, self.prepared = servers, args, prepared
         self.results, self.windows, self.plan, self.total = results, windows, plan, total
         self.monitor = Monitor(args.database)
         self.finished = threading.Event()  # the clients are done
@@ -182,13 +182,19 @@ class FaultInjector(threading.Thread):
     # ------------------------------------------------------------------
 
     def http_workers(self):
-        """Pids of the prefork server's HTTP workers (its children but the long-polling one)."""
-        master = psutil.Process(self.server.process.pid)
+        """Pids of the HTTP workers of every node's prefork server: their
+        children but the long-polling one and the cron one (that one only
+        when setproctitle names the processes; the kill picks a worker by
+        the connection that is creating a ticket anyway)."""
         workers = set()
-        for child in master.children():
-            with contextlib.suppress(psutil.Error):
-                if "gevent" not in child.cmdline():
-                    workers.add(child.pid)
+        for server in self.servers:
+            for child in psutil.Process(server.process.pid).children():
+                with contextlib.suppress(psutil.Error):
+                    # the long-polling process runs `<launcher> gevent ...`; a worker that names itself
+                    # (setproctitle) shows "odoo: WorkerCron <pid> <db>"
+                    cmdline = child.cmdline()
+                    if "gevent" not in cmdline and not any("WorkerCron" in part for part in cmdline):
+                        workers.add(child.pid)
         return workers
 
     def kill_worker(self):
@@ -219,7 +225,8 @@ class FaultInjector(threading.Thread):
         gone = self.wait(lambda: not self.monitor.query("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (backend,)))
         # the kill races with the end of the transaction: PostgreSQL's log tells whether it cut it open
         cut = self.wait(lambda: self.open_transaction_cut(backend), timeout=5) if self.args.pg_data else None
-        respawned = self.wait(lambda: pid not in (current := self.http_workers()) and len(current) >= self.args.workers)
+        # as many workers as before the kill, the killed one replaced
+        respawned = self.wait(lambda: pid not in (current := self.http_workers()) and len(current) >= len(workers))
         answering = self.wait(self.server_answers)
         self.windows.end(
             event,
@@ -320,16 +327,19 @@ class FaultInjector(threading.Thread):
     # ------------------------------------------------------------------
 
     def server_answers(self):
-        """Whether the server answers a request that reads the database."""
-        try:
-            response = requests.get(
-                self.server.url + f"/service_desk/api/v1/tickets/{self.prepared['probe_number']}",
-                headers={"Authorization": f"Bearer {self.prepared['key']}"},
-                timeout=10,
-            )
-        except requests.RequestException:
-            return False
-        return response.status_code == 200
+        """Whether every node answers a request that reads the database."""
+        for server in self.servers:
+            try:
+                response = requests.get(
+                    server.url + f"/service_desk/api/v1/tickets/{self.prepared['probe_number']}",
+                    headers={"Authorization": f"Bearer {self.prepared['key']}"},
+                    timeout=10,
+                )
+            except requests.RequestException:
+                return False
+            if response.status_code != 200:
+                return False
+        return True
 
     @staticmethod
     def wait(condition, timeout=30):

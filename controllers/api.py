@@ -1,11 +1,10 @@
 import json
 import logging
-import re
 
 from psycopg2 import errors
 
 from odoo import http
-from odoo.exceptions import AccessDenied, AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 
 _logger = logging.getLogger(__name__)
@@ -27,25 +26,37 @@ class ServiceDeskApi(http.Controller):
     """Ticket intake for telephony, chat widgets and other systems.
 
     Authentication: `Authorization: Bearer <Odoo API key>` of a user in the
-    service desk agent group. Answers are JSON, errors `{"error": ...}`
-    with the HTTP status saying what went wrong."""
+    service desk agent group, checked by Odoo's own `auth="bearer"`; its
+    refusals are answered as JSON too (`json_errors`, models/ir_http.py).
+    Answers are JSON, errors `{"error": ...}` with the HTTP status saying
+    what went wrong."""
 
     # ------------------------------------------------------------------
     # Routes
     # ------------------------------------------------------------------
 
-    @http.route(API_PREFIX, type="http", auth="none", methods=["POST"], csrf=False, save_session=False, readonly=False)
+    @http.route(
+        API_PREFIX,
+        type="http",
+        auth="bearer",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+        json_errors=True,
+    )
     def create_ticket(self, **_kwargs):
         return self._answer(self._create_ticket)
 
     @http.route(
         f"{API_PREFIX}/<string:number>",
         type="http",
-        auth="none",
+        auth="bearer",
         methods=["GET"],
         csrf=False,
         save_session=False,
         readonly=True,
+        json_errors=True,
     )
     def ticket_status(self, number, **_kwargs):
         return self._answer(lambda: self._ticket_status(number))
@@ -53,11 +64,12 @@ class ServiceDeskApi(http.Controller):
     @http.route(
         f"{API_PREFIX}/<string:number>/messages",
         type="http",
-        auth="none",
+        auth="bearer",
         methods=["POST"],
         csrf=False,
         save_session=False,
         readonly=False,
+        json_errors=True,
     )
     def post_customer_message(self, number, **_kwargs):
         return self._answer(lambda: self._post_customer_message(number))
@@ -68,7 +80,7 @@ class ServiceDeskApi(http.Controller):
 
     def _answer(self, handler):
         try:
-            self._authenticate()
+            self._check_agent()
             # an error answer leaves nothing behind: what the handler wrote before it failed (a new contact,
             # a ticket whose Idempotency-Key another request took meanwhile) is undone, not committed with
             # the error response
@@ -83,18 +95,7 @@ class ServiceDeskApi(http.Controller):
             status, body = 422, {"error": str(error)}
         return request.make_json_response(body, status=status)
 
-    def _authenticate(self):
-        header = request.httprequest.headers.get("Authorization", "")
-        match = re.match(r"^bearer\s+(\S+)$", header, re.IGNORECASE)
-        if not match:
-            raise ApiError(401, "Authentication required: send 'Authorization: Bearer <API key>'.")
-        try:
-            uid = request.env["res.users.apikeys"]._check_credentials(scope="rpc", key=match.group(1))
-        except AccessDenied:
-            uid = None
-        if not uid:
-            raise ApiError(401, "Invalid or expired API key.")
-        request.update_env(user=uid)
+    def _check_agent(self):
         if not request.env.user.has_group("service_desk.group_service_user"):
             raise ApiError(403, "The API key's user is not a service desk agent.")
 

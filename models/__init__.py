@@ -63,6 +63,7 @@ from . import resource_calendar
 from . import resource_calendar_attendance
 from . import resource_calendar_leaves
 from . import ir_http
+from . import res_users_apikeys
 from . import service_remedy_document
 from . import stock_picking
 from . import account_move

@@ -9,6 +9,8 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.base.models.res_users import KEY_CRYPT_CONTEXT
+
 from ..controllers.api import ServiceDeskApi
 from .common import ServiceDeskCommon
 
@@ -180,3 +182,79 @@ class TestTicketApi(HttpCase, ServiceDeskCommon):
         self.assertEqual(self._post_message(other.number, {"message": "x"}).status_code, 404)
         self.assertEqual(self._post_message(ticket.number, {"message": "x"}, key="wrong").status_code, 401)
         self.assertEqual(len(ticket.message_ids.filtered(lambda m: m.author_id == self.customer_a_contact)), 0)
+
+    def test_refusals_of_odoo_bearer_auth_are_json(self):
+        """The routes are authenticated by Odoo's auth="bearer"; what it
+        refuses is answered as JSON with the Bearer challenge, not as its
+        HTML error page."""
+        for route in (ServiceDeskApi.create_ticket, ServiceDeskApi.ticket_status, ServiceDeskApi.post_customer_message):
+            self.assertEqual(route.original_routing["auth"], "bearer")
+        for key, error in ((False, "Authentication required"), ("not-a-key", "Invalid or expired API key")):
+            with self.subTest(key=key):
+                response = self._post({"name": "x"}, key=key)
+                self.assertEqual(response.status_code, 401)
+                self.assertEqual(response.headers["Content-Type"].split(";")[0], "application/json")
+                self.assertEqual(response.headers.get("WWW-Authenticate"), "Bearer")
+                self.assertIn(error, response.json()["error"])
+        response = self._get("SD00001", key="not-a-key")
+        self.assertEqual(response.status_code, 401)
+        self.assertIn("error", response.json())
+        self.assertFalse(self.env["service.ticket"].search([("name", "=", "x")]))
+
+
+@tagged("post_install", "-at_install")
+class TestApiKeyCheck(ServiceDeskCommon):
+    """An API key is verified against its slow stored hash once per process;
+    later checks only look at its row, and still refuse at once a key that
+    was removed, expired, whose user was archived or whose scope differs."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.expiration = fields.Datetime.now() + timedelta(hours=12)
+        cls.Keys = cls.env["res.users.apikeys"]
+
+    def _key(self, scope=None):
+        return self.Keys.with_user(self.user_agent_a).sudo()._generate(scope, "telephony", self.expiration)
+
+    def _check(self, key, scope="rpc"):
+        self.env.flush_all()
+        return self.Keys._check_credentials(scope=scope, key=key)
+
+    def _counting_verify(self):
+        return patch("odoo.addons.base.models.res_users.KEY_CRYPT_CONTEXT", wraps=KEY_CRYPT_CONTEXT)
+
+    def test_key_hash_verified_once(self):
+        key = self._key()
+        with self._counting_verify() as context:
+            self.assertEqual(self._check(key), self.user_agent_a.id)
+            self.assertEqual(self._check(key), self.user_agent_a.id)
+            self.assertEqual(self._check(key), self.user_agent_a.id)
+        self.assertEqual(context.verify.call_count, 1)
+
+    def test_verified_key_refused_once_invalid(self):
+        key = self._key()
+        self.assertEqual(self._check(key), self.user_agent_a.id)
+        self.assertFalse(self._check(key[:-1] + ("0" if key[-1] != "0" else "1")), "another key, same index")
+        self.env.cr.execute(
+            "UPDATE res_users_apikeys SET expiration_date = now() at time zone 'utc' - interval '1 minute'"
+            " WHERE user_id = %s",
+            [self.user_agent_a.id],
+        )
+        self.assertFalse(self._check(key), "expired")
+        self.env.cr.execute(
+            "UPDATE res_users_apikeys SET expiration_date = %s WHERE user_id = %s",
+            [self.expiration, self.user_agent_a.id],
+        )
+        self.assertEqual(self._check(key), self.user_agent_a.id)
+        self.user_agent_a.active = False
+        self.assertFalse(self._check(key), "archived user")
+        self.user_agent_a.active = True
+        self.assertEqual(self._check(key), self.user_agent_a.id)
+        self.Keys.sudo().search([("user_id", "=", self.user_agent_a.id)])._remove()
+        self.assertFalse(self._check(key), "removed")
+
+    def test_verified_key_keeps_its_scope(self):
+        key = self._key(scope="telephony")
+        self.assertEqual(self._check(key, scope="telephony"), self.user_agent_a.id)
+        self.assertFalse(self._check(key, scope="rpc"))

@@ -18,6 +18,8 @@
 #               (see python3 -m benchmarks.load -h)
 #   KEEP_DB=1   keep the database afterwards (its name is printed; the run's
 #               own cluster is then left running)
+#   SD_LOAD_MODULE  the Python module run against the database (default
+#               benchmarks.load; tools/bench_api.sh runs benchmarks.bench_api)
 set -euo pipefail
 # shellcheck source=tools/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -88,9 +90,10 @@ if ! sd_install "$db" >/dev/null 2>&1; then
 fi
 rm -f "$SD_LOCAL/log/install-$db.log"
 
-sd_log "load test: Odoo with workers on 127.0.0.1, bounded clients and faults (at most a few minutes)"
+module=${SD_LOAD_MODULE:-benchmarks.load}
+sd_log "$module: Odoo with workers on 127.0.0.1, bounded clients (at most a few minutes)"
 cd "$SD_ROOT"
 # shellcheck disable=SC2086  # LOAD_ARGS is a list of options
-"$PYTHON" -m benchmarks.load --database "$db" ${load_args[@]+"${load_args[@]}"} ${LOAD_ARGS:-} -- "${SD_ODOO_OPTS[@]}" &
+"$PYTHON" -m "$module" --database "$db" ${load_args[@]+"${load_args[@]}"} ${LOAD_ARGS:-} -- "${SD_ODOO_OPTS[@]}" &
 load_pid=$!
 wait "$load_pid"
