@@ -36,7 +36,10 @@ def parse_args(argv):
         "--remedies", type=int, default=20_000, help="remedies in the cost of service benchmark (default 20000)"
     )
     parser.add_argument(
-        "--scale-small", type=int, default=10_000, help="tickets of the small fill of the scale benchmark (default 10000)"
+        "--scale-small",
+        type=int,
+        default=10_000,
+        help="tickets of the small fill of the scale benchmark (default 10000)",
     )
     parser.add_argument(
         "--scale-large",

@@ -33,10 +33,12 @@ from lxml import etree
 
 from odoo import SUPERUSER_ID, api
 from odoo.fields import Command, Domain
+from odoo.sql_db import db_connect
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.service_desk import segmentation
 
 _logger = logging.getLogger("service_desk.bench")
 
@@ -51,38 +53,37 @@ KANBAN_LIMIT = 40  # the web client's kanban column page
 COUNT_LIMIT = 10_000  # the web client counts the records of a list up to this
 PORTAL_ORDER = "create_date desc, id desc"  # the portal list's default sorting ("Newest")
 
-# subjects are four words of one language; Chinese words are segmented as the
-# ticket's search words are, the others are their own words
+# subjects are four words of one language, space separated here
 WORDS = {
     "en": (
         "printer not printing after update invoice missing refund request delivery late damaged parcel "
-        "password reset account locked screen broken battery drains fast charger cable noise fan "
-        "warranty claim order wrong size colour replacement needed installation help wifi drops "
-        "bluetooth pairing app crashes login error payment declined subscription cancel"
-    ).split(),
+        "password reset account locked screen broken battery drains fast charger cable noise fan warranty "
+        "claim order wrong size colour replacement needed installation help wifi drops bluetooth pairing "
+        "app crashes login error payment declined subscription cancel"
+    ),
     "fr": (
-        "imprimante bloquée facture manquante remboursement livraison retard colis abîmé mot passe "
-        "compte verrouillé écran cassé batterie chargeur câble bruit ventilateur garantie commande "
-        "erreur taille couleur remplacement installation aide connexion coupée application plante "
-        "paiement refusé abonnement annulation réparation pièce devis retour client"
-    ).split(),
+        "imprimante bloquée facture manquante remboursement livraison retard colis abîmé mot passe compte "
+        "verrouillé écran cassé batterie chargeur câble bruit ventilateur garantie commande erreur taille "
+        "couleur remplacement installation aide connexion coupée application plante paiement refusé "
+        "abonnement annulation réparation pièce devis retour client"
+    ),
     "de": (
         "drucker druckt nicht rechnung fehlt erstattung lieferung verspätet paket beschädigt passwort "
         "konto gesperrt bildschirm kaputt akku ladegerät kabel lärm lüfter garantie bestellung falsch "
         "größe farbe ersatz installation hilfe verbindung bricht anwendung absturz anmeldung fehler "
         "zahlung abgelehnt abonnement kündigung reparatur ersatzteil angebot rücksendung"
-    ).split(),
+    ),
     "es": (
         "impresora atascada factura falta reembolso entrega retrasada paquete dañado contraseña cuenta "
-        "bloqueada pantalla rota batería cargador cable ruido ventilador garantía pedido equivocado "
-        "talla color reemplazo instalación ayuda conexión cae aplicación falla acceso error pago "
-        "rechazado suscripción cancelar reparación pieza presupuesto devolución cliente"
-    ).split(),
+        "bloqueada pantalla rota batería cargador cable ruido ventilador garantía pedido equivocado talla "
+        "color reemplazo instalación ayuda conexión cae aplicación falla acceso error pago rechazado "
+        "suscripción cancelar reparación pieza presupuesto devolución cliente"
+    ),
     "zh": (
-        "打印机 无法 打印 发票 缺失 退款 申请 配送 延迟 包裹 损坏 密码 重置 账户 锁定 屏幕 破损 电池 "
-        "充电器 电缆 噪音 风扇 保修 索赔 订单 错误 尺寸 颜色 更换 安装 帮助 网络 断开 应用 崩溃 登录 "
-        "付款 拒绝 订阅 取消"
-    ).split(),
+        "打印机 无法 打印 发票 缺失 退款 申请 配送 延迟 包裹 损坏 密码 重置 账户 锁定 屏幕 破损 "
+        "电池 充电器 电缆 噪音 风扇 保修 索赔 订单 错误 尺寸 颜色 更换 安装 帮助 网络 断开 应用 "
+        "崩溃 登录 付款 拒绝 订阅 取消"
+    ),
 }
 LANGUAGE_SHARES = (("en", 50), ("fr", 15), ("de", 15), ("es", 15), ("zh", 5))
 PRIORITY_SHARES = (("0", 50), ("1", 30), ("2", 15), ("3", 5))
@@ -92,13 +93,11 @@ TEAM_WEIGHTS = (30, 20, 15, 10, 10, 8, 4, 3)
 def _words_table():
     """Every language's words cut to the same length, one array of words and
     one of their search words, and the offset of each language in them."""
-    length = min(len(words) for words in WORDS.values())
-    from odoo.addons.service_desk import segmentation  # noqa: PLC0415 (the addon's own module)
-
+    length = min(len(words.split()) for words in WORDS.values())
     words, search_words, offsets = [], [], {}
     for language, language_words in WORDS.items():
         offsets[language] = len(words)
-        for word in language_words[:length]:
+        for word in language_words.split()[:length]:
             words.append(word)
             search_words.append(segmentation.segmented_text(word) or word)
     return words, search_words, offsets, length
@@ -151,7 +150,9 @@ def _create_fixtures(env):
     agent = users[0]
     teams[1].member_ids = [Command.create({"user_id": agent.id, "max_open_tickets": 0})]
     companies, contacts = _insert_customers(env)
-    # a contact with about as many tickets as the average customer
+    # a contact (and a company, which shares its tickets with its contacts as by default) with
+    # about as many tickets as the average customer: contacts come company after company, the
+    # first ones write the most
     portal_partner = env["res.partner"].browse(contacts[len(contacts) // 3][0])
     portal_user = (
         env["res.users"]
@@ -188,9 +189,10 @@ def _insert_customers(env):
         SQL(
             """
         INSERT INTO res_partner (name, complete_name, is_company, active, type, lang, company_id,
-                                 email, autopost_bills, create_date, write_date, create_uid, write_uid)
+                                 email, autopost_bills, service_portal_share_tickets, create_date, write_date,
+                                 create_uid, write_uid)
         SELECT 'Scale Customer ' || g, 'Scale Customer ' || g, TRUE, TRUE, 'contact', 'en_US', %(company)s,
-               'contact@customer' || g || '.example.com', 'ask', now() at time zone 'UTC',
+               'contact@customer' || g || '.example.com', 'ask', TRUE, now() at time zone 'UTC',
                now() at time zone 'UTC', 1, 1
           FROM generate_series(1, %(companies)s) g
         RETURNING id
@@ -220,6 +222,7 @@ def _insert_customers(env):
                now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
           FROM res_partner parent, generate_series(1, %(contacts)s) c
          WHERE parent.id = ANY(%(ids)s)
+         ORDER BY parent.id, c
         RETURNING id, parent_id, email
         """,
             company=company,
@@ -289,11 +292,12 @@ def _fill(env, fixtures, count, due_lines):
                     "ALTER TABLE %s ADD CONSTRAINT %s %s",
                     SQL.identifier(table),
                     SQL.identifier(name),
-                    SQL(definition),  # noqa: SQL (read from the catalog)
+                    SQL(definition),  # read from the catalog above
                 )
             )
     indexed = time.perf_counter()
-    cr.commit()
+    # committed, so that vacuum marks the pages all-visible as on a live database
+    cr.commit()  # pylint: disable=invalid-commit
     _vacuum_analyze(env, ("service_ticket", "service_ticket_sla", "res_partner"))
     env.invalidate_all()
     env.registry.clear_cache()
@@ -312,7 +316,6 @@ def _fill(env, fixtures, count, due_lines):
 
 
 def _vacuum_analyze(env, tables):
-    from odoo.sql_db import db_connect  # noqa: PLC0415 (Odoo is configured by then)
 
     with db_connect(env.cr.dbname).cursor() as cr:
         cr._cnx.autocommit = True  # VACUUM refuses to run in a transaction
@@ -505,9 +508,7 @@ def _operations(env, fixtures):
     two_words = " ".join(subject.split()[:2])
 
     def list_page(search=Domain.TRUE):
-        return Ticket.web_search_read(
-            domain & search, list_spec, limit=LIST_LIMIT, count_limit=COUNT_LIMIT + 1
-        )
+        return Ticket.web_search_read(domain & search, list_spec, limit=LIST_LIMIT, count_limit=COUNT_LIMIT + 1)
 
     def portal_list():
         portal_domain = PortalTicket._portal_filter_domains()["all"]
