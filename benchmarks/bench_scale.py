@@ -592,6 +592,12 @@ def _measure_cron(bench, env, due_lines):
 
 def bench_scale(bench):
     env, args = bench.env, bench.args
+    env.cr.execute("SELECT EXISTS(SELECT FROM service_ticket)")
+    if env.cr.fetchone()[0]:
+        raise RuntimeError(
+            "The scale benchmark replaces every ticket of its database and commits: "
+            "run it on a database without tickets, such as the one `make bench` installs."
+        )
     superuser_env = api.Environment(env.cr, SUPERUSER_ID, {})
     fixtures = _create_fixtures(superuser_env)
     results, fill_times = {}, {}
