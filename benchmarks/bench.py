@@ -6,7 +6,8 @@ Run through `make bench` (a throwaway database with the addon installed), or:
     python3 -m benchmarks.bench --database DB [odoo options...] [--agents 500] [--tickets 1000]
 
 Every benchmark works inside a transaction that is rolled back: the
-database is left as it was.
+database is left as it was. Except the scale benchmark, which runs last: it
+commits its million tickets, so that they are vacuumed as on a live database.
 """
 
 import argparse
@@ -33,6 +34,18 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--remedies", type=int, default=20_000, help="remedies in the cost of service benchmark (default 20000)"
+    )
+    parser.add_argument(
+        "--scale-small",
+        type=int,
+        default=10_000,
+        help="tickets of the small fill of the scale benchmark (default 10000)",
+    )
+    parser.add_argument(
+        "--scale-large",
+        type=int,
+        default=1_000_000,
+        help="tickets of the large fill of the scale benchmark (default 1000000)",
     )
     parser.add_argument("--only", action="append", help="run only these benchmarks (by name)")
     args, odoo_args = parser.parse_known_args(argv)
@@ -110,14 +123,16 @@ def main(argv=None):
     from odoo.tools import config
 
     config.parse_config(["--database", args.database, "--log-level", "warn", *odoo_args])
-    from . import bench_knowledge, bench_remedies, bench_report, bench_routing, bench_sla, bench_warranty
+    from . import bench_knowledge, bench_remedies, bench_report, bench_routing, bench_scale, bench_sla, bench_warranty
 
     registry = Registry(args.database)
     with registry.cursor() as cr:
         # the context of a real request: tracking, creation messages and acknowledgements included
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
         bench = Bench(env, args)
-        for module in (bench_routing, bench_sla, bench_warranty, bench_knowledge, bench_report, bench_remedies):
+        # bench_scale last: it commits its tickets
+        modules = (bench_routing, bench_sla, bench_warranty, bench_knowledge, bench_report, bench_remedies, bench_scale)
+        for module in modules:
             for name, function in module.BENCHMARKS:
                 if not args.only or name in args.only:
                     function(bench)

@@ -85,6 +85,7 @@ class ServiceTicket(models.Model):
         compute="_compute_partner_email",
         store=True,
         readonly=False,
+        index="trigram",  # the search box looks for what is typed in it too
     )
     partner_phone = fields.Char(
         string="Customer Phone",
@@ -168,8 +169,20 @@ class ServiceTicket(models.Model):
     )
 
     _number_company_uniq = models.UniqueIndex("(company_id, number)", "Ticket numbers are unique per company.")
-    # routing and capacity count each agent's open tickets in a team on every new ticket
-    _open_by_agent_idx = models.Index("(team_id, user_id) WHERE active IS TRUE AND is_closed IS NOT TRUE")
+    # Open tickets are a small share of all (5 % in the million-ticket benchmark); what agents
+    # open first reads them through these partial indexes, in proportion to the open tickets:
+    # routing and capacity count each agent's open tickets in a team on every new ticket; the
+    # list's count, the kanban's column counts and progress bars and the team overview counters
+    # read the other columns from the index alone
+    _open_by_agent_idx = models.Index(
+        "(team_id, user_id, priority, stage_id, company_id) WHERE active IS TRUE AND is_closed IS NOT TRUE"
+    )
+    # the first page of the list, in the model's order, without sorting every open ticket
+    _open_order_idx = models.Index("(priority DESC, id DESC) WHERE active IS TRUE AND is_closed IS NOT TRUE")
+    # the first cards of each kanban column, likewise
+    _open_stage_order_idx = models.Index(
+        "(stage_id, priority DESC, id DESC) WHERE active IS TRUE AND is_closed IS NOT TRUE"
+    )
 
     # ------------------------------------------------------------------
     # Computes and constraints
