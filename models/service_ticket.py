@@ -1,3 +1,4 @@
+import base64
 from collections import defaultdict
 from datetime import timedelta
 
@@ -6,7 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import email_normalize
+from odoo.tools import clean_context, email_normalize
 from odoo.tools.misc import babel_locale_parse, format_datetime, get_lang, posix_to_ldml
 
 TICKET_PRIORITIES = [("0", "Low"), ("1", "Medium"), ("2", "High"), ("3", "Urgent")]
@@ -289,6 +290,16 @@ class ServiceTicket(models.Model):
         5. ``_stage_change_values``: the dates the first stage implies,
            merged into the values (as project.task does with its stage).
 
+        Saving: ``super().create`` with ``_creation_notification_context``:
+        mail posts the creation message and the assigned agent's assignment
+        message, and, in the hooks run before COMMIT, ``_post_stage_email``
+        posts the first stage's template (the acknowledgement to the
+        customer); each is in the chatter at once, while the notifications
+        they make (the agent's inbox entry or email by their preference,
+        the customer's email) are rendered and sent from mail's queue
+        (mail.message.schedule, whose cron the commit wakes up), not in the
+        request (``_is_notification_scheduled``, service_ticket_mail.py).
+
         After saving, on the new tickets:
 
         6. ``_follow_customer``: the customer follows the ticket;
@@ -310,7 +321,8 @@ class ServiceTicket(models.Model):
             decisions.append(self._prepare_routing(vals, team))
             stage_values = self.browse()._stage_change_values(Stage, Stage.browse(vals["stage_id"]), now, team)
             vals.update(stage_values | vals)  # values given explicitly (an import of dates) win
-        tickets = super().create(vals_list)
+        tickets = super(ServiceTicket, self.with_context(**self._creation_notification_context())).create(vals_list)
+        tickets = tickets.with_env(self.env)
         tickets._follow_customer()
         # a new ticket's policy is part of its creation: no tracking message for it
         tickets.with_context(mail_notrack=True)._sla_apply_policies()
@@ -445,6 +457,13 @@ class ServiceTicket(models.Model):
         values.update(self._auto_close_values(new_stage, team, now))
         return values
 
+    @api.model
+    def _creation_notification_context(self):
+        """The context tickets are saved in: the notifications of the
+        messages their creation posts are queued (see
+        _is_notification_scheduled)."""
+        return {"service_queue_notifications": True}
+
     def _follow_customer(self):
         """The customer follows the ticket, whatever created it, so that the
         agents' public replies reach them. Colleagues are not customers."""
@@ -459,11 +478,12 @@ class ServiceTicket(models.Model):
         """`partners` follow the conversation of these tickets (public
         replies), not their stages: those reach customers by the stages'
         emails."""
-        partners = partners.filtered("id")
+        partners = partners.filtered(lambda partner: partner.id and partner.active)
         new = self.filtered(lambda t: partners - t.message_partner_ids)
         if new and partners:
             discussions = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
-            new.message_subscribe(partners.ids, subtype_ids=[discussions])
+            # the rule's own subscription, on tickets the user just created or changed: no access check again
+            new._message_subscribe(partners.ids, subtype_ids=[discussions])
 
     def _record_creation_events(self, now):
         """What the creation of these tickets tells about their customers."""
@@ -528,19 +548,57 @@ class ServiceTicket(models.Model):
     # Mail and portal
     # ------------------------------------------------------------------
 
-    def _track_template(self, changes):
-        res = super()._track_template(changes)
-        ticket = self[0]
-        if "stage_id" in changes and ticket.stage_id.template_id and ticket.partner_id:
-            res["stage_id"] = (
-                ticket.stage_id.template_id,
-                {
-                    "auto_delete_keep_log": False,
-                    "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
-                    "email_layout_xmlid": "mail.mail_notification_light",
-                },
-            )
-        return res
+    def _message_track_post_template(self, changes):
+        """mail's templates of tracked changes, then the email of the stage
+        the tickets entered (``_post_stage_email``): on a new ticket, the
+        acknowledgement of its first stage; later, the resolution notice."""
+        result = super()._message_track_post_template(changes)
+        if changes and "stage_id" in changes:
+            self._post_stage_email()
+        return result
+
+    # what mail.template renders for a message it posts in the chatter
+    STAGE_EMAIL_FIELDS = (
+        "attachment_ids",
+        "body_html",
+        "email_from",
+        "partner_to",
+        "reply_to",
+        "report_template_ids",
+        "subject",
+    )
+
+    def _post_stage_email(self):
+        """Post the email template of each ticket's stage to its customer, as
+        a message in the chatter (message type auto_comment, an internal
+        note subtype: only the customer is notified). The template renders
+        once for all the tickets of a template (per language inside
+        mail.template), without a composer per ticket; the message carries
+        what the composer would give it (subject, body, recipients,
+        sender, attachments, the layout in the customer's language)."""
+        note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        with_email = self.filtered(lambda ticket: ticket.stage_id.template_id and ticket.partner_id)
+        for template, tickets in with_email.grouped(lambda ticket: ticket.stage_id.template_id).items():
+            rendered = template._generate_template(tickets.ids, self.STAGE_EMAIL_FIELDS)
+            langs = template._render_lang(tickets.ids)
+            for ticket in tickets:
+                values = rendered[ticket.id]
+                static = template.attachment_ids  # copied to the message, as the composer does
+                ticket.with_context(clean_context(self.env.context)).message_post(
+                    body=values.get("body_html") or "",
+                    subject=values.get("subject") or "",
+                    partner_ids=values.get("partner_ids", []),
+                    email_from=values.get("email_from") or None,
+                    **({"reply_to": values["reply_to"]} if values.get("reply_to") else {}),
+                    attachments=[(attachment.name, attachment.raw) for attachment in static]
+                    + [(name, base64.b64decode(data)) for name, data in values.get("attachments", [])],
+                    message_type="auto_comment",
+                    subtype_id=note,
+                    email_layout_xmlid="mail.mail_notification_light",
+                    force_email_lang=langs.get(ticket.id),
+                    mail_auto_delete=template.auto_delete,
+                    notify_author_mention=True,
+                )
 
     def _track_subtype(self, init_values):
         self.ensure_one()

@@ -493,7 +493,13 @@ class ServiceDeskMailCommon(ServiceDeskCommon, MailCommon):
         with self.mock_mail_gateway():
             self.env["mail.thread"].sudo().message_process(None, raw)
             self.flush_tracking()
+            self._run_notification_queue()
         return msg_id
+
+    def _run_notification_queue(self):
+        """What mail's cron does after the commit of a ticket's creation:
+        send the notifications queued in mail.message.schedule."""
+        self.env["mail.message.schedule"].sudo()._send_notifications_cron()
 
     def _ticket_of(self, msg_id):
         message = self.env["mail.message"].search([("message_id", "=", msg_id)])
