@@ -89,6 +89,20 @@ class Bench:
         seconds = self.timed(function)
         return seconds, (self.env.cr.sql_log_count - before) / count
 
+    def interleaved(self, first, second, count, chunk=10):
+        """((seconds, queries per unit) of `first`, same of `second`), each
+        called with a number of units to make, `chunk` units at a time in
+        turn until both made `count`: a machine busy with other work slows
+        both sides alike instead of the one that ran at that moment."""
+        totals = {first: [0.0, 0], second: [0.0, 0]}
+        for start in range(0, count, chunk):
+            size = min(chunk, count - start)
+            for function in (first, second):
+                before = self.env.cr.sql_log_count
+                totals[function][0] += self.timed(lambda function=function, size=size: function(size))
+                totals[function][1] += self.env.cr.sql_log_count - before
+        return tuple((seconds, queries / count) for seconds, queries in (totals[first], totals[second]))
+
     def record(self, name, subject, first_label, first, second_label, second, target, queries=None):
         """A row of the table; `queries`, when given, is (A's, B's) queries
         per unit, printed in a column of their own."""

@@ -117,6 +117,15 @@ class ServiceTicket(models.Model):
         index="btree_not_null",
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
     )
+    stage_email_pending_id = fields.Many2one(
+        "mail.template",
+        string="Stage Email Queued",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_system",
+        help="The stage's email (the acknowledgement of a new ticket) waiting for the cron that posts it.",
+    )
     stage_id = fields.Many2one(
         "service.stage",
         tracking=True,
@@ -292,13 +301,14 @@ class ServiceTicket(models.Model):
 
         Saving: ``super().create`` with ``_creation_notification_context``:
         mail posts the creation message and the assigned agent's assignment
-        message, and, in the hooks run before COMMIT, ``_post_stage_email``
-        posts the first stage's template (the acknowledgement to the
-        customer); each is in the chatter at once, while the notifications
-        they make (the agent's inbox entry or email by their preference,
-        the customer's email) are rendered and sent from mail's queue
-        (mail.message.schedule, whose cron the commit wakes up), not in the
-        request (``_is_notification_scheduled``, service_ticket_mail.py).
+        message in the chatter, the notifications they make (the agent's
+        inbox entry or email, by their preference) rendered and sent from
+        mail's queue, mail.message.schedule (``_is_notification_scheduled``,
+        service_ticket_mail.py); in the hooks run before COMMIT,
+        ``_queue_stage_email`` queues the first stage's email (the
+        acknowledgement to the customer) for ``_cron_post_stage_emails``,
+        which renders, posts and emails it. The commit wakes both crons up:
+        none of this is rendered in the request.
 
         After saving, on the new tickets:
 
@@ -550,12 +560,40 @@ class ServiceTicket(models.Model):
 
     def _message_track_post_template(self, changes):
         """mail's templates of tracked changes, then the email of the stage
-        the tickets entered (``_post_stage_email``): on a new ticket, the
-        acknowledgement of its first stage; later, the resolution notice."""
+        the tickets entered: the resolution notice and other later stages'
+        emails are posted at once (``_post_stage_email``); a new ticket's
+        acknowledgement is queued (``_queue_stage_email``)."""
         result = super()._message_track_post_template(changes)
         if changes and "stage_id" in changes:
-            self._post_stage_email()
+            if self.env.context.get("service_queue_notifications"):
+                self._queue_stage_email()
+            else:
+                self._post_stage_email()
         return result
+
+    def _queue_stage_email(self):
+        """Leave the email of each ticket's stage (the acknowledgement of a
+        new ticket) to the cron ``_cron_post_stage_emails``, which the
+        commit wakes up: rendering it is no part of the request creating
+        the ticket."""
+        with_email = self.filtered(lambda ticket: ticket.stage_id.template_id and ticket.partner_id)
+        for template, tickets in with_email.grouped(lambda ticket: ticket.stage_id.template_id).items():
+            # sudo: the queue of the stage's email, written by whoever made the ticket
+            tickets.sudo().stage_email_pending_id = template
+        if with_email:
+            self.env.ref("service_desk.ir_cron_post_stage_emails").sudo()._trigger()
+
+    @api.model
+    def _cron_post_stage_emails(self, limit=500):
+        """Post the stage emails queued by ``_queue_stage_email``, oldest
+        first, in the name of each ticket's creator, rendered once per
+        template (and language) for the whole batch; more left: run again."""
+        pending = self.search([("stage_email_pending_id", "!=", False)], order="id", limit=limit)
+        for template, tickets in pending.grouped("stage_email_pending_id").items():
+            tickets._post_stage_email(template)
+        pending.stage_email_pending_id = False
+        if len(pending) == limit:
+            self.env.ref("service_desk.ir_cron_post_stage_emails")._trigger()
 
     # what mail.template renders for a message it posts in the chatter
     STAGE_EMAIL_FIELDS = (
@@ -568,22 +606,26 @@ class ServiceTicket(models.Model):
         "subject",
     )
 
-    def _post_stage_email(self):
-        """Post the email template of each ticket's stage to its customer, as
-        a message in the chatter (message type auto_comment, an internal
+    def _post_stage_email(self, template=None):
+        """Post the email `template` (by default the template of each
+        ticket's stage) to its customer, as a message in the chatter (message type auto_comment, an internal
         note subtype: only the customer is notified). The template renders
         once for all the tickets of a template (per language inside
         mail.template), without a composer per ticket; the message carries
         what the composer would give it (subject, body, recipients,
         sender, attachments, the layout in the customer's language)."""
         note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
-        with_email = self.filtered(lambda ticket: ticket.stage_id.template_id and ticket.partner_id)
-        for template, tickets in with_email.grouped(lambda ticket: ticket.stage_id.template_id).items():
-            rendered = template._generate_template(tickets.ids, self.STAGE_EMAIL_FIELDS)
-            langs = template._render_lang(tickets.ids)
+
+        def template_of(ticket):
+            return template or ticket.stage_id.template_id
+
+        with_email = self.filtered(lambda ticket: template_of(ticket) and ticket.partner_id)
+        for email_template, tickets in with_email.grouped(template_of).items():
+            rendered = email_template._generate_template(tickets.ids, self.STAGE_EMAIL_FIELDS)
+            langs = email_template._render_lang(tickets.ids)
             for ticket in tickets:
                 values = rendered[ticket.id]
-                static = template.attachment_ids  # copied to the message, as the composer does
+                static = email_template.attachment_ids  # copied to the message, as the composer does
                 ticket.with_context(clean_context(self.env.context)).message_post(
                     body=values.get("body_html") or "",
                     subject=values.get("subject") or "",
@@ -596,8 +638,9 @@ class ServiceTicket(models.Model):
                     subtype_id=note,
                     email_layout_xmlid="mail.mail_notification_light",
                     force_email_lang=langs.get(ticket.id),
-                    mail_auto_delete=template.auto_delete,
+                    mail_auto_delete=email_template.auto_delete,
                     notify_author_mention=True,
+                    author_id=ticket.create_uid.partner_id.id or None,  # in the creator's name, even when queued
                 )
 
     def _track_subtype(self, init_values):

@@ -497,8 +497,10 @@ class ServiceDeskMailCommon(ServiceDeskCommon, MailCommon):
         return msg_id
 
     def _run_notification_queue(self):
-        """What mail's cron does after the commit of a ticket's creation:
-        send the notifications queued in mail.message.schedule."""
+        """What the crons the commit of a ticket's creation wakes up do:
+        post the acknowledgement, send the notifications queued in
+        mail.message.schedule."""
+        self.env["service.ticket"].sudo()._cron_post_stage_emails()
         self.env["mail.message.schedule"].sudo()._send_notifications_cron()
 
     def _ticket_of(self, msg_id):

@@ -1,10 +1,10 @@
 """What creating a ticket costs in the request, and what it still delivers.
 
-The messages a creation posts (the creation itself, the assignment of the
-agent, the acknowledgement to the customer) are in the chatter when the
-request ends; the notifications they make (the agent's inbox entry or email,
-the customer's email) are rendered and sent from mail's queue
-(mail.message.schedule), whose cron the commit wakes up."""
+The creation message and the agent's assignment are in the chatter when the
+request ends, the notifications they make (the agent's inbox entry or email)
+are rendered and sent from mail's queue (mail.message.schedule); the
+acknowledgement to the customer is rendered, posted and emailed by the cron
+service_ticket._cron_post_stage_emails. The commit wakes both crons up."""
 
 from odoo.tests import tagged
 
@@ -46,28 +46,36 @@ class TestCreationNotifications(ServiceDeskCommon):
         )
 
     def _run_queue(self):
+        """What the crons the commit wakes up do: post the queued
+        acknowledgements, send the queued notifications."""
+        self.env["service.ticket"]._cron_post_stage_emails()
         self.env["mail.message.schedule"].sudo()._send_notifications_cron()
 
-    def test_acknowledgement_in_chatter_at_once_emailed_from_the_queue(self):
+    def test_acknowledgement_posted_and_emailed_from_the_queue(self):
         ticket = self._create_as_agent()
+        self.assertFalse(self._messages(ticket, "auto_comment"), "not rendered in the request")
+        self.assertEqual(ticket.stage_email_pending_id, self.stage_new.template_id, "queued")
+        cron = self.env.ref("service_desk.ir_cron_post_stage_emails")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the commit wakes its cron")
+
+        self._run_queue()
         acknowledgement = self._messages(ticket, "auto_comment")
         self.assertEqual(len(acknowledgement), 1, "the first stage acknowledges the request, in the chatter")
+        self.assertFalse(ticket.stage_email_pending_id)
         self.assertIn(acknowledgement, ticket.message_ids)
         self.assertIn(ticket.number, acknowledgement.subject)
         self.assertIn(ticket.number, str(acknowledgement.body))
         self.assertEqual(acknowledgement.partner_ids, self.customer_a_contact)
+        self.assertEqual(acknowledgement.author_id, self.user_agent_a.partner_id, "in the name of its creator")
         self.assertEqual(acknowledgement.subtype_id, self.env.ref("mail.mt_note"))
-        self.assertFalse(
-            self._emails_to(self.customer_a_contact, acknowledgement), "its email is not rendered in the request"
-        )
-        self.assertTrue(self.env["mail.message.schedule"].search([("mail_message_id", "=", acknowledgement.id)]))
-
-        self._run_queue()
         email = self._emails_to(self.customer_a_contact, acknowledgement)
         self.assertEqual(len(email), 1, "the queue emails the acknowledgement to the customer")
         self.assertIn(ticket.number, email.subject)
         self.assertIn(ticket.number, str(email.body_html))
         self.assertFalse(ticket.first_response_date, "an acknowledgement is no response")
+
+        self._run_queue()
+        self.assertEqual(len(self._messages(ticket, "auto_comment")), 1, "acknowledged once")
 
     def test_agent_notified_by_email_from_the_queue(self):
         self.user_agent_b.notification_type = "email"
@@ -106,6 +114,7 @@ class TestCreationNotifications(ServiceDeskCommon):
         """The resolved stage's email takes the same path as the
         acknowledgement, outside of creation: notified at once."""
         ticket = self._create_as_agent()
+        self._run_queue()
         ticket.with_user(self.user_agent_a).stage_id = self.stage_resolved
         self.env.flush_all()
         self.env.cr.flush()
@@ -169,5 +178,5 @@ class TestCreationQueries(RoutingCommon):
         self._add_agents(10, "agent")
         self._create()  # warm-up
         self.env.invalidate_all()
-        with self.assertQueryCount(87):
+        with self.assertQueryCount(74):
             self._create()
