@@ -581,6 +581,7 @@ class ServiceTicket(models.Model):
             # sudo: the queue of the stage's email, written by whoever made the ticket
             tickets.sudo().stage_email_pending_id = template
         if with_email:
+            # sudo: waking the desk's own cron up, for any user creating a ticket
             self.env.ref("service_desk.ir_cron_post_stage_emails").sudo()._trigger()
 
     @api.model
