@@ -95,24 +95,53 @@ class Bench:
         function()
         return time.perf_counter() - start
 
-    def record(self, name, subject, first_label, first, second_label, second, target):
+    def timed_queries(self, function, count):
+        """(seconds, queries per unit): `function` timed, and the SQL
+        queries it sent divided by the `count` units it made."""
+        before = self.env.cr.sql_log_count
+        seconds = self.timed(function)
+        return seconds, (self.env.cr.sql_log_count - before) / count
+
+    def interleaved(self, first, second, count, chunk=10):
+        """((seconds, queries per unit) of `first`, same of `second`), each
+        called with a number of units to make, `chunk` units at a time in
+        turn until both made `count`: a machine busy with other work slows
+        both sides alike instead of the one that ran at that moment."""
+        totals = {first: [0.0, 0], second: [0.0, 0]}
+        for start in range(0, count, chunk):
+            size = min(chunk, count - start)
+            for function in (first, second):
+                before = self.env.cr.sql_log_count
+                totals[function][0] += self.timed(lambda function=function, size=size: function(size))
+                totals[function][1] += self.env.cr.sql_log_count - before
+        return tuple((seconds, queries / count) for seconds, queries in (totals[first], totals[second]))
+
+    def record(self, name, subject, first_label, first, second_label, second, target, queries=None):
+        """A row of the table; `queries`, when given, is (A's, B's) queries
+        per unit, printed in a column of their own."""
         ratio = first / second if second else float("inf")
-        self.rows.append((name, subject, first_label, first, second_label, second, ratio, target))
+        self.rows.append((name, subject, first_label, first, second_label, second, ratio, target, queries))
         _logger.info("%s: %.3fs vs %.3fs, ratio %.2f (target %s)", name, first, second, ratio, target)
 
     def print_table(self, out=sys.stdout):
         header = ("benchmark", "what is measured", "A", "A (s)", "B", "B (s)", "A/B", "target", "ok")
+        with_queries = any(row[-1] for row in self.rows)
+        if with_queries:
+            header += ("queries/unit A vs B",)
         lines = [header]
-        for name, subject, a_label, a, b_label, b, ratio, target in self.rows:
+        for name, subject, a_label, a, b_label, b, ratio, target, queries in self.rows:
             ok = "yes" if ratio <= target else "NO"
-            lines.append((name, subject, a_label, f"{a:.3f}", b_label, f"{b:.3f}", f"{ratio:.2f}", f"<= {target}", ok))
+            line = (name, subject, a_label, f"{a:.3f}", b_label, f"{b:.3f}", f"{ratio:.2f}", f"<= {target}", ok)
+            if with_queries:
+                line += (f"{queries[0]:.1f} vs {queries[1]:.1f}" if queries else "",)
+            lines.append(line)
         widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
         for index, line in enumerate(lines):
             out.write(" | ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)) + "\n")
             if index == 0:
                 out.write("-+-".join("-" * width for width in widths) + "\n")
         out.flush()
-        return all(ratio <= target for *__, ratio, target in self.rows)
+        return all(ratio <= target for *__, ratio, target, __ in self.rows)
 
 
 def main(argv=None):

@@ -1,3 +1,4 @@
+import base64
 from collections import defaultdict
 from datetime import timedelta
 
@@ -6,7 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import email_normalize
+from odoo.tools import clean_context, email_normalize
 from odoo.tools.misc import babel_locale_parse, format_datetime, get_lang, posix_to_ldml
 
 TICKET_PRIORITIES = [("0", "Low"), ("1", "Medium"), ("2", "High"), ("3", "Urgent")]
@@ -116,6 +117,15 @@ class ServiceTicket(models.Model):
         tracking=True,
         index="btree_not_null",
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+    )
+    stage_email_pending_id = fields.Many2one(
+        "mail.template",
+        string="Stage Email Queued",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_system",
+        help="The stage's email (the acknowledgement of a new ticket) waiting for the cron that posts it.",
     )
     stage_id = fields.Many2one(
         "service.stage",
@@ -302,6 +312,17 @@ class ServiceTicket(models.Model):
         5. ``_stage_change_values``: the dates the first stage implies,
            merged into the values (as project.task does with its stage).
 
+        Saving: ``super().create`` with ``_creation_notification_context``:
+        mail posts the creation message and the assigned agent's assignment
+        message in the chatter, the notifications they make (the agent's
+        inbox entry or email, by their preference) rendered and sent from
+        mail's queue, mail.message.schedule (``_is_notification_scheduled``,
+        service_ticket_mail.py); in the hooks run before COMMIT,
+        ``_queue_stage_email`` queues the first stage's email (the
+        acknowledgement to the customer) for ``_cron_post_stage_emails``,
+        which renders, posts and emails it. The commit wakes both crons up:
+        none of this is rendered in the request.
+
         After saving, on the new tickets:
 
         6. ``_follow_customer``: the customer follows the ticket;
@@ -323,7 +344,8 @@ class ServiceTicket(models.Model):
             decisions.append(self._prepare_routing(vals, team))
             stage_values = self.browse()._stage_change_values(Stage, Stage.browse(vals["stage_id"]), now, team)
             vals.update(stage_values | vals)  # values given explicitly (an import of dates) win
-        tickets = super().create(vals_list)
+        tickets = super(ServiceTicket, self.with_context(**self._creation_notification_context())).create(vals_list)
+        tickets = tickets.with_env(self.env)
         tickets._follow_customer()
         # a new ticket's policy is part of its creation: no tracking message for it
         tickets.with_context(mail_notrack=True)._sla_apply_policies()
@@ -458,6 +480,13 @@ class ServiceTicket(models.Model):
         values.update(self._auto_close_values(new_stage, team, now))
         return values
 
+    @api.model
+    def _creation_notification_context(self):
+        """The context tickets are saved in: the notifications of the
+        messages their creation posts are queued (see
+        _is_notification_scheduled)."""
+        return {"service_queue_notifications": True}
+
     def _follow_customer(self):
         """The customer follows the ticket, whatever created it, so that the
         agents' public replies reach them. Colleagues are not customers."""
@@ -472,11 +501,12 @@ class ServiceTicket(models.Model):
         """`partners` follow the conversation of these tickets (public
         replies), not their stages: those reach customers by the stages'
         emails."""
-        partners = partners.filtered("id")
+        partners = partners.filtered(lambda partner: partner.id and partner.active)
         new = self.filtered(lambda t: partners - t.message_partner_ids)
         if new and partners:
             discussions = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
-            new.message_subscribe(partners.ids, subtype_ids=[discussions])
+            # the rule's own subscription, on tickets the user just created or changed: no access check again
+            new._message_subscribe(partners.ids, subtype_ids=[discussions])
 
     def _record_creation_events(self, now):
         """What the creation of these tickets tells about their customers."""
@@ -541,19 +571,91 @@ class ServiceTicket(models.Model):
     # Mail and portal
     # ------------------------------------------------------------------
 
-    def _track_template(self, changes):
-        res = super()._track_template(changes)
-        ticket = self[0]
-        if "stage_id" in changes and ticket.stage_id.template_id and ticket.partner_id:
-            res["stage_id"] = (
-                ticket.stage_id.template_id,
-                {
-                    "auto_delete_keep_log": False,
-                    "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
-                    "email_layout_xmlid": "mail.mail_notification_light",
-                },
-            )
-        return res
+    def _message_track_post_template(self, changes):
+        """mail's templates of tracked changes, then the email of the stage
+        the tickets entered: the resolution notice and other later stages'
+        emails are posted at once (``_post_stage_email``); a new ticket's
+        acknowledgement is queued (``_queue_stage_email``)."""
+        result = super()._message_track_post_template(changes)
+        if changes and "stage_id" in changes:
+            if self.env.context.get("service_queue_notifications"):
+                self._queue_stage_email()
+            else:
+                self._post_stage_email()
+        return result
+
+    def _queue_stage_email(self):
+        """Leave the email of each ticket's stage (the acknowledgement of a
+        new ticket) to the cron ``_cron_post_stage_emails``, which the
+        commit wakes up: rendering it is no part of the request creating
+        the ticket."""
+        with_email = self.filtered(lambda ticket: ticket.stage_id.template_id and ticket.partner_id)
+        for template, tickets in with_email.grouped(lambda ticket: ticket.stage_id.template_id).items():
+            # sudo: the queue of the stage's email, written by whoever made the ticket
+            tickets.sudo().stage_email_pending_id = template
+        if with_email:
+            # sudo: waking the desk's own cron up, for any user creating a ticket
+            self.env.ref("service_desk.ir_cron_post_stage_emails").sudo()._trigger()
+
+    @api.model
+    def _cron_post_stage_emails(self, limit=500):
+        """Post the stage emails queued by ``_queue_stage_email``, oldest
+        first, in the name of each ticket's creator, rendered once per
+        template (and language) for the whole batch; more left: run again."""
+        pending = self.search([("stage_email_pending_id", "!=", False)], order="id", limit=limit)
+        for template, tickets in pending.grouped("stage_email_pending_id").items():
+            tickets._post_stage_email(template)
+        pending.stage_email_pending_id = False
+        if len(pending) == limit:
+            self.env.ref("service_desk.ir_cron_post_stage_emails")._trigger()
+
+    # what mail.template renders for a message it posts in the chatter
+    STAGE_EMAIL_FIELDS = (
+        "attachment_ids",
+        "body_html",
+        "email_from",
+        "partner_to",
+        "reply_to",
+        "report_template_ids",
+        "subject",
+    )
+
+    def _post_stage_email(self, template=None):
+        """Post the email `template` (by default the template of each
+        ticket's stage) to its customer, as a message in the chatter (message type auto_comment, an internal
+        note subtype: only the customer is notified). The template renders
+        once for all the tickets of a template (per language inside
+        mail.template), without a composer per ticket; the message carries
+        what the composer would give it (subject, body, recipients,
+        sender, attachments, the layout in the customer's language)."""
+        note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+
+        def template_of(ticket):
+            return template or ticket.stage_id.template_id
+
+        with_email = self.filtered(lambda ticket: template_of(ticket) and ticket.partner_id)
+        for email_template, tickets in with_email.grouped(template_of).items():
+            rendered = email_template._generate_template(tickets.ids, self.STAGE_EMAIL_FIELDS)
+            langs = email_template._render_lang(tickets.ids)
+            for ticket in tickets:
+                values = rendered[ticket.id]
+                static = email_template.attachment_ids  # copied to the message, as the composer does
+                ticket.with_context(clean_context(self.env.context)).message_post(
+                    body=values.get("body_html") or "",
+                    subject=values.get("subject") or "",
+                    partner_ids=values.get("partner_ids", []),
+                    email_from=values.get("email_from") or None,
+                    **({"reply_to": values["reply_to"]} if values.get("reply_to") else {}),
+                    attachments=[(attachment.name, attachment.raw) for attachment in static]
+                    + [(name, base64.b64decode(data)) for name, data in values.get("attachments", [])],
+                    message_type="auto_comment",
+                    subtype_id=note,
+                    email_layout_xmlid="mail.mail_notification_light",
+                    force_email_lang=langs.get(ticket.id),
+                    mail_auto_delete=email_template.auto_delete,
+                    notify_author_mention=True,
+                    author_id=ticket.create_uid.partner_id.id or None,  # in the creator's name, even when queued
+                )
 
     def _track_subtype(self, init_values):
         self.ensure_one()

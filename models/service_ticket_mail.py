@@ -2,7 +2,7 @@ import html
 import logging
 import re
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import email_normalize, email_split, plaintext2html
 
 _logger = logging.getLogger(__name__)
@@ -80,6 +80,18 @@ class ServiceTicket(models.Model):
             if ticket:
                 return (route[0], ticket.id, *route[2:])
         return route
+
+    def _is_notification_scheduled(self, notify_scheduled_date):
+        """Queue the notifications of the messages a ticket's creation posts
+        (creation, assignment, acknowledgement) in mail's own queue: the
+        messages are in the chatter at once, but rendering and sending
+        their emails, inbox entries and pushes is left to the cron
+        mail.ir_cron_send_scheduled_message, which the commit wakes up (due
+        now), out of the request that creates the ticket."""
+        scheduled = super()._is_notification_scheduled(notify_scheduled_date)
+        if not scheduled and self.env.context.get("service_queue_notifications"):
+            return fields.Datetime.now()  # due now: the commit notifies the cron
+        return scheduled
 
     @api.model
     def _ticket_named_in_subject(self, message_dict):

@@ -28,6 +28,7 @@ from . import test_security_review
 from . import test_sla
 from . import test_ticket_category
 from . import test_ticket_crash
+from . import test_ticket_creation_cost
 from . import test_ticket_lifecycle
 from . import test_ticket_pipeline
 from . import test_ui

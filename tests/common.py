@@ -493,7 +493,15 @@ class ServiceDeskMailCommon(ServiceDeskCommon, MailCommon):
         with self.mock_mail_gateway():
             self.env["mail.thread"].sudo().message_process(None, raw)
             self.flush_tracking()
+            self._run_notification_queue()
         return msg_id
+
+    def _run_notification_queue(self):
+        """What the crons the commit of a ticket's creation wakes up do:
+        post the acknowledgement, send the notifications queued in
+        mail.message.schedule."""
+        self.env["service.ticket"].sudo()._cron_post_stage_emails()
+        self.env["mail.message.schedule"].sudo()._send_notifications_cron()
 
     def _ticket_of(self, msg_id):
         message = self.env["mail.message"].search([("message_id", "=", msg_id)])

@@ -96,7 +96,10 @@ class TestTicketCreationCrash(WorkerCase):
                 .search([("res_model", "=", "service.ticket"), ("res_id", "=", ticket.id)])
                 .ids,
             }
-            made["mails"] = env_a["mail.mail"].search([("mail_message_id", "in", made["messages"])]).ids
+            # the notifications of the creation's messages (acknowledgement, assignment) wait in mail's queue
+            made["queued notifications"] = (
+                env_a["mail.message.schedule"].search([("mail_message_id", "in", made["messages"])]).ids
+            )
             self.assertEqual(ticket.user_id.id, self.created["user"], "the first ticket took the agent")
             self.assertEqual(ticket.sla_policy_id.id, self.created["policy"])
             for what, ids in made.items():
@@ -133,6 +136,9 @@ class TestTicketCreationCrash(WorkerCase):
             self.assertFalse(env["service.ticket.sla"].browse(made["sla lines"]).exists(), "no SLA targets")
             self.assertFalse(env["mail.message"].browse(made["messages"]).exists(), "no chatter")
             self.assertFalse(env["mail.followers"].browse(made["followers"]).exists(), "no followers")
-            self.assertFalse(env["mail.mail"].browse(made["mails"]).exists(), "no acknowledgement to send")
+            self.assertFalse(
+                env["mail.message.schedule"].browse(made["queued notifications"]).exists(),
+                "no acknowledgement nor assignment to send",
+            )
             member = env["service.team.member"].browse(self.created["member"])
             self.assertEqual(member.open_ticket_count, 1, "the agent holds the second ticket only")

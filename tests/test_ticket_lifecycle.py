@@ -447,9 +447,11 @@ class TestTicketFirstResponse(ServiceDeskCommon):
                 )
             )
             self._flush_tracking()
+            self.env["service.ticket"]._cron_post_stage_emails()  # the queue the creation's commit wakes up
         acknowledgement = ticket.message_ids.filtered(lambda m: ticket.number in (m.subject or ""))
         self.assertEqual(len(acknowledgement), 1, "the New stage acknowledges the request")
         self.assertIn(self.customer_a_contact, acknowledgement.partner_ids)
+        self.assertEqual(acknowledgement.author_id, self.user_agent_a.partner_id, "in the name of its creator")
         self.assertFalse(ticket.first_response_date)
 
     def test_automatic_message_is_no_response(self):
