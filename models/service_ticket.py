@@ -69,7 +69,7 @@ class ServiceTicket(models.Model):
     active = fields.Boolean(default=True)
     # rating.mixin's last rating, computed before a new ticket is saved (it has no rating
     # yet: no query) instead of read back from the ratings right after
-    rating_last_value = fields.Float(precompute=True)
+    rating_last_value = fields.Float(compute="_compute_rating_last_value", store=True, precompute=True)
     color = fields.Integer()
     partner_id = fields.Many2one(
         "res.partner",

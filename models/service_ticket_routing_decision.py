@@ -121,7 +121,9 @@ class ServiceTicketRoutingDecision(models.Model):
             return html2plaintext(facts["text"]).strip().split("\n", 1)[0]
         team = self.team_id.name or ""
         if self.user_id:
-            headline = self.env._("Assigned to %(agent)s: %(why)s.", agent=self.user_id.name, why=self._render_why(facts))
+            headline = self.env._(
+                "Assigned to %(agent)s: %(why)s.", agent=self.user_id.name, why=self._render_why(facts)
+            )
         elif not facts.get("rows") and facts.get("escalation"):
             headline = self.env._(
                 "No senior agent of %s other than the current one, and no escalation team to take over.", team
