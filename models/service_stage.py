@@ -1,6 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+# what decides the first stage of a team (service.ticket._first_stage_id_of)
+STAGE_ORDER_FIELDS = {"sequence", "team_ids", "active"}
+
 
 class ServiceStage(models.Model):
     _name = "service.stage"
@@ -56,6 +59,31 @@ class ServiceStage(models.Model):
         "CHECK(auto_close_days >= 0)",
         "The auto-close delay cannot be negative.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        stages = super().create(vals_list)
+        stages._stages_changed()
+        return stages
+
+    def write(self, vals):
+        result = super().write(vals)
+        if STAGE_ORDER_FIELDS & vals.keys():
+            self._stages_changed()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self._stages_changed()
+        return result
+
+    @api.model
+    def _stages_changed(self):
+        """Which stages teams use, or their order, changed: the first stage
+        of each team, which new tickets start in, is looked up again
+        (service.ticket._first_stage_id_of keeps it in the registry's
+        cache). Stages change rarely."""
+        self.env.registry.clear_cache()
 
     @api.constrains("sla_pause", "is_resolved", "is_closed")
     def _check_pause_not_final(self):

@@ -94,6 +94,12 @@ class ServiceTeam(models.Model):
         "The credit note approval amount cannot be negative.",
     )
 
+    def write(self, vals):
+        result = super().write(vals)
+        if "stage_ids" in vals:
+            self.env["service.stage"]._stages_changed()
+        return result
+
     @api.depends("member_ids.user_id", "member_ids.active")
     def _compute_user_ids(self):
         for team in self:

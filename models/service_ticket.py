@@ -7,7 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import clean_context, email_normalize
+from odoo.tools import clean_context, email_normalize, ormcache
 from odoo.tools.misc import babel_locale_parse, format_datetime, get_lang, posix_to_ldml
 
 TICKET_PRIORITIES = [("0", "Low"), ("1", "Medium"), ("2", "High"), ("3", "Urgent")]
@@ -67,6 +67,9 @@ class ServiceTicket(models.Model):
     )
     description = fields.Html(sanitize_style=True)
     active = fields.Boolean(default=True)
+    # rating.mixin's last rating, computed before a new ticket is saved (it has no rating
+    # yet: no query) instead of read back from the ratings right after
+    rating_last_value = fields.Float(compute="_compute_rating_last_value", store=True, precompute=True)
     color = fields.Integer()
     partner_id = fields.Many2one(
         "res.partner",
@@ -229,7 +232,18 @@ class ServiceTicket(models.Model):
 
     @api.model
     def _first_stage_of(self, team):
-        return self._stages_of(team)[:1]
+        """The stage a new ticket of `team` starts in, looked up once per team
+        and worker (_first_stage_id_of)."""
+        return self.env["service.stage"].browse(self._first_stage_id_of(team.id))
+
+    @api.model
+    @ormcache("team_id")
+    def _first_stage_id_of(self, team_id):
+        """Cached: every new ticket asks it, stages change rarely. Changing
+        which stages a team uses or their order (service.stage create,
+        write, unlink; service.team's stage_ids) clears the cache
+        (service.stage._stages_changed)."""
+        return self._stages_of(self.env["service.team"].browse(team_id))[:1].id
 
     @api.model
     def _read_group_expand_stage_ids(self, stages, domain):

@@ -153,7 +153,7 @@ class ServiceTicket(models.Model):
             )
         )
         reader = winner.user_id or self._escalation_users()[:1] or self.env.user
-        self._message_log(body=decision.with_context(**self._service_reader_context(reader))._render_note())
+        self._message_log(body=decision.with_context(**self._service_reader_context(reader))._render_note(facts))
         if not winner:
             self._routing_ask_seniors()
 

@@ -42,7 +42,8 @@ class ServiceTicketRoutingDecision(models.Model):
     _order = "id desc"
 
     ticket_id = fields.Many2one("service.ticket", required=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one(related="ticket_id.company_id", store=True, index=True)
+    # precomputed: a decision is saved with its company, not updated right after
+    company_id = fields.Many2one(related="ticket_id.company_id", store=True, index=True, precompute=True)
     date = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True)
     kind = fields.Selection(ROUTING_KINDS, required=True, default="routing", readonly=True)
     decided_by_id = fields.Many2one(
@@ -58,14 +59,17 @@ class ServiceTicketRoutingDecision(models.Model):
     @api.depends("facts", "user_id", "team_id")
     def _compute_explanation(self):
         for decision in self:
-            decision.summary = decision._render_headline()
-            decision.explanation = decision._render_explanation()
+            facts = decision._facts()  # read once: each read of a Json field copies it
+            decision.summary = decision._render_headline(facts)
+            decision.explanation = decision._render_explanation(facts)
 
     # ------------------------------------------------------------------
     # Words, for the reader
     # ------------------------------------------------------------------
 
     def _facts(self):
+        """The facts, as a copy of their own (each read copies them: read
+        once and pass them to the _render_* methods)."""
         return self.facts or {}
 
     def _when(self, value):
@@ -90,8 +94,8 @@ class ServiceTicketRoutingDecision(models.Model):
             return self.env._("no working time in the next two weeks")
         return self.env._("reached capacity while routing")
 
-    def _render_why(self):
-        why = self._facts().get("why") or {}
+    def _render_why(self, facts):
+        why = facts.get("why") or {}
         if why.get("soonest"):
             text = self.env._("nobody works now; available soonest (%s)", self._when(why["soonest"]))
         else:
@@ -109,16 +113,17 @@ class ServiceTicketRoutingDecision(models.Model):
             return text
         return f"{text}; {tie_break}"
 
-    def _render_headline(self):
+    def _render_headline(self, facts):
         self.ensure_one()
-        facts = self._facts()
         if not facts:
             return ""
         if facts.get("text"):
             return html2plaintext(facts["text"]).strip().split("\n", 1)[0]
         team = self.team_id.name or ""
         if self.user_id:
-            headline = self.env._("Assigned to %(agent)s: %(why)s.", agent=self.user_id.name, why=self._render_why())
+            headline = self.env._(
+                "Assigned to %(agent)s: %(why)s.", agent=self.user_id.name, why=self._render_why(facts)
+            )
         elif not facts.get("rows") and facts.get("escalation"):
             headline = self.env._(
                 "No senior agent of %s other than the current one, and no escalation team to take over.", team
@@ -131,7 +136,7 @@ class ServiceTicketRoutingDecision(models.Model):
             headline = self.env._("Escalation. %s", headline)
         return headline
 
-    def _render_status(self, row):
+    def _render_status(self, row, facts):
         """What became of one candidate."""
         if row["excluded"]:
             status = self.env._("excluded: %s", self._render_reason(row["excluded"]))
@@ -139,7 +144,7 @@ class ServiceTicketRoutingDecision(models.Model):
                 status += self.env._(" (on time off until %s)", self._when(row["time_off_until"]))
             return status
         if self.user_id and row["user"] == self.user_id.id:
-            return self.env._("assigned: %s", self._render_why())
+            return self.env._("assigned: %s", self._render_why(facts))
         if row.get("time_off_until"):
             return self.env._("on time off until %s", self._when(row["time_off_until"]))
         if not row.get("working_now"):
@@ -149,13 +154,12 @@ class ServiceTicketRoutingDecision(models.Model):
     def _render_counts(self, counts):
         return "; ".join(f"{count} × {self._render_reason(reason)}" for reason, count in counts)
 
-    def _render_explanation(self):
+    def _render_explanation(self, facts):
         """The table of the Routing tab: the winner, then the other
         candidates in the order routing ranked them, then the excluded
         ones with their reason; the members beyond the listed ones counted
         by reason."""
         self.ensure_one()
-        facts = self._facts()
         if not facts:
             return False
         if facts.get("text"):
@@ -165,7 +169,7 @@ class ServiceTicketRoutingDecision(models.Model):
         names = {user.id: user.name for user in self.env["res.users"].sudo().browse([row["user"] for row in rows])}
         lines = [
             Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>")
-            % (names.get(row["user"], ""), row["open"], row["margin"], self._render_status(row))
+            % (names.get(row["user"], ""), row["open"], row["margin"], self._render_status(row, facts))
             for row in rows
         ]
         rest = facts.get("rest") or []
@@ -185,17 +189,17 @@ class ServiceTicketRoutingDecision(models.Model):
             self.env._("Decision"),
         )
         return Markup('<p>%s</p><table class="table table-sm o_service_routing">%s%s</table>') % (
-            escape(self._render_headline()),
+            escape(self._render_headline(facts)),
             header,
             Markup("").join(lines),
         )
 
-    def _render_note(self):
+    def _render_note(self, facts):
         """The chatter's note: who got the ticket and why, the others
-        counted by reason."""
+        counted by reason, from the decision's `facts`."""
         self.ensure_one()
-        note = Markup("<p>%s</p>") % self._render_headline()
-        others = self._facts().get("others") or []
+        note = Markup("<p>%s</p>") % self._render_headline(facts)
+        others = facts.get("others") or []
         if others:
             note += Markup("<p>%s</p>") % self.env._(
                 "Other candidates: %(summary)s. Each one is in the Routing tab.",

@@ -178,5 +178,5 @@ class TestCreationQueries(RoutingCommon):
         self._add_agents(10, "agent")
         self._create()  # warm-up
         self.env.invalidate_all()
-        with self.assertQueryCount(74):
+        with self.assertQueryCount(69):
             self._create()

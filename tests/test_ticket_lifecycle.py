@@ -125,6 +125,23 @@ class TestTicketNumberAndDefaults(ServiceDeskCommon):
         self.assertEqual(ticket_y.stage_id, intake)
         self.assertEqual(self._create_ticket(team=self.team_a).stage_id, intake)
 
+    def test_first_stage_follows_stage_changes_at_once(self):
+        """The first stage of a team is kept between tickets: a change of
+        which stages a team uses, or of their order, applies to the next
+        ticket."""
+        self.assertEqual(self._create_ticket(team=self.team_b).stage_id, self.stage_new)
+        triage = self.env["service.stage"].create({"name": "Triage", "sequence": 0, "team_ids": [Command.set([])]})
+        self.assertEqual(self._create_ticket(team=self.team_b).stage_id, triage, "a new stage")
+        triage.sequence = 100
+        self.assertEqual(self._create_ticket(team=self.team_b).stage_id, self.stage_new, "stages reordered")
+        triage.sequence = 0
+        triage.team_ids = self.team_a
+        self.assertEqual(self._create_ticket(team=self.team_b).stage_id, self.stage_new, "now another team's")
+        self.team_b.stage_ids = [Command.link(triage.id)]
+        self.assertEqual(self._create_ticket(team=self.team_b).stage_id, triage, "linked from the team")
+        triage.action_archive()
+        self.assertEqual(self._create_ticket(team=self.team_b).stage_id, self.stage_new, "archived")
+
 
 @tagged("post_install", "-at_install")
 class TestTicketLifecycle(ServiceDeskCommon):
