@@ -189,6 +189,8 @@ class ServiceDeskApi(http.Controller):
 
     def _find_ticket(self, number):
         ticket = request.env["service.ticket"].search([("number", "=", number)], limit=1)
+        if not ticket and request.env["service.api.request"]._queued_of_user(number).state == "queued":
+            raise ApiError(409, f"Ticket {number} is still being created: retry in a moment.")
         if not ticket:
             raise ApiError(404, f"No ticket {number} for this API key's user.")
         return ticket

@@ -198,6 +198,16 @@ class TestAsyncIntake(HttpCase, AsyncIntakeCommon):
         self.assertIn("ZeroDivisionError", failed.error)
         self.assertFalse(self._ticket(response.json()["number"]), "nothing half made")
 
+    def test_customer_message_waits_for_the_ticket(self):
+        number = self._post(self.payload).json()["number"]
+        message = {"message": "Also the fax"}
+        headers = {"Authorization": f"Bearer {self.key_a}", "Content-Type": "application/json"}
+        response = self.url_open(f"{URL}/{number}/messages", data=json.dumps(message), headers=headers)
+        self.assertEqual(response.status_code, 409, "not made yet: retry")
+        self._drain()
+        response = self.url_open(f"{URL}/{number}/messages", data=json.dumps(message), headers=headers)
+        self.assertEqual(response.status_code, 201, response.text)
+
     def test_other_users_request_not_found(self):
         number = self._post(self.payload).json()["number"]
         response = self._get(number, key=self.key_b)
