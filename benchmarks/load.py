@@ -18,12 +18,17 @@ data, in a PostgreSQL cluster of its own, all removed afterwards), or:
    client sends each request to the next node, so a session opened on one
    node is used on the others.
 3. Runs --clients threads of --requests requests each, in rotation: API ticket
-   submissions with an Idempotency-Key (every third one sent twice, as a
-   client whose answer was lost), portal page loads and ticket submissions
-   with an attachment as the demo portal customer, emails handed to the
-   mail gateway like odoo-mailgate.py does (XML-RPC `message_process`): new
-   requests and replies to their acknowledgement, agents replying on their
-   tickets through JSON-RPC. Everything stops after --time-limit seconds.
+   submissions with an Idempotency-Key (every other one asynchronous,
+   `Prefer: respond-async`, answered 202 and made by a cron; every third
+   one sent twice, as a client whose answer was lost), portal page loads
+   and ticket submissions with an attachment as the demo portal customer,
+   emails handed to the mail gateway like odoo-mailgate.py does (XML-RPC
+   `message_process`): new requests and replies to their acknowledgement
+   (which a cron posts after the ticket: the customer answers one of their
+   emails already acknowledged, else waits for it up to ACK_WAIT seconds
+   when the run has a cron, else writes again in their own email's
+   thread), agents replying on their tickets through
+   JSON-RPC. Everything stops after --time-limit seconds.
 4. With --faults (the default), meanwhile: --kills times, a worker is
    SIGKILLed in the middle of a ticket creation, and PostgreSQL is restarted
    once (--db-restart, when --pg-data names the run's own cluster). A request
@@ -31,8 +36,11 @@ data, in a PostgreSQL cluster of its own, all removed afterwards), or:
    same email (same Message-Id, as a mail server delivers it again), a portal
    form only after the customer's ticket list shows it did not arrive.
 5. Prints throughput, p50/p95/p99 latency, errors and requests cut by faults
-   per kind, what each fault hit, then checks: every submission is exactly
-   one ticket (retries included), every email reply is on its ticket, every
+   per kind, what each fault hit, then makes the tickets still queued and
+   posts the acknowledgements still pending (what the cron would do), and
+   checks: every submission is exactly one ticket with the number it was
+   answered (retries and asynchronous ones included), no asynchronous one
+   failed, every email reply is on its ticket, every
    ticket of the run is whole (number, SLA targets, messages, acknowledgement,
    idempotency record, attachment), no agent is above capacity because of
    the run, every ticket's sla_deadline is the earliest deadline of its
@@ -73,6 +81,8 @@ ATTACHMENT_SIZE = 256 * 1024
 NO_DATABASE = "No database is selected"
 RETRY_PAUSE = 0.5  # seconds between two attempts of a request a fault cut
 RETRY_GRACE = 60  # seconds after the time limit during which such requests are still sent again
+ACK_WAIT = 20  # seconds a customer waits for the acknowledgement of their email before writing again
+ACK_POLL = 1  # seconds between two looks for it
 
 _logger = logging.getLogger("service_desk.load")
 
@@ -149,6 +159,7 @@ def prepare(env):
         env["mail.alias.domain"].create({"name": MAIL_DOMAIN})  # the first domain goes to every alias
     if not team.alias_email:
         raise SystemExit(f"the team {team.name} has no email address")
+    hold_scheduled_jobs(env)
     members = env["service.team.member"].search([])
     capacity = {member.id: (member.max_open_tickets, member.open_ticket_count) for member in members}
     sequences = env["ir.sequence"].search([("code", "=", "service.ticket"), ("implementation", "=", "standard")])
@@ -165,9 +176,69 @@ def prepare(env):
     }
 
 
+# the jobs that requests wake up (their commit triggers them): what a run with cron must see done within seconds
+QUEUE_JOBS = (
+    "service_desk.ir_cron_api_intake",
+    "service_desk.ir_cron_post_stage_emails",
+    "mail.ir_cron_mail_scheduler_action",
+    "mail.ir_cron_send_scheduled_message",
+)
+
+
+def hold_scheduled_jobs(env):
+    """A fresh database has every scheduled job due at once (the procurement scheduler, recommendations,
+    tiers...), which holds a run's one cron thread for minutes; a production server runs them on their
+    schedule. They are put after the run; the queues that requests wake up are not."""
+    from datetime import timedelta
+
+    from odoo import fields
+
+    queues = [env.ref(xmlid, raise_if_not_found=False) for xmlid in QUEUE_JOBS]
+    later = env["ir.cron"].search([("id", "not in", [job.id for job in queues if job])])
+    later.nextcall = fields.Datetime.now() + timedelta(days=1)
+
+
+def cron_lag(env, prepared):
+    """What the run's cron did in time: sentences on the asynchronous submissions still queued and the
+    acknowledgements still pending when the clients stopped, and how long after its ticket an
+    acknowledgement came (from the ticket's and the message's dates)."""
+    Ticket = env["service.ticket"].with_context(active_test=False)
+    new = Ticket.search([("id", ">", prepared["max_ticket_id"])])
+    queued = env["service.api.request"].search_count([("state", "=", "queued")])
+    pending = len(new.filtered("stage_email_pending_id"))
+    env.cr.execute(
+        """
+        SELECT EXTRACT(EPOCH FROM MIN(m.date) - t.create_date)
+          FROM service_ticket t JOIN mail_message m
+            ON m.model = 'service.ticket' AND m.res_id = t.id AND m.message_type = 'auto_comment'
+         WHERE t.id = ANY(%s)
+         GROUP BY t.id
+        """,
+        [new.ids],
+    )
+    lags = [row[0] for row in env.cr.fetchall()]
+    notes = [
+        f"at the end of the run: {queued} asynchronous submissions still queued, {pending} of {len(new)} new "
+        f"tickets still waiting for their acknowledgement"
+    ]
+    if lags:
+        notes.append(
+            f"acknowledgements posted during the run: {len(lags)}, p50 {statistics.median(lags):.1f} s, "
+            f"max {max(lags):.1f} s after their ticket"
+        )
+    return notes
+
+
 def check(env, prepared, results):
     """Every failed check as a sentence, and the number of tickets the run created."""
     failures = []
+    results.notes += cron_lag(env, prepared)
+    # tickets of asynchronous submissions are made by a cron after the request; run what is still queued
+    Requests = env["service.api.request"]
+    while Requests.search_count([("state", "=", "queued")]):
+        Requests._cron_create_queued_tickets()
+    for failed in Requests.search([("state", "=", "failed"), ("idempotency_key", "=like", "load-%")]):
+        failures.append(f"asynchronous submission {failed.idempotency_key} failed: {failed.error}")
     # acknowledgements are posted by a cron after the request; run what a cron-less run left queued
     Ticket = env["service.ticket"].with_context(active_test=False)
     while Ticket.search_count([("stage_email_pending_id", "!=", False)]):
@@ -376,10 +447,13 @@ class Results:
         self.cut = defaultdict(int)  # requests a fault made fail, per kind
         self.done = 0
         self.submissions = defaultdict(list)  # idempotency key -> ticket numbers answered
+        self.asynchronous = set()  # idempotency keys of the submissions sent with Prefer: respond-async
         self.portal_submissions = []  # subjects of the tickets submitted on the portal
         self.emails = {}  # Message-Id of a new email delivered -> its subject
         self.replies = {}  # Message-Id of a reply delivered -> (Message-Id it answers, ticket id)
         self.answered = []  # (kind of reference, reference) of every submission answered
+        self.unacknowledged_replies = 0  # email replies sent before the acknowledgement came
+        self.notes = []  # what the checks found worth saying, not failures
 
     def add(self, kind, seconds, error=None):
         with self.lock:
@@ -491,8 +565,9 @@ class Client(threading.Thread):
         self.agent_tickets = self.agent_tickets[self.index :: self.clients] or self.agent_tickets
         return None if self.agent_tickets else "the agent sees no open ticket"
 
-    def submit(self, number, key):
-        """POST one submission; sent again with the same key, it must get the same ticket."""
+    def submit(self, number, key, asynchronous=False):
+        """POST one submission; sent again with the same key, it must get the same ticket. Asynchronous
+        (`Prefer: respond-async`), it is answered 202 with the number its ticket gets once the cron made it."""
         payload = {
             "email": self.customer_email(number),
             "name": f"Load ticket {key}",
@@ -505,13 +580,17 @@ class Client(threading.Thread):
             "external_ref": key,
         }
         headers = {"Authorization": f"Bearer {self.key}", "Idempotency-Key": key}
+        if asynchronous:
+            headers["Prefer"] = "respond-async"
         response = self.http(self.api, "POST", API_URL, json=payload, headers=headers)
-        if response.status_code not in (200, 201):
+        if response.status_code not in ((202,) if asynchronous else (200, 201)):
             return f"API answered {response.status_code}: {response.text[:200]}"
         ticket_number = response.json()["number"]
         with self.results.lock:
             self.results.submissions[key].append(ticket_number)
-        self.results.answer("number", ticket_number)
+            if asynchronous:
+                self.results.asynchronous.add(key)
+        self.results.answer("queued" if asynchronous else "number", ticket_number)
         return None
 
     def customer_email(self, number):
@@ -657,29 +736,67 @@ class Client(threading.Thread):
         return None if isinstance(ticket_id, int) else f"message_process answered {ticket_id!r}"
 
     def email_reply(self, number, message_id, original):
-        """The customer answers the acknowledgement of an email of theirs."""
+        """The customer answers the acknowledgement of an email of theirs: `original` if it was
+        acknowledged, else another of their emails already acknowledged. The acknowledgement is posted by
+        a cron after the ticket was made: when none has come yet, the customer waits for the one of
+        `original` (`acknowledgement`) and, if it does not come (a run without cron), writes again in the
+        thread of their own email."""
+        tickets = self.tickets_of([email[0] for email in self.my_emails])
+        if original[0] not in tickets:
+            return f"email {original[0]} is on no ticket"
+        acks = self.acknowledgements(set(tickets.values()))
+        acknowledged = [email for email in self.my_emails if tickets.get(email[0]) in acks]
+        if acknowledged and original not in acknowledged:
+            original = acknowledged[number % len(acknowledged)]
         parent, sender, subject = original
-        found = self.xmlrpc(
-            "mail.message", "search_read", [[("message_id", "=", parent)]], {"fields": ["model", "res_id"]}
-        )
-        if not found or found[0]["model"] != "service.ticket":
-            return f"email {parent} is on no ticket: {found}"
-        ticket_id = found[0]["res_id"]
-        acks = self.xmlrpc(
-            "mail.message",
-            "search_read",
-            [[("model", "=", "service.ticket"), ("res_id", "=", ticket_id), ("message_type", "=", "auto_comment")]],
-            {"fields": ["message_id"], "order": "id", "limit": 1},
-        )
-        if not acks:
-            return f"ticket {ticket_id} of email {parent} has no acknowledgement"
-        raw = self.raw_email(
-            sender, f"Re: {subject}", message_id, "It dropped again this morning.", (parent, acks[0]["message_id"])
-        )
+        ticket_id = tickets[parent]
+        acknowledgement = acks.get(ticket_id) or self.acknowledgement(ticket_id)
+        thread = (parent, acknowledgement) if acknowledgement else (parent,)
+        raw = self.raw_email(sender, f"Re: {subject}", message_id, "It dropped again this morning.", thread)
         self.deliver(raw)
         with self.results.lock:
             self.results.replies[message_id] = (parent, ticket_id)
+            if not acknowledgement:
+                self.results.unacknowledged_replies += 1
         return None
+
+    def tickets_of(self, message_ids):
+        """{Message-Id: id of the ticket it is on} of these emails."""
+        found = self.xmlrpc(
+            "mail.message",
+            "search_read",
+            [[("message_id", "in", message_ids), ("model", "=", "service.ticket")]],
+            {"fields": ["message_id", "res_id"]},
+        )
+        return {message["message_id"]: message["res_id"] for message in found}
+
+    def acknowledgements(self, ticket_ids):
+        """{ticket id: Message-Id of its acknowledgement} of those of these tickets that have one."""
+        found = self.xmlrpc(
+            "mail.message",
+            "search_read",
+            [
+                [
+                    ("model", "=", "service.ticket"),
+                    ("res_id", "in", list(ticket_ids)),
+                    ("message_type", "=", "auto_comment"),
+                ]
+            ],
+            {"fields": ["res_id", "message_id"], "order": "id desc"},
+        )
+        return {message["res_id"]: message["message_id"] for message in found}  # the first one wins
+
+    def acknowledgement(self, ticket_id):
+        """The Message-Id of the ticket's acknowledgement, asked again while it is not posted yet, for up to
+        ACK_WAIT seconds (or until the run's time is up); None when it did not come."""
+        give_up = min(time.monotonic() + self.prepared.get("ack_wait", ACK_WAIT), self.stop_at)
+        while True:
+            acks = self.acknowledgements([ticket_id])
+            if acks:
+                return acks[ticket_id]
+            if time.monotonic() >= give_up:
+                return None
+            time.sleep(ACK_POLL)
 
     # -- the rotation -----------------------------------------------------
 
@@ -693,9 +810,12 @@ class Client(threading.Thread):
             kind = ("api_submit", "portal_pages", "email_new", "api_submit", "agent_reply", "email_reply")[number % 6]
             if kind == "api_submit":
                 key = f"load-{self.index}-{number}-{uuid.uuid4().hex[:8]}"
-                self.timed(kind, lambda n=number, k=key: self.submit(n, k))
+                # every other submission asks for the asynchronous answer (Prefer: respond-async)
+                queued = number % 6 == 3
+                kind = "api_async" if queued else kind
+                self.timed(kind, lambda n=number, k=key, q=queued: self.submit(n, k, q))
                 if number % 9 == 0:  # the client lost the answer and sends it again
-                    self.timed("api_retry", lambda n=number, k=key: self.submit(n, k))
+                    self.timed("api_retry", lambda n=number, k=key, q=queued: self.submit(n, k, q))
             elif kind == "portal_pages" and number % 12 == 1:
                 subject = f"Portal load ticket {self.index}-{number}-{uuid.uuid4().hex[:8]}"
                 self.timed("portal_submit", lambda s=subject, a=[]: self.portal_submit(s, a))
@@ -806,6 +926,8 @@ def main(argv=None):
 
     config.parse_config(["--database", args.database, "--log-level", "warn", f"--http-interface={HOST}", *odoo_args])
     prepared = open_env(args.database, prepare)
+    # without a cron, no acknowledgement comes during the run: customers do not wait for one
+    prepared["ack_wait"] = ACK_WAIT if cron_threads(args) else 0
     plan, notes = fault_plan(args)
     production_commits(args)
 
@@ -872,9 +994,16 @@ def main(argv=None):
     sql_db.close_all()
     failures, new = open_env(args.database, lambda env: check(env, prepared, results))
     failures = fault_failures + failures
+    for note in results.notes:
+        print(note)
     retried = sum(1 for numbers in results.submissions.values() if len(numbers) > 1)
     print(
-        f"\nchecks: {len(results.submissions)} API submissions ({retried} retried), "
+        f"\n{results.unacknowledged_replies} of {len(results.replies)} email replies were sent before the "
+        f"acknowledgement came (waited up to {ACK_WAIT} s; {cron_note(args)})"
+    )
+    print(
+        f"\nchecks: {len(results.submissions)} API submissions ({len(results.asynchronous)} asynchronous, "
+        f"{retried} retried), "
         f"{len(results.portal_submissions)} portal submissions, {len(results.emails)} emails, "
         f"{len(results.replies)} email replies -> {new} tickets, each whole; "
         f"{'all consistent' if not failures else f'{len(failures)} problem(s)'}"

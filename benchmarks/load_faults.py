@@ -304,6 +304,7 @@ class FaultInjector(threading.Thread):
     def missing_after_restart(self, answered):
         """The submissions answered before the restart that are not in the database after it."""
         numbers = [ref for kind, ref in answered if kind == "number"]
+        queued = [ref for kind, ref in answered if kind == "queued"]
         ids = [ref for kind, ref in answered if kind == "id"]
         message_ids = [ref for kind, ref in answered if kind == "message_id"]
         found = {
@@ -312,6 +313,11 @@ class FaultInjector(threading.Thread):
         }
         found |= {
             ("id", row[0]) for row in self.monitor.query("SELECT id FROM service_ticket WHERE id = ANY(%s)", (ids,))
+        }
+        # an asynchronous submission answered 202: its request, queued or made into its ticket since
+        found |= {
+            ("queued", row[0])
+            for row in self.monitor.query("SELECT number FROM service_api_request WHERE number = ANY(%s)", (queued,))
         }
         found |= {
             ("message_id", row[0])

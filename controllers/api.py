@@ -1,5 +1,6 @@
 import json
 import logging
+from contextlib import contextmanager
 
 from psycopg2 import errors
 
@@ -29,7 +30,13 @@ class ServiceDeskApi(http.Controller):
     service desk agent group, checked by Odoo's own `auth="bearer"`; its
     refusals are answered as JSON too (`json_errors`, models/ir_http.py).
     Answers are JSON, errors `{"error": ...}` with the HTTP status saying
-    what went wrong."""
+    what went wrong.
+
+    A submission is answered 201 with the ticket made in the request, or,
+    when the client sends `Prefer: respond-async` (RFC 7240), 202 with the
+    ticket's number and a Location to read its status: the request was
+    checked completely and queued (service.api.request), and a cron makes
+    the ticket moments later."""
 
     # ------------------------------------------------------------------
     # Routes
@@ -44,6 +51,7 @@ class ServiceDeskApi(http.Controller):
         save_session=False,
         readonly=False,
         json_errors=True,
+        api_key_cache=True,
     )
     def create_ticket(self, **_kwargs):
         return self._answer(self._create_ticket)
@@ -57,6 +65,7 @@ class ServiceDeskApi(http.Controller):
         save_session=False,
         readonly=True,
         json_errors=True,
+        api_key_cache=True,
     )
     def ticket_status(self, number, **_kwargs):
         return self._answer(lambda: self._ticket_status(number))
@@ -70,6 +79,7 @@ class ServiceDeskApi(http.Controller):
         save_session=False,
         readonly=False,
         json_errors=True,
+        api_key_cache=True,
     )
     def post_customer_message(self, number, **_kwargs):
         return self._answer(lambda: self._post_customer_message(number))
@@ -93,7 +103,13 @@ class ServiceDeskApi(http.Controller):
             status, body = 403, {"error": "This API key's user may not do that."}
         except (UserError, ValidationError) as error:
             status, body = 422, {"error": str(error)}
-        return request.make_json_response(body, status=status)
+        response = request.make_json_response(body, status=status)
+        if status == 202:
+            # accepted, not made yet: where to ask for the ticket (RFC 7231 §6.3.3)
+            response.headers["Location"] = f"{API_PREFIX}/{body['number']}"
+            if request.httprequest.method == "POST":
+                response.headers["Preference-Applied"] = "respond-async"
+        return response
 
     def _check_agent(self):
         if not request.env.user.has_group("service_desk.group_service_user"):
@@ -125,25 +141,45 @@ class ServiceDeskApi(http.Controller):
             previous = Requests.search([("user_id", "=", request.env.uid), ("idempotency_key", "=", key)])
             if previous:
                 return previous.response_status, previous.response_body
+        if self._prefers_async():
+            with self._idempotency_key_taken():
+                queued = request.env["service.api.request"]._queue(payload, key)
+            return queued.response_status, queued.response_body
         values = request.env["service.ticket"]._api_ticket_values(payload)
         ticket = request.env["service.ticket"].create(values)
         status, body = 201, ticket._api_status()
         if key:
-            try:
-                with request.env.cr.savepoint():
-                    Requests.create(
-                        {
-                            "idempotency_key": key,
-                            "user_id": request.env.uid,
-                            "ticket_id": ticket.id,
-                            "response_status": status,
-                            "response_body": body,
-                        }
-                    )
-            except errors.UniqueViolation:
-                # the same request is being handled by another worker right now
-                raise ApiError(409, "A request with this Idempotency-Key is in progress: retry it later.") from None
+            with self._idempotency_key_taken():
+                Requests.create(
+                    {
+                        "idempotency_key": key,
+                        "user_id": request.env.uid,
+                        "ticket_id": ticket.id,
+                        "number": ticket.number,
+                        "response_status": status,
+                        "response_body": body,
+                    }
+                )
         return status, body
+
+    @contextmanager
+    def _idempotency_key_taken(self):
+        """Recording the request under its Idempotency-Key: the key taken
+        meanwhile by the same request on another worker answers 409."""
+        try:
+            with request.env.cr.savepoint():
+                yield
+        except errors.UniqueViolation:
+            raise ApiError(409, "A request with this Idempotency-Key is in progress: retry it later.") from None
+
+    def _prefers_async(self):
+        """Whether the client asked for an answer before the ticket is made:
+        `Prefer: respond-async` (RFC 7240), among other preferences."""
+        header = request.httprequest.headers.get("Prefer", "")
+        return any(
+            preference.split(";", 1)[0].split("=", 1)[0].strip().lower() == "respond-async"
+            for preference in header.split(",")
+        )
 
     def _post_customer_message(self, number):
         payload = self._json_payload()
@@ -153,9 +189,18 @@ class ServiceDeskApi(http.Controller):
 
     def _find_ticket(self, number):
         ticket = request.env["service.ticket"].search([("number", "=", number)], limit=1)
+        if not ticket and request.env["service.api.request"]._queued_of_user(number).state == "queued":
+            raise ApiError(409, f"Ticket {number} is still being created: retry in a moment.")
         if not ticket:
             raise ApiError(404, f"No ticket {number} for this API key's user.")
         return ticket
 
     def _ticket_status(self, number):
-        return 200, self._find_ticket(number)._api_status()
+        ticket = request.env["service.ticket"].search([("number", "=", number)], limit=1)
+        if ticket:
+            return 200, ticket._api_status()
+        # a ticket accepted with `Prefer: respond-async` and not made yet, or that could not be made
+        queued = request.env["service.api.request"]._queued_of_user(number)
+        if queued:
+            return queued._api_status()
+        raise ApiError(404, f"No ticket {number} for this API key's user.")

@@ -10,20 +10,30 @@ from odoo.addons.base.models.res_users import INDEX_SIZE
 _VERIFIED_KEYS = LRU(1024)
 
 
+# the context key under which a key check may use the keys verified before: set for the desk's API routes only
+CACHED_CHECK = "service_desk_api_key_cache"
+
+
 class ResUsersApikeys(models.Model):
-    """API keys checked once per process, not once per request.
+    """API keys of the desk's API checked once per process, not once per request.
 
     Odoo stores a key as a slow (pbkdf2) hash and verifies it on every
     request: tens of milliseconds of CPU that an API client pays on each
-    call, more than the rest of a status read. Once a key was verified
-    here, later requests with the same key only check that its row is
-    still valid under the same conditions as Odoo's check (the row and its
-    hash unchanged, the user active, the scope allowed, not expired): a
-    key removed, expired or whose user was archived is refused at once."""
+    call, more than the rest of a status read. On the desk's API routes
+    (marked `api_key_cache=True`, models/ir_http.py puts CACHED_CHECK in the
+    context while authenticating them), once a key was verified here, later
+    requests with the same key only check that its row is still valid under
+    the same conditions as Odoo's check (the row and its hash unchanged, the
+    user active, the scope allowed, not expired): a key removed, expired or
+    whose user was archived is refused at once. Every other check of a key
+    (Odoo's own routes, XML-RPC, other models built on API keys such as
+    trusted devices) is Odoo's, untouched."""
 
     _inherit = "res.users.apikeys"
 
     def _check_credentials(self, *, scope, key):
+        if not self.env.context.get(CACHED_CHECK) or self._name != "res.users.apikeys":
+            return super()._check_credentials(scope=scope, key=key)
         digest = (self.env.cr.dbname, hashlib.sha256(key.encode()).digest()) if key else None
         known = _VERIFIED_KEYS.get(digest) if digest else None
         if known:

@@ -19,8 +19,15 @@ class ServiceTicket(models.Model):
     )
 
     @api.model
-    def _api_ticket_values(self, payload):
-        """Ticket values from an API payload; a UserError says what is wrong."""
+    def _api_check_payload(self, payload):
+        """Check an API payload completely, writing nothing: what the ticket
+        will be made of, looked up with the caller's rights. A UserError says
+        what is wrong. A request the API accepts for later
+        (``service.api.request``) is checked here first, so that making its
+        ticket later cannot fail for bad input. Returns a dict: name,
+        channel, description, external_ref, team, product, lot, and the
+        customer (`partner`, empty when a contact of `email`/`phone` is to
+        be made)."""
         unknown = set(payload) - API_FIELDS
         if unknown:
             raise UserError(self.env._("Unknown fields: %s.", ", ".join(sorted(unknown))))
@@ -40,36 +47,87 @@ class ServiceTicket(models.Model):
                     channels=", ".join(dict(self._fields["channel"].selection)),
                 )
             )
-        partner = self._api_customer(payload.get("email"), payload.get("phone"))
-        values = {
-            "name": name.strip(),
-            "partner_id": partner.id,
-            "channel": channel,
-            "external_ref": payload.get("external_ref") or False,
-        }
-        if payload.get("description"):
-            values["description"] = plaintext2html(str(payload["description"]))
+        email, phone = self._api_customer_contact(payload.get("email"), payload.get("phone"))
+        partner = self._api_find_customer(email, phone)
+        team = self.env["service.team"]
         if payload.get("team"):
-            team = self.env["service.team"].search([("name", "=ilike", str(payload["team"]))], limit=1)
+            team = team.search([("name", "=ilike", str(payload["team"]))], limit=1)
             if not team:
                 raise UserError(self.env._("No team named %s.", payload["team"]))
-            values["team_id"] = team.id
         product, lot = self._api_product_and_serial(payload.get("product"), payload.get("serial"), partner)
-        values.update(product_id=product.id, lot_id=lot.id)
+        return {
+            "name": name.strip(),
+            "channel": channel,
+            "description": payload.get("description") or False,
+            "external_ref": payload.get("external_ref") or False,
+            "email": email,
+            "phone": phone,
+            "partner": partner,
+            "team": team,
+            "product": product,
+            "lot": lot,
+        }
+
+    @api.model
+    def _api_ticket_values(self, payload):
+        """Ticket values from an API payload, checked by
+        ``_api_check_payload`` (a UserError says what is wrong); the contact
+        of an unknown customer is made here."""
+        checked = self._api_check_payload(payload)
+        partner = checked["partner"] or self._api_create_customer(checked["email"], checked["phone"])
+        values = {
+            "name": checked["name"],
+            "partner_id": partner.id,
+            "channel": checked["channel"],
+            "external_ref": checked["external_ref"],
+            "product_id": checked["product"].id,
+            "lot_id": checked["lot"].id,
+        }
+        if checked["description"]:
+            values["description"] = plaintext2html(checked["description"])
+        if checked["team"]:
+            values["team_id"] = checked["team"].id
         return values
 
     @api.model
+    def _api_reserve_number(self, checked):
+        """The number the ticket of a checked payload (``_api_check_payload``)
+        will have, taken now from the ticket sequence of its team's company
+        (the same steps as creation, ``_prepare_team`` and
+        ``_prepare_company_stage_number``), for a ticket made later."""
+        vals = {"team_id": checked["team"].id}
+        team = self._prepare_team(vals)
+        self._prepare_company_stage_number(vals, team)
+        return vals["number"]
+
+    @api.model
     def _api_customer(self, email, phone):
-        # sudo: agents may not create contacts: the lookup and the minimal contact are the API's own
-        Partner = self.env["res.partner"].sudo()
+        """The customer of `email` or `phone`, made when unknown and the
+        desk's policy allows it."""
+        email, phone = self._api_customer_contact(email, phone)
+        return self._api_find_customer(email, phone) or self._api_create_customer(email, phone)
+
+    @api.model
+    def _api_customer_contact(self, email, phone):
+        """(normalized email, phone) of the customer; a UserError when neither is usable."""
         normalized = email_normalize(email) if email else False
         if email and not normalized:
             raise UserError(self.env._("%s is not a valid email address.", email))
         if not normalized and not phone:
             raise UserError(self.env._("Give the customer's 'email' or 'phone'."))
+        return normalized, phone or False
+
+    @api.model
+    def _api_find_customer(self, email, phone):
+        """The known contact of a normalized `email`, else of `phone`, in the
+        key user's companies or shared; an empty recordset when there is none
+        and the desk makes contacts of unknown customers, a UserError when it
+        accepts only known customers."""
+        # sudo: agents may not read every contact: the lookup is the API's own, returned without sudo
+        Partner = self.env["res.partner"].sudo()
         # contacts of the key user's companies, or shared between companies
         mine = [("company_id", "in", [False, *self.env.companies.ids])]
-        partner = Partner.search([*mine, ("email_normalized", "=", normalized)], limit=1) if normalized else Partner
+        partner = Partner.search([*mine, ("email_normalized", "=", email)], limit=1) if email else Partner
         if not partner and phone:
             partner = (
                 Partner.search([*mine, "|", ("phone", "=", phone), ("phone_sanitized", "=", phone)], limit=1)
@@ -82,7 +140,13 @@ class ServiceTicket(models.Model):
         policy = self.env["ir.config_parameter"].sudo().get_param("service_desk.api_unknown_customer", "create")
         if policy != "create":
             raise UserError(self.env._("Unknown customer, and this service desk accepts only known customers."))
-        partner = Partner.create({"name": normalized or phone, "email": normalized or False, "phone": phone or False})
+        return partner.sudo(False)
+
+    @api.model
+    def _api_create_customer(self, email, phone):
+        """The minimal contact of an unknown customer (see ``_api_find_customer``)."""
+        # sudo: agents may not create contacts: the minimal contact is the API's own
+        partner = self.env["res.partner"].sudo().create({"name": email or phone, "email": email, "phone": phone})
         return partner.sudo(False)
 
     @api.model

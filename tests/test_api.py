@@ -12,6 +12,7 @@ from odoo.tools import mute_logger
 from odoo.addons.base.models.res_users import KEY_CRYPT_CONTEXT
 
 from ..controllers.api import ServiceDeskApi
+from ..models.res_users_apikeys import CACHED_CHECK
 from .common import ServiceDeskCommon
 
 URL = "/service_desk/api/v1/tickets"
@@ -113,6 +114,27 @@ class TestTicketApi(HttpCase, ServiceDeskCommon):
         response = self._post({"email": "carla@customer-a.example.com", "name": "x"}, key=self.key_internal)
         self.assertEqual(response.status_code, 403)
         self.assertEqual(response.headers["Content-Type"].split(";")[0], "application/json")
+
+    def test_revoked_or_expired_key_refused_at_once(self):
+        """A key the API verified before is refused on the next request once
+        it is removed or expired: its row is read on every request."""
+        expiration = fields.Datetime.now() + timedelta(hours=12)
+        key = self.env["res.users.apikeys"].with_user(self.user_agent_a).sudo()._generate(None, "pbx", expiration)
+        ticket = self._create_ticket(partner_id=self.customer_a_contact.id)
+        self.assertEqual(self._get(ticket.number, key=key).status_code, 200)
+        row = (
+            self.env["res.users.apikeys"].sudo().search([("user_id", "=", self.user_agent_a.id), ("name", "=", "pbx")])
+        )
+        self.env.cr.execute(
+            "UPDATE res_users_apikeys SET expiration_date = now() at time zone 'utc' - interval '1 minute'"
+            " WHERE id = %s",
+            [row.id],
+        )
+        self.assertEqual(self._get(ticket.number, key=key).status_code, 401, "expired")
+        self.env.cr.execute("UPDATE res_users_apikeys SET expiration_date = %s WHERE id = %s", [expiration, row.id])
+        self.assertEqual(self._get(ticket.number, key=key).status_code, 200)
+        row._remove()
+        self.assertEqual(self._get(ticket.number, key=key).status_code, 401, "revoked")
 
     def test_access_error_is_forbidden(self):
         # an AccessError is a UserError too: it must still answer 403, without its message
@@ -217,9 +239,10 @@ class TestApiKeyCheck(ServiceDeskCommon):
     def _key(self, scope=None):
         return self.Keys.with_user(self.user_agent_a).sudo()._generate(scope, "telephony", self.expiration)
 
-    def _check(self, key, scope="rpc"):
+    def _check(self, key, scope="rpc", desk_route=True):
+        """The key check as the desk's API routes do it (`api_key_cache`), or as the rest of Odoo does."""
         self.env.flush_all()
-        return self.Keys._check_credentials(scope=scope, key=key)
+        return self.Keys.with_context(**{CACHED_CHECK: desk_route})._check_credentials(scope=scope, key=key)
 
     def _counting_verify(self):
         return patch("odoo.addons.base.models.res_users.KEY_CRYPT_CONTEXT", wraps=KEY_CRYPT_CONTEXT)
@@ -231,6 +254,17 @@ class TestApiKeyCheck(ServiceDeskCommon):
             self.assertEqual(self._check(key), self.user_agent_a.id)
             self.assertEqual(self._check(key), self.user_agent_a.id)
         self.assertEqual(context.verify.call_count, 1)
+
+    def test_odoo_own_key_checks_verify_the_hash(self):
+        """Outside the desk's API routes (Odoo's own bearer routes, XML-RPC,
+        trusted devices), a key is checked by Odoo alone, every time."""
+        key = self._key()
+        self.assertEqual(self._check(key), self.user_agent_a.id)
+        with self._counting_verify() as context:
+            self.assertEqual(self._check(key, desk_route=False), self.user_agent_a.id)
+            self.assertEqual(self._check(key, desk_route=False), self.user_agent_a.id)
+        self.assertEqual(context.verify.call_count, 2)
+        self.assertTrue(ServiceDeskApi.create_ticket.original_routing["api_key_cache"])
 
     def test_verified_key_refused_once_invalid(self):
         key = self._key()
