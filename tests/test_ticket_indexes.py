@@ -55,3 +55,38 @@ class TestOpenTicketIndexes(ServiceDeskCommon):
         query = self.env["service.ticket"]._search(Domain("partner_email", "ilike", "customer.example"))
         plan = self._plan(query.select(), "enable_seqscan")
         self.assertIn("service_ticket__partner_email_index", plan)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalListIndexes(ServiceDeskCommon):
+    """A customer's portal list, in its default order ("Newest"), reads its
+    first page in order and counts from an index alone, however long the
+    customer's history: the company's tickets when it shares them with its
+    contacts, else the contact's own (the portal record rule)."""
+
+    ORDER = "create_date desc, id desc"  # the portal list's default sorting
+
+    def _plan(self, query, *settings):
+        for setting in settings:
+            self.env.cr.execute(SQL("SET LOCAL %s = off", SQL.identifier(setting)))
+        self.env.cr.execute(SQL("EXPLAIN %s", query))
+        return "\n".join(row[0] for row in self.env.cr.fetchall())
+
+    def _assert_list_read_through(self, index):
+        Ticket = self.env["service.ticket"].with_user(self.user_portal_a)
+        page = Ticket._search(Domain.TRUE, order=self.ORDER, limit=20)
+        plan = self._plan(page.select(), "enable_seqscan", "enable_bitmapscan", "enable_sort")
+        self.assertIn(index, plan)
+        self.assertNotIn("Sort", plan)
+        count = Ticket._search(Domain.TRUE)
+        # index-only scans only, as with a vacuumed table: the count needs nothing else
+        plan = self._plan(count.select(SQL("COUNT(*)")), "enable_seqscan", "enable_bitmapscan", "enable_indexscan")
+        self.assertIn(f"Index Only Scan using {index}", plan)
+
+    def test_company_sharing_its_tickets(self):
+        self.assertTrue(self.customer_a.service_portal_share_tickets)
+        self._assert_list_read_through("service_ticket_portal_company_order_idx")
+
+    def test_company_not_sharing_its_tickets(self):
+        self.customer_a.service_portal_share_tickets = False
+        self._assert_list_read_through("service_ticket_portal_contact_order_idx")
