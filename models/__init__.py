@@ -5,6 +5,7 @@ from . import service_tag
 from . import service_stage
 from . import service_team
 from . import service_team_member
+from . import res_users
 from . import service_category
 from . import service_category_skill
 from . import service_ticket

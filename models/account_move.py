@@ -4,6 +4,7 @@ from odoo import fields, models
 class AccountMove(models.Model):
     """A credit note issued from a service ticket points back to it."""
 
+    _name = "account.move"
     _inherit = ["account.move", "service.remedy.document"]
 
     service_awaiting_approval = fields.Boolean(

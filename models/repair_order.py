@@ -6,6 +6,7 @@ from odoo import models
 class RepairOrder(models.Model):
     """A repair opened from a service ticket points back to it."""
 
+    _name = "repair.order"
     _inherit = ["repair.order", "service.remedy.document"]
 
     def _action_repair_confirm(self):

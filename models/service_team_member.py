@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 
+# what makes a user work in a team (res.users.service_team_ids)
+MEMBERSHIP_FIELDS = {"team_id", "user_id", "active"}
+
 
 class ServiceTeamMember(models.Model):
     _name = "service.team.member"
@@ -41,6 +44,33 @@ class ServiceTeamMember(models.Model):
         "CHECK(max_open_tickets >= 0)",
         "The capacity cannot be negative.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        members = super().create(vals_list)
+        members._agent_teams_changed()
+        return members
+
+    def write(self, vals):
+        result = super().write(vals)
+        if MEMBERSHIP_FIELDS & vals.keys():
+            self._agent_teams_changed()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self._agent_teams_changed()
+        return result
+
+    def _agent_teams_changed(self):
+        """The teams these members' agents work in changed: the agents'
+        record rules name those teams (res.users.service_team_ids), and
+        ir.rule keeps each user's rules, teams included, in the registry's
+        cache. Clearing it makes every worker compute them again at its next
+        request (as Odoo does when a user's groups change): an agent added to
+        a team sees its tickets at once, a removed one stops at once.
+        Memberships change rarely; ticket creation and reads never clear it."""
+        self.env.registry.clear_cache()
 
     @api.depends("user_id", "company_id")
     def _compute_employee_id(self):

@@ -52,7 +52,7 @@ class ServiceTicket(models.Model):
         """The first team the user belongs to, else the company's first team."""
         Team = self.env["service.team"]
         domain = [("company_id", "in", self.env.companies.ids)]
-        return Team.search([*domain, ("member_ids.user_id", "=", self.env.uid)], limit=1) or Team.search(
+        return Team.search([*domain, ("id", "in", self.env.user.service_team_ids.ids)], limit=1) or Team.search(
             domain, limit=1
         )
 

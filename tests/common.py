@@ -402,6 +402,19 @@ class ServiceDeskCommon(ServiceDeskFactories):
         tickets = cls.env["service.ticket"].with_context(**FIXTURE_CONTEXT).create(values)
         return tickets.with_env(cls.env)
 
+    @classmethod
+    def _portal_remedy_request(cls, remedy, lines, reason="It arrived broken", user=None):
+        """A remedy request as a portal customer (portal user A by default)
+        sends it from the form: `lines` are {"move_id", "lot_id", "quantity"}
+        of their deliveries. The ticket comes back in the test's environment."""
+        user = user or cls.user_portal_a
+        ticket = (
+            cls.env["service.ticket"]
+            .with_user(user)
+            ._service_create_remedy_request(user.partner_id, remedy, list(lines), reason)
+        )
+        return ticket.with_env(cls.env)
+
 
 def now_header():
     """Date header of an email written now (frozen time included)."""

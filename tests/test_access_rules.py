@@ -128,6 +128,110 @@ class TestTicketRecordRules(ServiceDeskCommon):
         self.member_a.unlink()
         self._assert_unreadable(self.user_agent_a, self.ticket_a)
 
+    # The agents' rules name the teams an agent works in (res.users.service_team_ids),
+    # and ir.rule keeps them per user: each test first reads as the agent, so that a
+    # rule kept from before the change would show.
+
+    def _visible_targets(self, user, tickets):
+        """(tickets among `tickets` whose SLA targets user finds, those whose
+        routing decisions user finds)."""
+        env = self.env(user=user)
+        return (
+            env["service.ticket.sla"].search([("ticket_id", "in", tickets.ids)]).ticket_id,
+            env["service.ticket.routing.decision"].search([("ticket_id", "in", tickets.ids)]).ticket_id,
+        )
+
+    def _give_targets_and_decisions(self, tickets):
+        """An SLA target and a routing decision on each ticket."""
+        policy = self.env["service.sla.policy"].create({"name": "SD rules policy", "resolution_hours": 8})
+        for ticket in tickets:
+            self.env["service.ticket.sla"].create(ticket._sla_line_values(policy, "resolution", fields.Datetime.now()))
+            self.env["service.ticket.routing.decision"].create({"ticket_id": ticket.id, "facts": {}})
+
+    def test_agent_added_to_team_sees_its_tickets_at_once(self):
+        team_b_tickets = self.ticket_a_company | self.ticket_b
+        self._give_targets_and_decisions(team_b_tickets)
+        self.assertFalse(self._visible(self.user_agent_a) & team_b_tickets)
+        none = self.env["service.ticket"]
+        self.assertEqual(self._visible_targets(self.user_agent_a, team_b_tickets), (none, none))
+
+        self.env["service.team.member"].create({"team_id": self.team_b.id, "user_id": self.user_agent_a.id})
+        self.assertEqual(self._visible(self.user_agent_a) & team_b_tickets, team_b_tickets)
+        self._assert_readable(self.user_agent_a, team_b_tickets)
+        self.assertEqual(self._visible_targets(self.user_agent_a, team_b_tickets), (team_b_tickets, team_b_tickets))
+
+    def test_agent_removed_from_team_stops_at_once(self):
+        team_a_tickets = self.ticket_a | self.ticket_a_colleague | self.ticket_no_customer
+        self._give_targets_and_decisions(team_a_tickets)
+        self._assert_readable(self.user_agent_a, team_a_tickets)
+        self.assertEqual(self._visible_targets(self.user_agent_a, team_a_tickets), (team_a_tickets, team_a_tickets))
+
+        self.member_a.unlink()
+        self.assertEqual(self._visible(self.user_agent_a), self.ticket_b_assigned, "only the ticket assigned to them")
+        self._assert_unreadable(self.user_agent_a, team_a_tickets)
+        none = self.env["service.ticket"]
+        self.assertEqual(self._visible_targets(self.user_agent_a, team_a_tickets), (none, none))
+
+    def test_membership_handed_over_moves_the_tickets_at_once(self):
+        team_a_tickets = self.ticket_a | self.ticket_a_colleague | self.ticket_no_customer
+        self._assert_readable(self.user_agent_a, team_a_tickets)
+        self.assertFalse(self._visible(self.user_agent_b) & team_a_tickets)
+
+        self.member_a.user_id = self.user_agent_b
+        self._assert_unreadable(self.user_agent_a, team_a_tickets)
+        self.assertEqual(self._visible(self.user_agent_b) & team_a_tickets, team_a_tickets)
+
+        self.member_a.team_id = self.env["service.team"].create({"name": "SD Team C"})
+        self._assert_unreadable(self.user_agent_b, team_a_tickets)
+
+    def test_archived_membership_gives_nothing(self):
+        team_a_tickets = self.ticket_a | self.ticket_a_colleague | self.ticket_no_customer
+        self._give_targets_and_decisions(team_a_tickets)
+        self._assert_readable(self.user_agent_a, team_a_tickets)
+
+        self.member_a.action_archive()
+        self.assertFalse(self.user_agent_a.service_team_ids)
+        self.assertEqual(self._visible(self.user_agent_a), self.ticket_b_assigned)
+        self._assert_unreadable(self.user_agent_a, team_a_tickets)
+        none = self.env["service.ticket"]
+        self.assertEqual(self._visible_targets(self.user_agent_a, team_a_tickets), (none, none))
+        with self.assertRaises(AccessError), mute_logger(*MUTE_RULES):
+            self.ticket_a.with_user(self.user_agent_a).write({"priority": "2"})
+
+    def test_archived_team_keeps_its_agents_on_its_tickets(self):
+        """An archived team's members still finish its tickets, as before
+        the team was archived."""
+        team_a_tickets = self.ticket_a | self.ticket_a_colleague | self.ticket_no_customer
+        self._assert_readable(self.user_agent_a, team_a_tickets)
+        self.team_a.action_archive()
+        self.assertEqual(self.user_agent_a.service_team_ids, self.team_a)
+        self._assert_readable(self.user_agent_a, team_a_tickets)
+
+    def test_upgrade_names_the_agents_teams_in_kept_rules(self):
+        """A database installed before 19.0.1.4.0 keeps its agents' rules
+        from updates: the upgrade rewrites their search of the team's
+        members, and the agents see what they saw."""
+        rule = self.env.ref("service_desk.service_ticket_rule_agent")
+        expected = rule.domain_force
+        rule.domain_force = (
+            "['|', ('user_id', '=', user.id), "
+            "('team_id.member_ids', 'any', [('user_id', '=', user.id), ('active', '=', True)])]"
+        )
+        decision_rule = self.env.ref("service_desk.service_ticket_routing_decision_rule_agent")
+        decision_rule.domain_force = decision_rule.domain_force.replace(
+            "('ticket_id.team_id', 'in', user.service_team_ids.ids)",
+            "('ticket_id.team_id.member_ids', 'any', [('user_id', '=', user.id), ('active', '=', True)])",
+        )
+        rewritten = self.env["res.users"]._service_name_agent_teams_in_rules()
+        self.assertEqual(rewritten, rule | decision_rule)
+        self.assertEqual(rule.domain_force, expected)
+        self.assertNotIn("member_ids", decision_rule.domain_force)
+        self.assertEqual(
+            self._visible(self.user_agent_a),
+            self.ticket_a | self.ticket_a_colleague | self.ticket_no_customer | self.ticket_b_assigned,
+        )
+        self.assertFalse(self.env["res.users"]._service_name_agent_teams_in_rules(), "once")
+
     # ------------------------------------------------------------------
     # Managers and companies
     # ------------------------------------------------------------------

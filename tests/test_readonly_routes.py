@@ -396,15 +396,8 @@ class TestPortalReadonly(ReadonlyCase):
     def test_remedy_progress_only_reads(self):
         rows = self.env["service.ticket"]._service_remedy_candidates(self.partner_portal_a)
         row = next(row for row in rows if row["lot"] == self.lot_a)
-        ticket = (
-            self.env["service.ticket"]
-            .with_user(self.user_portal_a)
-            ._service_create_remedy_request(
-                self.partner_portal_a,
-                "return",
-                [{"move_id": row["move"].id, "lot_id": self.lot_a.id, "quantity": 1}],
-                "It arrived broken",
-            )
+        ticket = self._portal_remedy_request(
+            "return", [{"move_id": row["move"].id, "lot_id": self.lot_a.id, "quantity": 1}]
         )
         self._login_a()
         self._get(f"/my/service/tickets/{ticket.id}")

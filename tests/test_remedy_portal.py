@@ -247,18 +247,11 @@ class TestRemedyProgress(HttpCase, RemedyPortalCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        env = cls.env
-        ticket = (
-            env["service.ticket"]
-            .with_user(cls.user_portal_a)
-            ._service_create_remedy_request(
-                cls.partner_portal_a,
-                "exchange",
-                [{"move_id": cls.move_serial_a.id, "lot_id": cls.lots_a[0].id, "quantity": 1}],
-                "Dead on arrival",
-            )
+        cls.ticket = cls._portal_remedy_request(
+            "exchange",
+            [{"move_id": cls.move_serial_a.id, "lot_id": cls.lots_a[0].id, "quantity": 1}],
+            "Dead on arrival",
         )
-        cls.ticket = ticket.with_env(env)
         cls.ticket.user_id = cls.user_agent_a
 
     def _page(self, user=None):
@@ -412,17 +405,11 @@ class TestRemedyProgress(HttpCase, RemedyPortalCommon):
 @tagged("post_install", "-at_install")
 class TestRemedyReturnedSerials(HttpCase, RemedyPortalCommon):
     def _request_serials(self, lots):
-        ticket = (
-            self.env["service.ticket"]
-            .with_user(self.user_portal_a)
-            ._service_create_remedy_request(
-                self.partner_portal_a,
-                "return",
-                [{"move_id": self.move_serial_a.id, "lot_id": lot.id, "quantity": 1} for lot in lots],
-                "Both units are dead",
-            )
+        return self._portal_remedy_request(
+            "return",
+            [{"move_id": self.move_serial_a.id, "lot_id": lot.id, "quantity": 1} for lot in lots],
+            "Both units are dead",
         )
-        return ticket.with_env(self.env)
 
     def test_return_carries_the_serial_asked_not_the_first_delivered(self):
         ticket = self._request_serials(self.lots_a[1])
@@ -466,15 +453,8 @@ class TestRemedyReturnedSerials(HttpCase, RemedyPortalCommon):
 @tagged("post_install", "-at_install")
 class TestRemedyLineAccess(RemedyPortalCommon):
     def test_agents_read_requests_of_their_tickets_only(self):
-        ticket = (
-            self.env["service.ticket"]
-            .with_user(self.user_portal_a)
-            ._service_create_remedy_request(
-                self.partner_portal_a,
-                "refund",
-                [{"move_id": self.move_untracked_a.id, "quantity": 2}],
-                "Two were not needed",
-            )
+        ticket = self._portal_remedy_request(
+            "refund", [{"move_id": self.move_untracked_a.id, "quantity": 2}], "Two were not needed"
         )
         self.assertEqual(ticket.team_id, self.team_a)
         lines = ticket.remedy_line_ids.with_env(self.env)

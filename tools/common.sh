@@ -23,6 +23,33 @@ sd_as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# The bin directory of the newest PostgreSQL from Debian's packages that has
+# every program named (initdb when none is), else the one on PATH: a cluster
+# made with its initdb is run with its pg_ctl.
+sd_pg_bindir() {
+    local dir program found
+    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+        found=1
+        for program in "${@:-initdb}"; do
+            [ -x "$dir/$program" ] || found=0
+        done
+        [ "$found" = 1 ] && { echo "$dir"; return 0; }
+    done
+    program=$(command -v "${1:-initdb}") || return 1
+    dirname "$program"
+}
+
+# Who owns the PostgreSQL clusters the scripts make: PostgreSQL refuses to run
+# as root, so as root they belong to the postgres user.
+sd_pg_owner() {
+    if [ "$(id -u)" = 0 ]; then echo postgres; else id -un; fi
+}
+
+# Run a PostgreSQL program (initdb, pg_ctl, pg_basebackup, psql) as that owner.
+sd_as_pg_owner() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
 # Stop with one clear sentence when Odoo 19.0 cannot be imported.
 sd_require_odoo() {
     local found

@@ -29,19 +29,6 @@ mkdir -p "$SD_LOCAL/log"
 export SD_LOCAL
 db="service_desk_load_$(date +%Y%m%d_%H%M%S)_$$"
 
-# pg_ctl of the PostgreSQL that made the cluster in $1
-pg_ctl_of() {
-    local bin="/usr/lib/postgresql/$(cat "$1/PG_VERSION")/bin/pg_ctl"
-    if [ -x "$bin" ]; then echo "$bin"; else command -v pg_ctl; fi
-}
-# run a command as the owner of the cluster in $1 (PostgreSQL refuses root)
-as_owner_of() {
-    local owner
-    owner=$(stat -c %U "$1")
-    shift
-    if [ "$(id -u)" = 0 ] && [ "$owner" != root ]; then runuser -u "$owner" -- "$@"; else "$@"; fi
-}
-
 pgdata=""
 load_args=()
 if [ -z "${SD_ODOO_RC:-}${ODOO_RC:-}${PGHOST:-}${PGPORT:-}${PGUSER:-}" ]; then
@@ -58,12 +45,12 @@ cleanup() {
         wait "$load_pid" 2>/dev/null || true
     fi
     if [ -n "$pgdata" ] && [ -f "$pgdata/PG_VERSION" ] && [ "${KEEP_DB:-}" = 1 ]; then
-        sd_log "kept the database $db in the cluster $pgdata (socket and data there, port ${SD_PGPORT:-5439}); stop it with: $(pg_ctl_of "$pgdata") -D $pgdata stop"
+        sd_log "kept the database $db in the cluster $pgdata (socket and data there, port ${SD_PGPORT:-5439}); stop it with: $(sd_pg_bindir)/pg_ctl -D $pgdata stop"
     elif [ -n "$pgdata" ]; then
         cp "$pgdata/server.log" "$SD_LOCAL/log/load-$db-postgresql.log" 2>/dev/null || true
         # the cluster goes away with the database in it: only its filestore is left to remove
-        if [ -f "$pgdata/PG_VERSION" ] && as_owner_of "$pgdata" "$(pg_ctl_of "$pgdata")" -D "$pgdata" status >/dev/null 2>&1 &&
-            ! as_owner_of "$pgdata" "$(pg_ctl_of "$pgdata")" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1; then
+        if [ -f "$pgdata/PG_VERSION" ] && sd_as_pg_owner "$(sd_pg_bindir)/pg_ctl" -D "$pgdata" status >/dev/null 2>&1 &&
+            ! sd_as_pg_owner "$(sd_pg_bindir)/pg_ctl" -D "$pgdata" -m immediate -w stop >/dev/null 2>&1; then
             sd_log "could not stop the load test's PostgreSQL cluster in $pgdata: left as it is"
         else
             rm -rf "$pgdata"
@@ -80,7 +67,7 @@ trap 'exit 143' TERM
 
 sd_odoo_options
 if [ -n "$pgdata" ]; then
-    load_args=(--pg-data "$pgdata" --pg-ctl "$(pg_ctl_of "$pgdata")")
+    load_args=(--pg-data "$pgdata" --pg-ctl "$(sd_pg_bindir)/pg_ctl")
 fi
 
 sd_log "installing service_desk with demo data in the throwaway database $db"

@@ -11,7 +11,8 @@
 # PostgreSQL itself is installed from Debian's packages when it is missing.
 set -euo pipefail
 
-log() { echo "service_desk: $*" >&2; }
+# shellcheck source=tools/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 if [ -n "${SD_ODOO_RC:-}${ODOO_RC:-}" ]; then
     exit 0  # the configuration file carries the connection options
@@ -26,42 +27,28 @@ if [ -n "${PGHOST:-}${PGPORT:-}${PGUSER:-}" ]; then
     exit 0
 fi
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
-pg_bindir() {
-    local d
-    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
-        [ -x "$d/initdb" ] && { echo "$d"; return 0; }
-    done
-    return 1
-}
-
-bindir=$(pg_bindir || true)
+bindir=$(sd_pg_bindir || true)
 if [ -z "$bindir" ]; then
-    log "PostgreSQL is missing: installing it from Debian's packages"
-    as_root apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql postgresql-client >&2
-    bindir=$(pg_bindir)
+    sd_log "PostgreSQL is missing: installing it from Debian's packages"
+    sd_as_root apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive sd_as_root apt-get install -y -qq postgresql postgresql-client >&2
+    bindir=$(sd_pg_bindir)
 fi
 
+owner=$(sd_pg_owner)
 if [ "$(id -u)" = 0 ]; then
-    # PostgreSQL refuses to run as root: the cluster belongs to the postgres user.
-    owner=postgres
     default_data=/var/lib/postgresql/service_desk
-    run() { runuser -u postgres -- "$@"; }
 else
-    owner=$(id -un)
     default_data="${XDG_DATA_HOME:-$HOME/.local/share}/service_desk/pgdata"
-    run() { "$@"; }
 fi
 data="${SD_PGDATA:-$default_data}"
 port="${SD_PGPORT:-5439}"
 
 if [ ! -f "$data/PG_VERSION" ]; then
-    log "creating the local PostgreSQL cluster in $data"
+    sd_log "creating the local PostgreSQL cluster in $data"
     mkdir -p "$data"
     [ "$(id -u)" = 0 ] && chown "$owner" "$data"
-    run "$bindir/initdb" -D "$data" -U odoo --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    sd_as_pg_owner "$bindir/initdb" -D "$data" -U odoo --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     cat >> "$data/postgresql.conf" <<CONF
 listen_addresses = ''
 unix_socket_directories = '$data'
@@ -69,8 +56,8 @@ port = $port
 synchronous_commit = off
 CONF
 fi
-if ! run "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-    log "starting the local PostgreSQL cluster ($data, port $port)"
-    run "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null
+if ! sd_as_pg_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    sd_log "starting the local PostgreSQL cluster ($data, port $port)"
+    sd_as_pg_owner "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null
 fi
 echo "--db_host=$data --db_port=$port --db_user=odoo"

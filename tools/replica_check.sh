@@ -30,22 +30,9 @@ mkdir -p "$SD_LOCAL/log"
 export SD_LOCAL
 db="service_desk_replica_$(date +%Y%m%d_%H%M%S)_$$"
 
-pg_bindir() {
-    local d
-    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
-        [ -x "$d/pg_basebackup" ] && [ -x "$d/initdb" ] && { echo "$d"; return 0; }
-    done
-    command -v pg_basebackup >/dev/null 2>&1 && dirname "$(command -v pg_basebackup)" && return 0
-    return 1
-}
-bindir=$(pg_bindir) || sd_die "pg_basebackup and initdb were not found: install PostgreSQL (Debian's postgresql package) and run this again."
+bindir=$(sd_pg_bindir pg_basebackup initdb) || sd_die "pg_basebackup and initdb were not found: install PostgreSQL (Debian's postgresql package) and run this again."
 
-# PostgreSQL refuses to run as root: the clusters then belong to postgres
-owner=$(id -un)
-[ "$(id -u)" = 0 ] && owner=postgres
-as_owner() {
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
+owner=$(sd_pg_owner)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/service_desk_replica.XXXXXX")
 chmod 755 "$work"
@@ -66,8 +53,8 @@ cleanup() {
         sd_log "kept the clusters: primary $primary (port $primary_port), standby $standby (port $standby_port), database $db; stop them with: $bindir/pg_ctl -D DIR stop"
     else
         for cluster in "$standby" "$primary"; do
-            if [ -f "$cluster/PG_VERSION" ] && as_owner "$bindir/pg_ctl" -D "$cluster" status >/dev/null 2>&1; then
-                as_owner "$bindir/pg_ctl" -D "$cluster" -m immediate -w stop >/dev/null 2>&1 ||
+            if [ -f "$cluster/PG_VERSION" ] && sd_as_pg_owner "$bindir/pg_ctl" -D "$cluster" status >/dev/null 2>&1; then
+                sd_as_pg_owner "$bindir/pg_ctl" -D "$cluster" -m immediate -w stop >/dev/null 2>&1 ||
                     sd_log "could not stop the cluster in $cluster"
             fi
         done
@@ -94,27 +81,27 @@ fi
 rm -f "$SD_LOCAL/log/install-$db.log"
 
 sd_log "making the standby: every statement logged from now on, pg_basebackup -R of the primary"
-psql_primary() { as_owner "$bindir/psql" -h "$primary" -p "$primary_port" -U odoo -d postgres -qAt "$@"; }
+psql_primary() { sd_as_pg_owner "$bindir/psql" -h "$primary" -p "$primary_port" -U odoo -d postgres -qAt "$@"; }
 grep -q "^local[[:space:]]\+replication" "$primary/pg_hba.conf" ||
     echo "local   replication     odoo                                    trust" >>"$primary/pg_hba.conf"
 psql_primary -c "ALTER SYSTEM SET wal_level = 'replica'" \
     -c "ALTER SYSTEM SET log_statement = 'all'" \
     -c "ALTER SYSTEM SET log_line_prefix = '%m [%p] %a@%d '" \
     -c "ALTER SYSTEM SET hot_standby = on" >/dev/null
-as_owner "$bindir/pg_ctl" -D "$primary" -l "$primary/server.log" -w restart >/dev/null
+sd_as_pg_owner "$bindir/pg_ctl" -D "$primary" -l "$primary/server.log" -w restart >/dev/null
 [ "$(psql_primary -c 'SHOW wal_level')" = replica ] || sd_die "the primary's wal_level is not replica"
 
 mkdir -p "$standby"
 chmod 700 "$standby"
 [ "$(id -u)" = 0 ] && chown "$owner" "$standby"
-as_owner "$bindir/pg_basebackup" -h "$primary" -p "$primary_port" -U odoo -D "$standby" -R -X stream -c fast
+sd_as_pg_owner "$bindir/pg_basebackup" -h "$primary" -p "$primary_port" -U odoo -D "$standby" -R -X stream -c fast
 cat >>"$standby/postgresql.conf" <<CONF
 # the standby's own socket and port
 port = $standby_port
 unix_socket_directories = '$standby'
 CONF
-as_owner "$bindir/pg_ctl" -D "$standby" -l "$standby/server.log" -w start >/dev/null
-[ "$(as_owner "$bindir/psql" -h "$standby" -p "$standby_port" -U odoo -d postgres -qAt -c 'SELECT pg_is_in_recovery()')" = t ] ||
+sd_as_pg_owner "$bindir/pg_ctl" -D "$standby" -l "$standby/server.log" -w start >/dev/null
+[ "$(sd_as_pg_owner "$bindir/psql" -h "$standby" -p "$standby_port" -U odoo -d postgres -qAt -c 'SELECT pg_is_in_recovery()')" = t ] ||
     sd_die "the standby is not in recovery"
 
 sd_log "replica check: Odoo with workers reading from the standby, faults (a few minutes)"
