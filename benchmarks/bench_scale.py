@@ -550,10 +550,11 @@ def _operations(env, fixtures):
     open_ticket = sample(SQL("NOT is_closed AND id %% 7 = 3"))
     number, __, partner_id = open_ticket
     company_id = env["res.partner"].browse(partner_id).commercial_partner_id.id
-    # what agents type: the model code of the rarest product, the last word of the commonest
-    # English phrase, a whole phrase (each word a term, the last one a prefix as it is typed)
+    # what agents type: the order number an open ticket gives (in a handful of tickets), the last
+    # word of the commonest English phrase, a whole phrase (each word a term, the last one a prefix
+    # as it is typed)
     english = [phrase.strip() for phrase in PHRASES["en"].split(",")]
-    rare_word = _product_name(PRODUCTS).split()[-1]
+    rare_word = sample(SQL("NOT is_closed AND id %% 7 = 3 AND name LIKE %s", "% SO%"))[1].split()[-1]
     common_word = english[0].split()[-1]
     phrase = english[1]
 
