@@ -543,8 +543,17 @@ def _operations(env, fixtures):
     team_spec = _specification(Team, "kanban")
 
     def sample(where):
-        """A ticket the agent would look for, read when the operation runs."""
-        env.cr.execute(SQL("SELECT number, name, partner_id FROM service_ticket WHERE %s ORDER BY id LIMIT 1", where))
+        """A ticket the agent would look for, read when the operation runs:
+        one of their teams', so that its list has a page to read at both
+        sizes."""
+        env.cr.execute(
+            SQL(
+                "SELECT number, name, partner_id FROM service_ticket "
+                "WHERE team_id = ANY(%s) AND %s ORDER BY id LIMIT 1",
+                fixtures["agent"].sudo().service_team_ids.ids,
+                where,
+            )
+        )
         return env.cr.fetchone()
 
     open_ticket = sample(SQL("NOT is_closed AND id %% 7 = 3"))
