@@ -3,8 +3,10 @@ first costs at most twice as much with 1 000 000 tickets as with 10 000.
 
 The tickets are written in bulk SQL, 5 years of them, 5 % open (the newest),
 over 8 teams of 5 agents, 500 customer companies of 9 contacts each (a few
-customers write much more than the others), four priorities, subjects of four
-words in five languages, and an SLA target pair for every open ticket. Then
+customers write much more than the others), four priorities, subjects in five
+languages naming a product and a problem, sometimes an order number, drawn
+with a Zipf distribution as words are in real subjects, and an SLA target pair
+for every open ticket. Then
 each operation is called as the web client or the portal calls it, as an
 agent (record rules on) or a portal customer, first with the small count,
 then with the large one, median of several runs each:
@@ -13,9 +15,11 @@ then with the large one, median of several runs each:
   (the action's context names the search view's filters);
 - the kanban's progress bar (the count of each column by priority);
 - searches typed in the search box: a number, a customer (its autocompletion),
-  two words of a subject (the search view's filter domains);
+  a rare word, a common word and a phrase of the subjects (the search view's
+  filter domains);
 - the team overview (the counters of the service.team kanban);
-- a customer's portal list (its count and first page);
+- a customer's portal list (its count and first page), of a company sharing
+  its tickets with its contacts and of one that does not;
 - the SLA deadline watch escalating the due targets.
 
 The database is left with the large fill committed, since plans are only
@@ -53,54 +57,86 @@ KANBAN_LIMIT = 40  # the web client's kanban column page
 COUNT_LIMIT = 10_000  # the web client counts the records of a list up to this
 PORTAL_ORDER = "create_date desc, id desc"  # the portal list's default sorting ("Newest")
 
-# subjects are four words of one language, space separated here
-WORDS = {
+# A subject names a product, then what is wrong in one of the language's phrases, sometimes an
+# order number: "Nimbus K120 not printing SO48213". Phrases and products are drawn by rank with
+# a Zipf distribution (the n-th is n times rarer than the first), as words are in real subjects:
+# the commonest phrase is in about a quarter of a language's subjects, the rarest product in
+# under a thousandth of all tickets, and each order number in a handful.
+PHRASES = {
     "en": (
-        "printer not printing after update invoice missing refund request delivery late damaged parcel "
-        "password reset account locked screen broken battery drains fast charger cable noise fan warranty "
-        "claim order wrong size colour replacement needed installation help wifi drops bluetooth pairing "
-        "app crashes login error payment declined subscription cancel"
+        "not printing, paper jam, invoice missing, refund request, password reset, delivery late, "
+        "screen broken, battery drains fast, account locked, wrong size, damaged parcel, app crashes, "
+        "login error, payment declined, wifi drops, warranty claim, replacement needed, charger not working, "
+        "bluetooth pairing fails, installation help, fan noise, subscription cancel, order wrong colour, "
+        "cable missing, update failed, overheating after update, spare part request, quote request, "
+        "return label, missing accessories"
     ),
     "fr": (
-        "imprimante bloquée facture manquante remboursement livraison retard colis abîmé mot passe compte "
-        "verrouillé écran cassé batterie chargeur câble bruit ventilateur garantie commande erreur taille "
-        "couleur remplacement installation aide connexion coupée application plante paiement refusé "
-        "abonnement annulation réparation pièce devis retour client"
+        "imprimante bloquée, bourrage papier, facture manquante, demande de remboursement, mot de passe oublié, "
+        "livraison en retard, écran cassé, batterie faible, compte verrouillé, mauvaise taille, colis abîmé, "
+        "application plante, erreur de connexion, paiement refusé, wifi coupé, garantie, remplacement demandé, "
+        "chargeur en panne, appairage bluetooth, aide installation, ventilateur bruyant, annulation abonnement, "
+        "mauvaise couleur, câble manquant, mise à jour échouée, surchauffe, pièce détachée, demande de devis, "
+        "étiquette retour, accessoires manquants"
     ),
     "de": (
-        "drucker druckt nicht rechnung fehlt erstattung lieferung verspätet paket beschädigt passwort "
-        "konto gesperrt bildschirm kaputt akku ladegerät kabel lärm lüfter garantie bestellung falsch "
-        "größe farbe ersatz installation hilfe verbindung bricht anwendung absturz anmeldung fehler "
-        "zahlung abgelehnt abonnement kündigung reparatur ersatzteil angebot rücksendung"
+        "drucker druckt nicht, papierstau, rechnung fehlt, erstattung beantragt, passwort vergessen, "
+        "lieferung verspätet, bildschirm kaputt, akku schwach, konto gesperrt, falsche größe, paket beschädigt, "
+        "app stürzt ab, anmeldung fehlgeschlagen, zahlung abgelehnt, wlan bricht ab, garantiefall, ersatz benötigt, "
+        "ladegerät defekt, bluetooth kopplung, hilfe installation, lüfter laut, abo kündigen, falsche farbe, "
+        "kabel fehlt, update fehlgeschlagen, überhitzung, ersatzteil anfrage, angebot anfrage, rücksendeetikett, "
+        "zubehör fehlt"
     ),
     "es": (
-        "impresora atascada factura falta reembolso entrega retrasada paquete dañado contraseña cuenta "
-        "bloqueada pantalla rota batería cargador cable ruido ventilador garantía pedido equivocado talla "
-        "color reemplazo instalación ayuda conexión cae aplicación falla acceso error pago rechazado "
-        "suscripción cancelar reparación pieza presupuesto devolución cliente"
+        "impresora atascada, atasco de papel, falta factura, solicitud de reembolso, contraseña olvidada, "
+        "entrega retrasada, pantalla rota, batería dura poco, cuenta bloqueada, talla equivocada, paquete dañado, "
+        "aplicación falla, error de acceso, pago rechazado, wifi se cae, reclamación garantía, reemplazo necesario, "
+        "cargador no funciona, emparejamiento bluetooth, ayuda instalación, ruido ventilador, cancelar suscripción, "
+        "color equivocado, falta cable, actualización fallida, sobrecalentamiento, pieza de repuesto, "
+        "solicitud de presupuesto, etiqueta devolución, faltan accesorios"
     ),
     "zh": (
-        "打印机 无法 打印 发票 缺失 退款 申请 配送 延迟 包裹 损坏 密码 重置 账户 锁定 屏幕 破损 "
-        "电池 充电器 电缆 噪音 风扇 保修 索赔 订单 错误 尺寸 颜色 更换 安装 帮助 网络 断开 应用 "
-        "崩溃 登录 付款 拒绝 订阅 取消"
+        "打印机 无法 打印, 卡纸, 发票 缺失, 申请 退款, 重置 密码, 配送 延迟, 屏幕 破损, 电池 耗电 快, 账户 锁定, "
+        "尺寸 错误, 包裹 损坏, 应用 崩溃, 登录 错误, 付款 被拒, 网络 断开, 保修 索赔, 需要 更换, 充电器 故障, "
+        "蓝牙 配对 失败, 安装 帮助, 风扇 噪音, 取消 订阅, 颜色 错误, 缺少 电缆, 更新 失败, 过热, 备件 申请, "
+        "报价 申请, 退货 标签, 缺少 配件"
     ),
 }
+PRODUCT_BRANDS = ("Nimbus", "Orion", "Vega", "Atlas", "Zephyr", "Pulse", "Kite", "Echo")
+PRODUCTS = 200  # each a brand and a model code of its own: "Nimbus K120"
+ORDER_NUMBER_SHARE = 3  # one subject in three gives an order number
 LANGUAGE_SHARES = (("en", 50), ("fr", 15), ("de", 15), ("es", 15), ("zh", 5))
 PRIORITY_SHARES = (("0", 50), ("1", 30), ("2", 15), ("3", 5))
 TEAM_WEIGHTS = (30, 20, 15, 10, 10, 8, 4, 3)
 
 
-def _words_table():
-    """Every language's words cut to the same length, one array of words and
-    one of their search words, and the offset of each language in them."""
-    length = min(len(words.split()) for words in WORDS.values())
-    words, search_words, offsets = [], [], {}
-    for language, language_words in WORDS.items():
-        offsets[language] = len(words)
-        for word in language_words.split()[:length]:
-            words.append(word)
-            search_words.append(segmentation.segmented_text(word) or word)
-    return words, search_words, offsets, length
+def _product_name(rank):
+    """The product of this rank (1 the commonest): a brand and a model code
+    of its own."""
+    return f"{PRODUCT_BRANDS[rank % len(PRODUCT_BRANDS)]} K{100 + rank}"
+
+
+def _vocabulary():
+    """The subjects' parts as arrays for SQL: every language's phrases cut
+    to the same count, in rank order, with their search words, the offset of
+    each language in them, the phrases per language; and the products."""
+    length = min(len(phrases.split(",")) for phrases in PHRASES.values())
+    phrases, search_phrases, offsets = [], [], {}
+    for language, language_phrases in PHRASES.items():
+        offsets[language] = len(phrases)
+        for phrase in language_phrases.split(",")[:length]:
+            phrases.append(phrase.strip())
+            search_phrases.append(segmentation.segmented_text(phrase.strip()))
+    products = [_product_name(rank) for rank in range(1, PRODUCTS + 1)]
+    return phrases, search_phrases, offsets, length, products
+
+
+def _zipf_rank(count, seed):
+    """A rank in 1..count drawn from the ticket number `g` with a Zipf
+    distribution: uniform in the logarithm, so rank n comes about n times
+    less often than rank 1."""
+    uniform = SQL("((hashint8extended(g, %s) & 1048575) / 1048576.0)", seed)
+    return SQL("least(%s, floor(power(%s + 1, %s))::int)", count, count, uniform)
 
 
 def _cumulative(shares, value_sql):
@@ -152,18 +188,23 @@ def _create_fixtures(env):
     companies, contacts = _insert_customers(env)
     # a contact (and a company, which shares its tickets with its contacts as by default) with
     # about as many tickets as the average customer: contacts come company after company, the
-    # first ones write the most
+    # first ones write the most; and a contact of the next company, which does not share them
     portal_partner = env["res.partner"].browse(contacts[len(contacts) // 3][0])
-    portal_user = (
+    own_partner = env["res.partner"].browse(contacts[len(contacts) // 3 + CONTACTS_PER_COMPANY][0])
+    own_partner.commercial_partner_id.service_portal_share_tickets = False
+    portal_user, own_portal_user = (
         env["res.users"]
         .with_context(no_reset_password=True)
         .create(
-            {
-                "name": portal_partner.name,
-                "login": portal_partner.email,
-                "partner_id": portal_partner.id,
-                "group_ids": [Command.set([env.ref("base.group_portal").id])],
-            }
+            [
+                {
+                    "name": partner.name,
+                    "login": partner.email,
+                    "partner_id": partner.id,
+                    "group_ids": [Command.set([env.ref("base.group_portal").id])],
+                }
+                for partner in (portal_partner, own_partner)
+            ]
         )
     )
     policy = env["service.sla.policy"].create({"name": "Scale SLA", "first_response_hours": 4, "resolution_hours": 24})
@@ -175,6 +216,7 @@ def _create_fixtures(env):
         "companies": companies,
         "contacts": contacts,
         "portal_user": portal_user,
+        "own_portal_user": own_portal_user,
         "policy": policy,
         "calendar": env.company.resource_calendar_id,
     }
@@ -327,7 +369,7 @@ def _vacuum_analyze(env, tables):
 
 
 def _insert_tickets(env, fixtures, count):
-    words, search_words, offsets, length = _words_table()
+    phrases, search_phrases, offsets, length, products = _vocabulary()
     language_offset = _cumulative(
         [(offsets[language], share) for language, share in LANGUAGE_SHARES], SQL("(g * 37 %% 100)")
     )
@@ -344,10 +386,8 @@ def _insert_tickets(env, fixtures, count):
             priority, ticket_type, channel, active, partner_id, commercial_partner_id, partner_email,
             escalation_level, reopen_count, sla_status, first_response_date, resolved_date, closed_date,
             create_date, write_date, create_uid, write_uid)
-        SELECT concat_ws(' ', w.words[o + 1 + (g * 7 %% %(length)s)], w.words[o + 1 + (g * 11 %% %(length)s)],
-                         w.words[o + 1 + (g * 13 %% %(length)s)], w.words[o + 1 + (g * 17 %% %(length)s)]),
-               concat_ws(' ', w.search[o + 1 + (g * 7 %% %(length)s)], w.search[o + 1 + (g * 11 %% %(length)s)],
-                         w.search[o + 1 + (g * 13 %% %(length)s)], w.search[o + 1 + (g * 17 %% %(length)s)]),
+        SELECT concat_ws(' ', w.products[product], w.phrases[o + phrase], order_number),
+               concat_ws(' ', w.products[product], w.search[o + phrase], order_number),
                'SD' || lpad(g::text, greatest(5, length(g::text)), '0'), %(company)s, (%(teams)s::int[])[1 + team],
                CASE WHEN is_open AND g %% 10 = 0 THEN NULL
                     ELSE (%(users)s::int[])[1 + team * %(per_team)s + g %% %(per_team)s] END,
@@ -361,22 +401,25 @@ def _insert_tickets(env, fixtures, count):
                CASE WHEN stage.is_closed THEN created + interval '1 hour' * (g %% 50 + 24) END,
                created, created, 1, 1
           FROM generate_series(1::bigint, %(count)s) g
-         CROSS JOIN (SELECT %(words)s::text[], %(search_words)s::text[]) w(words, search)
+         CROSS JOIN (SELECT %(phrases)s::text[], %(search_phrases)s::text[], %(products)s::text[])
+                 w(phrases, search, products)
          CROSS JOIN LATERAL (
-                SELECT %(language_offset)s, %(priority)s, %(team_index)s,
+                SELECT %(language_offset)s, %(phrase)s, %(product)s,
+                       CASE WHEN hashint8extended(g, 3) %% %(order_share)s = 0
+                            THEN 'SO' || (10000 + abs(hashint8extended(g, 4)) %% 90000) END,
+                       %(priority)s, %(team_index)s,
                        g > %(count)s * (100 - %(open_percent)s) / 100,
                        -- a few customers write much more than the others
                        1 + floor(%(contact_count)s * power(((g * 7919) %% 10007) / 10007.0, 2))::int,
                        now() at time zone 'UTC' - interval '1 minute'
                            * ((%(count)s - g)::float / %(count)s * %(minutes)s)::bigint
-             ) facts(o, priority, team, is_open, contact, created)
+             ) facts(o, phrase, product, order_number, priority, team, is_open, contact, created)
          CROSS JOIN LATERAL (
                 SELECT CASE WHEN is_open THEN (%(open_stages)s::int[])[1 + g %% 5]
                             ELSE (%(closed_stages)s::int[])[1 + g %% 19] END
              ) chosen(stage_id)
           JOIN service_stage stage ON stage.id = chosen.stage_id
         """,
-            length=length,
             company=env.company.id,
             teams=fixtures["teams"].ids,
             users=fixtures["users"].ids,
@@ -385,8 +428,12 @@ def _insert_tickets(env, fixtures, count):
             contact_companies=[company for __, company, __ in fixtures["contacts"]],
             contact_emails=[email for __, __, email in fixtures["contacts"]],
             count=count,
-            words=words,
-            search_words=search_words,
+            phrases=phrases,
+            search_phrases=search_phrases,
+            products=products,
+            phrase=_zipf_rank(length, 1),
+            product=_zipf_rank(PRODUCTS, 2),
+            order_share=ORDER_NUMBER_SHARE,
             language_offset=language_offset,
             priority=priority,
             team_index=team_index,
@@ -494,23 +541,37 @@ def _operations(env, fixtures):
     progress_bar = {"field": "priority", "colors": {"3": "danger", "2": "warning", "1": "info", "0": "200"}}
     Team = agent_env["service.team"]
     team_spec = _specification(Team, "kanban")
-    portal_env = env(user=fixtures["portal_user"].id, context={"lang": "en_US", "tz": "UTC"})
-    PortalTicket = portal_env["service.ticket"]
 
     def sample(where):
-        """A ticket the agent would look for, read when the operation runs."""
-        env.cr.execute(SQL("SELECT number, name, partner_id FROM service_ticket WHERE %s ORDER BY id LIMIT 1", where))
+        """A ticket the agent would look for, read when the operation runs:
+        one of their teams', so that its list has a page to read at both
+        sizes."""
+        env.cr.execute(
+            SQL(
+                "SELECT number, name, partner_id FROM service_ticket "
+                "WHERE team_id = ANY(%s) AND %s ORDER BY id LIMIT 1",
+                fixtures["agent"].sudo().service_team_ids.ids,
+                where,
+            )
+        )
         return env.cr.fetchone()
 
     open_ticket = sample(SQL("NOT is_closed AND id %% 7 = 3"))
-    number, subject, partner_id = open_ticket
+    number, __, partner_id = open_ticket
     company_id = env["res.partner"].browse(partner_id).commercial_partner_id.id
-    two_words = " ".join(subject.split()[:2])
+    # what agents type: the order number an open ticket gives (in a handful of tickets), the last
+    # word of the commonest English phrase, a whole phrase (each word a term, the last one a prefix
+    # as it is typed)
+    english = [phrase.strip() for phrase in PHRASES["en"].split(",")]
+    rare_word = sample(SQL("NOT is_closed AND id %% 7 = 3 AND name LIKE %s", "% SO%"))[1].split()[-1]
+    common_word = english[0].split()[-1]
+    phrase = english[1]
 
     def list_page(search=Domain.TRUE):
         return Ticket.web_search_read(domain & search, list_spec, limit=LIST_LIMIT, count_limit=COUNT_LIMIT + 1)
 
-    def portal_list():
+    def portal_list(user):
+        PortalTicket = env(user=user.id, context={"lang": "en_US", "tz": "UTC"})["service.ticket"]
         portal_domain = PortalTicket._portal_filter_domains()["all"]
         if PortalTicket.search_count(portal_domain):
             tickets = PortalTicket.search(portal_domain, order=PORTAL_ORDER, limit=CustomerPortal._items_per_page)
@@ -542,15 +603,30 @@ def _operations(env, fixtures):
             "search box: a customer company (child_of), Open",
             lambda: list_page(_search_domain(search_fields["partner_id"], company_id)),
         ),
-        "scale_search_subject": (
-            "search box: two words of a subject, Open",
-            lambda: list_page(_search_domain(search_fields["name"], two_words)),
+        "scale_search_subject_rare": (
+            f"search box: a rare word ({rare_word}), Open",
+            lambda: list_page(_search_domain(search_fields["name"], rare_word)),
+        ),
+        "scale_search_subject_common": (
+            f"search box: a common word ({common_word}), Open",
+            lambda: list_page(_search_domain(search_fields["name"], common_word)),
+        ),
+        "scale_search_subject_phrase": (
+            f"search box: a phrase ({phrase}), Open",
+            lambda: list_page(_search_domain(search_fields["name"], phrase)),
         ),
         "scale_team_overview": (
             "team overview kanban (open, unassigned, urgent counters)",
             lambda: Team.web_search_read([], team_spec, limit=KANBAN_LIMIT),
         ),
-        "scale_portal_list": ("a customer's portal ticket list (count, first page)", portal_list),
+        "scale_portal_list": (
+            "a customer's portal ticket list (count, first page), company's tickets",
+            lambda: portal_list(fixtures["portal_user"]),
+        ),
+        "scale_portal_list_own": (
+            "a customer's portal ticket list (count, first page), own tickets (company not sharing)",
+            lambda: portal_list(fixtures["own_portal_user"]),
+        ),
     }
 
 

@@ -44,6 +44,29 @@ class ResPartner(models.Model):
         help="Last time this customer reached the service desk, on any channel.",
     )
 
+    def write(self, vals):
+        portal_rule_changed = self._service_portal_rule_changes(vals)
+        result = super().write(vals)
+        if portal_rule_changed:
+            # the portal record rule on tickets reads these when it is evaluated, and Odoo keeps
+            # evaluated rules per user until its cache is cleared
+            self.env.registry.clear_cache()
+        return result
+
+    def _service_portal_rule_changes(self, vals):
+        """Whether writing `vals` changes which tickets a portal user may read:
+        a company sharing its tickets with its contacts or no longer, a user's
+        contact (or its company) moving to another commercial entity."""
+        if "service_portal_share_tickets" in vals and any(
+            partner.service_portal_share_tickets != bool(vals["service_portal_share_tickets"]) for partner in self
+        ):
+            return True
+        if not {"parent_id", "is_company"} & vals.keys():
+            return False
+        # sudo: whether a user's partner is among those written or their contacts, whoever writes them
+        partners = (self | self.child_ids).sudo().with_context(active_test=False)
+        return bool(partners.user_ids)
+
     def _service_is_customer_side(self):
         """Whether this partner writes as a customer: anyone but the
         company's own users (agents and other colleagues). The one test

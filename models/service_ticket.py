@@ -196,6 +196,14 @@ class ServiceTicket(models.Model):
     _open_stage_order_idx = models.Index(
         "(stage_id, priority DESC, id DESC) WHERE active IS TRUE AND is_closed IS NOT TRUE"
     )
+    # a customer's portal list in its default order ("Newest"), its first page read in order and its
+    # count from the index alone (the columns of the company rule and of active included): the
+    # company's tickets when it shares them among its contacts, else the contact's own (the portal
+    # record rule)
+    _portal_company_order_idx = models.Index(
+        "(commercial_partner_id, create_date DESC, id DESC) INCLUDE (company_id, active)"
+    )
+    _portal_contact_order_idx = models.Index("(partner_id, create_date DESC, id DESC) INCLUDE (company_id, active)")
 
     # ------------------------------------------------------------------
     # Computes and constraints

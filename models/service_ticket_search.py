@@ -4,7 +4,8 @@ script: a Thai or Chinese word inside a sentence is found like an English one.
 ``search_words`` holds the words segmentation.py finds, one space between
 them, computed before the ticket is inserted (no extra query); a GIN index over
 its ``simple`` text search vector answers ``text_search``, the field behind
-the search box, without reading the tickets one by one.
+the search box, without reading the tickets one by one, and a second one over
+the open tickets answers it among them.
 """
 
 import logging
@@ -38,6 +39,17 @@ class ServiceTicket(models.Model):
         prefetch=False,
         copy=False,
         help="The words of the subject and the description, found in every script, for the search.",
+    )
+    # The search box with the list's default filter (Open) looks among the open tickets only: a
+    # word in a tenth of all tickets is in a tenth of the open ones too, and the index of every
+    # ticket (init) would hand PostgreSQL all of them to drop the closed ones after (100 000
+    # for a common word among 1 000 000 tickets, 5 000 of them open). The condition is the SQL
+    # of the Open filter, as for the open indexes of service_ticket.py.
+    _open_search_words_idx = models.Index(
+        lambda registry: (
+            f"USING gin ({_search_vector(SQL.identifier('search_words')).code}) "
+            "WHERE active IS TRUE AND is_closed IS NOT TRUE"
+        )
     )
     text_search = fields.Char(
         string="Subject or Description",

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError
+from odoo.modules.module import load_script
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
@@ -442,6 +443,56 @@ class TestPortalSharing(ServiceDeskCommon):
         self.assertEqual(Ticket.search([("id", "in", (own | colleague).ids)]), own)
         with self.assertRaises(AccessError):
             colleague.with_user(self.user_portal_a).read(["name"])
+
+    def test_sharing_changes_take_effect_at_once(self):
+        # the rule reads the company's choice when it is evaluated, and Odoo keeps evaluated
+        # rules: each change is seen by the next search, without anything else cleared
+        own = self._create_ticket(partner_id=self.partner_portal_a.id, name="Paula's")
+        colleague = self._create_ticket(partner_id=self.customer_a_contact.id, name="Carla's")
+        company = self._create_ticket(partner_id=self.customer_a.id, name="Customer A's")
+        other = self._create_ticket(partner_id=self.customer_b_contact.id, name="Boris's")
+        everyone = own | colleague | company | other
+        Ticket = self.env["service.ticket"].with_user(self.user_portal_a)
+        self.assertEqual(Ticket.search([("id", "in", everyone.ids)]), own | colleague | company)
+        self.customer_a.service_portal_share_tickets = False
+        self.assertEqual(Ticket.search([("id", "in", everyone.ids)]), own)
+        self.customer_a.service_portal_share_tickets = True
+        self.assertEqual(Ticket.search([("id", "in", everyone.ids)]), own | colleague | company)
+        # another company sharing its tickets shows them to its own contacts only
+        self.customer_b.service_portal_share_tickets = True
+        self.assertEqual(Ticket.search([("id", "in", everyone.ids)]), own | colleague | company)
+        self.assertEqual(
+            self.env["service.ticket"].with_user(self.user_portal_b).search([("id", "in", everyone.ids)]), other
+        )
+
+    def test_upgrade_gives_the_shipped_rule_its_new_domain(self):
+        # the rule is noupdate: 19.0.1.4.0's migration replaces the domain it shipped before,
+        # and leaves one changed by hand
+        migration = load_script("service_desk/migrations/19.0.1.4.0/post-portal-rule.py", "service_desk_portal_rule")
+        rule = self.env.ref("service_desk.service_ticket_rule_portal")
+        new_domain = rule.domain_force
+        rule.domain_force = migration.SHIPPED_BEFORE
+        migration.migrate(self.env.cr, "19.0.1.3.0")
+        self.assertEqual(rule.domain_force, new_domain)
+        own = self._create_ticket(partner_id=self.partner_portal_a.id, name="Paula's")
+        colleague = self._create_ticket(partner_id=self.customer_a_contact.id, name="Carla's")
+        Ticket = self.env["service.ticket"].with_user(self.user_portal_a)
+        self.assertEqual(Ticket.search([("id", "in", (own | colleague).ids)]), own | colleague)
+        hand_made = "[('partner_id', '=', user.partner_id.id)]"
+        rule.domain_force = hand_made
+        with mute_logger("service_desk_portal_rule"):
+            migration.migrate(self.env.cr, "19.0.1.3.0")
+        self.assertEqual(rule.domain_force, hand_made)
+
+    def test_contact_moving_to_another_company_sees_its_tickets(self):
+        own = self._create_ticket(partner_id=self.partner_portal_a.id, name="Paula's")
+        colleague_a = self._create_ticket(partner_id=self.customer_a_contact.id, name="Carla's")
+        colleague_b = self._create_ticket(partner_id=self.customer_b_contact.id, name="Boris's")
+        tickets = own | colleague_a | colleague_b
+        Ticket = self.env["service.ticket"].with_user(self.user_portal_a)
+        self.assertEqual(Ticket.search([("id", "in", tickets.ids)]), own | colleague_a)
+        self.partner_portal_a.parent_id = self.customer_b
+        self.assertEqual(Ticket.search([("id", "in", tickets.ids)]), own | colleague_b)
 
 
 @tagged("post_install", "-at_install")

@@ -55,3 +55,51 @@ class TestOpenTicketIndexes(ServiceDeskCommon):
         query = self.env["service.ticket"]._search(Domain("partner_email", "ilike", "customer.example"))
         plan = self._plan(query.select(), "enable_seqscan")
         self.assertIn("service_ticket__partner_email_index", plan)
+
+    def test_search_box_words_among_open_tickets_use_the_open_index(self):
+        # with the Open filter, a word is looked for among the open tickets only, not found among
+        # all of them and their closed ones dropped after
+        node = self._search_view().xpath("//field[@name='name']")[0]
+        typed = Domain(safe_eval(node.get("filter_domain"), {"self": "printer"}))
+        query = self.env["service.ticket"]._search(self._open_domain() & typed)
+        # the other open indexes set aside (in this test's transaction): on the few tickets of a
+        # test, reading one of them whole looks cheaper than any word index
+        for index in ("open_by_agent_idx", "open_order_idx", "open_stage_order_idx"):
+            self.env.cr.execute(SQL("DROP INDEX %s", SQL.identifier(f"service_ticket_{index}")))
+        plan = self._plan(query.select(), "enable_seqscan", "enable_indexscan")
+        self.assertIn("service_ticket_open_search_words_idx", plan)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalListIndexes(ServiceDeskCommon):
+    """A customer's portal list, in its default order ("Newest"), reads its
+    first page in order and counts from an index alone, however long the
+    customer's history: the company's tickets when it shares them with its
+    contacts, else the contact's own (the portal record rule)."""
+
+    ORDER = "create_date desc, id desc"  # the portal list's default sorting
+
+    def _plan(self, query, *settings):
+        for setting in settings:
+            self.env.cr.execute(SQL("SET LOCAL %s = off", SQL.identifier(setting)))
+        self.env.cr.execute(SQL("EXPLAIN %s", query))
+        return "\n".join(row[0] for row in self.env.cr.fetchall())
+
+    def _assert_list_read_through(self, index):
+        Ticket = self.env["service.ticket"].with_user(self.user_portal_a)
+        page = Ticket._search(Domain.TRUE, order=self.ORDER, limit=20)
+        plan = self._plan(page.select(), "enable_seqscan", "enable_bitmapscan", "enable_sort")
+        self.assertIn(index, plan)
+        self.assertNotIn("Sort", plan)
+        count = Ticket._search(Domain.TRUE)
+        # index-only scans only, as with a vacuumed table: the count needs nothing else
+        plan = self._plan(count.select(SQL("COUNT(*)")), "enable_seqscan", "enable_bitmapscan", "enable_indexscan")
+        self.assertIn(f"Index Only Scan using {index}", plan)
+
+    def test_company_sharing_its_tickets(self):
+        self.assertTrue(self.customer_a.service_portal_share_tickets)
+        self._assert_list_read_through("service_ticket_portal_company_order_idx")
+
+    def test_company_not_sharing_its_tickets(self):
+        self.customer_a.service_portal_share_tickets = False
+        self._assert_list_read_through("service_ticket_portal_contact_order_idx")
