@@ -334,24 +334,27 @@ class ServiceTicket(models.Model):
         5. ``_stage_change_values``: the dates the first stage implies,
            merged into the values (as project.task does with its stage).
 
-        Saving: ``super().create`` with ``_creation_notification_context``:
-        mail posts the creation message and the assigned agent's assignment
-        message in the chatter, the notifications they make (the agent's
-        inbox entry or email, by their preference) rendered and sent from
-        mail's queue, mail.message.schedule (``_is_notification_scheduled``,
-        service_ticket_mail.py); in the hooks run before COMMIT,
-        ``_queue_stage_email`` queues the first stage's email (the
-        acknowledgement to the customer) for ``_cron_post_stage_emails``,
-        which renders, posts and emails it. The commit wakes both crons up:
-        none of this is rendered in the request.
+        Saving: ``super().create`` with ``_creation_notification_context``.
+        The first stage's email (the acknowledgement to the customer) is
+        queued in the row inserted (``_prepare_create_values``), for
+        ``_cron_post_stage_emails``, which renders, posts and emails it.
+        Mail posts the creation message; its followers are the creator, the
+        agent and the customer (``_message_auto_subscribe_followers``), in
+        one insert; an agent given by hand gets mail's assignment message.
+        The notifications of these messages (the agent's inbox entry or
+        email, by their preference) are rendered and sent from mail's
+        queue, mail.message.schedule (``_is_notification_scheduled``,
+        service_ticket_mail.py). In the hooks run before COMMIT,
+        ``_queue_stage_email`` wakes the stage emails' cron up. The commit
+        wakes both crons up: none of this is rendered in the request.
 
         After saving, on the new tickets:
 
-        6. ``_follow_customer``: the customer follows the ticket;
         7. ``_sla_apply_policies`` (service_ticket_sla_rules.py): SLA policy
            and targets;
-        8. ``_routing_record`` (service_ticket_routing.py): the routing note,
-           the seniors asked when nobody could take the ticket;
+        8. ``_routing_record`` (service_ticket_routing.py): the routing
+           decision, and its note, which tells the routed agent (queued as
+           above) why them; the seniors asked when nobody could take it;
         9. ``_record_creation_events``: the customer's last contact, the
            help-center visit the ticket ends (service_ticket_knowledge.py).
         """
@@ -366,14 +369,18 @@ class ServiceTicket(models.Model):
             decisions.append(self._prepare_routing(vals, team))
             stage_values = self.browse()._stage_change_values(Stage, Stage.browse(vals["stage_id"]), now, team)
             vals.update(stage_values | vals)  # values given explicitly (an import of dates) win
-        tickets = super(ServiceTicket, self.with_context(**self._creation_notification_context())).create(vals_list)
-        tickets = tickets.with_env(self.env)
-        tickets._follow_customer()
+        # the agents routing chose learn it from the routing note, which says why
+        announced = all(
+            decision and decision[0] for vals, decision in zip(vals_list, decisions, strict=True) if vals.get("user_id")
+        )
+        context = self._creation_notification_context() | ({"service_routing_announces": True} if announced else {})
+        tickets = super(ServiceTicket, self.with_context(**context)).create(vals_list)
         # a new ticket's policy is part of its creation: no tracking message for it
         tickets.with_context(mail_notrack=True)._sla_apply_policies()
         for ticket, decision in zip(tickets, decisions, strict=True):
             if decision:
                 ticket._routing_record(*decision)
+        tickets = tickets.with_env(self.env)
         tickets._record_creation_events(now)
         return tickets
 
@@ -401,9 +408,11 @@ class ServiceTicket(models.Model):
         5. ``_sla_reevaluate`` (service_ticket_sla_rules.py): the policy
            again when a condition or the contract changed while a target
            is open;
-        6. ``_follow_customer``: a new customer follows the ticket;
-        7. ``_escalation_follow_agent``: the escalation activity follows a
+        6. ``_escalation_follow_agent``: the escalation activity follows a
            new agent.
+
+        A new customer follows the ticket, as a new agent does, by mail's
+        subscription after saving (``_message_auto_subscribe_followers``).
         """
         vals = dict(vals)
         self._prepare_partner_email(vals)
@@ -418,8 +427,6 @@ class ServiceTicket(models.Model):
             moved._sla_on_stage_change(old_stages, now)
             moved.filtered(lambda t: t.is_closed and not old_stages[t].is_closed)._on_closed()
         self._sla_reevaluate(vals)
-        if vals.get("partner_id"):
-            self._follow_customer()
         if "user_id" in vals:
             self._escalation_follow_agent()
         return True
@@ -427,6 +434,24 @@ class ServiceTicket(models.Model):
     # ------------------------------------------------------------------
     # Steps of the save path
     # ------------------------------------------------------------------
+
+    @api.model
+    def _prepare_create_values(self, vals_list):
+        """The values Odoo saves for new tickets, with the email of each one's
+        first stage (the acknowledgement to its customer) queued in them
+        when mail tracks the creation (it does not in imports saved with
+        mail_notrack): it is saved with the ticket, and
+        ``_cron_post_stage_emails`` posts it. Set here, after the check of
+        the fields the caller gave, since the queue is no field of theirs."""
+        vals_list = super()._prepare_create_values(vals_list)
+        if self.env.context.get("mail_notrack") or self.env.context.get("tracking_disable"):
+            return vals_list
+        Stage = self.env["service.stage"]
+        for vals in vals_list:
+            template = Stage.browse(vals.get("stage_id")).template_id
+            if template and vals.get("partner_id"):
+                vals.setdefault("stage_email_pending_id", template.id)
+        return vals_list
 
     @api.model
     def _prepare_partner_email(self, vals):
@@ -509,15 +534,23 @@ class ServiceTicket(models.Model):
         _is_notification_scheduled)."""
         return {"service_queue_notifications": True}
 
-    def _follow_customer(self):
-        """The customer follows the ticket, whatever created it, so that the
-        agents' public replies reach them. Colleagues are not customers."""
-        by_customer = defaultdict(self.browse)
-        for ticket in self:
-            if ticket.partner_id._service_is_customer_side():
-                by_customer[ticket.partner_id] |= ticket
-        for customer, tickets in by_customer.items():
-            tickets._follow_conversation(customer)
+    def _message_auto_subscribe_followers(self, updated_values, default_subtype_ids):
+        """The customer a ticket is created or changed for follows its
+        conversation, whatever created it, so that the agents' public
+        replies reach them: saved with the creator and the agent, in the
+        insert mail makes for them. Colleagues are not customers. The
+        agent routing chose is told by the routing note, which says why
+        (``_routing_record``): not by mail's assignment message too."""
+        followers = super()._message_auto_subscribe_followers(updated_values, default_subtype_ids)
+        if self.env.context.get("service_routing_announces"):
+            followers = [
+                (partner_id, subtypes, None if template == "mail.message_user_assigned" else template)
+                for partner_id, subtypes, template in followers
+            ]
+        customer = self.env["res.partner"].browse(updated_values.get("partner_id"))
+        if customer and customer.active and customer._service_is_customer_side():
+            followers.append((customer.id, [self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")], None))
+        return followers
 
     def _follow_conversation(self, partners):
         """`partners` follow the conversation of these tickets (public
@@ -612,9 +645,13 @@ class ServiceTicket(models.Model):
         commit wakes up: rendering it is no part of the request creating
         the ticket."""
         with_email = self.filtered(lambda ticket: ticket.stage_id.template_id and ticket.partner_id)
-        for template, tickets in with_email.grouped(lambda ticket: ticket.stage_id.template_id).items():
-            # sudo: the queue of the stage's email, written by whoever made the ticket
-            tickets.sudo().stage_email_pending_id = template
+        # sudo: the queue of the stage's email, written by whoever made the ticket; a new
+        # ticket's is queued in its values already (_prepare_create_values)
+        unqueued = with_email.sudo().filtered(
+            lambda ticket: ticket.stage_email_pending_id != ticket.stage_id.template_id
+        )
+        for template, tickets in unqueued.grouped(lambda ticket: ticket.stage_id.template_id).items():
+            tickets.stage_email_pending_id = template
         if with_email:
             # sudo: waking the desk's own cron up, for any user creating a ticket
             self.env.ref("service_desk.ir_cron_post_stage_emails").sudo()._trigger()

@@ -92,9 +92,10 @@ class ServiceTicket(models.Model):
             values = {"user_id": winner.user_id.id}
             if winner.team_id != self.team_id:
                 values["team_id"] = winner.team_id.id
-            # the note of _routing_record records the assignment and why: no separate tracking message
+            # the note of _routing_record records the assignment and tells the agent why: no tracking
+            # message, no assignment message of mail's
             # sudo: the routed agent, after action_assign_agent's check or action_escalate's write
-            self.sudo().with_context(mail_notrack=True).write(values)
+            self.sudo().with_context(mail_notrack=True, service_routing_announces=True).write(values)
         self._routing_record(winner, team, facts, kind)
         return winner
 
@@ -133,9 +134,11 @@ class ServiceTicket(models.Model):
 
     def _routing_record(self, winner, team, facts, kind):
         """Keep the decision in the ticket's routing history, and in the
-        chatter as an internal note that notifies nobody (the assignment
-        itself notifies the agent), written for the agent it concerns; when
-        nobody could take the ticket, ask the seniors."""
+        chatter as an internal note written for the agent it concerns: the
+        agent chosen is notified by it (in Odoo or by email, as they
+        prefer), which tells them of the assignment and why them; when
+        nobody could take the ticket, the note notifies nobody and the
+        seniors are asked."""
         self.ensure_one()
         # sudo: the decision routing took for a ticket the user creates or may change
         decision = (
@@ -153,9 +156,28 @@ class ServiceTicket(models.Model):
             )
         )
         reader = winner.user_id or self._escalation_users()[:1] or self.env.user
-        self._message_log(body=decision.with_context(**self._service_reader_context(reader))._render_note(facts))
-        if not winner:
+        note = decision.with_context(**self._service_reader_context(reader))._render_note(facts)
+        if winner:
+            self._routing_announce(winner.user_id, note)
+        else:
+            self._message_log(body=note)
             self._routing_ask_seniors()
+
+    def _routing_announce(self, agent, note):
+        """Tell `agent` that routing gave them this ticket, by the routing
+        `note` (why them), logged in the chatter and notified to them alone
+        by mail's notification engine: in Odoo or by email, by their
+        preference, as mail tells an assigned user (queued on creation, see
+        _is_notification_scheduled). An agent who routed the ticket to
+        themselves is not notified, as mail does."""
+        self.ensure_one()
+        ticket = self.with_context(lang=agent.lang or self.env.lang)
+        message = ticket._message_log(
+            body=note,
+            subject=ticket.env._("You have been assigned to %s", ticket.display_name),
+            partner_ids=agent.partner_id.ids,
+        )
+        ticket._notify_thread(message, notify_skip_followers=True)
 
     def _routing_verdicts(self, team, candidates, now):
         """{member id: verdict} where a verdict says whether the member is

@@ -178,5 +178,135 @@ class TestCreationQueries(RoutingCommon):
         self._add_agents(10, "agent")
         self._create()  # warm-up
         self.env.invalidate_all()
-        with self.assertQueryCount(69):
+        with self.assertQueryCount(63):
             self._create()
+
+
+@tagged("post_install", "-at_install")
+class TestRoutedAgentNotified(RoutingCommon):
+    """The agent routing chooses learns it once, from the routing note that
+    says why them, queued like the creation's other notifications; the
+    customer follows the conversation from the same insert as the agent."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.creator = cls._agent("Desk creator")  # no skills: creates, never routed to
+        cls.routed = cls._agent("Printer expert", levels={cls.printers: cls.expert})
+        cls.customer.email = "routing.customer@example.com"
+
+    def _create(self, user=None):
+        with freeze_time(WEDNESDAY_10):
+            ticket = (
+                self.env["service.ticket"]
+                .with_user(user or self.creator.user_id)
+                .create({"name": "Printer jam", "category_id": self.category.id, "partner_id": self.customer.id})
+            )
+            self.env.flush_all()
+            self.env.cr.flush()
+        return ticket.sudo()
+
+    def _to_agent(self, ticket):
+        return self.env["mail.message"].search(
+            [
+                ("model", "=", "service.ticket"),
+                ("res_id", "=", ticket.id),
+                ("partner_ids", "in", self.routed.user_id.partner_id.ids),
+            ]
+        )
+
+    def _run_queue(self):
+        with freeze_time(WEDNESDAY_10):  # the time the tickets were made at: the notifications are due
+            self.env["mail.message.schedule"].sudo()._send_notifications_cron()
+
+    def test_routing_note_is_the_agents_only_notification(self):
+        self.routed.user_id.notification_type = "inbox"
+        ticket = self._create()
+        self.assertEqual(ticket.user_id, self.routed.user_id)
+        message = self._to_agent(ticket)
+        self.assertEqual(len(message), 1, "one message tells the agent: no assignment message of mail's besides")
+        self.assertIn("Assigned to Printer expert", str(message.body), "the routing note, which says why")
+        self.assertIn(message, ticket.message_ids, "in the chatter")
+        self.assertTrue(message.subtype_id.internal, "an internal note: customers do not see it")
+        self.assertIn(ticket.display_name, message.subject)
+        self.assertFalse(message.notification_ids, "not notified in the request")
+
+        self._run_queue()
+        self.assertEqual(message.notification_ids.res_partner_id, self.routed.user_id.partner_id)
+        self.assertEqual(message.notification_ids.notification_type, "inbox", "in Odoo, as the agent prefers")
+
+    def test_agent_who_prefers_email_gets_the_note_by_email(self):
+        self.routed.user_id.notification_type = "email"
+        ticket = self._create()
+        message = self._to_agent(ticket)
+        self._run_queue()
+        email = self.env["mail.mail"].search(
+            [("mail_message_id", "=", message.id), ("recipient_ids", "in", self.routed.user_id.partner_id.ids)]
+        )
+        self.assertEqual(len(email), 1)
+        self.assertIn("Assigned to Printer expert", str(email.body_html))
+
+    def test_only_the_agent_is_notified(self):
+        """Followers of internal notes (the creator) are not told of
+        another agent's assignment."""
+        ticket = self._create()
+        message = self._to_agent(ticket)
+        self._run_queue()
+        self.assertEqual(message.notification_ids.res_partner_id, self.routed.user_id.partner_id)
+
+    def test_agent_routed_their_own_ticket_is_not_notified(self):
+        ticket = self._create(user=self.routed.user_id)
+        self.assertEqual(ticket.user_id, self.routed.user_id)
+        message = self._to_agent(ticket)
+        self.assertEqual(len(message), 1, "the note is in the chatter")
+        self._run_queue()
+        self.assertFalse(message.notification_ids, "nobody is told of what they did themselves")
+
+    def test_customer_creator_and_agent_follow(self):
+        ticket = self._create()
+        followers = ticket.message_follower_ids
+        self.assertEqual(
+            followers.partner_id,
+            self.customer | self.creator.user_id.partner_id | self.routed.user_id.partner_id,
+        )
+        comment = self.env.ref("mail.mt_comment")
+        customer = followers.filtered(lambda follower: follower.partner_id == self.customer)
+        self.assertEqual(customer.subtype_ids, comment, "the customer follows the conversation only")
+
+    def test_reroute_tells_the_new_agent_once(self):
+        ticket = self._create()
+        other = self._agent("Other expert", levels={self.printers: self.expert})
+        self.routed.active = False
+        ticket.with_user(self.creator.user_id).action_reroute()
+        self.assertEqual(ticket.user_id, other.user_id)
+        told = self.env["mail.message"].search(
+            [
+                ("model", "=", "service.ticket"),
+                ("res_id", "=", ticket.id),
+                ("partner_ids", "in", other.user_id.partner_id.ids),
+            ]
+        )
+        self.assertEqual(len(told), 1, "the routing note alone")
+        self.assertEqual(told.notification_ids.res_partner_id, other.user_id.partner_id, "at once, outside of creation")
+
+
+@tagged("post_install", "-at_install")
+class TestAcknowledgementQueuedAtSave(ServiceDeskCommon):
+    def _create(self, **context):
+        ticket = (
+            self.env["service.ticket"]
+            .with_context(**context)
+            .create({"name": "Scanner jams", "team_id": self.team_a.id, "partner_id": self.customer_a_contact.id})
+        )
+        self.env.flush_all()
+        self.env.cr.flush()
+        return ticket
+
+    def test_queued_in_the_row_inserted(self):
+        ticket = self._create()
+        self.env.cr.execute("SELECT stage_email_pending_id FROM service_ticket WHERE id = %s", [ticket.id])
+        self.assertEqual(self.env.cr.fetchone()[0], self.stage_new.template_id.id)
+
+    def test_import_without_tracking_sends_nothing(self):
+        ticket = self._create(mail_notrack=True)
+        self.assertFalse(ticket.stage_email_pending_id, "an import does not acknowledge old requests")
