@@ -725,7 +725,20 @@ class ServiceTicket(models.Model):
         return super()._track_subtype(init_values)
 
     def _creation_subtype(self):
-        return self.env.ref("service_desk.mt_ticket_new")
+        """The subtype of a new ticket's first message (the creation message,
+        or the email that opened the ticket), which notifies whoever follows
+        new tickets (the team's followers who asked for them). The creation
+        message mail posts while the ticket is saved (in the creation's
+        context) has none when nobody follows new tickets: mail then only
+        writes it in the chatter, without looking for recipients."""
+        subtype = self.env.ref("service_desk.mt_ticket_new")
+        if not self.env.context.get("service_queue_notifications"):
+            return subtype
+        # sudo: who follows the ticket being created, whoever creates it
+        followed = self.env["mail.followers"].sudo().search_count(
+            [("res_model", "=", self._name), ("res_id", "=", self.id), ("subtype_ids", "in", subtype.ids)], limit=1
+        )
+        return subtype if followed else self.env["mail.message.subtype"]
 
     @api.model
     def _service_check_manager(self):

@@ -101,6 +101,26 @@ class TestCreationNotifications(ServiceDeskCommon):
         self.assertEqual(assignment.notification_ids.notification_type, "inbox", "in Odoo, as the agent prefers")
         self.assertFalse(self._emails_to(self.user_agent_b.partner_id, assignment), "and no email")
 
+    def test_team_followers_told_of_new_tickets(self):
+        """Who follows a team's new tickets is notified of each one by its
+        creation message, from the queue."""
+        self.user_agent_b.notification_type = "inbox"
+        self.team_a.message_subscribe(
+            partner_ids=self.user_agent_b.partner_id.ids,
+            subtype_ids=self.env.ref("service_desk.mt_team_ticket_new").ids,
+        )
+        ticket = self._create_as_agent()
+        created = ticket.message_ids.filtered(lambda m: m.subtype_id == self.env.ref("service_desk.mt_ticket_new"))
+        self.assertEqual(len(created), 1, "the creation message")
+        self._run_queue()
+        self.assertEqual(created.notification_ids.res_partner_id, self.user_agent_b.partner_id)
+
+    def test_creation_written_when_nobody_follows_new_tickets(self):
+        ticket = self._create_as_agent()
+        created = ticket.message_ids.filtered(lambda m: m.message_type == "notification" and "created" in str(m.body))
+        self.assertEqual(len(created), 1, "the creation is in the chatter")
+        self.assertTrue(created.subtype_id.internal, "as a note nobody is notified of")
+
     def test_later_messages_notify_at_once(self):
         """Only the creation's notifications wait in the queue: an agent's
         reply afterwards is emailed to the customer in the same request."""
@@ -178,7 +198,7 @@ class TestCreationQueries(RoutingCommon):
         self._add_agents(10, "agent")
         self._create()  # warm-up
         self.env.invalidate_all()
-        with self.assertQueryCount(63):
+        with self.assertQueryCount(61):
             self._create()
 
 
