@@ -20,16 +20,21 @@ import time
 STEPS = (
     ("record rules (access checks)", ("orm/models.py:_check_access",)),
     (
-        "mail: creator and agent follow, assignment message (its notification queued)",
+        "mail: creator, agent and customer follow (an agent given by hand: mail's assignment message)",
         ("mail/models/mail_thread.py:_message_auto_subscribe",),
     ),
-    ("mail: creation message", ("mail/models/mail_thread.py:message_post",)),
+    (
+        "mail: the row saved with its creation message and followers (the line above included)",
+        ("mail/models/mail_thread.py:create",),
+    ),
     ("routing: decision (facts of every member, claim)", ("service_ticket_routing.py:_prepare_routing",)),
-    ("routing: decision kept, chatter note", ("service_ticket_routing.py:_routing_record",)),
+    (
+        "routing: decision kept, its note telling the agent (notification queued)",
+        ("service_ticket_routing.py:_routing_record",),
+    ),
     ("SLA: policy, contract, targets", ("service_ticket_sla_rules.py:_sla_apply_policies",)),
-    ("customer follows", ("service_ticket.py:_follow_customer",)),
     ("first stage, number", ("service_ticket.py:_prepare_company_stage_number",)),
-    ("acknowledgement queued", ("service_ticket.py:_queue_stage_email",)),
+    ("acknowledgement queued", ("service_ticket.py:_prepare_create_values", "service_ticket.py:_queue_stage_email")),
 )
 
 
