@@ -287,6 +287,14 @@ class ResPartner(models.Model):
                     ", ".join(company.name for (company,) in elsewhere),
                 )
             )
+        queued = env["service.api.request"]._queued_for_contact(self)
+        if queued:
+            blockers.append(
+                self.env._(
+                    "requests received by the API and not made into tickets yet (%s): try again in a few minutes",
+                    ", ".join(queued.mapped("number")),
+                )
+            )
         users = env["res.users"].search([("partner_id", "=", self.id)])
         if users:
             blockers.append(self.env._("an active user (%s): archive it first", ", ".join(users.mapped("login"))))

@@ -4,7 +4,7 @@ from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, email_normalize
 
 _logger = logging.getLogger(__name__)
 
@@ -99,6 +99,25 @@ class ServiceApiRequest(models.Model):
     # ------------------------------------------------------------------
     # Making the queued tickets
     # ------------------------------------------------------------------
+
+    @api.model
+    def _queued_for_contact(self, partner):
+        """The queued requests whose customer is `partner` (by its email or
+        phone): their payload holds the contact's data until the cron makes
+        the ticket. Queued requests are few (the cron drains them within
+        minutes) and read through the index of the queue."""
+        email = partner.email_normalized
+        phone = (partner.phone or "").strip()
+        if not email and not phone:
+            return self.browse()
+
+        def names_partner(request):
+            payload = request.payload or {}
+            return (email and email_normalize(str(payload.get("email") or "")) == email) or (
+                phone and str(payload.get("phone") or "").strip() == phone
+            )
+
+        return self.search([("state", "=", "queued")]).filtered(names_partner)
 
     @api.model
     def _cron_create_queued_tickets(self, batch_size=50):

@@ -735,8 +735,12 @@ class ServiceTicket(models.Model):
         if not self.env.context.get("service_queue_notifications"):
             return subtype
         # sudo: who follows the ticket being created, whoever creates it
-        followed = self.env["mail.followers"].sudo().search_count(
-            [("res_model", "=", self._name), ("res_id", "=", self.id), ("subtype_ids", "in", subtype.ids)], limit=1
+        followed = (
+            self.env["mail.followers"]
+            .sudo()
+            .search_count(
+                [("res_model", "=", self._name), ("res_id", "=", self.id), ("subtype_ids", "in", subtype.ids)], limit=1
+            )
         )
         return subtype if followed else self.env["mail.message.subtype"]
 

@@ -314,6 +314,23 @@ class TestExportAndErasure(HttpCase, ServiceDeskCommon):
         with self.assertRaisesRegex(UserError, self.ticket.number):
             self.partner_portal_a.with_user(self.user_manager).action_service_erase("asked by email")
 
+    def test_erasure_waits_for_the_api_requests_still_queued(self):
+        """A request accepted by the API keeps the customer's data in its
+        payload until the cron makes the ticket: erasing the contact before
+        would leave it there, then make a ticket of it."""
+        contact = self.customer_a_contact
+        agent_requests = self.env["service.api.request"].with_user(self.user_agent_a)
+        queued = agent_requests._queue({"email": contact.email.upper(), "name": "Router drops the line"})
+        other = agent_requests._queue({"email": "someone.else@example.com", "name": "Not theirs"})
+        email = contact.email
+        erase = contact.with_user(self.user_manager).action_service_erase
+        with self.assertRaisesRegex(UserError, f"not made into tickets yet \\({queued.number}\\)"):
+            erase("asked by email")
+        self.assertTrue(contact.active)
+        self.assertEqual(contact.email, email)
+        self.assertEqual(queued.sudo().payload["name"], "Router drops the line", "nothing changed")
+        self.assertNotIn(other.number, str(contact.with_user(self.user_manager)._service_erase_blockers()))
+
     def test_erasure_anonymises_and_keeps_statistics(self):
         contact = self.customer_a_contact
         ticket = self._create_ticket(partner_id=contact.id, name="Closed request")
