@@ -7,7 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import clean_context, email_normalize, ormcache
+from odoo.tools import SQL, clean_context, email_normalize, ormcache
 from odoo.tools.misc import babel_locale_parse, format_datetime, get_lang, posix_to_ldml
 
 TICKET_PRIORITIES = [("0", "Low"), ("1", "Medium"), ("2", "High"), ("3", "Urgent")]
@@ -657,16 +657,42 @@ class ServiceTicket(models.Model):
             self.env.ref("service_desk.ir_cron_post_stage_emails").sudo()._trigger()
 
     @api.model
-    def _cron_post_stage_emails(self, limit=500):
+    def _cron_post_stage_emails(self, batch_size=50):
         """Post the stage emails queued by ``_queue_stage_email``, oldest
         first, in the name of each ticket's creator, rendered once per
-        template (and language) for the whole batch; more left: run again."""
-        pending = self.search([("stage_email_pending_id", "!=", False)], order="id", limit=limit)
-        for template, tickets in pending.grouped("stage_email_pending_id").items():
-            tickets._post_stage_email(template)
-        pending.stage_email_pending_id = False
-        if len(pending) == limit:
-            self.env.ref("service_desk.ir_cron_post_stage_emails")._trigger()
+        template (and language) for each batch. In a cron run each batch is
+        committed before the next, so that the first acknowledgements leave
+        while the others are rendered, and the run stops when the cron's
+        time is used (the next run goes on). A ticket another transaction
+        is changing is left to the next run instead of failing the batch."""
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        while pending := self._lock_pending_stage_emails(batch_size):
+            for template, tickets in pending.grouped("stage_email_pending_id").items():
+                tickets._post_stage_email(template)
+            pending.stage_email_pending_id = False
+            self.env.flush_all()
+            if not in_cron:
+                continue
+            remaining = self.search_count([("stage_email_pending_id", "!=", False)])
+            if self.env["ir.cron"]._commit_progress(len(pending), remaining=remaining) <= 0:
+                self.env.ref("service_desk.ir_cron_post_stage_emails")._trigger()
+                return
+
+    @api.model
+    def _lock_pending_stage_emails(self, limit):
+        """Up to `limit` tickets with a stage email queued, oldest first,
+        locked for this transaction; tickets another transaction holds are
+        skipped."""
+        self.flush_model(["stage_email_pending_id"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM %s WHERE stage_email_pending_id IS NOT NULL ORDER BY id LIMIT %s"
+                " FOR NO KEY UPDATE SKIP LOCKED",
+                SQL.identifier(self._table),
+                limit,
+            )
+        )
+        return self.browse(row[0] for row in rows)
 
     # what mail.template renders for a message it posts in the chatter
     STAGE_EMAIL_FIELDS = (

@@ -1,14 +1,20 @@
 """What creating a ticket costs in the request, and what it still delivers.
 
-The creation message and the agent's assignment are in the chatter when the
-request ends, the notifications they make (the agent's inbox entry or email)
-are rendered and sent from mail's queue (mail.message.schedule); the
-acknowledgement to the customer is rendered, posted and emailed by the cron
-service_ticket._cron_post_stage_emails. The commit wakes both crons up."""
+The creation message and the agent's assignment (the routing note for a
+routed ticket) are in the chatter when the request ends, the notifications
+they make (the agent's inbox entry or email) are rendered and sent from
+mail's queue (mail.message.schedule); the acknowledgement to the customer is
+rendered, posted and emailed by the cron
+service_ticket._cron_post_stage_emails, a committed batch at a time. The
+commit wakes both crons up."""
 
+import threading
+from contextlib import closing
+
+from odoo import api
 from odoo.tests import tagged
 
-from .common import WEDNESDAY_10, RoutingCommon, ServiceDeskCommon, freeze_time
+from .common import WEDNESDAY_10, RoutingCommon, ServiceDeskCommon, WorkerCase, freeze_time
 
 
 @tagged("post_install", "-at_install")
@@ -76,6 +82,13 @@ class TestCreationNotifications(ServiceDeskCommon):
 
         self._run_queue()
         self.assertEqual(len(self._messages(ticket, "auto_comment")), 1, "acknowledged once")
+
+    def test_queue_posts_every_acknowledgement_batch_after_batch(self):
+        tickets = [self._create_as_agent(name=f"Scanner jams {i}") for i in range(5)]
+        self.env["service.ticket"]._cron_post_stage_emails(batch_size=2)
+        for ticket in tickets:
+            self.assertEqual(len(self._messages(ticket, "auto_comment")), 1, "acknowledged once")
+            self.assertFalse(ticket.stage_email_pending_id)
 
     def test_agent_notified_by_email_from_the_queue(self):
         self.user_agent_b.notification_type = "email"
@@ -330,3 +343,52 @@ class TestAcknowledgementQueuedAtSave(ServiceDeskCommon):
     def test_import_without_tracking_sends_nothing(self):
         ticket = self._create(mail_notrack=True)
         self.assertFalse(ticket.stage_email_pending_id, "an import does not acknowledge old requests")
+
+
+@tagged("post_install", "-at_install")
+class TestStageEmailsWorkers(WorkerCase):
+    """The acknowledgements' cron and an agent saving one of the tickets at
+    the same moment, as two real database transactions."""
+
+    desk_name = "Acknowledgements desk"
+    agent_login = "acknowledgements_agent"
+
+    def _prepare_desk(self, env):
+        customer = env["res.partner"].create({"name": "Queued customer", "email": "queued.customer@example.org"})
+        tickets = env["service.ticket"].create(
+            [{"name": f"Queued {i}", "team_id": self.created["team"], "partner_id": customer.id} for i in range(3)]
+        )
+        self.created["customer"] = customer.id
+        self.created["tickets"] = tickets.ids
+
+    def _cleanup_desk(self, env):
+        env["res.partner"].browse(self.created["customer"]).unlink()
+
+    def test_ticket_being_saved_is_left_to_the_next_run(self):
+        tickets = self.created["tickets"]
+        with closing(self._cursor()) as agent:
+            # an agent's save of the first ticket, not committed yet
+            agent.execute("UPDATE service_ticket SET name = 'Queued 0, edited' WHERE id = %s", [tickets[0]])
+
+            def cron():
+                with closing(self._cursor()) as cr:
+                    env = api.Environment(cr, api.SUPERUSER_ID, {})
+                    env["service.ticket"]._cron_post_stage_emails()
+                    cr.commit()  # pylint: disable=invalid-commit
+
+            node = threading.Thread(target=cron)
+            node.start()
+            node.join(30)
+            self.assertFalse(node.is_alive(), "the cron does not wait for the ticket being saved")
+            agent.commit()  # pylint: disable=invalid-commit
+        with closing(self._cursor()) as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            Ticket = env["service.ticket"]
+            self.assertEqual(Ticket.browse(tickets).filtered("stage_email_pending_id").ids, tickets[:1])
+            Ticket._cron_post_stage_emails()  # the next run
+            self.assertFalse(Ticket.browse(tickets).filtered("stage_email_pending_id"))
+            acknowledged = env["mail.message"].search(
+                [("model", "=", "service.ticket"), ("res_id", "in", tickets), ("message_type", "=", "auto_comment")]
+            )
+            self.assertEqual(sorted(acknowledged.mapped("res_id")), sorted(tickets), "each one acknowledged once")
+            cr.commit()  # pylint: disable=invalid-commit
