@@ -1,13 +1,18 @@
 """A million tickets (DESIGN.md section 9): what agents and customers do
 first costs at most twice as much with 1 000 000 tickets as with 10 000.
 
-The tickets are written in bulk SQL, 5 years of them, 5 % open (the newest),
-over 8 teams of 5 agents, 500 customer companies of 9 contacts each (a few
-customers write much more than the others), four priorities, subjects in five
-languages naming a product and a problem, sometimes an order number, drawn
-with a Zipf distribution as words are in real subjects, and an SLA target pair
-for every open ticket. Then
-each operation is called as the web client or the portal calls it, as an
+The tickets are written in bulk SQL, 5 years of them, over 8 teams of 5
+agents, 500 customer companies of 9 contacts each (a few customers write much
+more than the others), four priorities, subjects in five languages naming a
+product and a problem, sometimes an order number, drawn with a Zipf
+distribution as words are in real subjects. The open ones are the newest, 13
+per agent (520) at either size: a desk's backlog follows its agents and what
+comes in, not the years of closed tickets behind it. Every open ticket has a
+first-response and a resolution target, those of the oldest open tickets past
+their deadline (`--due-lines` in all; should they need more than 520 tickets,
+that many are open at either size).
+
+Each operation is called as the web client or the portal calls it, as an
 agent (record rules on) or a portal customer, first with the small count,
 then with the large one, median of several runs each:
 
@@ -51,7 +56,8 @@ RUNS = 5
 TEAMS, AGENTS_PER_TEAM = 8, 5
 COMPANIES, CONTACTS_PER_COMPANY = 500, 9
 YEARS = 5
-OPEN_PERCENT = 5
+# a desk's backlog follows its staff, not its history: the same open tickets at either size
+OPEN_PER_AGENT = 13
 LIST_LIMIT = 80  # the web client's list page
 KANBAN_LIMIT = 40  # the web client's kanban column page
 COUNT_LIMIT = 10_000  # the web client counts the records of a list up to this
@@ -303,6 +309,13 @@ def _table_objects(cr, table):
     return indexes, cr.fetchall()
 
 
+def _open_tickets(due_lines):
+    """How many of the newest tickets are open: the agents' backlog, or
+    more when the due targets asked for need more tickets to carry them
+    (two targets a ticket)."""
+    return max(TEAMS * AGENTS_PER_TEAM * OPEN_PER_AGENT, (due_lines + 1) // 2)
+
+
 def _fill(env, fixtures, count, due_lines):
     """Replace the benchmark's tickets by `count` new ones and their SLA
     targets, commit, and vacuum and analyze the tables as autovacuum would."""
@@ -319,7 +332,7 @@ def _fill(env, fixtures, count, due_lines):
         for name, __ in foreign_keys:
             cr.execute(SQL("ALTER TABLE %s DROP CONSTRAINT %s", SQL.identifier(table), SQL.identifier(name)))
     deleted = time.perf_counter()
-    _insert_tickets(env, fixtures, count)
+    _insert_tickets(env, fixtures, count, _open_tickets(due_lines))
     inserted = time.perf_counter()
     _insert_sla_targets(env, fixtures, due_lines)
     filled = time.perf_counter()
@@ -368,7 +381,7 @@ def _vacuum_analyze(env, tables):
             cr._cnx.autocommit = False
 
 
-def _insert_tickets(env, fixtures, count):
+def _insert_tickets(env, fixtures, count, open_tickets):
     phrases, search_phrases, offsets, length, products = _vocabulary()
     language_offset = _cumulative(
         [(offsets[language], share) for language, share in LANGUAGE_SHARES], SQL("(g * 37 %% 100)")
@@ -408,7 +421,7 @@ def _insert_tickets(env, fixtures, count):
                        CASE WHEN hashint8extended(g, 3) %% %(order_share)s = 0
                             THEN 'SO' || (10000 + abs(hashint8extended(g, 4)) %% 90000) END,
                        %(priority)s, %(team_index)s,
-                       g > %(count)s * (100 - %(open_percent)s) / 100,
+                       g > %(count)s - %(open_tickets)s,
                        -- a few customers write much more than the others
                        1 + floor(%(contact_count)s * power(((g * 7919) %% 10007) / 10007.0, 2))::int,
                        now() at time zone 'UTC' - interval '1 minute'
@@ -437,7 +450,7 @@ def _insert_tickets(env, fixtures, count):
             language_offset=language_offset,
             priority=priority,
             team_index=team_index,
-            open_percent=OPEN_PERCENT,
+            open_tickets=open_tickets,
             contact_count=len(fixtures["contacts"]),
             minutes=YEARS * 365 * 24 * 60,
             open_stages=_stage_ids(env, ["new", "in_progress", "in_progress", "waiting", "resolved"]),
