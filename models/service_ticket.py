@@ -182,7 +182,7 @@ class ServiceTicket(models.Model):
     )
 
     _number_company_uniq = models.UniqueIndex("(company_id, number)", "Ticket numbers are unique per company.")
-    # Open tickets are a small share of all (5 % in the million-ticket benchmark); what agents
+    # Open tickets are a small share of all (520 of 1 000 000 in the million-ticket benchmark); what agents
     # open first reads them through these partial indexes, in proportion to the open tickets:
     # routing and capacity count each agent's open tickets in a team on every new ticket; the
     # list's count, the kanban's column counts and progress bars and the team overview counters

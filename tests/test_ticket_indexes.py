@@ -1,3 +1,5 @@
+import re
+
 from lxml import etree
 
 from odoo.fields import Domain
@@ -91,13 +93,23 @@ class TestPortalListIndexes(ServiceDeskCommon):
         plan = self._plan(page.select(), "enable_seqscan", "enable_bitmapscan", "enable_sort")
         self.assertIn(index, plan)
         self.assertNotIn("Sort", plan)
-        count = Ticket._search(Domain.TRUE)
-        # the single-column customer indexes set aside (in this test's transaction): on a table the
-        # other tests left unvacuumed, these and the company index look as cheap as the covering one
-        for field in ("partner_id", "commercial_partner_id", "company_id"):
-            self.env.cr.execute(SQL("DROP INDEX %s", SQL.identifier(f"service_ticket__{field}_index")))
-        plan = self._plan(count.select(SQL("COUNT(*)")), "enable_seqscan", "enable_bitmapscan", "enable_indexscan")
-        self.assertIn(f"using {index}", plan)
+        # the count can be read from the index alone when the index holds every column it tests. The
+        # planner is not asked: PostgreSQL 15 charges an index-only scan as disabled when index scans
+        # are, so with every other path disabled too its choice followed the statistics of a table the
+        # other tests left unvacuumed
+        count = Ticket._search(Domain.TRUE).select(SQL("COUNT(*)"))
+        tested = set(re.findall(r'"service_ticket"\."(\w+)"', count.code))
+        self.assertIn("active", tested)
+        self.env.cr.execute(
+            """
+            SELECT attribute.attname
+              FROM pg_index i
+              JOIN pg_attribute attribute ON attribute.attrelid = i.indrelid AND attribute.attnum = ANY(i.indkey)
+             WHERE i.indexrelid = %s::regclass
+            """,
+            [index],
+        )
+        self.assertLessEqual(tested, {row[0] for row in self.env.cr.fetchall()})
 
     def test_company_sharing_its_tickets(self):
         self.assertTrue(self.customer_a.service_portal_share_tickets)
