@@ -3,6 +3,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup
+from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -664,13 +665,21 @@ class ServiceTicket(models.Model):
         committed before the next, so that the first acknowledgements leave
         while the others are rendered, and the run stops when the cron's
         time is used (the next run goes on). A ticket another transaction
-        is changing is left to the next run instead of failing the batch."""
+        is changing is left to the next run instead of failing the batch; a
+        batch that meets a row changed since the run began is undone and
+        left to the next run too."""
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         while pending := self._lock_pending_stage_emails(batch_size):
-            for template, tickets in pending.grouped("stage_email_pending_id").items():
-                tickets._post_stage_email(template)
-            pending.stage_email_pending_id = False
-            self.env.flush_all()
+            try:
+                with self.env.cr.savepoint():
+                    for template, tickets in pending.grouped("stage_email_pending_id").items():
+                        tickets._post_stage_email(template)
+                    pending.stage_email_pending_id = False
+            except errors.SerializationFailure:
+                # a request changed a row this batch writes (its customer, say) since the run began:
+                # the batch, undone, goes in the next run with the others left
+                self.env.ref("service_desk.ir_cron_post_stage_emails")._trigger()
+                return
             if not in_cron:
                 continue
             remaining = self.search_count([("stage_email_pending_id", "!=", False)])

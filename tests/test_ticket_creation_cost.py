@@ -10,6 +10,9 @@ commit wakes both crons up."""
 
 import threading
 from contextlib import closing
+from unittest.mock import patch
+
+from psycopg2 import errors
 
 from odoo import api
 from odoo.tests import tagged
@@ -89,6 +92,34 @@ class TestCreationNotifications(ServiceDeskCommon):
         for ticket in tickets:
             self.assertEqual(len(self._messages(ticket, "auto_comment")), 1, "acknowledged once")
             self.assertFalse(ticket.stage_email_pending_id)
+
+    def test_batch_meeting_a_row_changed_meanwhile_waits_for_the_next_run(self):
+        """Under load a request may change a row a batch writes (the
+        customer's) after the run began: that batch is undone and left to
+        the next run, the batches before it are kept."""
+        tickets = [self._create_as_agent(name=f"Scanner jams {i}") for i in range(4)]
+        Ticket = self.env.registry["service.ticket"]
+        post = Ticket._post_stage_email
+        calls = []
+
+        def post_or_conflict(records, template=None):
+            calls.append(records)
+            post(records, template)
+            if len(calls) == 2:
+                raise errors.SerializationFailure("could not serialize access due to concurrent update")
+
+        cron = self.env.ref("service_desk.ir_cron_post_stage_emails")
+        self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        with patch.object(Ticket, "_post_stage_email", post_or_conflict):
+            self.env["service.ticket"]._cron_post_stage_emails(batch_size=2)
+        posted = [bool(self._messages(ticket, "auto_comment")) for ticket in tickets]
+        self.assertEqual(posted, [True, True, False, False], "the first batch kept, the second undone")
+        self.assertEqual([bool(ticket.stage_email_pending_id) for ticket in tickets], [False, False, True, True])
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the next run is asked for")
+
+        self.env["service.ticket"]._cron_post_stage_emails(batch_size=2)
+        for ticket in tickets:
+            self.assertEqual(len(self._messages(ticket, "auto_comment")), 1, "acknowledged once")
 
     def test_agent_notified_by_email_from_the_queue(self):
         self.user_agent_b.notification_type = "email"
