@@ -335,7 +335,9 @@ class ServiceTicket(models.Model):
         5. ``_stage_change_values``: the dates the first stage implies,
            merged into the values (as project.task does with its stage).
 
-        Saving: ``super().create`` with ``_creation_notification_context``.
+        Saving: ``super().create`` with ``_creation_notification_context``;
+        when every ticket is routed, without mail's creation message: each
+        one's routing note says it was created (``_routing_record``).
         The first stage's email (the acknowledgement to the customer) is
         queued in the row inserted (``_prepare_create_values``), for
         ``_cron_post_stage_emails``, which renders, posts and emails it.
@@ -375,12 +377,19 @@ class ServiceTicket(models.Model):
             decision and decision[0] for vals, decision in zip(vals_list, decisions, strict=True) if vals.get("user_id")
         )
         context = self._creation_notification_context() | ({"service_routing_announces": True} if announced else {})
-        tickets = super(ServiceTicket, self.with_context(**context)).create(vals_list)
+        creating = self.with_context(**context)
+        # a routed ticket's first message is its routing note, which says it was created: not
+        # mail's creation message besides it
+        routing_notes_first = all(decisions) and not (
+            self.env.context.get("mail_create_nolog") or self.env.context.get("tracking_disable")
+        )
+        saving = creating.with_context(mail_create_nolog=True) if routing_notes_first else creating
+        tickets = super(ServiceTicket, saving).create(vals_list).with_env(creating.env)
         # a new ticket's policy is part of its creation: no tracking message for it
         tickets.with_context(mail_notrack=True)._sla_apply_policies()
         for ticket, decision in zip(tickets, decisions, strict=True):
             if decision:
-                ticket._routing_record(*decision)
+                ticket._routing_record(*decision, creation=routing_notes_first)
         tickets = tickets.with_env(self.env)
         tickets._record_creation_events(now)
         return tickets
@@ -778,6 +787,23 @@ class ServiceTicket(models.Model):
             )
         )
         return subtype if followed else self.env["mail.message.subtype"]
+
+    def _post_creation_message(self):
+        """Post mail's creation message on a ticket saved without it (a
+        routed one, whose routing note says it was created) when it
+        notifies someone: the followers of the team's new tickets, as mail
+        posts it on creation. Returns whether it was posted."""
+        self.ensure_one()
+        subtype = self._creation_subtype()
+        if not subtype:
+            return False
+        # sudo: mail posts the creation message whoever creates the ticket
+        self.sudo().message_post(
+            subtype_id=subtype.id,
+            author_id=self.env.user.partner_id.id,
+            body=Markup('<div summary="o_mail_notification"><p>%s</p></div>') % self._creation_message(),
+        )
+        return True
 
     @api.model
     def _service_check_manager(self):

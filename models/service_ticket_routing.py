@@ -2,6 +2,8 @@ from collections import Counter
 from collections.abc import Collection
 from datetime import datetime
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
@@ -132,13 +134,16 @@ class ServiceTicket(models.Model):
             winner, why = ticket._routing_pick(verdicts)
         return winner, team, ticket._routing_facts_of(verdicts, winner, why, escalation)
 
-    def _routing_record(self, winner, team, facts, kind):
+    def _routing_record(self, winner, team, facts, kind, creation=False):
         """Keep the decision in the ticket's routing history, and in the
         chatter as an internal note written for the agent it concerns: the
         agent chosen is notified by it (in Odoo or by email, as they
         prefer), which tells them of the assignment and why them; when
         nobody could take the ticket, the note notifies nobody and the
-        seniors are asked."""
+        seniors are asked. With `creation`, the ticket was saved without
+        mail's creation message: the note says the ticket was created,
+        unless someone follows the team's new tickets, who get mail's
+        creation message (``_post_creation_message``)."""
         self.ensure_one()
         # sudo: the decision routing took for a ticket the user creates or may change
         decision = (
@@ -156,7 +161,10 @@ class ServiceTicket(models.Model):
             )
         )
         reader = winner.user_id or self._escalation_users()[:1] or self.env.user
-        note = decision.with_context(**self._service_reader_context(reader))._render_note(facts)
+        reading = self.with_context(**self._service_reader_context(reader))
+        note = decision.with_env(reading.env)._render_note(facts)
+        if creation and not self._post_creation_message():
+            note = Markup("<p>%s</p>%s") % (reading._creation_message(), note)
         if winner:
             self._routing_announce(winner.user_id, note)
         else:

@@ -242,7 +242,7 @@ class TestCreationQueries(RoutingCommon):
         self._add_agents(10, "agent")
         self._create()  # warm-up
         self.env.invalidate_all()
-        with self.assertQueryCount(61):
+        with self.assertQueryCount(56):
             self._create()
 
 
@@ -298,6 +298,31 @@ class TestRoutedAgentNotified(RoutingCommon):
         self._run_queue()
         self.assertEqual(message.notification_ids.res_partner_id, self.routed.user_id.partner_id)
         self.assertEqual(message.notification_ids.notification_type, "inbox", "in Odoo, as the agent prefers")
+
+    def test_routing_note_opens_the_chatter(self):
+        """A routed ticket's first message is its routing note, which says
+        the ticket was created: no creation message of mail's besides."""
+        ticket = self._create()
+        self.assertEqual(len(ticket.message_ids), 1, "one message")
+        self.assertIn("Service Ticket created", str(ticket.message_ids.body))
+        self.assertIn("Assigned to Printer expert", str(ticket.message_ids.body))
+        self.assertEqual(ticket.message_ids, self._to_agent(ticket), "the note that tells the agent")
+
+    def test_followers_of_new_tickets_still_get_the_creation_message(self):
+        watcher = self._agent("Team lead")
+        watcher.user_id.notification_type = "inbox"
+        self.team.message_subscribe(
+            partner_ids=watcher.user_id.partner_id.ids,
+            subtype_ids=self.env.ref("service_desk.mt_team_ticket_new").ids,
+        )
+        ticket = self._create()
+        created = ticket.message_ids.filtered(lambda m: m.subtype_id == self.env.ref("service_desk.mt_ticket_new"))
+        self.assertEqual(len(created), 1, "mail's creation message, for the followers of new tickets")
+        note = self._to_agent(ticket)
+        self.assertNotIn("created", str(note.body), "the note only says who got the ticket")
+        self._run_queue()
+        self.assertIn(watcher.user_id.partner_id, created.notification_ids.res_partner_id)
+        self.assertNotIn(watcher.user_id.partner_id, note.notification_ids.res_partner_id)
 
     def test_agent_who_prefers_email_gets_the_note_by_email(self):
         self.routed.user_id.notification_type = "email"
