@@ -29,7 +29,7 @@ STEPS = (
     ),
     ("routing: decision (facts of every member, claim)", ("service_ticket_routing.py:_prepare_routing",)),
     (
-        "routing: decision kept, its note telling the agent (notification queued)",
+        "routing: decision kept, its note (the first message) telling the agent (notification queued)",
         ("service_ticket_routing.py:_routing_record",),
     ),
     ("SLA: policy, contract, targets", ("service_ticket_sla_rules.py:_sla_apply_policies",)),

@@ -200,15 +200,9 @@ class ServiceTicket(models.Model):
         requirements = [(line.skill_id.id, line.level_progress, line.skill_level_id.id) for line in required]
         Member = self.env["service.team.member"]
         facts = Member._routing_facts(team, candidates, required.skill_id, now)
-        availability = Member._routing_availability(
-            {member_id: (fact[5], fact[6], fact[9]) for member_id, fact in facts.items()},
-            now,
-            self.team_id.resource_calendar_id,
-        )
         verdicts = {}
         for member_id, fact in facts.items():
             user_id, capacity, last_assigned, __, __, __, __, open_count, levels, time_off_until = fact
-            working_now, next_start = availability[member_id]
             missing, margin = [], 0
             for skill_id, required_progress, level_id in requirements:
                 level = levels.get(skill_id)
@@ -220,8 +214,6 @@ class ServiceTicket(models.Model):
                 excluded = ("skills", tuple(missing))
             elif capacity and open_count >= capacity:
                 excluded = ("capacity", open_count, capacity)
-            elif not next_start:
-                excluded = ("no_time",)
             else:
                 excluded = None
             verdicts[member_id] = {
@@ -230,11 +222,23 @@ class ServiceTicket(models.Model):
                 "open": open_count,
                 "ratio": _load_ratio(open_count, capacity),
                 "margin": margin,
-                "working_now": working_now,
-                "next_start": next_start,
+                "working_now": False,
+                "next_start": False,
                 "time_off_until": time_off_until,
                 "last_assigned": last_assigned,
             }
+        # when the members who qualify work: the others are excluded whatever their hours
+        qualified = [member_id for member_id, verdict in verdicts.items() if not verdict["excluded"]]
+        availability = Member._routing_availability(
+            {member_id: (facts[member_id][5], facts[member_id][6], facts[member_id][9]) for member_id in qualified},
+            now,
+            self.team_id.resource_calendar_id,
+        )
+        for member_id in qualified:
+            verdict = verdicts[member_id]
+            verdict["working_now"], verdict["next_start"] = availability[member_id]
+            if not verdict["next_start"]:
+                verdict["excluded"] = ("no_time",)
         return verdicts
 
     def _routing_pick(self, verdicts):

@@ -26,7 +26,9 @@ class ServiceTicketRoutingDecision(models.Model):
       "recent" / None, "open", "ratio" (percent), "margin"};
     - ``rows``: the first candidates in the order routing ranked them, the
       winner first: {"user", "open", "margin", "excluded", "working_now",
-      "next_start", "time_off_until"};
+      "next_start", "time_off_until"}, the working hours (working_now,
+      next_start) weighed only for members not excluded by skills or
+      capacity;
     - ``rest`` and ``others``: [[reason, count]] of the candidates beyond
       the rows, and of every candidate but the winner;
 
