@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize
 
+from .batch_lock import lock_next_batch
+
 _logger = logging.getLogger(__name__)
 
 
@@ -146,15 +148,7 @@ class ServiceApiRequest(models.Model):
         """Up to `limit` queued requests, oldest first, locked for this
         transaction; rows another transaction (another node's cron) holds are
         skipped, so that each request is handled once."""
-        self.flush_model(["state"])
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT id FROM %s WHERE state = 'queued' ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED",
-                SQL.identifier(self._table),
-                limit,
-            )
-        )
-        return self.browse(row[0] for row in rows)
+        return lock_next_batch(self, SQL("state = 'queued'"), ["state"], limit)
 
     def _create_tickets(self):
         """Make the ticket of each of these queued requests, each in a

@@ -11,6 +11,8 @@ from odoo.fields import Command, Domain
 from odoo.tools import SQL, clean_context, email_normalize, ormcache
 from odoo.tools.misc import babel_locale_parse, format_datetime, get_lang, posix_to_ldml
 
+from .batch_lock import lock_next_batch
+
 TICKET_PRIORITIES = [("0", "Low"), ("1", "Medium"), ("2", "High"), ("3", "Urgent")]
 TICKET_TYPES = [
     ("question", "Question"),
@@ -458,8 +460,8 @@ class ServiceTicket(models.Model):
             return vals_list
         Stage = self.env["service.stage"]
         for vals in vals_list:
-            template = Stage.browse(vals.get("stage_id")).template_id
-            if template and vals.get("partner_id"):
+            template = self._stage_email(Stage.browse(vals.get("stage_id")), vals.get("partner_id"))
+            if template:
                 vals.setdefault("stage_email_pending_id", template.id)
         return vals_list
 
@@ -654,13 +656,15 @@ class ServiceTicket(models.Model):
         new ticket) to the cron ``_cron_post_stage_emails``, which the
         commit wakes up: rendering it is no part of the request creating
         the ticket."""
-        with_email = self.filtered(lambda ticket: ticket.stage_id.template_id and ticket.partner_id)
+
+        def email_of(ticket):
+            return self._stage_email(ticket.stage_id, ticket.partner_id)
+
+        with_email = self.filtered(email_of)
         # sudo: the queue of the stage's email, written by whoever made the ticket; a new
         # ticket's is queued in its values already (_prepare_create_values)
-        unqueued = with_email.sudo().filtered(
-            lambda ticket: ticket.stage_email_pending_id != ticket.stage_id.template_id
-        )
-        for template, tickets in unqueued.grouped(lambda ticket: ticket.stage_id.template_id).items():
+        unqueued = with_email.sudo().filtered(lambda ticket: ticket.stage_email_pending_id != email_of(ticket))
+        for template, tickets in unqueued.grouped(email_of).items():
             tickets.stage_email_pending_id = template
         if with_email:
             # sudo: waking the desk's own cron up, for any user creating a ticket
@@ -701,16 +705,16 @@ class ServiceTicket(models.Model):
         """Up to `limit` tickets with a stage email queued, oldest first,
         locked for this transaction; tickets another transaction holds are
         skipped."""
-        self.flush_model(["stage_email_pending_id"])
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT id FROM %s WHERE stage_email_pending_id IS NOT NULL ORDER BY id LIMIT %s"
-                " FOR NO KEY UPDATE SKIP LOCKED",
-                SQL.identifier(self._table),
-                limit,
-            )
-        )
-        return self.browse(row[0] for row in rows)
+        return lock_next_batch(self, SQL("stage_email_pending_id IS NOT NULL"), ["stage_email_pending_id"], limit)
+
+    @api.model
+    def _stage_email(self, stage, partner, template=None):
+        """The email a ticket of customer `partner` sends on entering
+        `stage`: `template` when given (the one queued), else the stage's;
+        none for a ticket without customer."""
+        if not partner:
+            return self.env["mail.template"]
+        return template or stage.template_id
 
     # what mail.template renders for a message it posts in the chatter
     STAGE_EMAIL_FIELDS = (
@@ -734,9 +738,9 @@ class ServiceTicket(models.Model):
         note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
 
         def template_of(ticket):
-            return template or ticket.stage_id.template_id
+            return self._stage_email(ticket.stage_id, ticket.partner_id, template)
 
-        with_email = self.filtered(lambda ticket: template_of(ticket) and ticket.partner_id)
+        with_email = self.filtered(template_of)
         for email_template, tickets in with_email.grouped(template_of).items():
             rendered = email_template._generate_template(tickets.ids, self.STAGE_EMAIL_FIELDS)
             langs = email_template._render_lang(tickets.ids)
