@@ -53,6 +53,7 @@
         "views/service_recommendation_views.xml",
         "views/res_partner_service360_views.xml",
         "views/service_ticket_customer360_views.xml",
+        "views/service_ticket_problem_views.xml",
         "views/service_article_views.xml",
         "views/service_macro_views.xml",
         "views/knowledge_templates.xml",
