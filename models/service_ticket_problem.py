@@ -58,7 +58,6 @@ class ServiceTicket(models.Model):
     )
     problem_id = fields.Many2one(
         "service.ticket",
-        string="Problem",
         index="btree_not_null",
         ondelete="set null",
         copy=False,

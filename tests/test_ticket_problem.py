@@ -249,7 +249,7 @@ class TestTicketProblem(ServiceDeskMailCommon):
         self.assertIn("foi resolvida", mails_b.body_html)
         self.assertEqual(self.incident_closed.stage_id, self.stage_closed, "a closed incident stays as it is")
         self.assertEqual(self.incident_closed.closed_date, closed_on)
-        self.assertFalse(self.incident_closed.resolved_date and self.incident_closed.resolved_date == when)
+        self.assertEqual(self.incident_closed.resolved_date, TUESDAY)
 
     def test_resolving_an_incident_leaves_its_problem_alone(self):
         self.incident_a.action_resolve()
