@@ -231,8 +231,21 @@ class ServiceTicket(models.Model):
         path (their SLA targets met now, their customers sent the stage's
         email as any resolution)."""
         incidents = self.filtered("is_problem")._problem_open_incidents()
+        if not incidents:
+            return
+        teams = incidents.team_id
+        # the resolved stages of all these teams, in the stages' order, in one search
+        stages = self.env["service.stage"].search(
+            [
+                ("is_resolved", "=", True),
+                ("is_closed", "=", False),
+                "|",
+                ("team_ids", "=", False),
+                ("team_ids", "in", teams.ids),
+            ]
+        )
         for team, group in incidents.grouped("team_id").items():
-            stage = self._stages_of(team).filtered(lambda s: s.is_resolved and not s.is_closed)[:1]
+            stage = stages.filtered(lambda s, team=team: not s.team_ids or team in s.team_ids)[:1]
             if stage:
                 group.write({"stage_id": stage.id})
 

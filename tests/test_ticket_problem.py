@@ -11,7 +11,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import ValidationError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from .common import FIXTURE_CONTEXT, ServiceDeskMailCommon, ServiceDeskPortalCommon
 
@@ -90,6 +90,17 @@ class TestTicketProblem(ServiceDeskMailCommon):
         self.assertEqual(third.linked_ticket_ids, second, "linking again makes no second link")
         second.linked_ticket_ids = [Command.clear()]
         self.assertFalse(third.linked_ticket_ids)
+
+    def test_link_made_from_the_form(self):
+        with Form(self.incident_a.with_user(self.user_manager)) as form:
+            form.linked_ticket_ids.add(self.incident_b)
+        self.assertEqual(self.incident_b.linked_ticket_ids, self.incident_a)
+        with Form(self.incident_b.with_user(self.user_manager)) as form:
+            self.assertEqual(form.problem_id, self.problem)
+            form.linked_ticket_ids.remove(id=self.incident_a.id)
+        self.assertFalse(self.incident_a.linked_ticket_ids)
+        with Form(self.problem.with_user(self.user_manager)) as form:
+            self.assertEqual(len(form.incident_ids), 3)
 
     def test_ticket_not_linked_to_itself(self):
         with self.assertRaises(ValidationError) as caught:
@@ -228,14 +239,25 @@ class TestTicketProblem(ServiceDeskMailCommon):
     # ------------------------------------------------------------------
 
     def test_resolving_the_problem_resolves_its_open_incidents(self):
+        # team B resolves in a stage of its own: each incident goes to its team's resolved stage
+        fixed = self.env["service.stage"].create(
+            {
+                "name": "SD Fixed",
+                "sequence": 25,
+                "is_resolved": True,
+                "team_ids": [Command.set(self.team_b.ids)],
+                "template_id": self.stage_resolved.template_id.id,
+            }
+        )
         closed_on = self.incident_closed.closed_date
         when = datetime(2026, 11, 24, 15, 30)
         with at(self.env, when), self.mock_mail_gateway():
             self.problem.with_user(self.user_agent_a).action_resolve()
             self.flush_tracking()
         self.assertTrue(self.problem.is_resolved)
+        self.assertEqual(self.incident_a.stage_id, self.stage_resolved, "resolved in its team's resolved stage")
+        self.assertEqual(self.incident_b.stage_id, fixed, "resolved in its team's resolved stage")
         for incident in self.incident_a | self.incident_b:
-            self.assertEqual(incident.stage_id, self.stage_resolved, "resolved in its team's resolved stage")
             self.assertEqual(incident.resolved_date, when)
             resolution = self._line(incident, "resolution")
             self.assertEqual(resolution.status, "met", "its resolution target met at that moment")
