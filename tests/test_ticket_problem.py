@@ -325,3 +325,13 @@ class TestProblemPortal(ServiceDeskPortalCommon, HttpCase):
         self.assertEqual(self._page(self.incident_b).status_code, 404)
         self.assertEqual(self._page(self.problem).status_code, 404)
         self.assertNotIn(self.incident_b.name, self._page(self.ticket_a).text)
+
+    def test_visitor_with_the_incidents_link_gets_no_link_to_the_problem(self):
+        problem = self._create_ticket(name="Printers offline", partner_id=self.customer_a_contact.id)
+        self.ticket_a.problem_id = problem
+        visitor = self.ticket_a._portal_problem_summary(self.user_public)
+        self.assertEqual(visitor["number"], problem.number)
+        self.assertFalse(visitor["url"], "the problem's own link is not handed to whoever holds the incident's")
+        self.assertEqual(self.ticket_a._portal_problem_summary(self.user_portal_a)["url"], problem.access_url)
+        self.assertEqual(self.incident_b._portal_problem_summary(self.user_portal_a)["number"], self.problem.number)
+        self.assertFalse(self.ticket_a.problem_id.incident_ids - self.ticket_a)
