@@ -244,7 +244,9 @@ class ServiceTicket(models.Model):
                 ("team_ids", "in", teams.ids),
             ]
         )
-        stage_of = {team: stages.filtered(lambda s, team=team: not s.team_ids or team in s.team_ids)[:1] for team in teams}
+        stage_of = {
+            team: stages.filtered(lambda s, team=team: not s.team_ids or team in s.team_ids)[:1] for team in teams
+        }
         for stage, group in incidents.grouped(lambda incident: stage_of[incident.team_id]).items():
             if stage:
                 group.write({"stage_id": stage.id})

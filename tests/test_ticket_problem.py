@@ -81,7 +81,9 @@ class TestTicketProblem(ServiceDeskMailCommon):
         self.assertEqual(self.Ticket.search([("linked_ticket_ids", "in", first.ids)]), second)
         self.assertEqual(self.Ticket.search([("linked_ticket_ids", "in", second.ids)]), first)
         three = first | second | third
-        self.assertEqual(self.Ticket.search([("id", "in", three.ids), ("linked_ticket_ids", "not in", first.ids)]), first | third)
+        self.assertEqual(
+            self.Ticket.search([("id", "in", three.ids), ("linked_ticket_ids", "not in", first.ids)]), first | third
+        )
 
         # the other ticket adds a link of its own and removes the one made on the first
         second.linked_ticket_ids = [Command.link(third.id), Command.unlink(first.id)]
