@@ -71,3 +71,4 @@ from . import account_move
 from . import repair_order
 from . import service_ticket_remedy
 from . import service_ticket_remedy_request
+from . import service_ticket_problem

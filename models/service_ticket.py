@@ -417,6 +417,9 @@ class ServiceTicket(models.Model):
            clock stops, resumes, is met or runs again;
         4. ``_on_closed`` (service_ticket_ownership.py): what closing a case
            hands over;
+           ``_problem_resolve_incidents`` (service_ticket_problem.py): a
+           problem just resolved resolves its open incidents, each through
+           this save path;
         5. ``_sla_reevaluate`` (service_ticket_sla_rules.py): the policy
            again when a condition or the contract changed while a target
            is open;
@@ -438,6 +441,7 @@ class ServiceTicket(models.Model):
         if moved:
             moved._sla_on_stage_change(old_stages, now)
             moved.filtered(lambda t: t.is_closed and not old_stages[t].is_closed)._on_closed()
+            moved.filtered(lambda t: t.is_resolved and not old_stages[t].is_resolved)._problem_resolve_incidents()
         self._sla_reevaluate(vals)
         if "user_id" in vals:
             self._escalation_follow_agent()
@@ -860,6 +864,7 @@ class ServiceTicket(models.Model):
             author = message.author_id
             if author and not author._service_is_customer_side():
                 self._service_agent_replied(message.date)
+                self._problem_share_reply(message)
             else:
                 self._service_customer_wrote(
                     author,
