@@ -67,7 +67,9 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         values = super()._prepare_home_portal_values(counters)
         if "service_ticket_count" in counters:
             Ticket = request.env["service.ticket"]
-            values["service_ticket_count"] = Ticket.search_count([]) if Ticket.has_access("read") else 0
+            values["service_ticket_count"] = (
+                Ticket.search_count(Ticket._portal_filter_domains()["all"]) if Ticket.has_access("read") else 0
+            )
         return values
 
     # ------------------------------------------------------------------
@@ -294,6 +296,9 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
             if request.env.user._is_public() and not access_token:
                 return request.redirect(f"/web/login?redirect=/my/service/tickets/{ticket_id}")
             return request.not_found()
+        kept_sudo = ticket_sudo._portal_merged_into(request.env.user)
+        if kept_sudo:
+            return request.redirect(self._service_ticket_url(kept_sudo))
         return self._service_render_ticket(ticket_sudo, access_token, message=message, error=error, **kw)
 
     def _service_render_ticket(self, ticket_sudo, access_token, message=None, error=None, status=200, **kw):

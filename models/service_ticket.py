@@ -198,13 +198,15 @@ class ServiceTicket(models.Model):
         "(stage_id, priority DESC, id DESC) WHERE active IS TRUE AND is_closed IS NOT TRUE"
     )
     # a customer's portal list in its default order ("Newest"), its first page read in order and its
-    # count from the index alone (the columns of the company rule and of active included): the
-    # company's tickets when it shares them among its contacts, else the contact's own (the portal
-    # record rule)
+    # count from the index alone (the columns of the company rule, of active and of the merge the
+    # list leaves out included): the company's tickets when it shares them among its contacts, else
+    # the contact's own (the portal record rule)
     _portal_company_order_idx = models.Index(
-        "(commercial_partner_id, create_date DESC, id DESC) INCLUDE (company_id, active)"
+        "(commercial_partner_id, create_date DESC, id DESC) INCLUDE (company_id, active, merged_into_id)"
     )
-    _portal_contact_order_idx = models.Index("(partner_id, create_date DESC, id DESC) INCLUDE (company_id, active)")
+    _portal_contact_order_idx = models.Index(
+        "(partner_id, create_date DESC, id DESC) INCLUDE (company_id, active, merged_into_id)"
+    )
 
     # ------------------------------------------------------------------
     # Computes and constraints
@@ -414,7 +416,8 @@ class ServiceTicket(models.Model):
         3. ``_sla_on_stage_change`` (service_ticket_sla_rules.py): the SLA
            clock stops, resumes, is met or runs again;
         4. ``_on_closed`` (service_ticket_ownership.py): what closing a case
-           hands over;
+           hands over (not when it closes as merged into another ticket,
+           where its request goes on: service_ticket_merge.py);
         5. ``_sla_reevaluate`` (service_ticket_sla_rules.py): the policy
            again when a condition or the contract changed while a target
            is open;
@@ -435,7 +438,7 @@ class ServiceTicket(models.Model):
         moved = self.filtered(lambda t: t.stage_id != old_stages[t]) if may_move else self.browse()
         if moved:
             moved._sla_on_stage_change(old_stages, now)
-            moved.filtered(lambda t: t.is_closed and not old_stages[t].is_closed)._on_closed()
+            moved.filtered(lambda t: t.is_closed and not old_stages[t].is_closed and not t.merged_into_id)._on_closed()
         self._sla_reevaluate(vals)
         if "user_id" in vals:
             self._escalation_follow_agent()

@@ -33,3 +33,4 @@ from . import test_ticket_lifecycle
 from . import test_ticket_pipeline
 from . import test_ui
 from . import test_warranty
+from . import test_ticket_merge
