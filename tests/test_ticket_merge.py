@@ -141,6 +141,18 @@ class TestTicketMerge(ServiceDeskCommon):
         self.kept.action_merge_into(later)
         self.assertEqual(self.dup._merge_kept_ticket(), later, "the end of the chain")
 
+    def test_merged_case_hands_nothing_over(self):
+        """Closing an ownership transfer case hands its serial over (and refuses without one): closing
+        it as merged does not, its request goes on in the kept ticket."""
+        case = self._create_ticket(
+            name="Transfer", partner_id=self.customer_a.id, ticket_type="case", case_kind="ownership_transfer"
+        )
+        with self.assertRaises(UserError):
+            case.copy().action_close()
+        case.action_merge_into(self.kept)
+        self.assertTrue(case.is_closed)
+        self.assertFalse(case.ownership_transferred)
+
     def test_query_count_does_not_follow_messages(self):
         """Each kind of document moves in one update, whatever their number."""
 
@@ -175,7 +187,11 @@ class TestTicketMerge(ServiceDeskCommon):
 
     def test_refused_into_archived_ticket(self):
         self.kept.active = False
-        self._assert_refused(self.dup, self.kept, "is archived")
+        self._assert_refused(self.dup, self.kept, "is archived: restore it before merging into it")
+
+    def test_refused_for_archived_ticket(self):
+        self.dup.active = False
+        self._assert_refused(self.dup, self.kept, "is archived: restore it before merging it.")
 
     def test_refused_across_customer_companies(self):
         other = self._create_ticket(name="Other customer", partner_id=self.customer_b_contact.id)
