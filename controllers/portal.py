@@ -312,7 +312,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
             "promised": ticket_sudo._portal_promised_response().get(ticket_sudo.id),
             "reopen_window_end": ticket_sudo._reopen_window_end(),
             "can_confirm": ticket_sudo.is_resolved and not ticket_sudo.is_closed,
-            "can_reopen": ticket_sudo.is_resolved or ticket_sudo.is_closed,
+            "can_reopen": (ticket_sudo.is_resolved or ticket_sudo.is_closed) and not ticket_sudo.merged_into_id,
             "rating": rated,
             "can_rate": ticket_sudo._portal_may_rate(),
             # the rating the resolution email asked for; none yet: the page offers the rate form

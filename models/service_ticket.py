@@ -907,14 +907,25 @@ class ServiceTicket(models.Model):
           the window a follow-up ticket linked to it takes the request,
           with `subject` and `body` of the message;
         - a pending auto-close starts again from `when`;
-        - an open ticket already answered gets a next-response target.
+        - an open ticket already answered gets a next-response target;
+        - a ticket merged into another changes nothing itself: the ticket
+          it was merged into takes what the customer wrote, as above
+          (service_ticket_merge.py).
 
         Returns the tickets that carry the request now: these tickets, or
-        the follow-ups that replaced finished ones."""
+        the follow-ups that replaced finished ones, or the kept tickets of
+        merged ones."""
         author._service_touch_contact(when)
         # sudo: the customer's message decides, whoever brought it (the gateway, a portal user, an agent)
         tickets = self.sudo()
         tickets.write({"last_customer_message_date": when})
+        merged = tickets.filtered("merged_into_id")
+        forwarded = tickets.browse()
+        for ticket in merged:
+            forwarded |= ticket._merge_kept_ticket()
+        if forwarded:
+            forwarded = forwarded._service_customer_wrote(author, when, subject, body, channel, reason)
+        tickets -= merged
         carriers = tickets.browse()
         for ticket in tickets:
             if ticket.stage_id.sla_pause:
@@ -936,7 +947,7 @@ class ServiceTicket(models.Model):
             carriers |= ticket
         carriers._auto_close_restart(when)
         carriers._sla_customer_wrote(when)
-        return carriers.with_env(self.env)
+        return (carriers | forwarded).with_env(self.env)
 
     def _service_open_followup(self, author, subject=None, body=None, channel=None, reason=None):
         """A new ticket, linked to this finished one, for what its customer

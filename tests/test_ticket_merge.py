@@ -123,6 +123,20 @@ class TestTicketMerge(ServiceDeskCommon):
         self.assertTrue(note.subtype_id.internal)
         self.assertIn(dup.number, str(kept.message_ids[:1].body))
 
+    def test_customer_writing_on_a_merged_ticket_reopens_the_kept_one(self):
+        self.dup.action_merge_into(self.kept)
+        self.kept.action_resolve()
+        self.dup.message_post(
+            body="It broke again",
+            author_id=self.customer_a_contact.id,
+            message_type="email",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.assertFalse(self.kept.is_resolved, "the kept ticket goes back to work")
+        self.assertTrue(self.kept.last_customer_message_date)
+        self.assertEqual(self.dup.stage_id, self.stage_cancelled, "the merged ticket stays closed")
+        self.assertEqual(self.dup.reopen_count, 0)
+
     def test_followers_are_not_duplicated(self):
         partner = self.user_agent_b.partner_id
         (self.kept | self.dup).message_subscribe(partner_ids=partner.ids)
@@ -370,3 +384,6 @@ class TestTicketMergePortal(HttpCase, ServiceDeskPortalCommon):
         response = self.url_open(f"/my/service/tickets/{dup.id}?access_token={token}", allow_redirects=False)
         self.assertEqual(response.status_code, 200, "the visitor with the link sees the merged ticket, not the other")
         self.assertIn(dup.number, response.text)
+        self.assertIn("o_service_merged", response.text)
+        self.assertNotIn("o_service_reply", response.text, "the conversation continues on the kept ticket")
+        self.assertNotIn(f"/my/service/tickets/{dup.id}/reopen", response.text)
