@@ -67,6 +67,7 @@
         "views/portal_remedy_templates.xml",
         "security/remedy_report_security.xml",
         "report/service_remedy_report_views.xml",
+        "views/service_ticket_merge_views.xml",
     ],
     "demo": [
         "demo/res_lang_demo.xml",

@@ -67,7 +67,9 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
         values = super()._prepare_home_portal_values(counters)
         if "service_ticket_count" in counters:
             Ticket = request.env["service.ticket"]
-            values["service_ticket_count"] = Ticket.search_count([]) if Ticket.has_access("read") else 0
+            values["service_ticket_count"] = (
+                Ticket.search_count(Ticket._portal_filter_domains()["all"]) if Ticket.has_access("read") else 0
+            )
         return values
 
     # ------------------------------------------------------------------
@@ -294,6 +296,9 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
             if request.env.user._is_public() and not access_token:
                 return request.redirect(f"/web/login?redirect=/my/service/tickets/{ticket_id}")
             return request.not_found()
+        kept_sudo = ticket_sudo._portal_merged_into(request.env.user)
+        if kept_sudo:
+            return request.redirect(self._service_ticket_url(kept_sudo))
         return self._service_render_ticket(ticket_sudo, access_token, message=message, error=error, **kw)
 
     def _service_render_ticket(self, ticket_sudo, access_token, message=None, error=None, status=200, **kw):
@@ -307,7 +312,7 @@ class ServiceDeskCustomerPortal(portal.CustomerPortal):
             "promised": ticket_sudo._portal_promised_response().get(ticket_sudo.id),
             "reopen_window_end": ticket_sudo._reopen_window_end(),
             "can_confirm": ticket_sudo.is_resolved and not ticket_sudo.is_closed,
-            "can_reopen": ticket_sudo.is_resolved or ticket_sudo.is_closed,
+            "can_reopen": (ticket_sudo.is_resolved or ticket_sudo.is_closed) and not ticket_sudo.merged_into_id,
             "rating": rated,
             "can_rate": ticket_sudo._portal_may_rate(),
             # the rating the resolution email asked for; none yet: the page offers the rate form

@@ -10,6 +10,7 @@ from . import service_category
 from . import service_category_skill
 from . import service_ticket
 from . import service_ticket_mail
+from . import mail_thread
 from . import service_ticket_auto_close
 from . import service_ticket_type
 from . import service_sla_policy
@@ -72,3 +73,4 @@ from . import repair_order
 from . import service_ticket_remedy
 from . import service_ticket_remedy_request
 from . import service_ticket_problem
+from . import service_ticket_merge

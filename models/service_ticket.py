@@ -200,13 +200,15 @@ class ServiceTicket(models.Model):
         "(stage_id, priority DESC, id DESC) WHERE active IS TRUE AND is_closed IS NOT TRUE"
     )
     # a customer's portal list in its default order ("Newest"), its first page read in order and its
-    # count from the index alone (the columns of the company rule and of active included): the
-    # company's tickets when it shares them among its contacts, else the contact's own (the portal
-    # record rule)
+    # count from the index alone (the columns of the company rule, of active and of the merge the
+    # list leaves out included): the company's tickets when it shares them among its contacts, else
+    # the contact's own (the portal record rule)
     _portal_company_order_idx = models.Index(
-        "(commercial_partner_id, create_date DESC, id DESC) INCLUDE (company_id, active)"
+        "(commercial_partner_id, create_date DESC, id DESC) INCLUDE (company_id, active, merged_into_id)"
     )
-    _portal_contact_order_idx = models.Index("(partner_id, create_date DESC, id DESC) INCLUDE (company_id, active)")
+    _portal_contact_order_idx = models.Index(
+        "(partner_id, create_date DESC, id DESC) INCLUDE (company_id, active, merged_into_id)"
+    )
 
     # ------------------------------------------------------------------
     # Computes and constraints
@@ -416,7 +418,8 @@ class ServiceTicket(models.Model):
         3. ``_sla_on_stage_change`` (service_ticket_sla_rules.py): the SLA
            clock stops, resumes, is met or runs again;
         4. ``_on_closed`` (service_ticket_ownership.py): what closing a case
-           hands over;
+           hands over (not when it closes as merged into another ticket,
+           where its request goes on: service_ticket_merge.py);
            ``_problem_resolve_incidents`` (service_ticket_problem.py): a
            problem just resolved resolves its open incidents, each through
            this save path;
@@ -440,7 +443,7 @@ class ServiceTicket(models.Model):
         moved = self.filtered(lambda t: t.stage_id != old_stages[t]) if may_move else self.browse()
         if moved:
             moved._sla_on_stage_change(old_stages, now)
-            moved.filtered(lambda t: t.is_closed and not old_stages[t].is_closed)._on_closed()
+            moved.filtered(lambda t: t.is_closed and not old_stages[t].is_closed and not t.merged_into_id)._on_closed()
             moved.filtered(lambda t: t.is_resolved and not old_stages[t].is_resolved)._problem_resolve_incidents()
         self._sla_reevaluate(vals)
         if "user_id" in vals:
@@ -913,14 +916,25 @@ class ServiceTicket(models.Model):
           the window a follow-up ticket linked to it takes the request,
           with `subject` and `body` of the message;
         - a pending auto-close starts again from `when`;
-        - an open ticket already answered gets a next-response target.
+        - an open ticket already answered gets a next-response target;
+        - a ticket merged into another changes nothing itself: the ticket
+          it was merged into takes what the customer wrote, as above
+          (service_ticket_merge.py).
 
         Returns the tickets that carry the request now: these tickets, or
-        the follow-ups that replaced finished ones."""
+        the follow-ups that replaced finished ones, or the kept tickets of
+        merged ones."""
         author._service_touch_contact(when)
         # sudo: the customer's message decides, whoever brought it (the gateway, a portal user, an agent)
         tickets = self.sudo()
         tickets.write({"last_customer_message_date": when})
+        merged = tickets.filtered("merged_into_id")
+        forwarded = tickets.browse()
+        for ticket in merged:
+            forwarded |= ticket._merge_kept_ticket()
+        if forwarded:
+            forwarded = forwarded._service_customer_wrote(author, when, subject, body, channel, reason)
+        tickets -= merged
         carriers = tickets.browse()
         for ticket in tickets:
             if ticket.stage_id.sla_pause:
@@ -942,7 +956,7 @@ class ServiceTicket(models.Model):
             carriers |= ticket
         carriers._auto_close_restart(when)
         carriers._sla_customer_wrote(when)
-        return carriers.with_env(self.env)
+        return (carriers | forwarded).with_env(self.env)
 
     def _service_open_followup(self, author, subject=None, body=None, channel=None, reason=None):
         """A new ticket, linked to this finished one, for what its customer

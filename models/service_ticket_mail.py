@@ -78,7 +78,7 @@ class ServiceTicket(models.Model):
         if route and route[0] == self._name and not route[1]:
             ticket = self._ticket_named_in_subject(message_dict)
             if ticket:
-                return (route[0], ticket.id, *route[2:])
+                return self._merge_route((route[0], ticket.id, *route[2:]))
         return route
 
     def _is_notification_scheduled(self, notify_scheduled_date):

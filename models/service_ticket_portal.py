@@ -320,6 +320,7 @@ class ServiceTicket(models.Model):
                     ("ticket_id", "in", self.ids),
                     ("target_type", "in", ("first_response", "next_response")),
                     ("reached_date", "=", False),
+                    ("status", "!=", "cancelled"),
                 ],
                 order="deadline",
             )
@@ -357,10 +358,12 @@ class ServiceTicket(models.Model):
 
     @api.model
     def _portal_filter_domains(self):
+        # a merged ticket is listed as the ticket it was merged into: one request, one ticket
+        listed = Domain("merged_into_id", "=", False)
         return {
-            "all": Domain.TRUE,
-            "open": Domain("is_resolved", "=", False) & Domain("is_closed", "=", False),
-            "waiting": Domain("stage_id.sla_pause", "=", True),
-            "resolved": Domain("is_resolved", "=", True) & Domain("is_closed", "=", False),
-            "closed": Domain("is_closed", "=", True),
+            "all": listed,
+            "open": listed & Domain("is_resolved", "=", False) & Domain("is_closed", "=", False),
+            "waiting": listed & Domain("stage_id.sla_pause", "=", True),
+            "resolved": listed & Domain("is_resolved", "=", True) & Domain("is_closed", "=", False),
+            "closed": listed & Domain("is_closed", "=", True),
         }

@@ -16,6 +16,8 @@ SLA_LINE_STATUSES = [
     ("at_risk", "At Risk"),
     ("met", "Met"),
     ("breached", "Breached"),
+    # the ticket was merged into another, whose targets count: neither met nor breached
+    ("cancelled", "Cancelled"),
 ]
 
 
@@ -180,7 +182,7 @@ class ServiceTicketSla(models.Model):
 
     def _reach(self, when):
         """The target is met (or missed) at `when`."""
-        for line in self.filtered(lambda line: not line.reached_date):
+        for line in self.filtered(lambda line: not line.reached_date and line.status != "cancelled"):
             if line.pause_start:
                 line._resume(when)
             line.write(line._reach_values(when, line.deadline))
@@ -192,7 +194,7 @@ class ServiceTicketSla(models.Model):
             lambda line: (
                 not line.reached_date
                 and not line.pause_start
-                and line.status != "breached"
+                and line.status not in ("breached", "cancelled")
                 and (not line.deadline or line.deadline > when)
             )
         )
@@ -210,7 +212,7 @@ class ServiceTicketSla(models.Model):
     def _reopen(self, when):
         """A reached resolution target runs again: the time it spent reached
         does not count."""
-        for line in self.filtered("reached_date"):
+        for line in self.filtered(lambda line: line.reached_date and line.status != "cancelled"):
             stopped = self._working_hours(line.calendar_id, line.reached_date, when)
             line.write(
                 {

@@ -57,7 +57,8 @@ class ServiceTicket(models.Model):
     @api.depends("sla_line_ids.status", "sla_line_ids.deadline", "sla_line_ids.reached_date")
     def _compute_sla_summary(self):
         for ticket in self:
-            lines = ticket.sla_line_ids
+            # cancelled targets (of a ticket merged into another) count neither way
+            lines = ticket.sla_line_ids.filtered(lambda line: line.status != "cancelled")
             running = lines.filtered(lambda line: not line.reached_date)
             statuses = set(running.mapped("status"))
             if "breached" in statuses:
@@ -167,7 +168,7 @@ class ServiceTicket(models.Model):
                     ticket.sla_policy_reason = reason
                 continue
             ticket.write({"sla_policy_id": policy.id, "sla_policy_reason": reason})
-            open_lines = ticket.sla_line_ids.filtered(lambda line: not line.reached_date)
+            open_lines = ticket.sla_line_ids.filtered(lambda line: not line.reached_date and line.status != "cancelled")
             reached_types = set(ticket.sla_line_ids.filtered("reached_date").mapped("target_type"))
             stale |= open_lines
             if not policy or not ticket._sla_calendar(policy):
@@ -218,7 +219,13 @@ class ServiceTicket(models.Model):
         if not any(fname in vals for fname in SLA_CONDITION_FIELDS):
             return
         self.filtered(
-            lambda t: any(not line.reached_date for line in t.sla_line_ids) or not t.sla_line_ids
+            lambda t: (
+                not t.merged_into_id
+                and (
+                    any(not line.reached_date and line.status != "cancelled" for line in t.sla_line_ids)
+                    or not t.sla_line_ids
+                )
+            )
         )._sla_apply_policies()
 
     def _sla_on_stage_change(self, old_stages, now):
@@ -256,7 +263,7 @@ class ServiceTicket(models.Model):
         for ticket in self.sudo():
             ticket.sla_line_ids.filtered(
                 lambda line: line.target_type in ("first_response", "next_response") and not line.reached_date
-            )._reach(when)
+            )._reach(when)  # (cancelled targets are not reached: _reach)
         # sudo: first-response hours of the same tickets, bookkeeping
         for ticket in first_time.sudo():
             line = ticket.sla_line_ids.filtered(lambda line: line.target_type == "first_response")[:1]
@@ -272,7 +279,11 @@ class ServiceTicket(models.Model):
             policy = ticket.sla_policy_id
             if not (policy.next_response_hours and ticket.first_response_date) or ticket.is_resolved:
                 continue
-            if ticket.sla_line_ids.filtered(lambda line: line.target_type == "next_response" and not line.reached_date):
+            if ticket.merged_into_id or ticket.sla_line_ids.filtered(
+                lambda line: (
+                    line.target_type == "next_response" and not line.reached_date and line.status != "cancelled"
+                )
+            ):
                 continue
             values_list.append(ticket._sla_line_values(policy, "next_response", when))
         # sudo: the targets built just above

@@ -149,6 +149,7 @@ class ServiceTicketReport(models.Model):
                               / NULLIF(COUNT(*) FILTER (WHERE line.status IN ('met', 'breached')), 0)
                               AS compliance
                      FROM service_ticket_sla line
+                    WHERE line.status != 'cancelled'
                  GROUP BY line.ticket_id
                    ) sla ON sla.ticket_id = ticket.id
          LEFT JOIN (

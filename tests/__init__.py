@@ -34,3 +34,4 @@ from . import test_ticket_pipeline
 from . import test_ui
 from . import test_warranty
 from . import test_ticket_problem
+from . import test_ticket_merge

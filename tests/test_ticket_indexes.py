@@ -89,7 +89,8 @@ class TestPortalListIndexes(ServiceDeskCommon):
 
     def _assert_list_read_through(self, index):
         Ticket = self.env["service.ticket"].with_user(self.user_portal_a)
-        page = Ticket._search(Domain.TRUE, order=self.ORDER, limit=20)
+        listed = Ticket._portal_filter_domains()["all"]  # what the list shows: merged tickets left out
+        page = Ticket._search(listed, order=self.ORDER, limit=20)
         plan = self._plan(page.select(), "enable_seqscan", "enable_bitmapscan", "enable_sort")
         self.assertIn(index, plan)
         self.assertNotIn("Sort", plan)
@@ -97,9 +98,9 @@ class TestPortalListIndexes(ServiceDeskCommon):
         # planner is not asked: PostgreSQL 15 charges an index-only scan as disabled when index scans
         # are, so with every other path disabled too its choice followed the statistics of a table the
         # other tests left unvacuumed
-        count = Ticket._search(Domain.TRUE).select(SQL("COUNT(*)"))
+        count = Ticket._search(listed).select(SQL("COUNT(*)"))
         tested = set(re.findall(r'"service_ticket"\."(\w+)"', count.code))
-        self.assertIn("active", tested)
+        self.assertLessEqual({"active", "merged_into_id"}, tested)
         self.env.cr.execute(
             """
             SELECT attribute.attname
