@@ -177,11 +177,19 @@ class ServiceTicket(models.Model):
     closed_date = fields.Datetime(readonly=True, copy=False, index="btree_not_null")
     reopen_count = fields.Integer(readonly=True, copy=False)
     escalation_level = fields.Integer(readonly=True, copy=False)
+    # the dates automation rules and queues are built on, indexed for their time conditions
     last_customer_message_date = fields.Datetime(
-        readonly=True, copy=False, help="When the customer last wrote, on any channel."
+        readonly=True, copy=False, index="btree_not_null", help="When the customer last wrote, on any channel."
     )
     last_agent_reply_date = fields.Datetime(
-        readonly=True, copy=False, help="When an agent last answered the customer publicly."
+        readonly=True, copy=False, index="btree_not_null", help="When an agent last answered the customer publicly."
+    )
+    waiting_since = fields.Datetime(
+        string="In Stage Since",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="When the ticket entered its current stage: how long it has waited there.",
     )
 
     _number_company_uniq = models.UniqueIndex("(company_id, number)", "Ticket numbers are unique per company.")
@@ -529,12 +537,12 @@ class ServiceTicket(models.Model):
 
     def _stage_change_values(self, old_stage, new_stage, now, team):
         """Values that moving this ticket (none yet: a new one) of `team`
-        from old_stage to new_stage at `now` sets: resolution and closing
-        dates on the way out, a reopen on the way back, the waiting and
-        auto-close dates of the new stage."""
+        from old_stage to new_stage at `now` sets: when it entered the new
+        stage, resolution and closing dates on the way out, a reopen on the
+        way back, the auto-close dates of the new stage."""
         if self:
             self.ensure_one()
-        values = {}
+        values = {"waiting_since": now}
         if new_stage.is_resolved and not old_stage.is_resolved:
             values["resolved_date"] = now
         if new_stage.is_closed and not old_stage.is_closed:

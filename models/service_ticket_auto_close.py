@@ -13,11 +13,6 @@ class ServiceTicket(models.Model):
 
     _inherit = "service.ticket"
 
-    waiting_since = fields.Datetime(
-        readonly=True,
-        copy=False,
-        help="Since when the ticket waits on the customer: an answer, or a confirmation of its resolution.",
-    )
     auto_close_date = fields.Datetime(
         readonly=True,
         copy=False,
@@ -37,11 +32,10 @@ class ServiceTicket(models.Model):
 
     @api.model
     def _auto_close_values(self, stage, team, start):
-        """The waiting and auto-close dates of a ticket of `team` entering
-        `stage` at `start` (a step of create and write)."""
-        waits = stage.sla_pause or (stage.is_resolved and not stage.is_closed)
+        """The auto-close dates of a ticket of `team` entering `stage` at
+        `start` (a step of create and write), or waiting there again from
+        `start` (the customer wrote)."""
         values = {
-            "waiting_since": start if waits else False,
             "auto_close_date": False,
             "auto_close_reminder_date": False,
         }
