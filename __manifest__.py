@@ -81,6 +81,7 @@
         "demo/service_team_demo.xml",
         "demo/service_ticket_demo.xml",
         "demo/service_ticket_problem_demo.xml",
+        "demo/service_ticket_merge_demo.xml",
         "demo/service_sla_demo.xml",
         "demo/service_interaction_demo.xml",
         "demo/service_warranty_demo.xml",

@@ -58,8 +58,11 @@ class TestDemoData(TransactionCase):
 
     def test_no_resolved_ticket_without_an_answer(self):
         """A finished ticket (resolved, closed or cancelled) was answered by
-        an agent: a public reply, or an outbound contact logged on it."""
-        finished = self.tickets.filtered(lambda t: t.resolved_date or t.stage_id.is_resolved or t.stage_id.is_closed)
+        an agent: a public reply, or an outbound contact logged on it. A
+        merged ticket's conversation went to the ticket it was merged into."""
+        finished = self.tickets.filtered(
+            lambda t: (t.resolved_date or t.stage_id.is_resolved or t.stage_id.is_closed) and not t.merged_into_id
+        )
         self.assertTrue(finished)
         unanswered = finished.filtered(
             lambda t: (
@@ -154,6 +157,20 @@ class TestDemoData(TransactionCase):
             self.assertIn(self.env.ref(f"service_desk.{xmlid}"), at_risk)
         for xmlid in ("partner_clinica_vida", "partner_brightwater_schools"):
             self.assertNotIn(self.env.ref(f"service_desk.{xmlid}"), at_risk)
+
+    def test_merged_pair_shows_one_ticket_on_the_portal(self):
+        again = self.env.ref("service_desk.ticket_harbor_blank_pages_again")
+        kept = self.env.ref("service_desk.ticket_harbor_blank_pages")
+        self.assertEqual(again.merged_into_id, kept)
+        self.assertTrue(again.is_closed)
+        portal = self.env.ref("base.demo_user0")
+        listed = (
+            self.env["service.ticket"]
+            .with_user(portal)
+            .search(self.env["service.ticket"]._portal_filter_domains()["all"])
+        )
+        self.assertIn(kept, listed)
+        self.assertNotIn(again, listed, "the customer sees one ticket")
 
     # ------------------------------------------------------------------
     # After-sales remedies, made through the ticket's buttons
