@@ -6,7 +6,7 @@
     "author": "service_desk developers",
     "website": "https://github.com/service-desk/service_desk",
     "license": "LGPL-3",
-    "depends": ["mail", "portal", "rating", "resource", "hr_skills", "sale_stock", "repair"],
+    "depends": ["mail", "portal", "rating", "resource", "hr_skills", "sale_stock", "repair", "base_automation"],
     # Thai, Chinese and Japanese words inside sentences (segmentation.py)
     "external_dependencies": {"python": ["PyICU"]},
     "data": [
@@ -27,6 +27,7 @@
         "data/service_sla_policy_data.xml",
         "data/ir_cron_data.xml",
         "data/ir_cron_retention_data.xml",
+        "data/base_automation_data.xml",
         "views/service_ticket_views.xml",
         "views/service_team_views.xml",
         "views/service_team_member_views.xml",
@@ -38,6 +39,7 @@
         "views/res_partner_views.xml",
         "views/service_ticket_sla_views.xml",
         "views/service_ticket_routing_views.xml",
+        "views/base_automation_views.xml",
         "views/menus.xml",
         "views/service_interaction_views.xml",
         "report/service_ticket_report_views.xml",

@@ -184,6 +184,12 @@ class ServiceTicket(models.Model):
     last_agent_reply_date = fields.Datetime(
         readonly=True, copy=False, index="btree_not_null", help="When an agent last answered the customer publicly."
     )
+    customer_unanswered_count = fields.Integer(
+        string="Customer Messages Unanswered",
+        readonly=True,
+        copy=False,
+        help="How many times the customer wrote since an agent last answered them publicly.",
+    )
     waiting_since = fields.Datetime(
         string="In Stage Since",
         readonly=True,
@@ -908,8 +914,8 @@ class ServiceTicket(models.Model):
         """An internal user answered the customer publicly at `when`."""
         tickets = self.sudo()  # sudo: the conversation's dates are bookkeeping, whoever answered
         first = tickets.filtered(lambda t: not t.first_response_date)
-        first.write({"first_response_date": when, "last_agent_reply_date": when})
-        (tickets - first).write({"last_agent_reply_date": when})
+        first.write({"first_response_date": when, "last_agent_reply_date": when, "customer_unanswered_count": 0})
+        (tickets - first).write({"last_agent_reply_date": when, "customer_unanswered_count": 0})
         tickets._sla_agent_replied(when, first)
 
     def _service_customer_wrote(self, author, when, subject=None, body=None, channel=None, reason=None):
@@ -935,7 +941,8 @@ class ServiceTicket(models.Model):
         author._service_touch_contact(when)
         # sudo: the customer's message decides, whoever brought it (the gateway, a portal user, an agent)
         tickets = self.sudo()
-        tickets.write({"last_customer_message_date": when})
+        for count, written_to in tickets.grouped(lambda ticket: ticket.customer_unanswered_count + 1).items():
+            written_to.write({"last_customer_message_date": when, "customer_unanswered_count": count})
         merged = tickets.filtered("merged_into_id")
         forwarded = tickets.browse()
         for ticket in merged:

@@ -36,3 +36,4 @@ from . import test_warranty
 from . import test_ticket_problem
 from . import test_ticket_merge
 from . import test_ticket_dates
+from . import test_automation
