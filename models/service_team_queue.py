@@ -29,11 +29,6 @@ class ServiceTeamChannelWeight(models.Model):
         "UNIQUE(team_id, channel)",
         "A team weighs each channel once.",
     )
-    _weight_positive = models.Constraint(
-        "CHECK(weight > 0)",
-        "A channel's weight must be greater than zero.",
-    )
-
     @api.constrains("weight")
     def _check_weight(self):
         for line in self:
