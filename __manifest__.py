@@ -80,7 +80,6 @@
         "demo/stock.lot.csv",
         "demo/sale_order_demo.xml",
         "demo/service_team_demo.xml",
-        "demo/service_team_queue_demo.xml",
         "demo/service_ticket_demo.xml",
         "demo/service_ticket_problem_demo.xml",
         "demo/service_sla_demo.xml",
@@ -88,6 +87,7 @@
         "demo/service_warranty_demo.xml",
         "demo/service_article_demo.xml",
         "demo/service_remedy_demo.xml",
+        "demo/service_team_queue_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
