@@ -29,6 +29,7 @@ class ServiceTeamChannelWeight(models.Model):
         "UNIQUE(team_id, channel)",
         "A team weighs each channel once.",
     )
+
     @api.constrains("weight")
     def _check_weight(self):
         for line in self:
@@ -66,4 +67,3 @@ class ServiceTeam(models.Model):
         string="Channel Weights",
         help="Capacity units a ticket of each channel takes. Channels not listed: email 0.5, the others 1.",
     )
-

@@ -2,8 +2,6 @@ import threading
 from contextlib import closing
 from datetime import datetime, timedelta
 
-from psycopg2 import errors
-
 from odoo import api
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
@@ -152,7 +150,9 @@ class TestQueuedRouting(RoutingCommon):
         for bad in (0, -1):
             with self.assertRaises(ValidationError) as caught:
                 weight.weight = bad
-            self.assertIn("The weight of channel Chat in team Queue desk must be greater than zero", str(caught.exception))
+            self.assertIn(
+                "The weight of channel Chat in team Queue desk must be greater than zero", str(caught.exception)
+            )
             self.assertEqual(weight.weight, 2)
             with self.assertRaises(ValidationError) as caught:
                 self.queue_team.channel_weight_ids = [(0, 0, {"channel": "phone", "weight": bad})]
