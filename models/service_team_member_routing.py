@@ -22,12 +22,22 @@ TICKET_CHANNEL_WEIGHT_JOIN = SQL(
     "LEFT JOIN service_team_channel_weight channel_weight"
     " ON channel_weight.team_id = ticket.team_id AND channel_weight.channel = ticket.channel"
 )
-# the capacity units `ticket` takes (TICKET_CHANNEL_WEIGHT_JOIN joined): the one
-# home of the weighting rule, summed by the three queries that count capacity
-TICKET_UNITS = SQL(
-    "COALESCE(channel_weight.weight, CASE ticket.channel %s ELSE 1.0 END)",
-    SQL(" ").join(SQL("WHEN %s THEN %s", channel, weight) for channel, weight in DEFAULT_CHANNEL_WEIGHTS.items()),
-)
+
+
+def channel_units(channel):
+    """The capacity units a ticket of the SQL `channel` takes, the team's
+    weight of it being joined as `channel_weight`: the one home of the
+    weighting rule."""
+    return SQL(
+        "COALESCE(channel_weight.weight, CASE %s %s ELSE 1.0 END)",
+        channel,
+        SQL(" ").join(SQL("WHEN %s THEN %s", name, weight) for name, weight in DEFAULT_CHANNEL_WEIGHTS.items()),
+    )
+
+
+# the capacity units `ticket` takes (TICKET_CHANNEL_WEIGHT_JOIN joined), summed
+# by the three queries that count capacity
+TICKET_UNITS = channel_units(SQL("ticket.channel"))
 
 
 class ServiceTeamMember(models.Model):
@@ -50,14 +60,15 @@ class ServiceTeamMember(models.Model):
             member.load_percent = round(100 * _load_ratio(counts.get(member.id, 0), member.max_open_tickets))
 
     @api.model
-    def _routing_facts(self, team, candidates, skills, now):
+    def _routing_facts(self, team, candidates, skills, now, channel="web"):
         """What routing weighs about the members of `team` that the SQL
         condition `candidates` on `member` selects, read in one query (the
         members, their employees and schedules planned apart from the
         loads, skills and time off joined to them):
         {member id: (user id, capacity, last assigned date, employee id,
         resource id, calendar id, time zone, open units, {skill id: level
-        progress}, end of time off covering `now`)}.
+        progress}, end of time off covering `now`, units a ticket of
+        `channel` takes in the member's team)}.
 
         The employee is the member's user's employee in the team's company
         (an agent working for several companies has one employee in each;
@@ -74,13 +85,15 @@ class ServiceTeamMember(models.Model):
                 """
             SELECT staff.id, staff.user_id, staff.max_open_tickets, staff.last_assigned_date,
                    staff.employee_id, staff.resource_id, staff.calendar_id, staff.tz,
-                   COALESCE(open_ticket.units, 0), skill.skill_ids, skill.progress, time_off.date_to
+                   COALESCE(open_ticket.units, 0), skill.skill_ids, skill.progress, time_off.date_to, staff.units
               FROM (
                     SELECT member.id, member.user_id, member.max_open_tickets, member.last_assigned_date,
                            employee.id AS employee_id, employee.resource_id,
                            COALESCE(version.resource_calendar_id, resource.calendar_id) AS calendar_id,
-                           resource.tz, member.team_id
+                           resource.tz, member.team_id, %(new_units)s AS units
                       FROM service_team_member member
+                 LEFT JOIN service_team_channel_weight channel_weight
+                        ON channel_weight.team_id = member.team_id AND channel_weight.channel = %(channel)s
                  LEFT JOIN hr_employee employee  -- at most one per user and company
                         ON employee.user_id = member.user_id AND employee.company_id = member.company_id
                        AND employee.active IS TRUE
@@ -117,6 +130,8 @@ class ServiceTeamMember(models.Model):
                 candidates=candidates,
                 units=TICKET_UNITS,
                 weight_join=TICKET_CHANNEL_WEIGHT_JOIN,
+                new_units=channel_units(SQL("%s::varchar", channel)),
+                channel=channel,
                 team=team.id or 0,
                 skills=skills.ids,
                 today=today,
@@ -124,12 +139,12 @@ class ServiceTeamMember(models.Model):
             )
         )
         facts = {}
-        for *head, skill_ids, progress, away_until in rows:
+        for *head, skill_ids, progress, away_until, units in rows:
             levels = {}
             for skill_id, level in zip(skill_ids or (), progress or (), strict=True):
                 levels[skill_id] = max(level, levels.get(skill_id, level))
             head[8] = _units(head[8])
-            facts[head[0]] = (*head[1:], levels, away_until)
+            facts[head[0]] = (*head[1:], levels, away_until, _units(units))
         return facts
 
     def _routing_open_counts(self):
@@ -196,8 +211,9 @@ class ServiceTeamMember(models.Model):
                 result[member_id] = (start == now, start)
         return result
 
-    def _routing_claim(self, now):
-        """Take the ticket for this member if still below capacity, in one
+    def _routing_claim(self, now, units=1):
+        """Take the ticket, of `units` capacity units, for this member if it
+        still fits in their capacity, in one
         statement that counts the member's open units (tickets weighted by
         channel, TICKET_UNITS) and records the
         assignment. Updating the member's row locks it: a concurrent routing
@@ -212,7 +228,7 @@ class ServiceTeamMember(models.Model):
             UPDATE service_team_member member
                SET last_assigned_date = %(now)s
              WHERE member.id = %(member)s
-               AND (COALESCE(member.max_open_tickets, 0) = 0 OR member.max_open_tickets > (
+               AND (COALESCE(member.max_open_tickets, 0) = 0 OR member.max_open_tickets >= %(new_units)s + (
                     SELECT COALESCE(SUM(%(units)s), 0)
                       FROM service_ticket ticket %(weight_join)s
                      WHERE %(open_ticket)s))
@@ -221,6 +237,7 @@ class ServiceTeamMember(models.Model):
                 open_ticket=OPEN_TICKET_OF_MEMBER,
                 units=TICKET_UNITS,
                 weight_join=TICKET_CHANNEL_WEIGHT_JOIN,
+                new_units=units,
                 now=now,
                 member=self.id,
             )

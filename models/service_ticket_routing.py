@@ -132,7 +132,8 @@ class ServiceTicket(models.Model):
             return None
         # sudo: a draft of the ticket being created, to decide its agent
         draft = self.sudo().new(
-            {fname: vals[fname] for fname in ("category_id", "partner_id") if vals.get(fname)} | {"team_id": team.id}
+            {fname: vals[fname] for fname in ("category_id", "partner_id", "channel") if vals.get(fname)}
+            | {"team_id": team.id}
         )
         winner, routing_team, facts = draft._routing_decide(escalation=False)
         if winner:
@@ -156,7 +157,7 @@ class ServiceTicket(models.Model):
         queue = not escalation and team.off_shift_routing == "queue"
         verdicts = ticket._routing_verdicts(team, candidates, now)
         winner, why = ticket._routing_pick(verdicts, queue)
-        while winner and not winner._routing_claim(now):
+        while winner and not winner._routing_claim(now, verdicts[winner.id]["units"]):
             verdicts[winner.id]["excluded"] = ("claimed",)
             winner, why = ticket._routing_pick(verdicts, queue)
         return winner, team, ticket._routing_facts_of(verdicts, winner, why, escalation)
@@ -227,10 +228,10 @@ class ServiceTicket(models.Model):
         )
         requirements = [(line.skill_id.id, line.level_progress, line.skill_level_id.id) for line in required]
         Member = self.env["service.team.member"]
-        facts = Member._routing_facts(team, candidates, required.skill_id, now)
+        facts = Member._routing_facts(team, candidates, required.skill_id, now, self.channel or "web")
         verdicts = {}
         for member_id, fact in facts.items():
-            user_id, capacity, last_assigned, __, __, __, __, open_count, levels, time_off_until = fact
+            user_id, capacity, last_assigned, __, __, __, __, open_count, levels, time_off_until, units = fact
             missing, margin = [], 0
             for skill_id, required_progress, level_id in requirements:
                 level = levels.get(skill_id)
@@ -240,7 +241,7 @@ class ServiceTicket(models.Model):
                     margin += level - required_progress
             if missing:
                 excluded = ("skills", tuple(missing))
-            elif capacity and open_count >= capacity:
+            elif capacity and open_count + units > capacity:  # this ticket's units would not fit
                 excluded = ("capacity", open_count, capacity)
             else:
                 excluded = None
@@ -254,6 +255,7 @@ class ServiceTicket(models.Model):
                 "next_start": False,
                 "time_off_until": time_off_until,
                 "last_assigned": last_assigned,
+                "units": units,
             }
         # when the members who qualify work: the others are excluded whatever their hours
         qualified = [member_id for member_id, verdict in verdicts.items() if not verdict["excluded"]]

@@ -143,6 +143,21 @@ class TestQueuedRouting(RoutingCommon):
         self.assertEqual((chats | emails)._routing_open_counts(), {chats.id: 3, emails.id: 5})
         self.assertFalse(self._queued(WEDNESDAY_10, channel="email").user_id)
 
+    def test_a_ticket_is_given_only_where_its_weight_fits(self):
+        member = self._agent("Half full", team=self.queue_team, capacity=3)
+        self.env["service.ticket"].create(
+            [
+                {"name": "busy", "team_id": self.queue_team.id, "user_id": member.user_id.id, "channel": "email"}
+                for __ in range(5)
+            ]
+        )
+        chat = self._queued(WEDNESDAY_10, channel="chat")
+        self.assertFalse(chat.user_id, "2.5 units of 3: no room for a chat")
+        self.assertEqual(chat.routing_decision_ids.facts["why"], {"queue": "capacity"})
+        email = self._queued(WEDNESDAY_10, channel="email")
+        self.assertEqual(email.user_id, member.user_id, "room for half a unit")
+        self.assertEqual(member._routing_open_counts(), {member.id: 3})
+
     def test_zero_or_negative_weights_are_refused_and_nothing_changes(self):
         weight = self.env["service.team.channel.weight"].create(
             {"team_id": self.queue_team.id, "channel": "chat", "weight": 2}
