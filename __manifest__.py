@@ -30,6 +30,7 @@
         "data/base_automation_data.xml",
         "views/service_ticket_views.xml",
         "views/service_team_views.xml",
+        "views/service_team_queue_views.xml",
         "views/service_team_member_views.xml",
         "views/service_stage_views.xml",
         "views/service_category_views.xml",
@@ -89,6 +90,7 @@
         "demo/service_warranty_demo.xml",
         "demo/service_article_demo.xml",
         "demo/service_remedy_demo.xml",
+        "demo/service_team_queue_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -20,8 +20,10 @@ from . import service_ticket_search
 from . import res_partner
 from . import res_partner_sla
 from . import service_team_member_routing
+from . import service_team_queue
 from . import service_ticket_routing
 from . import service_ticket_routing_decision
+from . import service_ticket_queue
 from . import service_interaction
 from . import service_contact_timeline
 from . import service_ticket_interaction

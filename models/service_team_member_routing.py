@@ -13,6 +13,31 @@ OPEN_TICKET_OF_MEMBER = SQL(
     "ticket.team_id = member.team_id AND ticket.user_id = member.user_id"
     " AND ticket.active IS TRUE AND ticket.is_closed IS NOT TRUE"
 )
+# how much of an agent's capacity one ticket of each channel takes when its
+# team sets no weight for the channel (service.team.channel.weight); other channels: 1
+DEFAULT_CHANNEL_WEIGHTS = {"chat": 1.0, "phone": 1.0, "email": 0.5}
+# joined to `ticket` (a service_ticket) in the queries that count capacity:
+# the weight its team sets for its channel, if any
+TICKET_CHANNEL_WEIGHT_JOIN = SQL(
+    "LEFT JOIN service_team_channel_weight channel_weight"
+    " ON channel_weight.team_id = ticket.team_id AND channel_weight.channel = ticket.channel"
+)
+
+
+def channel_units(channel):
+    """The capacity units a ticket of the SQL `channel` takes, the team's
+    weight of it being joined as `channel_weight`: the one home of the
+    weighting rule."""
+    return SQL(
+        "COALESCE(channel_weight.weight, CASE %s %s ELSE 1.0 END)",
+        channel,
+        SQL(" ").join(SQL("WHEN %s THEN %s", name, weight) for name, weight in DEFAULT_CHANNEL_WEIGHTS.items()),
+    )
+
+
+# the capacity units `ticket` takes (TICKET_CHANNEL_WEIGHT_JOIN joined), summed
+# by the three queries that count capacity
+TICKET_UNITS = channel_units(SQL("ticket.channel"))
 
 
 class ServiceTeamMember(models.Model):
@@ -25,7 +50,8 @@ class ServiceTeamMember(models.Model):
     load_percent = fields.Integer(
         string="Load",
         compute="_compute_load_percent",
-        help="Open tickets against capacity (members without a cap are measured against 20 tickets).",
+        help="Open tickets, weighted by channel, against capacity (members without a cap are measured "
+        "against 20 units).",
     )
 
     def _compute_load_percent(self):
@@ -34,21 +60,24 @@ class ServiceTeamMember(models.Model):
             member.load_percent = round(100 * _load_ratio(counts.get(member.id, 0), member.max_open_tickets))
 
     @api.model
-    def _routing_facts(self, team, candidates, skills, now):
+    def _routing_facts(self, team, candidates, skills, now, channel="web"):
         """What routing weighs about the members of `team` that the SQL
         condition `candidates` on `member` selects, read in one query (the
         members, their employees and schedules planned apart from the
         loads, skills and time off joined to them):
         {member id: (user id, capacity, last assigned date, employee id,
-        resource id, calendar id, time zone, open tickets, {skill id: level
-        progress}, end of time off covering `now`)}.
+        resource id, calendar id, time zone, open units, {skill id: level
+        progress}, end of time off covering `now`, units a ticket of
+        `channel` takes in the member's team)}.
 
         The employee is the member's user's employee in the team's company
         (an agent working for several companies has one employee in each;
         skills, calendar and time off come from that one). Open tickets are
         the user's open tickets in the member's team. Only skills among
         `skills` that are valid today count (expired skills and
-        certifications do not)."""
+        certifications do not). Open units: the user's open tickets in the
+        member's team weighted by channel (TICKET_UNITS), what
+        `max_open_tickets` caps."""
         self.env.flush_all()
         today = fields.Date.context_today(self)
         rows = self.env.execute_query(
@@ -56,13 +85,15 @@ class ServiceTeamMember(models.Model):
                 """
             SELECT staff.id, staff.user_id, staff.max_open_tickets, staff.last_assigned_date,
                    staff.employee_id, staff.resource_id, staff.calendar_id, staff.tz,
-                   COALESCE(open_ticket.count, 0), skill.skill_ids, skill.progress, time_off.date_to
+                   COALESCE(open_ticket.units, 0), skill.skill_ids, skill.progress, time_off.date_to, staff.units
               FROM (
                     SELECT member.id, member.user_id, member.max_open_tickets, member.last_assigned_date,
                            employee.id AS employee_id, employee.resource_id,
                            COALESCE(version.resource_calendar_id, resource.calendar_id) AS calendar_id,
-                           resource.tz, member.team_id
+                           resource.tz, member.team_id, %(new_units)s AS units
                       FROM service_team_member member
+                 LEFT JOIN service_team_channel_weight channel_weight
+                        ON channel_weight.team_id = member.team_id AND channel_weight.channel = %(channel)s
                  LEFT JOIN hr_employee employee  -- at most one per user and company
                         ON employee.user_id = member.user_id AND employee.company_id = member.company_id
                        AND employee.active IS TRUE
@@ -72,11 +103,12 @@ class ServiceTeamMember(models.Model):
                     OFFSET 0  -- planned apart: one join of all seven cost more to plan than to run
                 ) staff
          LEFT JOIN (
-                SELECT team_id, user_id, COUNT(*) AS count
-                  FROM service_ticket
-                 WHERE team_id = %(team)s
-                   AND user_id IS NOT NULL AND active IS TRUE AND is_closed IS NOT TRUE
-              GROUP BY team_id, user_id
+                SELECT ticket.team_id, ticket.user_id, SUM(%(units)s) AS units
+                  FROM service_ticket ticket
+                       %(weight_join)s
+                 WHERE ticket.team_id = %(team)s
+                   AND ticket.user_id IS NOT NULL AND ticket.active IS TRUE AND ticket.is_closed IS NOT TRUE
+              GROUP BY ticket.team_id, ticket.user_id
             ) open_ticket ON open_ticket.team_id = staff.team_id AND open_ticket.user_id = staff.user_id
          LEFT JOIN (
                 SELECT employee_skill.employee_id,
@@ -96,6 +128,10 @@ class ServiceTeamMember(models.Model):
             ) time_off ON time_off.resource_id = staff.resource_id
             """,
                 candidates=candidates,
+                units=TICKET_UNITS,
+                weight_join=TICKET_CHANNEL_WEIGHT_JOIN,
+                new_units=channel_units(SQL("%s::varchar", channel)),
+                channel=channel,
                 team=team.id or 0,
                 skills=skills.ids,
                 today=today,
@@ -103,32 +139,37 @@ class ServiceTeamMember(models.Model):
             )
         )
         facts = {}
-        for *head, skill_ids, progress, away_until in rows:
+        for *head, skill_ids, progress, away_until, units in rows:
             levels = {}
             for skill_id, level in zip(skill_ids or (), progress or (), strict=True):
                 levels[skill_id] = max(level, levels.get(skill_id, level))
-            facts[head[0]] = (*head[1:], levels, away_until)
+            head[8] = _units(head[8])
+            facts[head[0]] = (*head[1:], levels, away_until, _units(units))
         return facts
 
     def _routing_open_counts(self):
-        """{member id: open tickets of the member's user in the member's team}."""
+        """{member id: open units (tickets weighted by channel) of the
+        member's user in the member's team}."""
         if not self:
             return {}
         self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
                 """
-            SELECT member.id, COUNT(ticket.id)
+            SELECT member.id, SUM(%s)
               FROM service_team_member member
               JOIN service_ticket ticket ON %s
+                   %s
              WHERE member.id IN %s
           GROUP BY member.id
             """,
+                TICKET_UNITS,
                 OPEN_TICKET_OF_MEMBER,
+                TICKET_CHANNEL_WEIGHT_JOIN,
                 tuple(self.ids),
             )
         )
-        return dict(rows)
+        return {member_id: _units(units) for member_id, units in rows}
 
     @api.model
     def _routing_availability(self, schedules, now, default_calendar):
@@ -170,31 +211,45 @@ class ServiceTeamMember(models.Model):
                 result[member_id] = (start == now, start)
         return result
 
-    def _routing_claim(self, now):
-        """Take the ticket for this member if still below capacity, in one
-        statement that counts the member's open tickets and records the
+    def _routing_claim(self, now, units=1):
+        """Take the ticket, of `units` capacity units, for this member if it
+        still fits in their capacity, in one
+        statement that counts the member's open units (tickets weighted by
+        channel, TICKET_UNITS) and records the
         assignment. Updating the member's row locks it: a concurrent routing
         to the same agent waits, then fails to serialize and is retried by
         Odoo with fresh counts, so nobody is pushed past capacity."""
         self.ensure_one()
-        self.env["service.ticket"].flush_model(["team_id", "user_id", "active", "is_closed"])
+        self.env["service.ticket"].flush_model(["team_id", "user_id", "active", "is_closed", "channel"])
+        self.env["service.team.channel.weight"].flush_model()
         claimed = self.env.execute_query(
             SQL(
                 """
             UPDATE service_team_member member
                SET last_assigned_date = %(now)s
              WHERE member.id = %(member)s
-               AND (COALESCE(member.max_open_tickets, 0) = 0 OR member.max_open_tickets > (
-                    SELECT COUNT(*) FROM service_ticket ticket WHERE %(open_ticket)s))
+               AND (COALESCE(member.max_open_tickets, 0) = 0 OR member.max_open_tickets >= %(new_units)s + (
+                    SELECT COALESCE(SUM(%(units)s), 0)
+                      FROM service_ticket ticket %(weight_join)s
+                     WHERE %(open_ticket)s))
          RETURNING member.id
             """,
                 open_ticket=OPEN_TICKET_OF_MEMBER,
+                units=TICKET_UNITS,
+                weight_join=TICKET_CHANNEL_WEIGHT_JOIN,
+                new_units=units,
                 now=now,
                 member=self.id,
             )
         )
         self.invalidate_recordset(["last_assigned_date"])
         return bool(claimed)
+
+
+def _units(value):
+    """Capacity units as read from SQL, whole numbers as ints (3, not 3.0)."""
+    value = round(float(value or 0), 2)
+    return int(value) if value.is_integer() else value
 
 
 def _load_ratio(open_count, capacity):

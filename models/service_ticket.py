@@ -418,6 +418,8 @@ class ServiceTicket(models.Model):
         Before saving:
 
         0. ``_prepare_partner_email``: the customer's address alone;
+           ``_prepare_queue_exit`` (service_ticket_queue.py): a ticket given
+           an agent leaves its team's queue;
         1. ``_check_escalated_assignment``: an escalated ticket goes to
            someone else than its seniors only by a manager's decision;
         2. ``_prepare_stage_changes``: the stage each ticket moves to (the
@@ -436,7 +438,9 @@ class ServiceTicket(models.Model):
            where its request goes on: service_ticket_merge.py);
            ``_problem_resolve_incidents`` (service_ticket_problem.py): a
            problem just resolved resolves its open incidents, each through
-           this save path;
+           this save path; ``_queue_on_capacity_freed``
+           (service_ticket_queue.py): an agent of a queuing team who closes
+           a ticket frees capacity, the queue's cron runs;
         5. ``_sla_reevaluate`` (service_ticket_sla_rules.py): the policy
            again when a condition or the contract changed while a target
            is open;
@@ -448,6 +452,7 @@ class ServiceTicket(models.Model):
         """
         vals = dict(vals)
         self._prepare_partner_email(vals)
+        self._prepare_queue_exit(vals)
         self._check_escalated_assignment(vals)
         now = fields.Datetime.now()
         may_move = "stage_id" in vals or "team_id" in vals
@@ -459,6 +464,7 @@ class ServiceTicket(models.Model):
             moved._sla_on_stage_change(old_stages, now)
             moved.filtered(lambda t: t.is_closed and not old_stages[t].is_closed and not t.merged_into_id)._on_closed()
             moved.filtered(lambda t: t.is_resolved and not old_stages[t].is_resolved)._problem_resolve_incidents()
+            moved.filtered(lambda t: t.is_closed and not old_stages[t].is_closed)._queue_on_capacity_freed()
         self._sla_reevaluate(vals)
         if "user_id" in vals:
             self._escalation_follow_agent()

@@ -29,6 +29,14 @@ class ServiceTicket(models.Model):
         groups="service_desk.group_service_user",
         help="Every routing, re-route and escalation decision, newest first.",
     )
+    routing_queued_date = fields.Datetime(
+        string="Queued Since",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Since when the ticket waits in its team's queue for an agent to start work or free "
+        "capacity (teams routing off-shift tickets to their queue). Cleared once it has an agent.",
+    )
     routing_explanation = fields.Html(
         compute="_compute_routing_explanation",
         search="_search_routing_explanation",
@@ -90,16 +98,29 @@ class ServiceTicket(models.Model):
         winning member (none when nobody could take it)."""
         self.ensure_one()
         winner, team, facts = self._routing_decide(escalation)
+        self._routing_apply(winner, facts)
+        self._routing_record(winner, team, facts, kind)
+        return winner
+
+    def _routing_apply(self, winner, facts):
+        """Give the ticket to the `winner` of a decision; without one, the
+        ticket waits in its team's queue when the decision's `facts` say
+        so, and leaves the queue when they do not."""
+        self.ensure_one()
         if winner:
             values = {"user_id": winner.user_id.id}
             if winner.team_id != self.team_id:
                 values["team_id"] = winner.team_id.id
-            # the note of _routing_record records the assignment and tells the agent why: no tracking
-            # message, no assignment message of mail's
-            # sudo: the routed agent, after action_assign_agent's check or action_escalate's write
-            self.sudo().with_context(mail_notrack=True, service_routing_announces=True).write(values)
-        self._routing_record(winner, team, facts, kind)
-        return winner
+        elif _queued(facts):
+            values = {"routing_queued_date": fields.Datetime.now()}
+        elif self.routing_queued_date:
+            values = {"routing_queued_date": False}
+        else:
+            return
+        # the note of _routing_record records the assignment and tells the agent why: no tracking
+        # message, no assignment message of mail's
+        # sudo: the routed agent, after action_assign_agent's check, action_escalate's write or the queue's cron
+        self.sudo().with_context(mail_notrack=True, service_routing_announces=True).write(values)
 
     @api.model
     def _prepare_routing(self, vals, team):
@@ -111,27 +132,34 @@ class ServiceTicket(models.Model):
             return None
         # sudo: a draft of the ticket being created, to decide its agent
         draft = self.sudo().new(
-            {fname: vals[fname] for fname in ("category_id", "partner_id") if vals.get(fname)} | {"team_id": team.id}
+            {fname: vals[fname] for fname in ("category_id", "partner_id", "channel") if vals.get(fname)}
+            | {"team_id": team.id}
         )
         winner, routing_team, facts = draft._routing_decide(escalation=False)
         if winner:
             vals["user_id"] = winner.user_id.id
+        elif _queued(facts):
+            vals["routing_queued_date"] = fields.Datetime.now()
         return winner, routing_team, facts, "routing"
 
     def _routing_decide(self, escalation):
         """(winner member, team routed in, facts) for this ticket, the
         winner's capacity claimed; no winner when nobody qualifies. The
-        facts are those service.ticket.routing.decision keeps."""
+        facts are those service.ticket.routing.decision keeps. In a team
+        whose `off_shift_routing` is ``queue`` (not on escalation, which
+        wants someone now), a ticket nobody qualified can take now waits
+        unassigned, the facts saying why (see `_routing_pick`)."""
         self.ensure_one()
         # sudo: members' loads and calendars for the decision; the user's own write or create is checked
         ticket = self.sudo()
         now = fields.Datetime.now()
         team, candidates = ticket._routing_candidates(escalation)
+        queue = not escalation and team.off_shift_routing == "queue"
         verdicts = ticket._routing_verdicts(team, candidates, now)
-        winner, why = ticket._routing_pick(verdicts)
-        while winner and not winner._routing_claim(now):
+        winner, why = ticket._routing_pick(verdicts, queue)
+        while winner and not winner._routing_claim(now, verdicts[winner.id]["units"]):
             verdicts[winner.id]["excluded"] = ("claimed",)
-            winner, why = ticket._routing_pick(verdicts)
+            winner, why = ticket._routing_pick(verdicts, queue)
         return winner, team, ticket._routing_facts_of(verdicts, winner, why, escalation)
 
     def _routing_record(self, winner, team, facts, kind, creation=False):
@@ -169,7 +197,8 @@ class ServiceTicket(models.Model):
             self._routing_announce(winner.user_id, note)
         else:
             self._message_log(body=note)
-            self._routing_ask_seniors()
+            if not _queued(facts):  # waiting in the team's queue is what the team chose: nobody to ask
+                self._routing_ask_seniors()
 
     def _routing_announce(self, agent, note):
         """Tell `agent` that routing gave them this ticket, by the routing
@@ -199,10 +228,10 @@ class ServiceTicket(models.Model):
         )
         requirements = [(line.skill_id.id, line.level_progress, line.skill_level_id.id) for line in required]
         Member = self.env["service.team.member"]
-        facts = Member._routing_facts(team, candidates, required.skill_id, now)
+        facts = Member._routing_facts(team, candidates, required.skill_id, now, self.channel or "web")
         verdicts = {}
         for member_id, fact in facts.items():
-            user_id, capacity, last_assigned, __, __, __, __, open_count, levels, time_off_until = fact
+            user_id, capacity, last_assigned, __, __, __, __, open_count, levels, time_off_until, units = fact
             missing, margin = [], 0
             for skill_id, required_progress, level_id in requirements:
                 level = levels.get(skill_id)
@@ -212,7 +241,7 @@ class ServiceTicket(models.Model):
                     margin += level - required_progress
             if missing:
                 excluded = ("skills", tuple(missing))
-            elif capacity and open_count >= capacity:
+            elif capacity and open_count + units > capacity:  # this ticket's units would not fit
                 excluded = ("capacity", open_count, capacity)
             else:
                 excluded = None
@@ -226,6 +255,7 @@ class ServiceTicket(models.Model):
                 "next_start": False,
                 "time_off_until": time_off_until,
                 "last_assigned": last_assigned,
+                "units": units,
             }
         # when the members who qualify work: the others are excluded whatever their hours
         qualified = [member_id for member_id, verdict in verdicts.items() if not verdict["excluded"]]
@@ -241,18 +271,25 @@ class ServiceTicket(models.Model):
                 verdict["excluded"] = ("no_time",)
         return verdicts
 
-    def _routing_pick(self, verdicts):
+    def _routing_pick(self, verdicts, queue=False):
         """(winner member, why) among the members not excluded, `why`
         being the facts that made the winner win (see
-        service.ticket.routing.decision)."""
+        service.ticket.routing.decision). Nobody qualified working now:
+        the one whose shift starts soonest, or with `queue` nobody, `why`
+        saying the ticket waits in the queue: {"queue": "off_shift"} (some
+        qualify, none works now) or {"queue": "capacity"} (everyone
+        qualified is at capacity)."""
         self.ensure_one()
         Member = self.env["service.team.member"]
         eligible = [member_id for member_id, verdict in verdicts.items() if not verdict["excluded"]]
         if not eligible:
-            return Member, {}
+            full = queue and any(v["excluded"][0] in ("capacity", "claimed") for v in verdicts.values())
+            return Member, {"queue": "capacity"} if full else {}
         working = [m for m in eligible if verdicts[m]["working_now"]]
         if working:
             pool, why = working, {"soonest": None}
+        elif queue:
+            return Member, {"queue": "off_shift"}
         else:
             soonest = min(verdicts[m]["next_start"] for m in eligible)
             pool = [m for m in eligible if verdicts[m]["next_start"] == soonest]
@@ -329,3 +366,8 @@ class ServiceTicket(models.Model):
                 summary=self.env._("Nobody could take this ticket"),
                 note=self.env._("Routing found no qualified, available agent: see the Routing tab."),
             )
+
+
+def _queued(facts):
+    """Whether a decision's `facts` leave the ticket waiting in its team's queue."""
+    return bool((facts.get("why") or {}).get("queue"))

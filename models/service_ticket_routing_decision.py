@@ -8,6 +8,7 @@ ROUTING_KINDS = [
     ("routing", "Routing"),
     ("reroute", "Re-route"),
     ("escalation", "Escalation"),
+    ("queue", "From the queue"),
 ]
 
 
@@ -23,7 +24,10 @@ class ServiceTicketRoutingDecision(models.Model):
       candidates;
     - ``why``: why the winner won, {"soonest": UTC datetime string when
       nobody worked, "preferred": bool, "tie": "load" / "margin" /
-      "recent" / None, "open", "ratio" (percent), "margin"};
+      "recent" / None, "open", "ratio" (percent), "margin"}; without a
+      winner in a team that queues, why the ticket waits in the queue:
+      {"queue": "off_shift" (nobody qualified works now) / "capacity"
+      (everyone qualified is at capacity)};
     - ``rows``: the first candidates in the order routing ranked them, the
       winner first: {"user", "open", "margin", "excluded", "working_now",
       "next_start", "time_off_until"}, the working hours (working_now,
@@ -132,6 +136,16 @@ class ServiceTicketRoutingDecision(models.Model):
             )
         elif not facts.get("rows"):
             headline = self.env._("Nobody to route to: team %s has no active member.", team)
+        elif (facts.get("why") or {}).get("queue") == "off_shift":
+            headline = self.env._(
+                "Waiting in the queue of %s: nobody qualified works now; the first agent to start work takes it.",
+                team,
+            )
+        elif (facts.get("why") or {}).get("queue"):
+            headline = self.env._(
+                "Waiting in the queue of %s: every qualified member is at capacity; the first to free some takes it.",
+                team,
+            )
         else:
             headline = self.env._("Left unassigned: no member of %s qualifies now.", team)
         if facts.get("escalation"):

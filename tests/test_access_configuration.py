@@ -19,6 +19,7 @@ EXPECTED_ACCESS = {
     "service.ticket": {"manager": ALL, "agent": ALL - {"unlink"}, "portal": READ, "internal": NONE},
     "service.team": {"manager": ALL, "agent": READ, "portal": READ, "internal": NONE},
     "service.team.member": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
+    "service.team.channel.weight": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
     "service.stage": {"manager": ALL, "agent": READ, "portal": READ, "internal": NONE},
     "service.category": {"manager": ALL, "agent": READ, "portal": READ, "internal": NONE},
     "service.category.skill": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
