@@ -169,7 +169,16 @@ def main(argv=None):
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
         bench = Bench(env, args)
         # bench_scale last: it commits its tickets
-        modules = (bench_routing, bench_sla, bench_ladder, bench_warranty, bench_knowledge, bench_report, bench_remedies, bench_scale)
+        modules = (
+            bench_routing,
+            bench_sla,
+            bench_ladder,
+            bench_warranty,
+            bench_knowledge,
+            bench_report,
+            bench_remedies,
+            bench_scale,
+        )
         for module in modules:
             for name, function in module.BENCHMARKS:
                 if not args.only or name in args.only:

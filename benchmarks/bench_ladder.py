@@ -54,9 +54,7 @@ def bench_ladder_cron(bench):
                 "name": "Bench ladder",
                 "first_response_hours": 4,
                 "escalation_ids": [
-                    Command.create(
-                        {"trigger": "after_breach", "value": 0, "user_id": env.ref("base.user_admin").id}
-                    )
+                    Command.create({"trigger": "after_breach", "value": 0, "user_id": env.ref("base.user_admin").id})
                 ],
             }
         )

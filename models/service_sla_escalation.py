@@ -36,7 +36,8 @@ class ServiceSlaEscalation(models.Model):
     trigger = fields.Selection(LADDER_TRIGGERS, required=True, default="percent_used")
     value = fields.Float(
         required=True,
-        help="Share of the target's working time used (1 to 100), or working hours after the breach (0: at the breach).",
+        help="Share of the target's working time used (1 to 100), "
+        "or working hours after the breach (0: at the breach).",
     )
     user_id = fields.Many2one(
         "res.users",
@@ -103,6 +104,7 @@ class ServiceSlaPolicy(models.Model):
         ladder, cached like the matching rules (a change of a level renews
         them): planning a new ticket's targets reads no level."""
         # sudo: the levels as plain values, cached for every user
+        # pylint: disable-next=no-search-all  # every level of every policy, a few dozen, cached
         levels = self.env["service.sla.escalation"].sudo().search([])
         rules = {}
         for level in levels:
@@ -120,7 +122,9 @@ class ServiceTicketSlaEvent(models.Model):
     _rec_name = "kind"
 
     ticket_id = fields.Many2one("service.ticket", required=True, index=True, ondelete="cascade", readonly=True)
-    sla_line_id = fields.Many2one("service.ticket.sla", string="SLA Target", index="btree_not_null", ondelete="set null", readonly=True)
+    sla_line_id = fields.Many2one(
+        "service.ticket.sla", string="SLA Target", index="btree_not_null", ondelete="set null", readonly=True
+    )
     policy_id = fields.Many2one("service.sla.policy", string="SLA Policy", ondelete="set null", readonly=True)
     target_type = fields.Selection(related="sla_line_id.target_type", string="Target")
     kind = fields.Selection(SLA_EVENT_KINDS, required=True, readonly=True)
@@ -134,12 +138,15 @@ class ServiceTicketSlaEvent(models.Model):
         `changed` tickets (whose policy changed or was removed: one row
         without target when no target follows), in one insert."""
         now = fields.Datetime.now()
-        values = [
-            self._row("policy_changed" if line.ticket_id in changed else "applied", line, now) for line in lines
-        ]
+        values = [self._row("policy_changed" if line.ticket_id in changed else "applied", line, now) for line in lines]
         values += [
-            {"ticket_id": ticket.id, "policy_id": ticket.sla_policy_id.id, "kind": "policy_changed", "date": now,
-             "company_id": ticket.company_id.id}
+            {
+                "ticket_id": ticket.id,
+                "policy_id": ticket.sla_policy_id.id,
+                "kind": "policy_changed",
+                "date": now,
+                "company_id": ticket.company_id.id,
+            }
             for ticket in changed - lines.ticket_id
         ]
         return self._write_rows(values)

@@ -320,8 +320,8 @@ class ServiceTicketSla(models.Model):
         deferred = self._notice_deferrals(pairs, now)
         Level, sent = self.env["service.sla.escalation"], []
         for line, user in pairs:
-            later = deferred.get((line.ticket_id, user))
-            if later and later > now:
+            later = deferred.get((line.ticket_id, user), now)
+            if later > now:
                 schedule = [*(line.ladder_schedule or []), [0, fields.Datetime.to_string(later), False, user.id]]
                 line.write({"ladder_schedule": schedule, "ladder_due_date": min(later, line.ladder_due_date or later)})
             else:

@@ -111,8 +111,8 @@ class ServiceTicketSla(models.Model):
         deferred = self._notice_deferrals([(line, user) for line, __, user, may_wait in notices if may_wait], now)
         sent = []
         for line, level, user, may_wait in notices:
-            later = may_wait and deferred.get((line.ticket_id, user))
-            if later and later > now:
+            later = deferred.get((line.ticket_id, user), now) if may_wait else now
+            if later > now:
                 schedules[line].append([level.id, fields.Datetime.to_string(later), False, user.id])
             else:
                 sent.append((line, level, user))
@@ -144,21 +144,34 @@ class ServiceTicketSla(models.Model):
             ticket = line.ticket_id
             # written for the user who reads it: their language and time zone
             reader = ticket.with_context(**ticket._service_reader_context(user))
-            _ = reader.env._
             target = labels[line.target_type]
             deadline = reader._service_format_datetime(line.deadline)
             if level.trigger == "after_breach":
-                summary = _("%(target)s breached", target=target)
-                note = _("The %(target)s target of %(ticket)s was due on %(deadline)s.", target=target,
-                         ticket=ticket.display_name, deadline=deadline)
+                summary = reader.env._("%(target)s breached", target=target)
+                note = reader.env._(
+                    "The %(target)s target of %(ticket)s was due on %(deadline)s.",
+                    target=target,
+                    ticket=ticket.display_name,
+                    deadline=deadline,
+                )
             elif level:
-                summary = _("%(target)s: %(percent)s %% of the time used", target=target, percent=round(level.value))
-                note = _("The %(target)s target of %(ticket)s is due on %(deadline)s.", target=target,
-                         ticket=ticket.display_name, deadline=deadline)
+                summary = reader.env._(
+                    "%(target)s: %(percent)s %% of the time used", target=target, percent=round(level.value)
+                )
+                note = reader.env._(
+                    "The %(target)s target of %(ticket)s is due on %(deadline)s.",
+                    target=target,
+                    ticket=ticket.display_name,
+                    deadline=deadline,
+                )
             else:
-                summary = _("%(target)s at risk", target=target)
-                note = _("The %(target)s target of %(ticket)s is due on %(deadline)s.", target=target,
-                         ticket=ticket.display_name, deadline=deadline)
+                summary = reader.env._("%(target)s at risk", target=target)
+                note = reader.env._(
+                    "The %(target)s target of %(ticket)s is due on %(deadline)s.",
+                    target=target,
+                    ticket=ticket.display_name,
+                    deadline=deadline,
+                )
             values.append(
                 {
                     "res_model_id": model_id,

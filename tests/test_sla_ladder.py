@@ -101,9 +101,19 @@ class TestSlaLadder(SlaCommon):
         self.assertEqual(line.ladder_due_date, at(TUESDAY, 16, 30))
 
     def test_policy_without_ladder_keeps_the_single_warning_and_escalation(self):
-        ticket = self._ticket(at(FRIDAY, 9), team_id=self.env["service.team"].create(
-            {"name": "Plain", "resource_calendar_id": self.calendar.id,
-             "member_ids": [(0, 0, {"user_id": self.senior.id, "seniority": "senior"})]}).id, user_id=self.agent.id)
+        ticket = self._ticket(
+            at(FRIDAY, 9),
+            team_id=self.env["service.team"]
+            .create(
+                {
+                    "name": "Plain",
+                    "resource_calendar_id": self.calendar.id,
+                    "member_ids": [(0, 0, {"user_id": self.senior.id, "seniority": "senior"})],
+                }
+            )
+            .id,
+            user_id=self.agent.id,
+        )
         self.assertEqual(ticket.sla_policy_id, self.policy)
         self.assertFalse(self._line(ticket, "first_response").ladder_due_date)
         self._run_cron(at(FRIDAY, 11, 30))
