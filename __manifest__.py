@@ -12,6 +12,7 @@
     "data": [
         "security/service_desk_security.xml",
         "security/ir.model.access.csv",
+        "security/sla_ladder_security.xml",
         "security/interaction_security.xml",
         "security/knowledge_security.xml",
         "security/report_security.xml",
@@ -42,6 +43,7 @@
         "views/service_ticket_routing_views.xml",
         "views/base_automation_views.xml",
         "views/menus.xml",
+        "views/service_sla_escalation_views.xml",
         "views/service_interaction_views.xml",
         "report/service_ticket_report_views.xml",
         "views/service_volume_forecast_views.xml",

@@ -154,6 +154,7 @@ def main(argv=None):
     config.parse_config(["--database", args.database, "--log-level", "warn", *odoo_args])
     from . import (
         bench_knowledge,
+        bench_ladder,
         bench_queue,
         bench_remedies,
         bench_report,
@@ -173,6 +174,7 @@ def main(argv=None):
             bench_routing,
             bench_queue,
             bench_sla,
+            bench_ladder,
             bench_warranty,
             bench_knowledge,
             bench_report,

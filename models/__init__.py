@@ -16,6 +16,8 @@ from . import service_ticket_type
 from . import service_sla_policy
 from . import service_ticket_sla
 from . import service_ticket_sla_rules
+from . import service_sla_escalation
+from . import service_ticket_sla_ladder
 from . import service_ticket_search
 from . import res_partner
 from . import res_partner_sla

@@ -177,7 +177,7 @@ class ServiceTicket(models.Model):
         for line in cancelled:
             start = earliest.get(line.target_type)
             earliest[line.target_type] = min(start, line.start_date) if start else line.start_date
-        cancelled.write({"status": "cancelled", "pause_start": False})
+        cancelled._cancel()
         # sudo: the kept ticket's SLA targets, bookkeeping of a ticket the user may change (checked)
         kept_open = target.sudo().sla_line_ids.filtered(
             lambda line: (

@@ -126,9 +126,16 @@ class ServiceTicketSla(models.Model):
         pauses; `planned` holds the calendar walk when several lines share it."""
         self.ensure_one()
         deadline_hours, warning_hours = self._schedule_hours()
+        ladder = self._ladder_hours(self.policy_id.id, self.target_hours, self.paused_hours)
         if planned is None:
-            planned = self._plan(self.calendar_id, self.start_date, [deadline_hours, warning_hours])
-        return {"deadline": planned[deadline_hours], "warning_date": planned[warning_hours]}
+            planned = self._plan(
+                self.calendar_id, self.start_date, [deadline_hours, warning_hours] + [hours for __, hours in ladder]
+            )
+        return {
+            "deadline": planned[deadline_hours],
+            "warning_date": planned[warning_hours],
+            **self._ladder_values(ladder, planned, self.ladder_schedule),
+        }
 
     # ------------------------------------------------------------------
     # Clock events
@@ -138,6 +145,7 @@ class ServiceTicketSla(models.Model):
     def create(self, vals_list):
         # deadlines are planned before the lines are written; lines sharing a
         # calendar and a start (a new ticket's targets) share one calendar walk
+        # (their escalation ladder's levels too)
         walks, schedules = {}, []
         for vals in vals_list:
             key = (vals["calendar_id"], fields.Datetime.to_datetime(vals["start_date"]))
@@ -146,14 +154,18 @@ class ServiceTicketSla(models.Model):
                 vals.get("paused_hours") or 0.0,
                 vals.get("warning_percent") or self._fields["warning_percent"].default(self),
             )
+            ladder = self._ladder_hours(vals["policy_id"], vals["target_hours"], vals.get("paused_hours") or 0.0)
             walks.setdefault(key, []).extend(hours)
-            schedules.append((key, hours))
+            walks[key].extend(level_hours for __, level_hours in ladder)
+            schedules.append((key, hours, ladder))
         Calendar = self.env["resource.calendar"]
         planned = {key: self._plan(Calendar.browse(key[0]), key[1], hours) for key, hours in walks.items()}
         Ticket = self.env["service.ticket"]
-        for vals, (key, (deadline_hours, warning_hours)) in zip(vals_list, schedules, strict=True):
+        for vals, (key, (deadline_hours, warning_hours), ladder) in zip(vals_list, schedules, strict=True):
             vals["deadline"] = planned[key][deadline_hours]
             vals["warning_date"] = planned[key][warning_hours]
+            if ladder and not vals.get("reached_date"):
+                vals.update(self._ladder_values(ladder, planned[key], vals.get("ladder_schedule")))
             # stored related and computed values given at once: no second UPDATE of the new lines
             ticket = Ticket.browse(vals["ticket_id"])
             status = vals.get("status", "ongoing")
@@ -181,11 +193,22 @@ class ServiceTicketSla(models.Model):
         }
 
     def _reach(self, when):
-        """The target is met (or missed) at `when`."""
-        for line in self.filtered(lambda line: not line.reached_date and line.status != "cancelled"):
+        """The target is met (or missed) at `when`: the ladder's activities
+        about it are closed."""
+        reached = self.filtered(lambda line: not line.reached_date and line.status != "cancelled")
+        for line in reached:
             if line.pause_start:
                 line._resume(when)
             line.write(line._reach_values(when, line.deadline))
+        self.env["service.ticket.sla.event"]._log("met", reached.filtered(lambda line: line.status == "met"), when)
+        reached._ladder_close(self.env._("Target reached."))
+
+    def _cancel(self):
+        """The ticket was merged into another: its open targets count
+        neither way, their ladder stops."""
+        self.write({"status": "cancelled", "pause_start": False})
+        self.env["service.ticket.sla.event"]._log("cancelled", self)
+        self._ladder_close(self.env._("Ticket merged into another."))
 
     def _pause(self, when):
         """Stop the clock of the running lines at `when`."""
@@ -199,15 +222,18 @@ class ServiceTicketSla(models.Model):
             )
         )
         running.write({"pause_start": when, "status": "paused"})
+        self.env["service.ticket.sla.event"]._log("paused", running, when)
 
     def _resume(self, when):
         """Restart the clock of paused lines: the working time of the pause
         moves the deadline."""
-        for line in self.filtered("pause_start"):
+        paused_lines = self.filtered("pause_start")
+        for line in paused_lines:
             paused = self._working_hours(line.calendar_id, line.pause_start, when)
             line.write({"paused_hours": line.paused_hours + paused, "pause_start": False})
             line.write(line._schedule_values())
             line.status = line._status_after_resume(when)
+        self.env["service.ticket.sla.event"]._log("resumed", paused_lines, when)
 
     def _reopen(self, when):
         """A reached resolution target runs again: the time it spent reached
@@ -250,53 +276,72 @@ class ServiceTicketSla(models.Model):
     @api.model
     def _cron_check_deadlines(self, batch_size=200):
         """Breach the lines past their deadline, then warn about those past
-        their warning date. Each line acts once (its status leaves the due
+        their warning date, then act on the escalation ladders' levels due
+        (and the notices deferred to an agent's working hours). Each line
+        (each level) acts once (its status leaves the due
         domain), so an interrupted run resumes where it stopped."""
         now = fields.Datetime.now()
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        for kind in ("breach", "warning"):
+        for kind in ("breach", "warning", "ladder"):
             while True:
-                lines = self.search(self._due_domain(kind, now), order="deadline, id", limit=batch_size)
+                if kind == "ladder":
+                    domain, order = self._ladder_due_domain(now), "ladder_due_date, id"
+                else:
+                    domain, order = self._due_domain(kind, now), "deadline, id"
+                lines = self.search(domain, order=order, limit=batch_size)
                 if not lines:
                     break
                 if kind == "breach":
                     lines._escalate_breaches()
+                elif kind == "warning":
+                    lines._warn_at_risk(now)
                 else:
-                    lines._warn_at_risk()
+                    lines._ladder_act(now)
                 if in_cron:
                     self.env["ir.cron"]._commit_progress(len(lines))
                 else:
                     self.env.flush_all()
 
-    def _warn_at_risk(self):
+    def _warn_at_risk(self, now=None):
+        """The lines are at risk: the agent (else whom escalation asks) is
+        told, unless the policy's ladder has levels before the breach (they
+        tell instead); someone off shift is told at the start of their next
+        working period (the ladder's schedule keeps the notice)."""
+        now = now or fields.Datetime.now()
         self.write({"status": "at_risk", "warned": True})
-        labels = dict(TARGET_TYPES)
+        self.env["service.ticket.sla.event"]._log("at_risk", self, now)
+        rules = self.env["service.sla.policy"]._ladder_rules()
+        pairs = []
         for line in self:
+            if any(trigger == "percent_used" for __, trigger, __ in rules.get(line.policy_id.id, ())):
+                continue
             ticket = line.ticket_id
-            users = ticket.user_id or ticket._escalation_users()
-            for user in users:
-                # written for the agent who reads it: their language and time zone
-                reader = ticket.with_context(**ticket._service_reader_context(user))
-                ticket.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    date_deadline=fields.Date.context_today(reader, line.deadline),
-                    summary=reader.env._("%(target)s at risk", target=labels[line.target_type]),
-                    note=reader.env._(
-                        "The %(target)s target of %(ticket)s is due on %(deadline)s.",
-                        target=labels[line.target_type],
-                        ticket=ticket.display_name,
-                        deadline=reader._service_format_datetime(line.deadline),
-                    ),
-                    user_id=user.id,
-                )
+            pairs += [(line, user) for user in ticket.user_id or ticket._escalation_users()]
+        deferred = self._notice_deferrals(pairs, now)
+        Level, sent = self.env["service.sla.escalation"], []
+        for line, user in pairs:
+            later = deferred.get((line.ticket_id, user), now)
+            if later > now:
+                schedule = [*(line.ladder_schedule or []), [0, fields.Datetime.to_string(later), False, user.id]]
+                line.write({"ladder_schedule": schedule, "ladder_due_date": min(later, line.ladder_due_date or later)})
+            else:
+                sent.append((line, Level, user))
+        self._ladder_notify(sent)
 
     def _escalate_breaches(self):
+        """The lines are breached: the ticket is escalated at once, unless
+        the policy's ladder has levels after the breach (they act instead,
+        from the ladder's schedule)."""
         self.write({"status": "breached", "escalated": True})
+        self.env["service.ticket.sla.event"]._log("breached", self)
         labels = dict(TARGET_TYPES)
+        rules = self.env["service.sla.policy"]._ladder_rules()
         # escalating may move a ticket to another team and replace its open
         # targets: decide everything before acting
         escalations = []
         for line in self:
+            if any(trigger == "after_breach" for __, trigger, __ in rules.get(line.policy_id.id, ())):
+                continue
             ticket = line.ticket_id
             # written for the ticket's agent (else whom escalation asks): their language and time zone
             reader = ticket.with_context(

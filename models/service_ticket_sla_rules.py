@@ -162,11 +162,14 @@ class ServiceTicket(models.Model):
         tickets = self.sudo()
         values_list = []
         stale = tickets.env["service.ticket.sla"]
+        changed = tickets.browse()  # tickets whose policy changed (else it is applied a first time)
         for ticket, (policy, reason) in tickets._sla_find_policies().items():
             if policy == ticket.sla_policy_id and (ticket.sla_line_ids or not policy):
                 if reason != ticket.sla_policy_reason:
                     ticket.sla_policy_reason = reason
                 continue
+            if ticket.sla_policy_id and ticket.sla_policy_id != policy:
+                changed |= ticket
             ticket.write({"sla_policy_id": policy.id, "sla_policy_reason": reason})
             open_lines = ticket.sla_line_ids.filtered(lambda line: not line.reached_date and line.status != "cancelled")
             reached_types = set(ticket.sla_line_ids.filtered("reached_date").mapped("target_type"))
@@ -182,8 +185,10 @@ class ServiceTicket(models.Model):
                     continue  # opened by the customer's next message
                 start = replaced.start_date if replaced else ticket.create_date
                 values_list.append(ticket._sla_line_values(policy, target_type, start, replaced))
+        stale._ladder_close(self.env._("The ticket's SLA policy changed."))
         stale.unlink()
-        stale.create(values_list)
+        lines = stale.create(values_list)
+        stale.env["service.ticket.sla.event"]._log_policy(lines, changed)
 
     def action_sla_recompute(self):
         """Rebuild the SLA targets of these tickets from their history: the

@@ -38,3 +38,4 @@ from . import test_ticket_problem
 from . import test_ticket_merge
 from . import test_ticket_dates
 from . import test_automation
+from . import test_sla_ladder

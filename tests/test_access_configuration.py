@@ -28,6 +28,8 @@ EXPECTED_ACCESS = {
     "service.ticket.type": {"manager": ALL, "agent": READ, "portal": READ, "internal": NONE},
     "service.sla.policy": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
     "service.ticket.sla": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
+    "service.sla.escalation": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
+    "service.ticket.sla.event": {"manager": READ, "agent": READ, "portal": NONE, "internal": NONE},
     "service.ticket.remedy.line": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
     "service.ticket.routing.decision": {"manager": READ, "agent": READ, "portal": NONE, "internal": NONE},
     "service.interaction": {"manager": ALL, "agent": ALL - {"unlink"}, "portal": NONE, "internal": NONE},

@@ -1,0 +1,182 @@
+from odoo import api, fields, models, tools
+from odoo.exceptions import ValidationError
+
+LADDER_TRIGGERS = [
+    ("percent_used", "Share of the Target Used"),
+    ("after_breach", "Working Hours after the Breach"),
+]
+SLA_EVENT_KINDS = [
+    ("applied", "Policy Applied"),
+    ("paused", "Paused"),
+    ("resumed", "Resumed"),
+    ("at_risk", "At Risk"),
+    ("breached", "Breached"),
+    ("met", "Met"),
+    ("policy_changed", "Policy Changed"),
+    ("cancelled", "Cancelled"),
+]
+
+
+class ServiceSlaEscalation(models.Model):
+    """One level of a policy's escalation ladder: at a moment relative to a
+    target's deadline, in working time of the target's calendar, someone
+    gets an activity about the ticket, once.
+
+    The rule for the levels after the breach: each has its own delay; only
+    one level may act at the breach itself (0 hours), every other one needs
+    a delay, and two levels of a policy never share one."""
+
+    _name = "service.sla.escalation"
+    _description = "SLA Escalation Level"
+    _order = "policy_id, sequence, id"
+
+    policy_id = fields.Many2one("service.sla.policy", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="policy_id.company_id")
+    sequence = fields.Integer(default=10)
+    trigger = fields.Selection(LADDER_TRIGGERS, required=True, default="percent_used")
+    value = fields.Float(
+        required=True,
+        help="Share of the target's working time used (1 to 100), "
+        "or working hours after the breach (0: at the breach).",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Notify",
+        domain="[('share', '=', False)]",
+        help="Gets the activity. Empty: the ticket's agent, unless the team's leads are notified.",
+    )
+    notify_manager = fields.Boolean(
+        string="Notify the Team's Leads",
+        help="The team's senior agents (else its escalation team, else the service managers) get the activity.",
+    )
+
+    @api.constrains("trigger", "value", "policy_id")
+    def _check_ladder(self):
+        for level in self:
+            if level.trigger == "percent_used" and not 1 <= level.value <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "A level before the breach acts when 1 to 100 %% of the target is used, not %(value)s %%.",
+                        value=level.value,
+                    )
+                )
+            if level.trigger == "after_breach" and level.value < 0:
+                raise ValidationError(
+                    self.env._("A level after the breach cannot act before it: its delay is 0 working hours or more.")
+                )
+        for policy in self.policy_id:
+            delays = [lvl.value for lvl in policy.escalation_ids if lvl.trigger == "after_breach"]
+            if len(delays) != len(set(delays)):
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(policy)s: only one level may act at the breach itself; every other level after "
+                        "the breach needs a delay of its own (working hours after the breach).",
+                        policy=policy.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        levels = super().create(vals_list)
+        self.env["res.company"]._service_renew_sla_rules()
+        return levels
+
+    def write(self, vals):
+        result = super().write(vals)
+        self.env["res.company"]._service_renew_sla_rules()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env["res.company"]._service_renew_sla_rules()
+        return result
+
+
+class ServiceSlaPolicy(models.Model):
+    _inherit = "service.sla.policy"
+
+    escalation_ids = fields.One2many("service.sla.escalation", "policy_id", string="Escalation Ladder", copy=True)
+
+    @api.model
+    @tools.ormcache("self.env.company.id", "self._rules_version()")
+    def _ladder_rules(self):
+        """{policy id: ((level id, trigger, value), ...)} of every policy with a
+        ladder, cached like the matching rules (a change of a level renews
+        them): planning a new ticket's targets reads no level."""
+        # sudo: the levels as plain values, cached for every user
+        # pylint: disable-next=no-search-all  # every level of every policy, a few dozen, cached
+        levels = self.env["service.sla.escalation"].sudo().search([])
+        rules = {}
+        for level in levels:
+            rules.setdefault(level.policy_id.id, []).append((level.id, level.trigger, level.value))
+        return {policy_id: tuple(items) for policy_id, items in rules.items()}
+
+
+class ServiceTicketSlaEvent(models.Model):
+    """What happened to a ticket's SLA targets, one row per event, written
+    by the SLA clock when it acts (service_ticket_sla.py)."""
+
+    _name = "service.ticket.sla.event"
+    _description = "Ticket SLA Event"
+    _order = "date, id"
+    _rec_name = "kind"
+
+    ticket_id = fields.Many2one("service.ticket", required=True, index=True, ondelete="cascade", readonly=True)
+    sla_line_id = fields.Many2one(
+        "service.ticket.sla", string="SLA Target", index="btree_not_null", ondelete="set null", readonly=True
+    )
+    policy_id = fields.Many2one("service.sla.policy", string="SLA Policy", ondelete="set null", readonly=True)
+    target_type = fields.Selection(related="sla_line_id.target_type", string="Target")
+    kind = fields.Selection(SLA_EVENT_KINDS, required=True, readonly=True)
+    date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
+    company_id = fields.Many2one(related="ticket_id.company_id", store=True, index=True)
+    team_id = fields.Many2one(related="ticket_id.team_id", string="Team")
+
+    @api.model
+    def _log_policy(self, lines, changed):
+        """'applied' for the new `lines`, 'policy_changed' for those of the
+        `changed` tickets (whose policy changed or was removed: one row
+        without target when no target follows), in one insert."""
+        now = fields.Datetime.now()
+        values = [self._row("policy_changed" if line.ticket_id in changed else "applied", line, now) for line in lines]
+        values += [
+            {
+                "ticket_id": ticket.id,
+                "policy_id": ticket.sla_policy_id.id,
+                "kind": "policy_changed",
+                "date": now,
+                "company_id": ticket.company_id.id,
+            }
+            for ticket in changed - lines.ticket_id
+        ]
+        return self._write_rows(values)
+
+    @api.model
+    def _log(self, kind, lines, when=None):
+        """One row of `kind` for each of the SLA `lines`, in one insert."""
+        when = when or fields.Datetime.now()
+        return self._write_rows([self._row(kind, line, when) for line in lines])
+
+    @api.model
+    def _row(self, kind, line, when):
+        return {
+            "ticket_id": line.ticket_id.id,
+            "sla_line_id": line.id,
+            "policy_id": line.policy_id.id,
+            "kind": kind,
+            "date": when,
+            "company_id": line.company_id.id,
+        }
+
+    @api.model
+    def _write_rows(self, values):
+        if not values:
+            return self.browse()
+        # sudo: the log is written by the SLA clock; agents only read it
+        return self.sudo().create(values)
+
+
+class ServiceTicket(models.Model):
+    _inherit = "service.ticket"
+
+    sla_event_ids = fields.One2many("service.ticket.sla.event", "ticket_id", string="SLA Events", readonly=True)
