@@ -68,6 +68,8 @@
         "security/remedy_report_security.xml",
         "report/service_remedy_report_views.xml",
         "views/service_ticket_merge_views.xml",
+        "security/recall_security.xml",
+        "views/service_recall_views.xml",
     ],
     "demo": [
         "demo/res_lang_demo.xml",
@@ -86,6 +88,7 @@
         "demo/service_warranty_demo.xml",
         "demo/service_article_demo.xml",
         "demo/service_remedy_demo.xml",
+        "demo/service_recall_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -74,3 +74,4 @@ from . import service_ticket_remedy
 from . import service_ticket_remedy_request
 from . import service_ticket_problem
 from . import service_ticket_merge
+from . import service_recall

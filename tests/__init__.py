@@ -35,3 +35,4 @@ from . import test_ui
 from . import test_warranty
 from . import test_ticket_problem
 from . import test_ticket_merge
+from . import test_recall
