@@ -152,7 +152,16 @@ def main(argv=None):
     from odoo.tools import config
 
     config.parse_config(["--database", args.database, "--log-level", "warn", *odoo_args])
-    from . import bench_knowledge, bench_remedies, bench_report, bench_routing, bench_scale, bench_sla, bench_warranty
+    from . import (
+        bench_knowledge,
+        bench_recall,
+        bench_remedies,
+        bench_report,
+        bench_routing,
+        bench_scale,
+        bench_sla,
+        bench_warranty,
+    )
 
     registry = Registry(args.database)
     with registry.cursor() as cr:
@@ -160,7 +169,16 @@ def main(argv=None):
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
         bench = Bench(env, args)
         # bench_scale last: it commits its tickets
-        modules = (bench_routing, bench_sla, bench_warranty, bench_knowledge, bench_report, bench_remedies, bench_scale)
+        modules = (
+            bench_routing,
+            bench_sla,
+            bench_warranty,
+            bench_knowledge,
+            bench_report,
+            bench_remedies,
+            bench_recall,
+            bench_scale,
+        )
         for module in modules:
             for name, function in module.BENCHMARKS:
                 if not args.only or name in args.only:
