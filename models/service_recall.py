@@ -1,6 +1,6 @@
 import re
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -86,7 +86,6 @@ class ServiceRecall(models.Model):
     )
     problem_ticket_id = fields.Many2one(
         "service.ticket",
-        string="Problem Ticket",
         readonly=True,
         copy=False,
         index="btree_not_null",
@@ -130,9 +129,7 @@ class ServiceRecall(models.Model):
         names = list(dict.fromkeys(name for name in re.split(r"[\s,;]+", self.serial_list or "") if name))
         if not names:
             return self.env["stock.lot"]
-        lots = self.env["stock.lot"].search(
-            [("name", "in", names), ("company_id", "in", (self.company_id.id, False))]
-        )
+        lots = self.env["stock.lot"].search([("name", "in", names), ("company_id", "in", (self.company_id.id, False))])
         unknown = [name for name in names if name not in set(lots.mapped("name"))]
         if unknown:
             raise UserError(
@@ -207,9 +204,7 @@ class ServiceRecall(models.Model):
 
     def _check_draft(self):
         if self.state != "draft":
-            raise UserError(
-                self.env._("Recall %s is already launched: its owners were told once.", self.name)
-            )
+            raise UserError(self.env._("Recall %s is already launched: its owners were told once.", self.name))
 
     def _check_launchable(self):
         """Refuse before anything is changed: launched already, nothing
@@ -253,8 +248,11 @@ class ServiceRecall(models.Model):
             )
             recall._create_incidents(problem, owners)
             recall.message_post(
-                body=self.env._("Recall launched: %(count)s owners told through %(problem)s.",
-                                count=len(owners), problem=problem.number),
+                body=self.env._(
+                    "Recall launched: %(count)s owners told through %(problem)s.",
+                    count=len(owners),
+                    problem=problem.number,
+                ),
                 subtype_xmlid="mail.mt_note",
             )
         return True
@@ -304,7 +302,11 @@ class ServiceRecall(models.Model):
                         "description": self._incident_description(lots),
                     }
                 )
-            incidents = Ticket.with_context(mail_notrack=True, mail_auto_subscribe_no_notify=True).create(values_list).with_env(Ticket.env)
+            incidents = (
+                Ticket.with_context(mail_notrack=True, mail_auto_subscribe_no_notify=True)
+                .create(values_list)
+                .with_env(Ticket.env)
+            )
             self._tell_owners(incidents)
 
     def _incident_description(self, lots):
@@ -335,7 +337,9 @@ class ServiceRecall(models.Model):
             "name": self.env._("Incidents of recall %s", self.name),
             "res_model": "service.ticket",
             "view_mode": "list,form",
-            "domain": [("problem_id", "=", self.problem_ticket_id.id)] if self.problem_ticket_id else [("id", "=", False)],
+            "domain": [("problem_id", "=", self.problem_ticket_id.id)]
+            if self.problem_ticket_id
+            else [("id", "=", False)],
             "context": {"create": False},
         }
 
@@ -381,10 +385,15 @@ class ServiceTicketRecallProgress(models.Model):
         closed stage."""
         if not self.ids:
             return {}
-        rows = self.env["service.ticket"].sudo()._read_group(
-            [("problem_id", "in", self.ids)],
-            ["problem_id", "is_resolved", "is_closed"],
-            ["__count", "last_customer_message_date:count"],
+        # sudo: counts only, of the problem's incidents whichever team handles them
+        rows = (
+            self.env["service.ticket"]
+            .sudo()
+            ._read_group(
+                [("problem_id", "in", self.ids)],
+                ["problem_id", "is_resolved", "is_closed"],
+                ["__count", "last_customer_message_date:count"],
+            )
         )
         progress = {}
         for problem, resolved, closed, count, replied in rows:

@@ -27,9 +27,15 @@ class TestRecall(ServiceDeskMailCommon):
         cls.env["ir.module.module"]._load_module_terms(["mail", "service_desk"], ["es_ES"], overwrite=True)
         cls.customer_a.lang = "es_ES"
         Partner = env["res.partner"]
-        cls.customer_c = Partner.create({"name": "SD Customer C", "is_company": True, "email": "c@customer-c.example.com"})
-        cls.customer_d = Partner.create({"name": "SD Customer D", "is_company": True, "email": "d@customer-d.example.com"})
-        cls.customer_e = Partner.create({"name": "SD Customer E", "is_company": True, "email": "e@customer-e.example.com"})
+        cls.customer_c = Partner.create(
+            {"name": "SD Customer C", "is_company": True, "email": "c@customer-c.example.com"}
+        )
+        cls.customer_d = Partner.create(
+            {"name": "SD Customer D", "is_company": True, "email": "d@customer-d.example.com"}
+        )
+        cls.customer_e = Partner.create(
+            {"name": "SD Customer E", "is_company": True, "email": "e@customer-e.example.com"}
+        )
         cls.product = env["product.product"].create(
             {"name": "SD Recalled Heater", "type": "consu", "is_storable": True, "tracking": "serial"}
         )
