@@ -290,6 +290,8 @@ class ServiceRecall(models.Model):
             batch = items[start : start + BATCH_SIZE]
             all_lots = Lot.browse([lot_id for __, lot_ids in batch for lot_id in lot_ids])
             all_lots.fetch(["name", "product_id"])
+            owners_of_batch = self.env["res.partner"].browse([partner_id for partner_id, __ in batch])
+            owners_of_batch.fetch(["lang"])
             values_list = []
             for partner_id, lot_ids in batch:
                 lots = Lot.browse(lot_ids)
@@ -299,7 +301,7 @@ class ServiceRecall(models.Model):
                         "partner_id": partner_id,
                         "lot_id": lots.id if len(lots) == 1 else False,
                         "product_id": lots.product_id.id if len(lots.product_id) == 1 else common["product_id"],
-                        "description": self._incident_description(lots),
+                        "description": self._incident_description(lots, self.env["res.partner"].browse(partner_id)),
                     }
                 )
             incidents = (
@@ -309,14 +311,17 @@ class ServiceRecall(models.Model):
             )
             self._tell_owners(incidents)
 
-    def _incident_description(self, lots):
+    def _incident_description(self, lots, owner):
+        """The recall's text and the list of `owner`'s serials, introduced in their language."""
         items = Markup("").join(Markup("<li>%s</li>") % lot.display_name for lot in lots)
-        return self.body + Markup("<p>%s</p><ul>%s</ul>") % (self.env._("Your serial numbers concerned:"), items)
+        intro = self.with_context(lang=owner.lang or None).env._("Your serial numbers concerned:")
+        return self.body + Markup("<p>%s</p><ul>%s</ul>") % (intro, items)
 
     def _tell_owners(self, incidents):
-        """The recall's text on each incident, as the agent's public reply
-        to its customer, with the serials concerned."""
-        author = self.env.user.partner_id
+        """The recall's text on each incident, as the responsible agent's
+        public reply to its customer (the launching user's without one),
+        with the serials concerned."""
+        author = self.user_id.partner_id or self.env.user.partner_id
         posting = incidents.with_context(service_queue_notifications=True, service_problem_shared=True)
         for incident in posting:
             incident.message_post(

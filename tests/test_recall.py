@@ -182,6 +182,8 @@ class TestRecall(ServiceDeskMailCommon):
         self.assertIn("Unplug your heater", mail_a.body_html)
         self.assertIn("HT-1", mail_a.body_html)
         self.assertIn("Ticket de servicio", mail_a.body_html, "laid out in Spanish for A")
+        notice = incident_a.message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertEqual(notice.author_id, self.user_agent_a.partner_id, "in the responsible agent's name")
         mail_c = self._mails_to(self.customer_c)
         self.assertNotIn("Ticket de servicio", mail_c.body_html, "in English for C")
         self.assertFalse(
