@@ -210,6 +210,9 @@ class ServiceRecall(models.Model):
         """Refuse before anything is changed: launched already, nothing
         recalled, nobody to tell. Returns the owners found."""
         self.ensure_one()
+        # a second launch running at the same time waits here, then finds the recall launched
+        self.env.cr.execute(SQL("SELECT id FROM service_recall WHERE id = %s FOR UPDATE", self.id))
+        self.invalidate_recordset(["state"])
         self._check_draft()
         if not self.product_ids and not self.lot_ids and not (self.serial_list or "").strip():
             raise UserError(
