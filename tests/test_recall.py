@@ -215,14 +215,14 @@ class TestRecall(ServiceDeskMailCommon):
 
     def test_recall_opened_from_a_serial_or_a_product(self):
         action = self.lot_3.with_user(self.user_agent_a).action_service_recall()
-        form = Form(self.env["service.recall"].with_user(self.user_agent_a).with_context(action["context"]))
+        form = Form(self.env["service.recall"].with_user(self.user_agent_a).with_context(**action["context"]))
         form.body = "<p>Replaced for free.</p>"
         recall = form.save()
         self.assertEqual(recall.lot_ids, self.lot_3)
         self.assertIn("HT-3", recall.name)
         self.assertEqual(recall.user_id, self.user_agent_a)
         action = self.product.product_tmpl_id.action_service_recall()
-        form = Form(self.env["service.recall"].with_context(action["context"]))
+        form = Form(self.env["service.recall"].with_context(**action["context"]))
         form.body = "<p>Replaced for free.</p>"
         self.assertEqual(form.save().product_ids, self.product)
 
