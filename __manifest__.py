@@ -73,6 +73,8 @@
         "security/remedy_report_security.xml",
         "report/service_remedy_report_views.xml",
         "views/service_ticket_merge_views.xml",
+        "security/recall_security.xml",
+        "views/service_recall_views.xml",
     ],
     "demo": [
         "demo/res_lang_demo.xml",
@@ -93,6 +95,7 @@
         "demo/service_article_demo.xml",
         "demo/service_remedy_demo.xml",
         "demo/service_team_queue_demo.xml",
+        "demo/service_recall_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

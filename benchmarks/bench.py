@@ -156,6 +156,7 @@ def main(argv=None):
         bench_knowledge,
         bench_ladder,
         bench_queue,
+        bench_recall,
         bench_remedies,
         bench_report,
         bench_routing,
@@ -179,6 +180,7 @@ def main(argv=None):
             bench_knowledge,
             bench_report,
             bench_remedies,
+            bench_recall,
             bench_scale,
         )
         for module in modules:

@@ -80,3 +80,4 @@ from . import service_ticket_problem
 from . import service_ticket_merge
 from . import service_ticket_automation
 from . import base_automation
+from . import service_recall
