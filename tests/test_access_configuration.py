@@ -30,6 +30,7 @@ EXPECTED_ACCESS = {
     "service.ticket.sla": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
     "service.sla.escalation": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
     "service.ticket.sla.event": {"manager": READ, "agent": READ, "portal": NONE, "internal": NONE},
+    "service.recall": {"manager": ALL, "agent": ALL - {"unlink"}, "portal": NONE, "internal": NONE},
     "service.ticket.remedy.line": {"manager": ALL, "agent": READ, "portal": NONE, "internal": NONE},
     "service.ticket.routing.decision": {"manager": READ, "agent": READ, "portal": NONE, "internal": NONE},
     "service.interaction": {"manager": ALL, "agent": ALL - {"unlink"}, "portal": NONE, "internal": NONE},
