@@ -47,7 +47,8 @@ class TestShippedAutomations(SlaCommon):
             automation.last_run = when
 
     def _reminders(self, ticket):
-        return ticket.activity_ids.filtered(lambda activity: activity.summary == "Waiting on you for 2 working days")
+        waiting = self.env.ref("service_desk.mail_activity_type_waiting_on_agent")
+        return ticket.activity_ids.filtered(lambda activity: activity.activity_type_id == waiting)
 
     def test_reminder_after_two_working_days_of_the_team(self):
         automation = self._activate("automation_remind_waiting_agent")
@@ -68,6 +69,7 @@ class TestShippedAutomations(SlaCommon):
         self._run_time_rule(automation, MONDAY_11)
         reminder = self._reminders(ticket)
         self.assertEqual(reminder.user_id, self.agent, "the ticket's agent")
+        self.assertFalse(reminder.summary, "it shows its type's name, translated")
         self.assertFalse(self._reminders(waiting), "a ticket waiting on the customer is not the agent's")
 
     def test_team_calendar_counts_its_holidays(self):
