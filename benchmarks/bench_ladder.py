@@ -4,7 +4,7 @@ the targets open."""
 from odoo.fields import Command
 from odoo.tools import SQL
 
-from .bench_sla import _insert_targets
+from .bench_sla import _insert_targets, always_open_calendar
 
 TARGET = 1.5
 
@@ -38,16 +38,7 @@ def _set_ladder(env, ticket_ids, level, due):
 def bench_ladder_cron(bench):
     env, args = bench.env, bench.args
     with bench.rolled_back():
-        calendar = env["resource.calendar"].create(
-            {
-                "name": "Bench ladder 24/7",
-                "tz": "UTC",
-                "attendance_ids": [
-                    Command.create({"name": str(day), "dayofweek": str(day), "hour_from": 0, "hour_to": 24})
-                    for day in range(7)
-                ],
-            }
-        )
+        calendar = always_open_calendar(env, "Bench ladder 24/7")
         team = env["service.team"].create({"name": "Bench ladder desk", "resource_calendar_id": calendar.id})
         policy = env["service.sla.policy"].create(
             {

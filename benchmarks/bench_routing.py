@@ -7,6 +7,8 @@ import itertools
 
 from odoo.fields import Command
 
+from .bench_sla import always_open_calendar
+
 TARGET = 1.3
 
 
@@ -39,16 +41,7 @@ def _setup_team(env, agents, policies):
             for i, employee in enumerate(employees)
         ]
     )
-    calendar = env["resource.calendar"].create(
-        {
-            "name": "Bench always open",
-            "tz": "UTC",
-            "attendance_ids": [
-                Command.create({"name": str(day), "dayofweek": str(day), "hour_from": 0, "hour_to": 24})
-                for day in range(7)
-            ],
-        }
-    )
+    calendar = always_open_calendar(env, "Bench always open")
     team = env["service.team"].create(
         {
             "name": "Bench routed desk",

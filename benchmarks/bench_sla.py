@@ -7,6 +7,21 @@ from odoo.tools import SQL
 TARGET = 1.5
 
 
+def always_open_calendar(env, name):
+    """A calendar working every hour of every day (UTC): the benchmarks'
+    clocks run without nights nor weekends in the way."""
+    return env["resource.calendar"].create(
+        {
+            "name": name,
+            "tz": "UTC",
+            "attendance_ids": [
+                Command.create({"name": str(day), "dayofweek": str(day), "hour_from": 0, "hour_to": 24})
+                for day in range(7)
+            ],
+        }
+    )
+
+
 def _insert_targets(env, team, policy, calendar, stage, count, due, prefix):
     """Insert `count` open tickets with one first-response target each,
     past their deadline when `due`, in two statements."""
@@ -62,16 +77,7 @@ def _insert_targets(env, team, policy, calendar, stage, count, due, prefix):
 def bench_deadline_cron(bench):
     env, args = bench.env, bench.args
     with bench.rolled_back():
-        calendar = env["resource.calendar"].create(
-            {
-                "name": "Bench 24/7",
-                "tz": "UTC",
-                "attendance_ids": [
-                    Command.create({"name": str(day), "dayofweek": str(day), "hour_from": 0, "hour_to": 24})
-                    for day in range(7)
-                ],
-            }
-        )
+        calendar = always_open_calendar(env, "Bench 24/7")
         team = env["service.team"].create({"name": "Bench SLA desk", "resource_calendar_id": calendar.id})
         policy = env["service.sla.policy"].create(
             {
