@@ -155,12 +155,12 @@ class ServiceTicket(models.Model):
         now = fields.Datetime.now()
         team, candidates = ticket._routing_candidates(escalation)
         queue = not escalation and team.off_shift_routing == "queue"
-        verdicts = ticket._routing_verdicts(team, candidates, now)
+        verdicts, unlisted = ticket._routing_verdicts(team, candidates, now)
         winner, why = ticket._routing_pick(verdicts, queue)
         while winner and not winner._routing_claim(now, verdicts[winner.id]["units"]):
             verdicts[winner.id]["excluded"] = ("claimed",)
             winner, why = ticket._routing_pick(verdicts, queue)
-        return winner, team, ticket._routing_facts_of(verdicts, winner, why, escalation)
+        return winner, team, ticket._routing_facts_of(verdicts, winner, why, escalation, unlisted)
 
     def _routing_record(self, winner, team, facts, kind, creation=False):
         """Keep the decision in the ticket's routing history, and in the
@@ -217,9 +217,11 @@ class ServiceTicket(models.Model):
         ticket._notify_thread(message, notify_skip_followers=True)
 
     def _routing_verdicts(self, team, candidates, now):
-        """{member id: verdict} where a verdict says whether the member is
-        excluded and why, and the figures the ranking uses. Members are
-        handled as ids and plain values: large teams stay cheap."""
+        """({member id: verdict}, {reason: count}) where a verdict says
+        whether the member is excluded and why, and the figures the ranking
+        uses; the members missing skills beyond the first EXPLAINED_MEMBERS
+        of each kind are only counted, by reason. Members are handled as ids
+        and plain values: large teams stay cheap."""
         self.ensure_one()
         required = (
             self.category_id.skill_line_ids
@@ -228,7 +230,17 @@ class ServiceTicket(models.Model):
         )
         requirements = [(line.skill_id.id, line.level_progress, line.skill_level_id.id) for line in required]
         Member = self.env["service.team.member"]
-        facts = Member._routing_facts(team, candidates, required.skill_id, now, self.channel or "web")
+        facts, unlisted = Member._routing_facts(
+            team,
+            candidates,
+            [(skill_id, progress) for skill_id, progress, __ in requirements],
+            now,
+            self.channel or "web",
+            listed=EXPLAINED_MEMBERS,
+        )
+        unlisted_reasons = Counter(
+            {("skills", tuple(requirements[i][::2] for i in missing)): count for missing, count in unlisted.items()}
+        )
         verdicts = {}
         for member_id, fact in facts.items():
             user_id, capacity, last_assigned, __, __, __, __, open_count, levels, time_off_until, units = fact
@@ -269,7 +281,7 @@ class ServiceTicket(models.Model):
             verdict["working_now"], verdict["next_start"] = availability[member_id]
             if not verdict["next_start"]:
                 verdict["excluded"] = ("no_time",)
-        return verdicts
+        return verdicts, unlisted_reasons
 
     def _routing_pick(self, verdicts, queue=False):
         """(winner member, why) among the members not excluded, `why`
@@ -318,11 +330,12 @@ class ServiceTicket(models.Model):
             why, tie=tie, open=best["open"], ratio=round(best["ratio"] * 100), margin=best["margin"]
         )
 
-    def _routing_facts_of(self, verdicts, winner, why, escalation):
+    def _routing_facts_of(self, verdicts, winner, why, escalation, unlisted=None):
         """The facts of a decision (see service.ticket.routing.decision), as
         plain data: the winner, then the other candidates in the order
         routing ranked them, then the excluded ones. Large teams keep the
-        first EXPLAINED_MEMBERS members and count the rest by reason."""
+        first EXPLAINED_MEMBERS members and count the rest by reason, with
+        the `unlisted` ones ({reason: count}, see _routing_verdicts)."""
         self.ensure_one()
         winner_id = winner.id
         eligible = sorted(
@@ -347,8 +360,8 @@ class ServiceTicket(models.Model):
             }
             for m in ordered[:EXPLAINED_MEMBERS]
         ]
-        rest = Counter(verdicts[m]["excluded"] for m in ordered[EXPLAINED_MEMBERS:])
-        others = Counter(verdicts[m]["excluded"] for m in ordered if m != winner_id)
+        rest = Counter(verdicts[m]["excluded"] for m in ordered[EXPLAINED_MEMBERS:]) + Counter(unlisted)
+        others = Counter(verdicts[m]["excluded"] for m in ordered if m != winner_id) + Counter(unlisted)
         return {
             "escalation": escalation,
             "why": why,

@@ -205,7 +205,7 @@ class ServiceTicketSla(models.Model):
             members = team.member_ids.filtered(lambda m, users=users: m.active and m.user_id in users)
             if not members:
                 continue
-            facts = Member._routing_facts(team, SQL("member.id IN %s", tuple(members.ids)), self.env["hr.skill"], now)
+            facts, __ = Member._routing_facts(team, SQL("member.id IN %s", tuple(members.ids)), [], now)
             schedules = {member_id: (fact[5], fact[6], fact[9]) for member_id, fact in facts.items()}
             calendar = team.resource_calendar_id or team.company_id.resource_calendar_id
             availability = Member._routing_availability(schedules, now, calendar)

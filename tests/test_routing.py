@@ -710,3 +710,67 @@ class TestRoutingQueries(RoutingCommon):
         self.assertEqual(len(self.team.member_ids), 500)
         big = self._queries_to_route()
         self.assertEqual(small, big)
+
+
+@tagged("post_install", "-at_install")
+class TestRoutingLargeTeams(RoutingCommon):
+    def _bulk_agents(self, prefix, count, levels):
+        """`count` members of the team whose employees have `levels`
+        ({skill: level}), created in bulk."""
+        users = (
+            self.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create([{"name": f"{prefix} {i}", "login": f"routing_bulk_{prefix}_{i}"} for i in range(count)])
+        )
+        employees = self.env["hr.employee"].create(
+            [{"name": user.name, "user_id": user.id, "resource_calendar_id": self.day_calendar.id} for user in users]
+        )
+        self.env["hr.employee.skill"].create(
+            [
+                {
+                    "employee_id": employee.id,
+                    "skill_id": skill.id,
+                    "skill_level_id": level.id,
+                    "skill_type_id": self.skill_type.id,
+                    "valid_from": date(2020, 1, 1),
+                }
+                for employee in employees
+                for skill, level in levels.items()
+            ]
+        )
+        return self.env["service.team.member"].create([{"team_id": self.team.id, "user_id": u.id} for u in users])
+
+    def test_members_missing_skills_beyond_the_listed_are_counted_by_what_they_miss(self):
+        """Routing reads whole only the members who have the skills; of the
+        others, it lists the first of each kind and counts them all by the
+        requirements they miss, as it did when it read them all."""
+        self.category.skill_line_ids = [
+            (
+                0,
+                0,
+                {
+                    "skill_type_id": self.skill_type.id,
+                    "skill_id": self.networks.id,
+                    "skill_level_id": self.confirmed.id,
+                },
+            )
+        ]
+        winner = self._agent("Winner", {self.printers: self.expert, self.networks: self.expert})
+        self._bulk_agents("Printers only", 20, {self.printers: self.expert, self.networks: self.beginner})
+        self._bulk_agents("Nothing", 20, {})
+        ticket = self._ticket()
+        self.assertEqual(ticket.user_id, winner.user_id)
+        facts = ticket.routing_decision_ids[:1].facts
+        both = [[line.skill_id.id, line.skill_level_id.id] for line in self.category.skill_line_ids]
+        networks = [[self.networks.id, self.confirmed.id]]
+        self.assertCountEqual(facts["others"], [[["skills", networks], 20], [["skills", both], 20]])
+        self.assertEqual(
+            sum(count for __, count in facts["rest"]),
+            40 - 14,
+            "the winner and 14 of the others are listed, the rest counted",
+        )
+        self.assertEqual(len(facts["rows"]), 15)
+        self.assertEqual(facts["rows"][0]["user"], winner.user_id.id)
+        note = ticket.message_ids.filtered(lambda m: "Assigned to Winner" in (m.body or ""))
+        self.assertIn("20 × missing skill Networks at level Confirmed", note.body)
+        self.assertEqual(note.body.count("at level Confirmed, missing skill"), 1, "one line for those missing both")
