@@ -14,6 +14,7 @@ SLA_EVENT_KINDS = [
     ("met", "Met"),
     ("policy_changed", "Policy Changed"),
     ("cancelled", "Cancelled"),
+    ("level_removed", "Escalation Level Removed"),
 ]
 
 
@@ -87,9 +88,20 @@ class ServiceSlaEscalation(models.Model):
         return result
 
     def unlink(self):
+        self._deescalate()
         result = super().unlink()
         self.env["res.company"]._service_renew_sla_rules()
         return result
+
+    def _deescalate(self):
+        """These levels leave their policy: the open activities they gave are
+        marked done (their note stays in the chatter) and each target they
+        were about logs it; targets they never acted on are left alone."""
+        lines = self.env["service.ticket.sla"]._ladder_mark_done(
+            [("service_sla_escalation_id", "in", self.ids)],
+            self.env._("Escalation level removed from the SLA policy."),
+        )
+        self.env["service.ticket.sla.event"]._log("level_removed", lines)
 
 
 class ServiceSlaPolicy(models.Model):
