@@ -11,7 +11,9 @@ SLA_EVENT_KINDS = [
     ("resumed", "Resumed"),
     ("at_risk", "At Risk"),
     ("breached", "Breached"),
+    # "met" is met in time, as the target's status says; reached after the deadline is "reached_late"
     ("met", "Met"),
+    ("reached_late", "Reached Late"),
     ("policy_changed", "Policy Changed"),
     ("cancelled", "Cancelled"),
     ("level_removed", "Escalation Level Removed"),
@@ -168,6 +170,15 @@ class ServiceTicketSlaEvent(models.Model):
         """One row of `kind` for each of the SLA `lines`, in one insert."""
         when = when or fields.Datetime.now()
         return self._write_rows([self._row(kind, line, when) for line in lines])
+
+    @api.model
+    def _log_reached(self, lines, when):
+        """'met' for the `lines` reached in time, 'reached_late' for those
+        reached after their deadline (their status stays breached), in one
+        insert."""
+        return self._write_rows(
+            [self._row("met" if line.status == "met" else "reached_late", line, when) for line in lines]
+        )
 
     @api.model
     def _row(self, kind, line, when):

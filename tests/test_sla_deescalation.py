@@ -68,3 +68,45 @@ class TestSlaLevelRemoved(SlaLadderCommon):
         self._level("percent_used", 75).unlink()
         self.assertFalse(self._open_activities(ticket))
         self.assertEqual(ticket.sla_event_ids, events)
+
+
+@tagged("post_install", "-at_install")
+class TestSlaReachedLate(SlaLadderCommon):
+    """A target reached after its deadline logs 'reached_late' (its status
+    stays breached); 'met' is only logged for a target met in time."""
+
+    def _kinds(self, line):
+        return line.ticket_id.sla_event_ids.filtered(lambda event: event.sla_line_id == line).mapped("kind")
+
+    def _resolve(self, ticket, when):
+        with self.at(when):
+            ticket.stage_id = self.stage_resolved
+
+    def test_met_in_time_logs_met(self):
+        ticket = self._ticket(at(FRIDAY, 15))
+        line = self._line(ticket, "resolution")
+        self._resolve(ticket, at(TUESDAY, 15))
+        self.assertEqual(line.status, "met")
+        self.assertEqual(self._kinds(line), ["applied", "met"])
+
+    def test_reached_after_the_breach_logs_reached_late_once(self):
+        ticket, line = self._acted_ticket()
+        self._resolve(ticket, at(WEDNESDAY, 9))
+        self.assertEqual(line.status, "breached", "late stays breached")
+        self.assertEqual(line.reached_date, at(WEDNESDAY, 9))
+        self.assertEqual(self._kinds(line), ["applied", "at_risk", "breached", "reached_late"])
+        late = ticket.sla_event_ids.filtered(lambda event: event.kind == "reached_late")
+        self.assertEqual(late.date, at(WEDNESDAY, 9))
+        self.assertEqual(late.policy_id, self.ladder_policy)
+        self.assertFalse(self._ladder_activities(ticket, self.senior), "de-escalated as when met")
+        # closing the resolved ticket reaches nothing again
+        with self.at(at(WEDNESDAY, 10)):
+            ticket.stage_id = self.stage_closed
+        self.assertEqual(self._kinds(line), ["applied", "at_risk", "breached", "reached_late"], "nothing twice")
+
+    def test_reached_after_the_deadline_before_the_watch_ran_logs_reached_late(self):
+        ticket = self._ticket(at(FRIDAY, 15))
+        line = self._line(ticket, "resolution")
+        self._resolve(ticket, at(TUESDAY, 17, 30))  # deadline Tuesday 17:00, no cron ran
+        self.assertEqual(line.status, "breached")
+        self.assertEqual(self._kinds(line), ["applied", "reached_late"])
