@@ -30,6 +30,7 @@ class ServiceSlaEscalation(models.Model):
     a delay, and two levels of a policy never share one."""
 
     _name = "service.sla.escalation"
+    _inherit = ["service.sla.rule.mixin"]
     _description = "SLA Escalation Level"
     _order = "policy_id, sequence, id"
 
@@ -78,22 +79,9 @@ class ServiceSlaEscalation(models.Model):
                     )
                 )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        levels = super().create(vals_list)
-        self.env["res.company"]._service_renew_sla_rules()
-        return levels
-
-    def write(self, vals):
-        result = super().write(vals)
-        self.env["res.company"]._service_renew_sla_rules()
-        return result
-
     def unlink(self):
         self._deescalate()
-        result = super().unlink()
-        self.env["res.company"]._service_renew_sla_rules()
-        return result
+        return super().unlink()
 
     def _deescalate(self):
         """These levels leave their policy: the open activities they gave are
