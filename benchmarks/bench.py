@@ -155,6 +155,7 @@ def main(argv=None):
     from . import (
         bench_knowledge,
         bench_ladder,
+        bench_merge,
         bench_queue,
         bench_recall,
         bench_remedies,
@@ -181,6 +182,7 @@ def main(argv=None):
             bench_report,
             bench_remedies,
             bench_recall,
+            bench_merge,
             bench_scale,
         )
         for module in modules:

@@ -11,9 +11,12 @@ SLA_EVENT_KINDS = [
     ("resumed", "Resumed"),
     ("at_risk", "At Risk"),
     ("breached", "Breached"),
+    # "met" is met in time, as the target's status says; reached after the deadline is "reached_late"
     ("met", "Met"),
+    ("reached_late", "Reached Late"),
     ("policy_changed", "Policy Changed"),
     ("cancelled", "Cancelled"),
+    ("level_removed", "Escalation Level Removed"),
 ]
 
 
@@ -27,6 +30,7 @@ class ServiceSlaEscalation(models.Model):
     a delay, and two levels of a policy never share one."""
 
     _name = "service.sla.escalation"
+    _inherit = ["service.sla.rule.mixin"]
     _description = "SLA Escalation Level"
     _order = "policy_id, sequence, id"
 
@@ -75,21 +79,19 @@ class ServiceSlaEscalation(models.Model):
                     )
                 )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        levels = super().create(vals_list)
-        self.env["res.company"]._service_renew_sla_rules()
-        return levels
-
-    def write(self, vals):
-        result = super().write(vals)
-        self.env["res.company"]._service_renew_sla_rules()
-        return result
-
     def unlink(self):
-        result = super().unlink()
-        self.env["res.company"]._service_renew_sla_rules()
-        return result
+        self._deescalate()
+        return super().unlink()
+
+    def _deescalate(self):
+        """These levels leave their policy: the open activities they gave are
+        marked done (their note stays in the chatter) and each target they
+        were about logs it; targets they never acted on are left alone."""
+        lines = self.env["service.ticket.sla"]._ladder_mark_done(
+            [("service_sla_escalation_id", "in", self.ids)],
+            self.env._("Escalation level removed from the SLA policy."),
+        )
+        self.env["service.ticket.sla.event"]._log("level_removed", lines)
 
 
 class ServiceSlaPolicy(models.Model):
@@ -156,6 +158,15 @@ class ServiceTicketSlaEvent(models.Model):
         """One row of `kind` for each of the SLA `lines`, in one insert."""
         when = when or fields.Datetime.now()
         return self._write_rows([self._row(kind, line, when) for line in lines])
+
+    @api.model
+    def _log_reached(self, lines, when):
+        """'met' for the `lines` reached in time, 'reached_late' for those
+        reached after their deadline (their status stays breached), in one
+        insert."""
+        return self._write_rows(
+            [self._row("met" if line.status == "met" else "reached_late", line, when) for line in lines]
+        )
 
     @api.model
     def _row(self, kind, line, when):

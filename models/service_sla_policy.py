@@ -27,7 +27,7 @@ TARGET_FIELDS = {
 class ServiceSlaPolicy(models.Model):
     _name = "service.sla.policy"
     _description = "Service Level Agreement Policy"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "service.sla.rule.mixin"]
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True, tracking=True)
@@ -222,19 +222,7 @@ class ServiceSlaPolicy(models.Model):
         # pylint: disable-next=no-search-all  # a company has a few dozen policies, all needed in order
         return tuple(self.sudo().search([], order="sequence, id").ids)
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        policies = super().create(vals_list)
-        self.env["res.company"]._service_renew_sla_rules()
-        return policies
-
-    def write(self, vals):
-        result = super().write(vals)
-        if vals.keys() & RULE_FIELDS:
-            self.env["res.company"]._service_renew_sla_rules()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env["res.company"]._service_renew_sla_rules()
-        return result
+    @api.model
+    def _sla_rules_changed(self, vals):
+        """Only the fields that choose a policy are cached (_matching_rules)."""
+        return bool(vals.keys() & RULE_FIELDS)

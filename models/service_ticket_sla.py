@@ -193,14 +193,14 @@ class ServiceTicketSla(models.Model):
         }
 
     def _reach(self, when):
-        """The target is met (or missed) at `when`: the ladder's activities
-        about it are closed."""
+        """The target is met (or reached late) at `when`, each once: logged,
+        and the ladder's activities about it are closed."""
         reached = self.filtered(lambda line: not line.reached_date and line.status != "cancelled")
         for line in reached:
             if line.pause_start:
                 line._resume(when)
             line.write(line._reach_values(when, line.deadline))
-        self.env["service.ticket.sla.event"]._log("met", reached.filtered(lambda line: line.status == "met"), when)
+        self.env["service.ticket.sla.event"]._log_reached(reached, when)
         reached._ladder_close(self.env._("Target reached."))
 
     def _cancel(self):

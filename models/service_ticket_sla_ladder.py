@@ -19,6 +19,13 @@ class MailActivity(models.Model):
         ondelete="set null",
         readonly=True,
     )
+    service_sla_escalation_id = fields.Many2one(
+        "service.sla.escalation",
+        string="Escalation Level",
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
+    )
 
 
 class ServiceTicketSla(models.Model):
@@ -183,6 +190,7 @@ class ServiceTicketSla(models.Model):
                     "date_deadline": fields.Date.context_today(reader, line.deadline),
                     # the policy's single notice stays as it always was; ladder levels are closed by de-escalation
                     "service_sla_line_id": line.id if level else False,
+                    "service_sla_escalation_id": level.id,
                 }
             )
         # sudo: activities the SLA clock gives agents about their tickets
@@ -227,12 +235,19 @@ class ServiceTicketSla(models.Model):
         """Mark done the open activities the ladder gave about these lines
         (their history stays in the chatter)."""
         lines = self._ladder_acted()
-        if not lines:
-            return
+        if lines:
+            self._ladder_mark_done([("service_sla_line_id", "in", lines.ids)], feedback)
+
+    @api.model
+    def _ladder_mark_done(self, domain, feedback):
+        """Mark done the ladder's open activities matching `domain`, with
+        `feedback` as their note; returns the lines they were about."""
         # sudo: the ladder's own activities, closed by the SLA clock
-        activities = self.env["mail.activity"].sudo().search([("service_sla_line_id", "in", lines.ids)])
+        activities = self.env["mail.activity"].sudo().search(domain)
+        lines = activities.service_sla_line_id
         if activities:
             activities.action_feedback(feedback=feedback)
+        return lines
 
 
 def _next_due(schedule):

@@ -39,4 +39,6 @@ from . import test_ticket_merge
 from . import test_ticket_dates
 from . import test_automation
 from . import test_sla_ladder
+from . import test_sla_deescalation
+from . import test_sla_rule_cache
 from . import test_recall

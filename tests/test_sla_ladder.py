@@ -10,8 +10,10 @@ TUESDAY = datetime(2026, 11, 24)
 WEDNESDAY = datetime(2026, 11, 25)
 
 
-@tagged("post_install", "-at_install")
-class TestSlaLadder(SlaCommon):
+class SlaLadderCommon(SlaCommon):
+    """A policy with a three-level ladder on the SLA team and a public
+    holiday on the Monday after FRIDAY."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -45,6 +47,19 @@ class TestSlaLadder(SlaCommon):
             [("res_model", "=", "service.ticket"), ("res_id", "=", ticket.id), ("user_id", "=", user.id)]
         )
 
+    def _acted_ticket(self):
+        """A ticket whose resolution target is breached: the 75 % level gave
+        the agent an activity, the breach level the team's lead."""
+        ticket = self._ticket(at(FRIDAY, 15))
+        self._run_cron(at(TUESDAY, 14, 31))
+        self._run_cron(at(TUESDAY, 17, 1))
+        line = self._line(ticket, "resolution")
+        self.assertEqual(self.env["mail.activity"].search_count([("service_sla_line_id", "=", line.id)]), 2)
+        return ticket, line
+
+
+@tagged("post_install", "-at_install")
+class TestSlaLadder(SlaLadderCommon):
     def test_levels_planned_over_weekend_and_holiday(self):
         ticket = self._ticket(at(FRIDAY, 15))
         line = self._line(ticket, "resolution")
@@ -122,14 +137,6 @@ class TestSlaLadder(SlaCommon):
     # ------------------------------------------------------------------
     # De-escalation
     # ------------------------------------------------------------------
-
-    def _acted_ticket(self):
-        ticket = self._ticket(at(FRIDAY, 15))
-        self._run_cron(at(TUESDAY, 14, 31))
-        self._run_cron(at(TUESDAY, 17, 1))
-        line = self._line(ticket, "resolution")
-        self.assertEqual(self.env["mail.activity"].search_count([("service_sla_line_id", "=", line.id)]), 2)
-        return ticket, line
 
     def _assert_deescalated(self, ticket, line, feedback, chatter=None):
         self.assertFalse(self.env["mail.activity"].search([("service_sla_line_id", "=", line.id)]))

@@ -1,3 +1,4 @@
+from . import service_ticket_selection_mixin
 from . import service_log_contact
 from . import service_review_wizard
 from . import service_erase_wizard

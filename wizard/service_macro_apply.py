@@ -2,15 +2,14 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Command
 from odoo.tools import is_html_empty
 
 
 class ServiceMacroApply(models.TransientModel):
     _name = "service.macro.apply"
+    _inherit = ["service.ticket.selection.mixin"]
     _description = "Apply a Canned Reply"
 
-    ticket_ids = fields.Many2many("service.ticket", string="Tickets", required=True)
     team_ids = fields.Many2many("service.team", compute="_compute_team_ids")
     macro_id = fields.Many2one(
         "service.macro",
@@ -19,13 +18,6 @@ class ServiceMacroApply(models.TransientModel):
         domain="['|', ('team_ids', '=', False), ('team_ids', 'in', team_ids)]",
     )
     preview = fields.Html(compute="_compute_preview")
-
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        if "ticket_ids" in fields_list and self.env.context.get("active_model") == "service.ticket":
-            values["ticket_ids"] = [Command.set(self.env.context.get("active_ids") or [])]
-        return values
 
     @api.depends("ticket_ids")
     def _compute_team_ids(self):

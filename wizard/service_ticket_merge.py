@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Command
 
 
 class ServiceTicketMerge(models.TransientModel):
@@ -9,9 +8,9 @@ class ServiceTicketMerge(models.TransientModel):
     trying it. The rules are the ticket's (service.ticket._merge_check)."""
 
     _name = "service.ticket.merge"
+    _inherit = ["service.ticket.selection.mixin"]
     _description = "Merge Service Tickets"
 
-    ticket_ids = fields.Many2many("service.ticket", string="Tickets", required=True)
     target_id = fields.Many2one(
         "service.ticket",
         string="Ticket to Keep",
@@ -22,13 +21,6 @@ class ServiceTicketMerge(models.TransientModel):
         help="The other tickets are merged into this one and closed.",
     )
     refusal = fields.Text(compute="_compute_refusal", string="Why not")
-
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        if "ticket_ids" in fields_list and self.env.context.get("active_model") == "service.ticket":
-            values["ticket_ids"] = [Command.set(self.env.context.get("active_ids") or [])]
-        return values
 
     @api.depends("ticket_ids")
     def _compute_target_id(self):
