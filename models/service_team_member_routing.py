@@ -69,15 +69,14 @@ class ServiceTeamMember(models.Model):
         `channel` takes in the member's team)}, {missing: count}).
 
         `requirements` are the skills the ticket needs, [(skill id, level
-        progress)], at most 62: a member qualifies when their employee has each of them
-        at that progress or above. Only the members who qualify are read
-        whole: the others are the many in a large team routed by skills,
-        and what routing says of them is which requirements they miss. Of
-        each group missing the same requirements, the first `listed`
-        members (all when None) are read, with their employee, open units
-        and skill levels but no schedule, time off or last assignment; the
-        rest are counted, by the positions in `requirements` they miss
-        (the second value).
+        progress)], at most 62: a member qualifies when their employee has
+        each of them at that progress or above, which the query tells. Of
+        the members who miss some, the first `listed` of each kind (missing
+        the same requirements) are kept, all when `listed` is None; the
+        others are only counted, by the positions in `requirements` they
+        miss (the second value). In a large team routed by skills most
+        members miss some: routing then weighs one by one only the members
+        it may choose.
 
         The employee is the member's user's employee in the team's company
         (an agent working for several companies has one employee in each;
@@ -87,54 +86,30 @@ class ServiceTeamMember(models.Model):
         channel (TICKET_UNITS), what `max_open_tickets` caps."""
         self.env.flush_all()
         today = fields.Date.context_today(self)
+        all_met = (1 << len(requirements)) - 1
         rows = self.env.execute_query(
             SQL(
                 """
-            WITH staff AS (
-                    SELECT member.id, member.user_id, member.team_id, member.max_open_tickets,
-                           member.last_assigned_date, employee.id AS employee_id, employee.resource_id,
-                           employee.current_version_id, %(new_units)s AS units
+            SELECT staff.id, staff.user_id, staff.max_open_tickets, staff.last_assigned_date,
+                   staff.employee_id, staff.resource_id, staff.calendar_id, staff.tz,
+                   COALESCE(open_ticket.units, 0)::float8, skill.skill_ids, skill.progress, time_off.date_to,
+                   staff.units::float8, COALESCE(skill.met, 0)
+              FROM (
+                    SELECT member.id, member.user_id, member.max_open_tickets, member.last_assigned_date,
+                           employee.id AS employee_id, employee.resource_id,
+                           COALESCE(version.resource_calendar_id, resource.calendar_id) AS calendar_id,
+                           resource.tz, member.team_id, %(new_units)s AS units
                       FROM service_team_member member
                  LEFT JOIN service_team_channel_weight channel_weight
                         ON channel_weight.team_id = member.team_id AND channel_weight.channel = %(channel)s
                  LEFT JOIN hr_employee employee  -- at most one per user and company
                         ON employee.user_id = member.user_id AND employee.company_id = member.company_id
                        AND employee.active IS TRUE
+                 LEFT JOIN hr_version version ON version.id = employee.current_version_id
+                 LEFT JOIN resource_resource resource ON resource.id = employee.resource_id
                      WHERE %(candidates)s
-                ),
-                 skill AS (  -- the required skills each employee has, and the requirements they meet (bit i: the i-th)
-                    SELECT employee_skill.employee_id,
-                           ARRAY_AGG(employee_skill.skill_id) AS skill_ids,
-                           ARRAY_AGG(level.level_progress) AS progress,
-                           BIT_OR(1::bigint << (requirement.position - 1)::int)
-                               FILTER (WHERE level.level_progress >= requirement.progress) AS met
-                      FROM hr_employee_skill employee_skill
-                      JOIN hr_skill_level level ON level.id = employee_skill.skill_level_id
-                      JOIN unnest(%(skill_ids)s::int[], %(progress)s::int[])
-                           WITH ORDINALITY AS requirement(skill_id, progress, position)
-                        ON requirement.skill_id = employee_skill.skill_id
-                     WHERE (employee_skill.valid_from IS NULL OR employee_skill.valid_from <= %(today)s)
-                       AND (employee_skill.valid_to IS NULL OR employee_skill.valid_to >= %(today)s)
-                  GROUP BY employee_skill.employee_id
-                ),
-                 grouped AS (  -- members who miss the same requirements, numbered
-                    SELECT staff.*, skill.skill_ids, skill.progress,
-                           COALESCE(skill.met, 0) AS met,
-                           COALESCE(skill.met, 0) = %(all_met)s AS qualified,
-                           COUNT(*) OVER missing AS group_size,
-                           ROW_NUMBER() OVER (missing ORDER BY staff.id) AS position
-                      FROM staff
-                 LEFT JOIN skill ON skill.employee_id = staff.employee_id
-                    WINDOW missing AS (PARTITION BY COALESCE(skill.met, 0))
-                )
-            SELECT grouped.id, grouped.user_id, grouped.max_open_tickets,
-                   CASE WHEN grouped.qualified THEN grouped.last_assigned_date END,
-                   grouped.employee_id, grouped.resource_id,
-                   COALESCE(version.resource_calendar_id, resource.calendar_id), resource.tz,
-                   COALESCE(open_ticket.units, 0)::float8, grouped.skill_ids, grouped.progress,
-                   time_off.date_to, grouped.units::float8,
-                   grouped.qualified, grouped.met, grouped.group_size, grouped.position
-              FROM grouped
+                    OFFSET 0  -- planned apart: one join of all seven cost more to plan than to run
+                ) staff
          LEFT JOIN (
                 SELECT ticket.team_id, ticket.user_id, SUM(%(units)s) AS units
                   FROM service_ticket ticket
@@ -142,18 +117,27 @@ class ServiceTeamMember(models.Model):
                  WHERE ticket.team_id = %(team)s
                    AND ticket.user_id IS NOT NULL AND ticket.active IS TRUE AND ticket.is_closed IS NOT TRUE
               GROUP BY ticket.team_id, ticket.user_id
-            ) open_ticket ON open_ticket.team_id = grouped.team_id AND open_ticket.user_id = grouped.user_id
-         LEFT JOIN hr_version version
-                ON version.id = grouped.current_version_id AND grouped.qualified
-         LEFT JOIN resource_resource resource
-                ON resource.id = grouped.resource_id AND grouped.qualified
+            ) open_ticket ON open_ticket.team_id = staff.team_id AND open_ticket.user_id = staff.user_id
+         LEFT JOIN (  -- the required skills of each employee, and the requirements they meet (bit i: the i-th)
+                SELECT employee_skill.employee_id,
+                       ARRAY_AGG(employee_skill.skill_id) AS skill_ids, ARRAY_AGG(level.level_progress) AS progress,
+                       BIT_OR(1::bigint << (requirement.position - 1)::int)
+                           FILTER (WHERE level.level_progress >= requirement.progress) AS met
+                  FROM hr_employee_skill employee_skill
+                  JOIN hr_skill_level level ON level.id = employee_skill.skill_level_id
+                  JOIN unnest(%(skill_ids)s::int[], %(progress)s::int[])
+                       WITH ORDINALITY AS requirement(skill_id, progress, position)
+                    ON requirement.skill_id = employee_skill.skill_id
+                 WHERE (employee_skill.valid_from IS NULL OR employee_skill.valid_from <= %(today)s)
+                   AND (employee_skill.valid_to IS NULL OR employee_skill.valid_to >= %(today)s)
+              GROUP BY employee_skill.employee_id
+            ) skill ON skill.employee_id = staff.employee_id
          LEFT JOIN (
                 SELECT resource_id, MAX(date_to) AS date_to
                   FROM resource_calendar_leaves
                  WHERE resource_id IS NOT NULL AND date_from <= %(now)s AND date_to > %(now)s
               GROUP BY resource_id
-            ) time_off ON time_off.resource_id = grouped.resource_id AND grouped.qualified
-             WHERE grouped.qualified OR %(listed)s IS NULL OR grouped.position <= %(listed)s
+            ) time_off ON time_off.resource_id = staff.resource_id
             """,
                 candidates=candidates,
                 units=TICKET_UNITS,
@@ -163,16 +147,21 @@ class ServiceTeamMember(models.Model):
                 team=team.id or 0,
                 skill_ids=[skill_id for skill_id, __ in requirements],
                 progress=[progress for __, progress in requirements],
-                all_met=(1 << len(requirements)) - 1,
-                listed=listed,
                 today=today,
                 now=now,
             )
         )
-        facts, unlisted = {}, {}
+        facts, unlisted, seen = {}, {}, {}
         for row in rows:
+            met = row[13]
+            if met != all_met:  # misses skills: listed up to `listed` of a kind, the others counted
+                seen[met] = count = seen.get(met, 0) + 1
+                if listed is not None and count > listed:
+                    missing = tuple(i for i in range(len(requirements)) if not met & (1 << i))
+                    unlisted[missing] = unlisted.get(missing, 0) + 1
+                    continue
             member_id, user_id, capacity, last_assigned, employee_id, resource_id, calendar_id, tz = row[:8]
-            open_units, skill_ids, progress, away_until, units, qualified, met, group_size, position = row[8:]
+            open_units, skill_ids, progress, away_until, units = row[8:13]
             levels = {}
             for skill_id, level in zip(skill_ids or (), progress or (), strict=True):
                 levels[skill_id] = max(level, levels.get(skill_id, level))
@@ -189,9 +178,6 @@ class ServiceTeamMember(models.Model):
                 away_until,
                 _units(units),
             )
-            if not qualified and position == 1 and listed is not None and group_size > listed:
-                missing = tuple(i for i in range(len(requirements)) if not met & (1 << i))
-                unlisted[missing] = group_size - listed
         return facts, unlisted
 
     def _routing_open_counts(self):

@@ -77,6 +77,8 @@ class ServiceTicket(models.Model):
                 # goes in the next run, with fresh counts
                 self.env.ref("service_desk.ir_cron_route_queue")._trigger()
                 return False
+            # the next batch starts from an empty cache: a long queue costs the same per ticket as a short one
+            self.env.invalidate_all()
             if in_cron and self.env["ir.cron"]._commit_progress(routed) <= 0:
                 self.env.ref("service_desk.ir_cron_route_queue")._trigger()
                 return False
@@ -88,6 +90,8 @@ class ServiceTicket(models.Model):
         """Route these waiting tickets in order; stop at the first one nobody
         can take yet, which keeps waiting without a new decision. Returns
         how many left the queue."""
+        # the teams' agents as routing names its winners (member, user, partner), read once for the batch
+        self.team_id.member_ids.user_id.partner_id.mapped("lang")
         for count, ticket in enumerate(self):
             winner, team, facts = ticket._routing_decide(escalation=bool(ticket.escalation_level))
             if not winner and _queued(facts):

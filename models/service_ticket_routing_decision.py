@@ -32,7 +32,7 @@ class ServiceTicketRoutingDecision(models.Model):
       winner first: {"user", "open", "margin", "excluded", "working_now",
       "next_start", "time_off_until"}, the working hours (working_now,
       next_start) weighed only for members not excluded by skills or
-      capacity, time off read only for members who have the skills;
+      capacity;
     - ``rest`` and ``others``: [[reason, count]] of the candidates beyond
       the rows, and of every candidate but the winner;
 

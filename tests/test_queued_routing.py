@@ -193,6 +193,33 @@ class TestQueuedRouting(RoutingCommon):
         self.assertLessEqual(per_ticket, ten / 10, f"queries per ticket grow: {ten} for 10, {fifty} for 50")
         self.assertLess(per_ticket, 40)
 
+    def test_agents_are_read_once_per_batch_not_once_per_winner(self):
+        """A batch routed with nothing in the cache reads the team's agents
+        (members, users, partners) once, not each winner's one by one: a
+        long queue handed to many agents costs the same per ticket as a
+        short one."""
+        for i in range(12):
+            self._agent(f"Spread {i}", team=self.queue_team)
+
+        def cost(cold):
+            tickets = self.env["service.ticket"]
+            for __ in range(12):
+                tickets |= self._queued()
+            self.env.invalidate_all()
+            if not cold:
+                self.queue_team.member_ids.user_id.partner_id.mapped("lang")
+            before = self.env.cr.sql_log_count
+            self._run_cron(THURSDAY_8)
+            queries = self.env.cr.sql_log_count - before
+            self.assertEqual(len(tickets.user_id), 12, "one ticket for each agent")
+            tickets.write({"stage_id": self.env.ref("service_desk.stage_closed").id})  # their capacity back
+            return queries
+
+        cost(cold=False)  # the first run reads what every later one finds cached
+        warm, cold = cost(cold=False), cost(cold=True)
+        # mail's notification of each winner still reads their user in the recipient's context: one query each
+        self.assertLessEqual(cold - warm, 12 + 3, f"{cold} queries with the agents not read yet, {warm} with them read")
+
 
 @tagged("post_install", "-at_install")
 class TestQueueConcurrency(WorkerCase):
