@@ -328,7 +328,8 @@ class ServiceRecall(models.Model):
     def _tell_owners(self, incidents):
         """The recall's text on each incident, as the responsible agent's
         public reply to its customer (the launching user's without one),
-        with the serials concerned. The replies are dated alike, and what an
+        with the serials concerned. The replies are dated alike, their
+        addresses are found for the batch at once, and what an
         agent's reply changes on a ticket (its response targets met, its
         reply dates: ``_service_agent_replied``) is done once for the
         batch rather than by each post."""
@@ -340,10 +341,15 @@ class ServiceRecall(models.Model):
             # the conversation's rule is applied below, to the whole batch
             service_customer_rule_applied=True,
         )
+        # the replies' addresses for the whole batch at once (mail looks them up for each post otherwise)
+        author_id, email_from = posting._message_compute_author(author.id)
+        reply_to = posting._notify_get_reply_to(default=email_from, author_id=author_id)
         for incident in posting:
             incident.message_post(
                 body=incident.description,
-                author_id=author.id,
+                author_id=author_id,
+                email_from=email_from,
+                reply_to=reply_to[incident.id],
                 date=when,
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",

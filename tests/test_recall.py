@@ -184,6 +184,11 @@ class TestRecall(ServiceDeskMailCommon):
         self.assertIn("Ticket de servicio", mail_a.body_html, "laid out in Spanish for A")
         notice = incident_a.message_ids.filtered(lambda m: m.message_type == "comment")
         self.assertEqual(notice.author_id, self.user_agent_a.partner_id, "in the responsible agent's name")
+        self.assertEqual(
+            notice.reply_to,
+            incident_a._notify_get_reply_to(default=notice.email_from, author_id=notice.author_id.id)[incident_a.id],
+            "answers go to A's own incident",
+        )
         mail_c = self._mails_to(self.customer_c)
         self.assertNotIn("Ticket de servicio", mail_c.body_html, "in English for C")
         self.assertFalse(
@@ -365,7 +370,7 @@ class TestRecall(ServiceDeskMailCommon):
         batch's answer: inserts, SLA targets, flush, the cache read again),
         no more: nothing re-reads the incidents told so far for each owner
         or each batch."""
-        OWNER_QUERIES = 22
+        OWNER_QUERIES = 21
         BATCH_QUERIES = 40
         self._launch_queries(2, "WARM")  # warm the caches of the first launch
         with patch.object(service_recall, "BATCH_SIZE", 12):
