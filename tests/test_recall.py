@@ -350,7 +350,6 @@ class TestRecall(ServiceDeskMailCommon):
                 owners = recall._current_owners()
             self.assertEqual(len(owners), count)
 
-
     def _launch_queries(self, count, prefix):
         recall = self._owners_fill(count, prefix)
         self.env.flush_all()
@@ -383,6 +382,7 @@ class TestRecall(ServiceDeskMailCommon):
         counts = f"4 owners: {four} queries, 12: {twelve}, 12 in 3 batches: {twelve_in_three}"
         self.assertLessEqual(per_owner, OWNER_QUERIES, counts)
         self.assertLessEqual(per_batch, BATCH_QUERIES, counts)
+
 
 @tagged("post_install", "-at_install")
 class TestRecallPortal(ServiceDeskPortalCommon, HttpCase):
