@@ -280,7 +280,8 @@ class ServiceRecall(models.Model):
         """One incident of `problem` per owner, listing their serials, and
         the recall's text posted on each as a public reply: mail emails it
         to the customer through the incident's thread, in their language.
-        A create and a round of posts per batch of BATCH_SIZE owners; the
+        A create and a round of posts per batch of BATCH_SIZE owners, each
+        batch written and dropped from the cache before the next; the
         emails are queued in mail's queue (service_queue_notifications),
         rendered and sent by its cron, not in this request. The incidents
         are created without the first stage's acknowledgement (mail_notrack):
@@ -313,6 +314,10 @@ class ServiceRecall(models.Model):
                 .with_env(Ticket.env)
             )
             self._tell_owners(incidents)
+            # written, then forgotten: the next batch works with a cache of its own size, not with
+            # every incident, message and follower of the batches before it
+            self.env.flush_all()
+            self.env.invalidate_all()
 
     def _incident_description(self, lots, owner):
         """The recall's text and the list of `owner`'s serials, introduced in their language."""
@@ -323,16 +328,33 @@ class ServiceRecall(models.Model):
     def _tell_owners(self, incidents):
         """The recall's text on each incident, as the responsible agent's
         public reply to its customer (the launching user's without one),
-        with the serials concerned."""
+        with the serials concerned. The replies are dated alike, their
+        addresses are found for the batch at once, and what an
+        agent's reply changes on a ticket (its response targets met, its
+        reply dates: ``_service_agent_replied``) is done once for the
+        batch rather than by each post."""
         author = self.user_id.partner_id or self.env.user.partner_id
-        posting = incidents.with_context(service_queue_notifications=True, service_problem_shared=True)
+        when = fields.Datetime.now()
+        posting = incidents.with_context(
+            service_queue_notifications=True,
+            service_problem_shared=True,
+            # the conversation's rule is applied below, to the whole batch
+            service_customer_rule_applied=True,
+        )
+        # the replies' addresses for the whole batch at once (mail looks them up for each post otherwise)
+        author_id, email_from = posting._message_compute_author(author.id)
+        reply_to = posting._notify_get_reply_to(default=email_from, author_id=author_id)
         for incident in posting:
             incident.message_post(
                 body=incident.description,
-                author_id=author.id,
+                author_id=author_id,
+                email_from=email_from,
+                reply_to=reply_to[incident.id],
+                date=when,
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
             )
+        incidents._service_agent_replied(when)
 
     # ------------------------------------------------------------------
     # Buttons

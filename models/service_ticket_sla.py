@@ -182,9 +182,13 @@ class ServiceTicketSla(models.Model):
             line.write(line._reach_values(line.reached_date, line.deadline))
         return lines
 
-    def _reach_values(self, when, deadline):
+    def _reach_values(self, when, deadline, working_hours=None):
+        """`working_hours`: the working hours from the line's start to
+        `when`, when already counted (see _reach)."""
         self.ensure_one()
-        elapsed = self._working_hours(self.calendar_id, self.start_date, when) - self.paused_hours
+        if working_hours is None:
+            working_hours = self._working_hours(self.calendar_id, self.start_date, when)
+        elapsed = working_hours - self.paused_hours
         return {
             "reached_date": when,
             "pause_start": False,
@@ -196,10 +200,14 @@ class ServiceTicketSla(models.Model):
         """The target is met (or reached late) at `when`, each once: logged,
         and the ladder's activities about it are closed."""
         reached = self.filtered(lambda line: not line.reached_date and line.status != "cancelled")
+        reached.filtered("pause_start")._resume(when)
+        # lines started together on one calendar (the tickets of one create) share one calendar walk
+        working_hours = {}
         for line in reached:
-            if line.pause_start:
-                line._resume(when)
-            line.write(line._reach_values(when, line.deadline))
+            key = (line.calendar_id, line.start_date)
+            if key not in working_hours:
+                working_hours[key] = self._working_hours(line.calendar_id, line.start_date, when)
+            line.write(line._reach_values(when, line.deadline, working_hours[key]))
         self.env["service.ticket.sla.event"]._log_reached(reached, when)
         reached._ladder_close(self.env._("Target reached."))
 

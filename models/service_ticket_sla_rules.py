@@ -264,11 +264,11 @@ class ServiceTicket(models.Model):
     def _sla_agent_replied(self, when, first_time):
         """An agent answered at `when`: the open response targets are
         reached; `first_time` tickets get their first-response duration."""
+        # the targets of all these tickets reached together: one calendar walk per start (_reach)
         # sudo: response targets an agent's answer reached, bookkeeping
-        for ticket in self.sudo():
-            ticket.sla_line_ids.filtered(
-                lambda line: line.target_type in ("first_response", "next_response") and not line.reached_date
-            )._reach(when)  # (cancelled targets are not reached: _reach)
+        self.sudo().sla_line_ids.filtered(
+            lambda line: line.target_type in ("first_response", "next_response") and not line.reached_date
+        )._reach(when)  # (cancelled targets are not reached: _reach)
         # sudo: first-response hours of the same tickets, bookkeeping
         for ticket in first_time.sudo():
             line = ticket.sla_line_ids.filtered(lambda line: line.target_type == "first_response")[:1]

@@ -184,6 +184,11 @@ class TestRecall(ServiceDeskMailCommon):
         self.assertIn("Ticket de servicio", mail_a.body_html, "laid out in Spanish for A")
         notice = incident_a.message_ids.filtered(lambda m: m.message_type == "comment")
         self.assertEqual(notice.author_id, self.user_agent_a.partner_id, "in the responsible agent's name")
+        self.assertEqual(
+            notice.reply_to,
+            incident_a._notify_get_reply_to(default=notice.email_from, author_id=notice.author_id.id)[incident_a.id],
+            "answers go to A's own incident",
+        )
         mail_c = self._mails_to(self.customer_c)
         self.assertNotIn("Ticket de servicio", mail_c.body_html, "in English for C")
         self.assertFalse(
@@ -212,6 +217,32 @@ class TestRecall(ServiceDeskMailCommon):
         self.assertEqual(
             (problem.incident_count, problem.incident_replied_count, problem.incident_resolved_count), (3, 1, 1)
         )
+
+    def test_recall_meets_each_incidents_first_response_target(self):
+        """The recall's email is the agent's first answer on each incident,
+        whichever batch it was posted in: the reply dates are set and each
+        first-response target is met, once, at the email's date."""
+        self.env["service.sla.policy"].search([]).active = False
+        self.env["service.sla.policy"].create(
+            {"name": "Recall answers", "first_response_hours": 4, "resolution_hours": 40, "sequence": 1}
+        )
+        recall = self._recall(product_ids=[Command.set(self.product.ids)])
+        with patch.object(service_recall, "BATCH_SIZE", 2):
+            self._launch(recall)
+        incidents = recall.incident_ticket_ids
+        self.assertEqual(len(incidents), 3)
+        for incident in incidents:
+            notice = incident.message_ids.filtered(lambda m: m.message_type == "comment")
+            self.assertEqual(incident.first_response_date, notice.date)
+            self.assertEqual(incident.last_agent_reply_date, notice.date)
+            line = incident.sla_line_ids.filtered(lambda line: line.target_type == "first_response")
+            self.assertEqual(line.reached_date, notice.date)
+            self.assertEqual(line.status, "met")
+            self.assertEqual(incident.first_response_hours, line.elapsed_hours)
+            met = self.env["service.ticket.sla.event"].search([("sla_line_id", "=", line.id), ("kind", "=", "met")])
+            self.assertEqual(len(met), 1, "met once")
+            resolution = incident.sla_line_ids.filtered(lambda line: line.target_type == "resolution")
+            self.assertFalse(resolution.reached_date, "an answer does not resolve")
 
     def test_recall_opened_from_a_serial_or_a_product(self):
         action = self.lot_3.with_user(self.user_agent_a).action_service_recall()
@@ -318,6 +349,39 @@ class TestRecall(ServiceDeskMailCommon):
             with self.assertQueryCount(1):
                 owners = recall._current_owners()
             self.assertEqual(len(owners), count)
+
+    def _launch_queries(self, count, prefix):
+        recall = self._owners_fill(count, prefix)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.mock_mail_gateway():
+            before = self.env.cr.sql_log_count
+            recall.action_launch()
+            self.env.flush_all()
+            queries = self.env.cr.sql_log_count - before
+        self.assertEqual(recall.informed_count, count)
+        return queries
+
+    def test_launch_queries_grow_linearly_with_the_owners(self):
+        """The queries of a launch are a constant, plus OWNER_QUERIES per
+        owner (the incident's save path and its email: mail's
+        message_post), plus BATCH_QUERIES per batch (a create and the
+        batch's answer: inserts, SLA targets, flush, the cache read again),
+        no more: nothing re-reads the incidents told so far for each owner
+        or each batch."""
+        OWNER_QUERIES = 21
+        BATCH_QUERIES = 40
+        self._launch_queries(2, "WARM")  # warm the caches of the first launch
+        with patch.object(service_recall, "BATCH_SIZE", 12):
+            four = self._launch_queries(4, "FOUR")
+            twelve = self._launch_queries(12, "TWELVE")
+        with patch.object(service_recall, "BATCH_SIZE", 4):
+            twelve_in_three = self._launch_queries(12, "THREE")
+        per_owner = (twelve - four) / 8
+        per_batch = (twelve_in_three - twelve) / 2
+        counts = f"4 owners: {four} queries, 12: {twelve}, 12 in 3 batches: {twelve_in_three}"
+        self.assertLessEqual(per_owner, OWNER_QUERIES, counts)
+        self.assertLessEqual(per_batch, BATCH_QUERIES, counts)
 
 
 @tagged("post_install", "-at_install")
