@@ -54,6 +54,19 @@ class ServiceSlaEscalation(models.Model):
         help="The team's senior agents (else its escalation team, else the service managers) get the activity.",
     )
 
+    @api.depends("policy_id.name", "trigger", "value")
+    def _compute_display_name(self):
+        """The policy and the moment the level acts, as its activities and
+        its events name it."""
+        for level in self:
+            if level.trigger == "percent_used":
+                moment = self.env._("%s %% of the target used", f"{level.value:g}")
+            elif level.value:
+                moment = self.env._("%s working hours after the breach", f"{level.value:g}")
+            else:
+                moment = self.env._("at the breach")
+            level.display_name = f"{level.policy_id.name}: {moment}"
+
     @api.constrains("trigger", "value", "policy_id")
     def _check_ladder(self):
         for level in self:

@@ -60,6 +60,17 @@ class SlaLadderCommon(SlaCommon):
 
 @tagged("post_install", "-at_install")
 class TestSlaLadder(SlaLadderCommon):
+    def test_levels_are_named_by_their_policy_and_moment(self):
+        """A level's name, where activities and events show it, says when it acts."""
+        self.assertEqual(
+            self.ladder_policy.escalation_ids.sorted("sequence").with_context(lang="en_US").mapped("display_name"),
+            [
+                "Ladder: 75 % of the target used",
+                "Ladder: at the breach",
+                "Ladder: 4 working hours after the breach",
+            ],
+        )
+
     def test_levels_planned_over_weekend_and_holiday(self):
         ticket = self._ticket(at(FRIDAY, 15))
         line = self._line(ticket, "resolution")
