@@ -239,7 +239,10 @@ class ServiceTicket(models.Model):
             listed=EXPLAINED_MEMBERS,
         )
         unlisted_reasons = Counter(
-            {("skills", tuple(requirements[i][::2] for i in missing)): count for missing, count in unlisted.items()}
+            {
+                ("skills", tuple((requirements[i][0], requirements[i][2]) for i in missing)): count
+                for missing, count in unlisted.items()
+            }
         )
         verdicts = {}
         for member_id, fact in facts.items():
@@ -360,8 +363,9 @@ class ServiceTicket(models.Model):
             }
             for m in ordered[:EXPLAINED_MEMBERS]
         ]
-        rest = Counter(verdicts[m]["excluded"] for m in ordered[EXPLAINED_MEMBERS:]) + Counter(unlisted)
-        others = Counter(verdicts[m]["excluded"] for m in ordered if m != winner_id) + Counter(unlisted)
+        unlisted = Counter(unlisted)
+        rest = Counter(verdicts[m]["excluded"] for m in ordered[EXPLAINED_MEMBERS:]) + unlisted
+        others = Counter(verdicts[m]["excluded"] for m in ordered if m != winner_id) + unlisted
         return {
             "escalation": escalation,
             "why": why,
