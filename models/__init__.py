@@ -23,6 +23,7 @@ from . import service_ticket_search
 from . import res_partner
 from . import res_partner_sla
 from . import service_team_member_routing
+from . import service_routing_staff_source
 from . import service_team_queue
 from . import service_ticket_routing
 from . import service_ticket_routing_decision

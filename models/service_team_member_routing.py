@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, ormcache
 
 # capacity assumed for members without a cap, to compare their load with capped members
 UNCAPPED_CAPACITY = 20
@@ -60,125 +60,164 @@ class ServiceTeamMember(models.Model):
             member.load_percent = round(100 * _load_ratio(counts.get(member.id, 0), member.max_open_tickets))
 
     @api.model
-    def _routing_facts(self, team, candidates, requirements, now, channel="web", listed=None):
-        """What routing weighs about the members of `team` that the SQL
-        condition `candidates` on `member` selects, read in one query:
-        ({member id: (user id, capacity, last assigned date, employee id,
-        resource id, calendar id, time zone, open units, {skill id: level
-        progress}, end of time off covering `now`, units a ticket of
-        `channel` takes in the member's team)}, {missing: count}).
+    def _routing_facts(self, team, members, requirements, now, channel="web", listed=None):
+        """What routing weighs about the active members of `team` (only
+        those of the ids `members` unless None):
+        ({member id: (user id, capacity, last assigned date, calendar id,
+        time zone, open units, requirements met, skill margin, end of time
+        off covering `now`, units a ticket of `channel` takes in the
+        team)}, {requirements met: count}).
 
         `requirements` are the skills the ticket needs, [(skill id, level
-        progress)], at most 62: a member qualifies when their employee has
-        each of them at that progress or above, which the query tells. Of
-        the members who miss some, the first `listed` of each kind (missing
-        the same requirements) are kept, all when `listed` is None; the
-        others are only counted, by the positions in `requirements` they
-        miss (the second value). In a large team routed by skills most
-        members miss some: routing then weighs one by one only the members
-        it may choose.
-
-        The employee is the member's user's employee in the team's company
-        (an agent working for several companies has one employee in each;
-        skills, calendar and time off come from that one). Only skills that
-        are valid today count (expired skills and certifications do not).
-        Open units: the user's open tickets in the member's team weighted by
-        channel (TICKET_UNITS), what `max_open_tickets` caps."""
+        progress)], at most 62; which of them each member meets and by how
+        much is in `_routing_staff`. Of the members who miss some, the
+        first `listed` of each kind (missing the same requirements) are
+        kept, all when `listed` is None; the others are only counted, by
+        the requirements they meet (the second value). In a large team
+        routed by skills most members miss some: the figures that change
+        with every ticket (open units, last assignment, time off) are then
+        read, in one query, only for the members routing may choose or
+        explains. Open units: the user's open tickets in the team weighted
+        by channel (TICKET_UNITS), what `max_open_tickets` caps."""
         self.env.flush_all()
-        today = fields.Date.context_today(self)
         all_met = (1 << len(requirements)) - 1
+        staff, unlisted, seen = {}, {}, {}
+        for member_id, user_id, resource_id, calendar_id, tz, met, margin in self._routing_staff(team, requirements):
+            if members is not None and member_id not in members:
+                continue
+            if met != all_met:  # misses skills: listed up to `listed` of a kind, the others counted
+                seen[met] = count = seen.get(met, 0) + 1
+                if listed is not None and count > listed:
+                    unlisted[met] = unlisted.get(met, 0) + 1
+                    continue
+            staff[member_id] = (user_id, resource_id, calendar_id, tz, met, margin)
         rows = self.env.execute_query(
             SQL(
                 """
-            SELECT staff.id, staff.user_id, staff.max_open_tickets, staff.last_assigned_date,
-                   staff.employee_id, staff.resource_id, staff.calendar_id, staff.tz,
-                   COALESCE(open_ticket.units, 0)::float8, skill.skill_ids, skill.progress, time_off.date_to,
-                   staff.units::float8, COALESCE(skill.met, 0)
-              FROM (
-                    SELECT member.id, member.user_id, member.max_open_tickets, member.last_assigned_date,
-                           employee.id AS employee_id, employee.resource_id,
-                           COALESCE(version.resource_calendar_id, resource.calendar_id) AS calendar_id,
-                           resource.tz, member.team_id, %(new_units)s AS units
-                      FROM service_team_member member
-                 LEFT JOIN service_team_channel_weight channel_weight
-                        ON channel_weight.team_id = member.team_id AND channel_weight.channel = %(channel)s
-                 LEFT JOIN hr_employee employee  -- at most one per user and company
-                        ON employee.user_id = member.user_id AND employee.company_id = member.company_id
-                       AND employee.active IS TRUE
-                 LEFT JOIN hr_version version ON version.id = employee.current_version_id
-                 LEFT JOIN resource_resource resource ON resource.id = employee.resource_id
-                     WHERE %(candidates)s
-                    OFFSET 0  -- planned apart: one join of all seven cost more to plan than to run
-                ) staff
+            SELECT member.id, member.max_open_tickets, member.last_assigned_date,
+                   COALESCE(open_ticket.units, 0)::float8, time_off.date_to, new_ticket.units::float8
+              FROM unnest(%(members)s::int[], %(resources)s::int[]) AS staff(member_id, resource_id)
+              JOIN service_team_member member ON member.id = staff.member_id
          LEFT JOIN (
-                SELECT ticket.team_id, ticket.user_id, SUM(%(units)s) AS units
+                SELECT ticket.user_id, SUM(%(units)s) AS units
                   FROM service_ticket ticket
                        %(weight_join)s
                  WHERE ticket.team_id = %(team)s
                    AND ticket.user_id IS NOT NULL AND ticket.active IS TRUE AND ticket.is_closed IS NOT TRUE
-              GROUP BY ticket.team_id, ticket.user_id
-            ) open_ticket ON open_ticket.team_id = staff.team_id AND open_ticket.user_id = staff.user_id
-         LEFT JOIN (  -- the required skills of each employee, and the requirements they meet (bit i: the i-th)
-                SELECT employee_skill.employee_id,
-                       ARRAY_AGG(employee_skill.skill_id) AS skill_ids, ARRAY_AGG(level.level_progress) AS progress,
-                       BIT_OR(1::bigint << (requirement.position - 1)::int)
-                           FILTER (WHERE level.level_progress >= requirement.progress) AS met
-                  FROM hr_employee_skill employee_skill
-                  JOIN hr_skill_level level ON level.id = employee_skill.skill_level_id
-                  JOIN unnest(%(skill_ids)s::int[], %(progress)s::int[])
-                       WITH ORDINALITY AS requirement(skill_id, progress, position)
-                    ON requirement.skill_id = employee_skill.skill_id
-                 WHERE (employee_skill.valid_from IS NULL OR employee_skill.valid_from <= %(today)s)
-                   AND (employee_skill.valid_to IS NULL OR employee_skill.valid_to >= %(today)s)
-              GROUP BY employee_skill.employee_id
-            ) skill ON skill.employee_id = staff.employee_id
+              GROUP BY ticket.user_id
+            ) open_ticket ON open_ticket.user_id = member.user_id
          LEFT JOIN (
                 SELECT resource_id, MAX(date_to) AS date_to
                   FROM resource_calendar_leaves
-                 WHERE resource_id IS NOT NULL AND date_from <= %(now)s AND date_to > %(now)s
+                 WHERE resource_id = ANY(%(resources)s) AND date_from <= %(now)s AND date_to > %(now)s
               GROUP BY resource_id
             ) time_off ON time_off.resource_id = staff.resource_id
+        CROSS JOIN (
+                SELECT %(new_units)s AS units
+                  FROM (VALUES (1)) AS one
+             LEFT JOIN service_team_channel_weight channel_weight
+                    ON channel_weight.team_id = %(team)s AND channel_weight.channel = %(channel)s
+            ) new_ticket
             """,
-                candidates=candidates,
                 units=TICKET_UNITS,
                 weight_join=TICKET_CHANNEL_WEIGHT_JOIN,
                 new_units=channel_units(SQL("%s::varchar", channel)),
                 channel=channel,
                 team=team.id or 0,
-                skill_ids=[skill_id for skill_id, __ in requirements],
-                progress=[progress for __, progress in requirements],
-                today=today,
+                members=list(staff),
+                resources=[resource_id for __, resource_id, *__ in staff.values()],
                 now=now,
             )
         )
-        facts, unlisted, seen = {}, {}, {}
-        for row in rows:
-            met = row[13]
-            if met != all_met:  # misses skills: listed up to `listed` of a kind, the others counted
-                seen[met] = count = seen.get(met, 0) + 1
-                if listed is not None and count > listed:
-                    missing = tuple(i for i in range(len(requirements)) if not met & (1 << i))
-                    unlisted[missing] = unlisted.get(missing, 0) + 1
-                    continue
-            member_id, user_id, capacity, last_assigned, employee_id, resource_id, calendar_id, tz = row[:8]
-            open_units, skill_ids, progress, away_until, units = row[8:13]
-            levels = {}
-            for skill_id, level in zip(skill_ids or (), progress or (), strict=True):
-                levels[skill_id] = max(level, levels.get(skill_id, level))
+        facts = {}
+        for member_id, capacity, last_assigned, open_count, away_until, units in rows:
+            user_id, __, calendar_id, tz, met, margin = staff[member_id]
+            open_units = _units(open_count) if open_count else 0
             facts[member_id] = (
                 user_id,
                 capacity,
                 last_assigned,
-                employee_id,
-                resource_id,
                 calendar_id,
                 tz,
-                _units(open_units),
-                levels,
+                open_units,
+                met,
+                margin,
                 away_until,
                 _units(units),
             )
         return facts, unlisted
+
+    @api.model
+    def _routing_staff(self, team, requirements):
+        """The active members of `team`, as routing knows them between two
+        changes of its staff: ((member id, user id, resource id, calendar
+        id, time zone, requirements met, skill margin), ...), requirements
+        being [(skill id, level progress)] (see _routing_facts). Cached in
+        every worker under today's date (skills expire) and the companies'
+        routing staff version, which every change of what it reads renews
+        (service.routing.staff.mixin)."""
+        return self._routing_staff_of(
+            team.id or 0,
+            tuple(requirements),
+            fields.Date.context_today(self),
+            self.env.company.service_routing_staff_version,
+        )
+
+    @api.model
+    @ormcache("team_id", "requirements", "today", "version")
+    def _routing_staff_of(self, team_id, requirements, today, version):
+        """The rows of _routing_staff, read in one query.
+
+        The employee is the member's user's employee in the team's company
+        (an agent working for several companies has one employee in each;
+        skills, calendar and time off come from that one). Bit i of the
+        requirements met: the employee has the i-th skill at that progress
+        or above; the skill margin: by how much they pass the requirements
+        they meet (their level's progress above the one required, summed).
+        Only skills that are valid `today` count (expired skills and
+        certifications do not); of a skill held twice, the higher level."""
+        return tuple(
+            self.env.execute_query(
+                SQL(
+                    """
+            SELECT member.id, member.user_id, employee.resource_id,
+                   COALESCE(version.resource_calendar_id, resource.calendar_id), resource.tz,
+                   COALESCE(skill.met, 0), COALESCE(skill.margin, 0)
+              FROM service_team_member member
+         LEFT JOIN hr_employee employee  -- at most one per user and company
+                ON employee.user_id = member.user_id AND employee.company_id = member.company_id
+               AND employee.active IS TRUE
+         LEFT JOIN hr_version version ON version.id = employee.current_version_id
+         LEFT JOIN resource_resource resource ON resource.id = employee.resource_id
+         LEFT JOIN (  -- the requirements each employee meets (bit i: the i-th), and by how much
+                SELECT held.employee_id,
+                       BIT_OR(1::bigint << (held.position - 1)::int) FILTER (WHERE held.passed) AS met,
+                       SUM(held.progress - held.required) FILTER (WHERE held.passed) AS margin
+                  FROM (  -- each requirement's skill at the highest level the employee holds it
+                        SELECT employee_skill.employee_id, requirement.position, requirement.progress AS required,
+                               MAX(level.level_progress) AS progress,
+                               MAX(level.level_progress) >= requirement.progress AS passed
+                          FROM hr_employee_skill employee_skill
+                          JOIN hr_skill_level level ON level.id = employee_skill.skill_level_id
+                          JOIN unnest(%(skill_ids)s::int[], %(progress)s::int[])
+                               WITH ORDINALITY AS requirement(skill_id, progress, position)
+                            ON requirement.skill_id = employee_skill.skill_id
+                         WHERE (employee_skill.valid_from IS NULL OR employee_skill.valid_from <= %(today)s)
+                           AND (employee_skill.valid_to IS NULL OR employee_skill.valid_to >= %(today)s)
+                      GROUP BY employee_skill.employee_id, requirement.position, requirement.progress
+                    ) held
+              GROUP BY held.employee_id
+            ) skill ON skill.employee_id = employee.id
+             WHERE member.team_id = %(team)s AND member.active IS TRUE
+          ORDER BY member.id
+                    """,
+                    team=team_id,
+                    skill_ids=[skill_id for skill_id, __ in requirements],
+                    progress=[progress for __, progress in requirements],
+                    today=today,
+                )
+            )
+        )
 
     def _routing_open_counts(self):
         """{member id: open units (tickets weighted by channel) of the
@@ -244,15 +283,31 @@ class ServiceTeamMember(models.Model):
                 result[member_id] = (start == now, start)
         return result
 
-    def _routing_claim(self, now, units=1):
+    def _routing_claim(self, now, units=1, capped=True):
         """Take the ticket, of `units` capacity units, for this member if it
-        still fits in their capacity, in one
-        statement that counts the member's open units (tickets weighted by
-        channel, TICKET_UNITS) and records the
-        assignment. Updating the member's row locks it: a concurrent routing
-        to the same agent waits, then fails to serialize and is retried by
-        Odoo with fresh counts, so nobody is pushed past capacity."""
+        still fits in their capacity, in one statement that counts the
+        member's open units (tickets weighted by channel, TICKET_UNITS) and
+        records the assignment. Updating the member's row locks it: a
+        concurrent routing to the same agent waits, then fails to serialize
+        and is retried by Odoo with fresh counts, so nobody is pushed past
+        capacity. A member routing read without a cap (not `capped`) is
+        taken without counting, unless a cap was set since."""
         self.ensure_one()
+        if not capped:
+            claimed = self.env.execute_query(
+                SQL(
+                    """
+            UPDATE service_team_member SET last_assigned_date = %s
+             WHERE id = %s AND COALESCE(max_open_tickets, 0) = 0
+         RETURNING id
+                    """,
+                    now,
+                    self.id,
+                )
+            )
+            if claimed:
+                self.invalidate_recordset(["last_assigned_date"])
+                return True
         self.env["service.ticket"].flush_model(["team_id", "user_id", "active", "is_closed", "channel"])
         self.env["service.team.channel.weight"].flush_model()
         claimed = self.env.execute_query(
@@ -277,6 +332,12 @@ class ServiceTeamMember(models.Model):
         )
         self.invalidate_recordset(["last_assigned_date"])
         return bool(claimed)
+
+
+def routing_schedule(fact):
+    """(calendar id, time zone, end of time off) of a member's routing fact
+    (see _routing_facts), what _routing_availability weighs."""
+    return fact[3], fact[4], fact[8]
 
 
 def _units(value):

@@ -6,9 +6,8 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.fields import Domain
-from odoo.tools import SQL
 
-from .service_team_member_routing import _load_ratio
+from .service_team_member_routing import _load_ratio, routing_schedule
 
 # members listed one by one in an explanation; the others are counted by reason
 EXPLAINED_MEMBERS = 15
@@ -84,14 +83,14 @@ class ServiceTicket(models.Model):
             ticket._route(escalation=bool(ticket.escalation_level), kind=kind)
 
     def _routing_candidates(self, escalation):
-        """(team, SQL condition on `member`, i.e. service_team_member) saying
-        who may take the ticket: the team's active members; on escalation
-        the members `_escalation_members` names."""
+        """(team, member ids) saying who may take the ticket: the team's
+        active members (ids None: all of them); on escalation the members
+        `_escalation_members` names."""
         self.ensure_one()
         if escalation:
             members = self._escalation_members()
-            return members.team_id[:1] or self.team_id, SQL("member.id = ANY(%s)", members.ids)
-        return self.team_id, SQL("member.team_id = %s AND member.active IS TRUE", self.team_id.id or 0)
+            return members.team_id[:1] or self.team_id, set(members.ids)
+        return self.team_id, None
 
     def _route(self, escalation=False, kind="routing"):
         """Route an existing ticket (on demand, on escalation); returns the
@@ -157,7 +156,9 @@ class ServiceTicket(models.Model):
         queue = not escalation and team.off_shift_routing == "queue"
         verdicts, unlisted = ticket._routing_verdicts(team, candidates, now)
         winner, why = ticket._routing_pick(verdicts, queue)
-        while winner and not winner._routing_claim(now, verdicts[winner.id]["units"]):
+        while winner and not winner._routing_claim(
+            now, verdicts[winner.id]["units"], capped=bool(verdicts[winner.id]["capacity"])
+        ):
             verdicts[winner.id]["excluded"] = ("claimed",)
             winner, why = ticket._routing_pick(verdicts, queue)
         return winner, team, ticket._routing_facts_of(verdicts, winner, why, escalation, unlisted)
@@ -238,24 +239,18 @@ class ServiceTicket(models.Model):
             self.channel or "web",
             listed=EXPLAINED_MEMBERS,
         )
-        unlisted_reasons = Counter(
-            {
-                ("skills", tuple((requirements[i][0], requirements[i][2]) for i in missing)): count
-                for missing, count in unlisted.items()
-            }
-        )
+        all_met = (1 << len(requirements)) - 1
+
+        def missed(met):
+            """The requirements not in the bitmask `met`, as a reason names them."""
+            return tuple((skill, level) for i, (skill, __, level) in enumerate(requirements) if not met & (1 << i))
+
+        unlisted_reasons = Counter({("skills", missed(met)): count for met, count in unlisted.items()})
         verdicts = {}
         for member_id, fact in facts.items():
-            user_id, capacity, last_assigned, __, __, __, __, open_count, levels, time_off_until, units = fact
-            missing, margin = [], 0
-            for skill_id, required_progress, level_id in requirements:
-                level = levels.get(skill_id)
-                if level is None or level < required_progress:
-                    missing.append((skill_id, level_id))
-                else:
-                    margin += level - required_progress
-            if missing:
-                excluded = ("skills", tuple(missing))
+            user_id, capacity, last_assigned, __, __, open_count, met, margin, time_off_until, units = fact
+            if met != all_met:
+                excluded = ("skills", missed(met))
             elif capacity and open_count + units > capacity:  # this ticket's units would not fit
                 excluded = ("capacity", open_count, capacity)
             else:
@@ -271,11 +266,12 @@ class ServiceTicket(models.Model):
                 "time_off_until": time_off_until,
                 "last_assigned": last_assigned,
                 "units": units,
+                "capacity": capacity,
             }
         # when the members who qualify work: the others are excluded whatever their hours
         qualified = [member_id for member_id, verdict in verdicts.items() if not verdict["excluded"]]
         availability = Member._routing_availability(
-            {member_id: (facts[member_id][5], facts[member_id][6], facts[member_id][9]) for member_id in qualified},
+            {member_id: routing_schedule(facts[member_id]) for member_id in qualified},
             now,
             self.team_id.resource_calendar_id,
         )

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
 
+from .service_team_member_routing import routing_schedule
 from .service_ticket_sla import TARGET_TYPES
 
 # a schedule entry: [level id (0: the policy's single at-risk notice), due
@@ -213,8 +213,8 @@ class ServiceTicketSla(models.Model):
             members = team.member_ids.filtered(lambda m, users=users: m.active and m.user_id in users)
             if not members:
                 continue
-            facts, __ = Member._routing_facts(team, SQL("member.id IN %s", tuple(members.ids)), [], now)
-            schedules = {member_id: (fact[5], fact[6], fact[9]) for member_id, fact in facts.items()}
+            facts, __ = Member._routing_facts(team, set(members.ids), [], now)
+            schedules = {member_id: routing_schedule(fact) for member_id, fact in facts.items()}
             calendar = team.resource_calendar_id or team.company_id.resource_calendar_id
             availability = Member._routing_availability(schedules, now, calendar)
             next_start = {}

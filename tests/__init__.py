@@ -24,6 +24,7 @@ from . import test_report
 from . import test_report_customers
 from . import test_routing
 from . import test_routing_concurrency
+from . import test_routing_staff_cache
 from . import test_queued_routing
 from . import test_security_review
 from . import test_sla
