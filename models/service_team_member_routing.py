@@ -80,17 +80,12 @@ class ServiceTeamMember(models.Model):
         explains. Open units: the user's open tickets in the team weighted
         by channel (TICKET_UNITS), what `max_open_tickets` caps."""
         self.env.flush_all()
-        all_met = (1 << len(requirements)) - 1
-        staff, unlisted, seen = {}, {}, {}
-        for member_id, user_id, resource_id, calendar_id, tz, met, margin in self._routing_staff(team, requirements):
-            if members is not None and member_id not in members:
-                continue
-            if met != all_met:  # misses skills: listed up to `listed` of a kind, the others counted
-                seen[met] = count = seen.get(met, 0) + 1
-                if listed is not None and count > listed:
-                    unlisted[met] = unlisted.get(met, 0) + 1
-                    continue
-            staff[member_id] = (user_id, resource_id, calendar_id, tz, met, margin)
+        if members is None:
+            rows, unlisted = self._routing_staff(team, requirements, listed)
+        else:
+            rows, __ = self._routing_staff(team, requirements)
+            rows, unlisted = _listed([row for row in rows if row[0] in members], len(requirements), listed)
+        staff = {member_id: values for member_id, *values in rows}
         rows = self.env.execute_query(
             SQL(
                 """
@@ -129,10 +124,11 @@ class ServiceTeamMember(models.Model):
                 now=now,
             )
         )
-        facts = {}
-        for member_id, capacity, last_assigned, open_count, away_until, units in rows:
+        facts, units = {}, None
+        for member_id, capacity, last_assigned, open_count, away_until, new_units in rows:
             user_id, __, calendar_id, tz, met, margin = staff[member_id]
             open_units = _units(open_count) if open_count else 0
+            units = _units(new_units) if units is None else units  # the same in every row
             facts[member_id] = (
                 user_id,
                 capacity,
@@ -143,30 +139,33 @@ class ServiceTeamMember(models.Model):
                 met,
                 margin,
                 away_until,
-                _units(units),
+                units,
             )
-        return facts, unlisted
+        return facts, dict(unlisted)
 
     @api.model
-    def _routing_staff(self, team, requirements):
+    def _routing_staff(self, team, requirements, listed=None):
         """The active members of `team`, as routing knows them between two
-        changes of its staff: ((member id, user id, resource id, calendar
-        id, time zone, requirements met, skill margin), ...), requirements
-        being [(skill id, level progress)] (see _routing_facts). Cached in
-        every worker under today's date (skills expire) and the companies'
-        routing staff version, which every change of what it reads renews
-        (service.routing.staff.mixin)."""
+        changes of its staff: (((member id, user id, resource id, calendar
+        id, time zone, requirements met, skill margin), ...), ((requirements
+        met, count), ...)), requirements being [(skill id, level progress)]
+        and the members who miss some listed up to `listed` of a kind, the
+        others counted (see _routing_facts). Cached in every worker under
+        today's date (skills expire) and the companies' routing staff
+        version, which every change of what it reads renews
+        (service.routing.staff.source)."""
         return self._routing_staff_of(
             team.id or 0,
             tuple(requirements),
+            listed,
             fields.Date.context_today(self),
             self.env.company.service_routing_staff_version,
         )
 
     @api.model
-    @ormcache("team_id", "requirements", "today", "version")
-    def _routing_staff_of(self, team_id, requirements, today, version):
-        """The rows of _routing_staff, read in one query.
+    @ormcache("team_id", "requirements", "listed", "today", "version")
+    def _routing_staff_of(self, team_id, requirements, listed, today, version):
+        """The value of _routing_staff, read in one query.
 
         The employee is the member's user's employee in the team's company
         (an agent working for several companies has one employee in each;
@@ -176,10 +175,9 @@ class ServiceTeamMember(models.Model):
         they meet (their level's progress above the one required, summed).
         Only skills that are valid `today` count (expired skills and
         certifications do not); of a skill held twice, the higher level."""
-        return tuple(
-            self.env.execute_query(
-                SQL(
-                    """
+        rows = self.env.execute_query(
+            SQL(
+                """
             SELECT member.id, member.user_id, employee.resource_id,
                    COALESCE(version.resource_calendar_id, resource.calendar_id), resource.tz,
                    COALESCE(skill.met, 0), COALESCE(skill.margin, 0)
@@ -210,14 +208,14 @@ class ServiceTeamMember(models.Model):
             ) skill ON skill.employee_id = employee.id
              WHERE member.team_id = %(team)s AND member.active IS TRUE
           ORDER BY member.id
-                    """,
-                    team=team_id,
-                    skill_ids=[skill_id for skill_id, __ in requirements],
-                    progress=[progress for __, progress in requirements],
-                    today=today,
-                )
+                """,
+                team=team_id,
+                skill_ids=[skill_id for skill_id, __ in requirements],
+                progress=[progress for __, progress in requirements],
+                today=today,
             )
         )
+        return _listed(rows, len(requirements), listed)
 
     def _routing_open_counts(self):
         """{member id: open units (tickets weighted by channel) of the
@@ -332,6 +330,24 @@ class ServiceTeamMember(models.Model):
         )
         self.invalidate_recordset(["last_assigned_date"])
         return bool(claimed)
+
+
+def _listed(rows, requirements, listed):
+    """(rows kept, ((requirements met, count), ...)) of staff `rows` (see
+    _routing_staff): every member who meets the `requirements` (their
+    number), the first `listed` of each kind of member who misses some (all
+    when `listed` is None), the others counted by kind."""
+    all_met = (1 << requirements) - 1
+    kept, unlisted, seen = [], {}, {}
+    for row in rows:
+        met = row[5]
+        if met != all_met:
+            seen[met] = count = seen.get(met, 0) + 1
+            if listed is not None and count > listed:
+                unlisted[met] = unlisted.get(met, 0) + 1
+                continue
+        kept.append(row)
+    return tuple(kept), tuple(unlisted.items())
 
 
 def routing_schedule(fact):
