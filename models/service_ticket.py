@@ -809,12 +809,22 @@ class ServiceTicket(models.Model):
         subtype = self.env.ref("service_desk.mt_ticket_new")
         if not self.env.context.get("service_queue_notifications"):
             return subtype
-        # sudo: who follows the ticket being created, whoever creates it
-        followed = (
-            self.env["mail.followers"]
-            .sudo()
-            .search_count(
-                [("res_model", "=", self._name), ("res_id", "=", self.id), ("subtype_ids", "in", subtype.ids)], limit=1
+        # who follows the ticket being created with that subtype, whoever creates it: a plain
+        # query, run on every new ticket, which no access rule restricts
+        self.env["mail.followers"].flush_model(["res_model", "res_id", "subtype_ids"])
+        followed = self.env.execute_query(
+            SQL(
+                """
+            SELECT 1
+              FROM mail_followers follower
+              JOIN mail_followers_mail_message_subtype_rel follows
+                ON follows.mail_followers_id = follower.id AND follows.mail_message_subtype_id = %s
+             WHERE follower.res_model = %s AND follower.res_id = %s
+             LIMIT 1
+                """,
+                subtype.id,
+                self._name,
+                self.id,
             )
         )
         return subtype if followed else self.env["mail.message.subtype"]
