@@ -174,24 +174,14 @@ class ServiceTicket(models.Model):
         unless someone follows the team's new tickets, who get mail's
         creation message (``_post_creation_message``)."""
         self.ensure_one()
+        Decision = self.env["service.ticket.routing.decision"]
         # sudo: the decision routing took for a ticket the user creates or may change
-        decision = (
-            self.env["service.ticket.routing.decision"]
-            .sudo()
-            .create(
-                {
-                    "ticket_id": self.id,
-                    "kind": kind,
-                    "decided_by_id": self.env.uid,
-                    "user_id": winner.user_id.id,
-                    "team_id": team.id,
-                    "facts": facts,
-                }
-            )
-        )
+        Decision.sudo()._keep(self, kind, winner.user_id, team, facts)
         reader = winner.user_id or self._escalation_users()[:1] or self.env.user
         reading = self.with_context(**self._service_reader_context(reader))
-        note = decision.with_env(reading.env)._render_note(facts)
+        # written from the decision's values, not read back
+        decided = Decision.with_env(reading.env).new({"user_id": winner.user_id.id, "team_id": team.id})
+        note = decided._render_note(facts)
         if creation and not self._post_creation_message():
             note = Markup("<p>%s</p>%s") % (reading._creation_message(), note)
         if winner:
