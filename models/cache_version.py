@@ -20,3 +20,10 @@ def create_version_sequence(cr):
 def next_version():
     """SQL expression of a new version."""
     return SQL("nextval(%s)", VERSION_SEQUENCE)
+
+
+def renew_company_version(env, fname):
+    """Give the version field `fname` of res.company a new version, on every
+    company at once (workers read it with their current company)."""
+    env.execute_query(SQL("UPDATE res_company SET %s = %s", SQL.identifier(fname), next_version()))
+    env["res.company"].invalidate_model([fname])

@@ -1,7 +1,6 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
 
-from .cache_version import create_version_sequence, next_version
+from .cache_version import create_version_sequence, renew_company_version
 
 
 class ResCompany(models.Model):
@@ -26,5 +25,4 @@ class ResCompany(models.Model):
         together): every worker reads it with its current company, which a
         request reads anyway, and matches its next ticket against fresh
         conditions."""
-        self.env.execute_query(SQL("UPDATE res_company SET service_sla_rules_version = %s", next_version()))
-        self.invalidate_model(["service_sla_rules_version"])
+        renew_company_version(self.env, "service_sla_rules_version")

@@ -1,7 +1,6 @@
 from odoo import api, fields, models
-from odoo.tools import SQL
 
-from .cache_version import create_version_sequence, next_version
+from .cache_version import renew_company_version
 
 
 class ServiceRoutingStaffSource(models.AbstractModel):
@@ -49,18 +48,13 @@ class ResCompany(models.Model):
         "what routing knows of the members is cached under it.",
     )
 
-    def init(self):
-        super().init()
-        create_version_sequence(self.env.cr)
-
     @api.model
     def _service_renew_routing_staff(self):
         """Give what routing caches of the teams' members a new version, on
         every company at once (a member's employee and skills may belong to
         any company): every worker reads it with its current company and
         reads the members again."""
-        self.env.execute_query(SQL("UPDATE res_company SET service_routing_staff_version = %s", next_version()))
-        self.invalidate_model(["service_routing_staff_version"])
+        renew_company_version(self.env, "service_routing_staff_version")
 
 
 class ServiceTeam(models.Model):

@@ -1,6 +1,7 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+
+from .append_rows import insert_rows
 
 LADDER_TRIGGERS = [
     ("percent_used", "Share of the Target Used"),
@@ -196,44 +197,30 @@ class ServiceTicketSlaEvent(models.Model):
     @api.model
     def _write_rows(self, values):
         """Append the events `values` (as _row makes them) to the log in one
-        INSERT. The SLA clock writes the log, on every new ticket too: as
-        superuser, without the ORM's create, which has nothing to do for a
-        log that is only appended to (every value, the stored company
-        included, is given; no field is computed). The tickets' logs read
-        before are read again."""
+        INSERT (insert_rows). The SLA clock writes the log, on every new
+        ticket too, as superuser; every value, the stored company included,
+        is given. The tickets' logs read before are read again."""
         if not values:
             return self.browse()
-        uid, now = self.env.uid, self.env.cr.now()
-        rows = self.env.execute_query(
-            SQL(
-                """
-            INSERT INTO service_ticket_sla_event
-                   (ticket_id, sla_line_id, policy_id, kind, date, company_id,
-                    create_uid, create_date, write_uid, write_date)
-            VALUES %s
-         RETURNING id
-                """,
-                SQL(", ").join(
-                    SQL(
-                        "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                        row["ticket_id"],
-                        row.get("sla_line_id") or None,
-                        row.get("policy_id") or None,
-                        row["kind"],
-                        row["date"],
-                        row.get("company_id") or None,
-                        uid,
-                        now,
-                        uid,
-                        now,
-                    )
-                    for row in values
-                ),
-            )
+        event_ids = insert_rows(
+            self.env,
+            "service_ticket_sla_event",
+            ("ticket_id", "sla_line_id", "policy_id", "kind", "date", "company_id"),
+            [
+                (
+                    row["ticket_id"],
+                    row.get("sla_line_id") or None,
+                    row.get("policy_id") or None,
+                    row["kind"],
+                    row["date"],
+                    row.get("company_id") or None,
+                )
+                for row in values
+            ],
         )
         self.env["service.ticket"].browse({row["ticket_id"] for row in values}).invalidate_recordset(["sla_event_ids"])
         # sudo: the log is written by the SLA clock; agents only read it
-        return self.sudo().browse([event_id for (event_id,) in rows])
+        return self.sudo().browse(event_ids)
 
 
 class ServiceTicket(models.Model):

@@ -86,7 +86,7 @@ class ServiceTeamMember(models.Model):
             rows, __ = self._routing_staff(team, requirements)
             rows, unlisted = _listed([row for row in rows if row[0] in members], len(requirements), listed)
         staff = {member_id: values for member_id, *values in rows}
-        rows = self.env.execute_query(
+        loads = self.env.execute_query(
             SQL(
                 """
             SELECT member.id, member.max_open_tickets, member.last_assigned_date,
@@ -125,7 +125,7 @@ class ServiceTeamMember(models.Model):
             )
         )
         facts, units = {}, None
-        for member_id, capacity, last_assigned, open_count, away_until, new_units in rows:
+        for member_id, capacity, last_assigned, open_count, away_until, new_units in loads:
             user_id, __, calendar_id, tz, met, margin = staff[member_id]
             open_units = _units(open_count) if open_count else 0
             units = _units(new_units) if units is None else units  # the same in every row

@@ -1,11 +1,20 @@
 import json
 
 from markupsafe import Markup, escape
+from psycopg2.extras import Json as PsycopgJson
 
 from odoo import api, fields, models
 from odoo.tools import SQL, html2plaintext, html_sanitize
 from odoo.tools.json import json_default
 from odoo.tools.sql import column_exists
+
+from .append_rows import insert_rows
+
+
+def _dumps(value):
+    """JSON of a decision's facts, as the Json field writes them."""
+    return json.dumps(value, ensure_ascii=False, default=json_default)
+
 
 ROUTING_KINDS = [
     ("routing", "Routing"),
@@ -77,33 +86,26 @@ class ServiceTicketRoutingDecision(models.Model):
         """Keep the decision of `kind` routing just took for `ticket`: the
         `user` it was given to (none when nobody), the `team` routed in, the
         `facts` weighed; decided now by the current user. Routing keeps one
-        on every ticket it routes: in one INSERT, without the ORM's create,
-        which has nothing to do for a decision (never changed once kept,
-        its company the ticket's) but converting the facts three times. The
-        ticket's history read before is read again."""
-        now = fields.Datetime.now()
-        [(decision_id,)] = self.env.execute_query(
-            SQL(
-                """
-            INSERT INTO service_ticket_routing_decision
-                   (ticket_id, company_id, date, kind, decided_by_id, user_id, team_id, facts,
-                    create_uid, create_date, write_uid, write_date)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s)
-         RETURNING id
-                """,
-                ticket.id,
-                ticket.company_id.id or None,
-                now,
-                kind,
-                self.env.uid,
-                user.id or None,
-                team.id or None,
-                json.dumps(facts, ensure_ascii=False, default=json_default),
-                self.env.uid,
-                self.env.cr.now(),
-                self.env.uid,
-                self.env.cr.now(),
-            )
+        on every ticket it routes: in one INSERT (insert_rows), as a
+        decision is never changed once kept (its company the ticket's); the
+        ORM's create would convert the facts three times. The ticket's
+        history read before is read again."""
+        [decision_id] = insert_rows(
+            self.env,
+            "service_ticket_routing_decision",
+            ("ticket_id", "company_id", "date", "kind", "decided_by_id", "user_id", "team_id", "facts"),
+            [
+                (
+                    ticket.id,
+                    ticket.company_id.id or None,
+                    fields.Datetime.now(),
+                    kind,
+                    self.env.uid,
+                    user.id or None,
+                    team.id or None,
+                    PsycopgJson(facts, dumps=_dumps),
+                )
+            ],
         )
         ticket.invalidate_recordset(["routing_decision_ids", "routing_explanation"])
         return self.browse(decision_id)
