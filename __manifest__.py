@@ -1,6 +1,6 @@
 {
     "name": "Service Desk",
-    "version": "19.0.1.5.0",
+    "version": "19.0.1.6.0",
     "category": "Services/Service Desk",
     "summary": "Customer service desk on your Odoo sales, deliveries and serial numbers",
     "author": "service_desk developers",

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 # what decides the first stage of a team (service.ticket._first_stage_id_of)
 STAGE_ORDER_FIELDS = {"sequence", "team_ids", "active"}
@@ -70,6 +71,8 @@ class ServiceStage(models.Model):
         result = super().write(vals)
         if STAGE_ORDER_FIELDS & vals.keys():
             self._stages_changed()
+        if "is_closed" in vals:
+            self._count_agent_loads()
         return result
 
     def unlink(self):
@@ -84,6 +87,18 @@ class ServiceStage(models.Model):
         (service.ticket._first_stage_id_of keeps it in the registry's
         cache). Stages change rarely."""
         self.env.registry.clear_cache()
+
+    def _count_agent_loads(self):
+        """These stages closed or reopened their tickets (their stored
+        `is_closed` follows): the members holding tickets in them count
+        their open units again."""
+        self.env["service.team.member"]._recount_open_units(
+            SQL(
+                "EXISTS (SELECT 1 FROM service_ticket ticket WHERE ticket.stage_id = ANY(%s)"
+                " AND ticket.team_id = member.team_id AND ticket.user_id = member.user_id)",
+                self.ids,
+            )
+        )
 
     @api.constrains("sla_pause", "is_resolved", "is_closed")
     def _check_pause_not_final(self):

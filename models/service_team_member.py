@@ -2,6 +2,9 @@ from odoo import api, fields, models
 
 # what makes a user work in a team (res.users.service_team_ids)
 MEMBERSHIP_FIELDS = {"team_id", "user_id", "active"}
+# whose open tickets a member's load counts, and whether new tickets add to it
+# (service_team_member_routing.py)
+LOAD_OWNER_FIELDS = {"team_id", "user_id", "active"}
 
 
 class ServiceTeamMember(models.Model):
@@ -49,12 +52,16 @@ class ServiceTeamMember(models.Model):
     def create(self, vals_list):
         members = super().create(vals_list)
         members._agent_teams_changed()
+        # an agent may join a team holding some of its tickets
+        members._count_open_units()
         return members
 
     def write(self, vals):
         result = super().write(vals)
         if MEMBERSHIP_FIELDS & vals.keys():
             self._agent_teams_changed()
+        if LOAD_OWNER_FIELDS & vals.keys():
+            self._count_open_units()
         return result
 
     def unlink(self):

@@ -7,6 +7,8 @@ from odoo.tools import SQL, ormcache
 UNCAPPED_CAPACITY = 20
 # how far ahead routing looks for the next working period of an agent
 AVAILABILITY_HORIZON = timedelta(days=14)
+# what a ticket's weight on its agent's load depends on (_recount_open_units)
+TICKET_LOAD_FIELDS = ["team_id", "user_id", "active", "is_closed", "channel"]
 # `ticket` is an open ticket of `member`'s agent in `member`'s team: what
 # capacity counts (service.ticket's partial index _open_by_agent_idx serves it)
 OPEN_TICKET_OF_MEMBER = SQL(
@@ -35,8 +37,8 @@ def channel_units(channel):
     )
 
 
-# the capacity units `ticket` takes (TICKET_CHANNEL_WEIGHT_JOIN joined), summed
-# by the three queries that count capacity
+# the capacity units `ticket` takes (TICKET_CHANNEL_WEIGHT_JOIN joined), what
+# a member's open units sum
 TICKET_UNITS = channel_units(SQL("ticket.channel"))
 
 
@@ -54,10 +56,17 @@ class ServiceTeamMember(models.Model):
         "against 20 units).",
     )
 
+    open_units = fields.Float(
+        digits=(16, 2),
+        readonly=True,
+        copy=False,
+        help="Open tickets of the agent in the team, weighted by channel: what the capacity caps.",
+    )
+
+    @api.depends("open_units", "max_open_tickets")
     def _compute_load_percent(self):
-        counts = self._routing_open_counts()
         for member in self:
-            member.load_percent = round(100 * _load_ratio(counts.get(member.id, 0), member.max_open_tickets))
+            member.load_percent = round(100 * _load_ratio(member.open_units, member.max_open_tickets))
 
     @api.model
     def _routing_facts(self, team, members, requirements, now, channel="web", listed=None):
@@ -77,8 +86,8 @@ class ServiceTeamMember(models.Model):
         routed by skills most members miss some: the figures that change
         with every ticket (open units, last assignment, time off) are then
         read, in one query, only for the members routing may choose or
-        explains. Open units: the user's open tickets in the team weighted
-        by channel (TICKET_UNITS), what `max_open_tickets` caps."""
+        explains. Open units: the member's `open_units`, what
+        `max_open_tickets` caps."""
         self.env.flush_all()
         if members is None:
             rows, unlisted = self._routing_staff(team, requirements, listed)
@@ -90,17 +99,9 @@ class ServiceTeamMember(models.Model):
             SQL(
                 """
             SELECT member.id, member.max_open_tickets, member.last_assigned_date,
-                   COALESCE(open_ticket.units, 0)::float8, time_off.date_to, new_ticket.units::float8
+                   COALESCE(member.open_units, 0)::float8, time_off.date_to, new_ticket.units::float8
               FROM unnest(%(members)s::int[], %(resources)s::int[]) AS staff(member_id, resource_id)
               JOIN service_team_member member ON member.id = staff.member_id
-         LEFT JOIN (
-                SELECT ticket.user_id, SUM(%(units)s) AS units
-                  FROM service_ticket ticket
-                       %(weight_join)s
-                 WHERE ticket.team_id = %(team)s
-                   AND ticket.user_id IS NOT NULL AND ticket.active IS TRUE AND ticket.is_closed IS NOT TRUE
-              GROUP BY ticket.user_id
-            ) open_ticket ON open_ticket.user_id = member.user_id
          LEFT JOIN (
                 SELECT resource_id, MAX(date_to) AS date_to
                   FROM resource_calendar_leaves
@@ -114,8 +115,6 @@ class ServiceTeamMember(models.Model):
                     ON channel_weight.team_id = %(team)s AND channel_weight.channel = %(channel)s
             ) new_ticket
             """,
-                units=TICKET_UNITS,
-                weight_join=TICKET_CHANNEL_WEIGHT_JOIN,
                 new_units=channel_units(SQL("%s::varchar", channel)),
                 channel=channel,
                 team=team.id or 0,
@@ -175,6 +174,8 @@ class ServiceTeamMember(models.Model):
         they meet (their level's progress above the one required, summed).
         Only skills that are valid `today` count (expired skills and
         certifications do not); of a skill held twice, the higher level."""
+        # changes not yet saved renewed the version: they are read with it
+        self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
                 """
@@ -217,29 +218,97 @@ class ServiceTeamMember(models.Model):
         )
         return _listed(rows, len(requirements), listed)
 
-    def _routing_open_counts(self):
-        """{member id: open units (tickets weighted by channel) of the
-        member's user in the member's team}."""
-        if not self:
-            return {}
-        self.env.flush_all()
-        rows = self.env.execute_query(
+    @api.model
+    def _recount_open_units(self, where):
+        """Count again the open units of the members `where` (SQL on
+        `member`): their user's open tickets in their team, weighted by
+        channel (TICKET_UNITS), in one statement. The one home of what a
+        member's load is: whatever changes it (a ticket given, moved,
+        closed, reopened, archived or deleted, a channel's weight, a
+        stage's closing, a membership) counts again the members it
+        touches; routing's claim adds the ticket it takes at once
+        (_routing_claim). Each count updates the member's row: a
+        transaction counting or claiming the same member concurrently
+        fails to serialize and is retried by Odoo with fresh counts."""
+        self.env["service.ticket"].flush_model(TICKET_LOAD_FIELDS)
+        self.env["service.team.channel.weight"].flush_model(["team_id", "channel", "weight"])
+        self.flush_model(["team_id", "user_id"])
+        self.env.execute_query(
             SQL(
                 """
-            SELECT member.id, SUM(%s)
-              FROM service_team_member member
-              JOIN service_ticket ticket ON %s
-                   %s
-             WHERE member.id IN %s
-          GROUP BY member.id
-            """,
-                TICKET_UNITS,
-                OPEN_TICKET_OF_MEMBER,
-                TICKET_CHANNEL_WEIGHT_JOIN,
-                tuple(self.ids),
+            UPDATE service_team_member member
+               SET open_units = (
+                    SELECT COALESCE(SUM(%(units)s), 0)
+                      FROM service_ticket ticket %(weight_join)s
+                     WHERE %(open_ticket)s)
+             WHERE %(where)s
+                """,
+                units=TICKET_UNITS,
+                weight_join=TICKET_CHANNEL_WEIGHT_JOIN,
+                open_ticket=OPEN_TICKET_OF_MEMBER,
+                where=where,
             )
         )
-        return {member_id: _units(units) for member_id, units in rows}
+        self.invalidate_model(["open_units"])
+
+    @api.model
+    def _add_open_units(self, tickets):
+        """Add to their members' open units new `tickets`, [(team id, user
+        id, channel)], in one statement (the tickets need not be saved yet:
+        see _recount_open_units for what a load is)."""
+        if not tickets:
+            return
+        self.env["service.team.channel.weight"].flush_model(["team_id", "channel", "weight"])
+        teams, users, channels = zip(*tickets, strict=True)
+        self.env.execute_query(
+            SQL(
+                """
+            UPDATE service_team_member member
+               SET open_units = COALESCE(member.open_units, 0) + added.units
+              FROM (
+                SELECT ticket.team_id, ticket.user_id, SUM(%(units)s) AS units
+                  FROM unnest(%(teams)s::int[], %(users)s::int[], %(channels)s::varchar[])
+                       AS ticket(team_id, user_id, channel)
+                       %(weight_join)s
+              GROUP BY ticket.team_id, ticket.user_id
+            ) added
+             WHERE member.team_id = added.team_id AND member.user_id = added.user_id
+                """,
+                units=TICKET_UNITS,
+                weight_join=TICKET_CHANNEL_WEIGHT_JOIN,
+                teams=list(teams),
+                users=list(users),
+                channels=list(channels),
+            )
+        )
+        self.invalidate_model(["open_units"])
+
+    @api.model
+    def _team_user_ids(self, team):
+        """The users of the active members of `team`, as routing's staff
+        cache knows them (no query between two changes of the staff)."""
+        rows, __ = self._routing_staff(team, ())
+        return {row[1] for row in rows}
+
+    def _count_open_units(self):
+        """Count again the open units of these members (see _recount_open_units)."""
+        if self:
+            self._recount_open_units(SQL("member.id = ANY(%s)", self.ids))
+
+    @api.model
+    def _recount_open_units_of(self, pairs):
+        """Count again the open units of the members of the (team id, user
+        id) `pairs` (see _recount_open_units)."""
+        pairs = {(team_id, user_id) for team_id, user_id in pairs if team_id and user_id}
+        if pairs:
+            teams, users = zip(*pairs, strict=True)
+            self._recount_open_units(
+                SQL(
+                    "(member.team_id, member.user_id) IN (SELECT * FROM unnest(%s::int[], %s::int[]))",
+                    list(teams),
+                    list(users),
+                )
+            )
 
     @api.model
     def _routing_availability(self, schedules, now, default_calendar):
@@ -281,54 +350,31 @@ class ServiceTeamMember(models.Model):
                 result[member_id] = (start == now, start)
         return result
 
-    def _routing_claim(self, now, units=1, capped=True):
+    def _routing_claim(self, now, units=1):
         """Take the ticket, of `units` capacity units, for this member if it
-        still fits in their capacity, in one statement that counts the
-        member's open units (tickets weighted by channel, TICKET_UNITS) and
-        records the assignment. Updating the member's row locks it: a
-        concurrent routing to the same agent waits, then fails to serialize
-        and is retried by Odoo with fresh counts, so nobody is pushed past
-        capacity. A member routing read without a cap (not `capped`) is
-        taken without counting, unless a cap was set since."""
+        still fits in their capacity, in one statement that records the
+        assignment and adds the units to the member's open units. Updating
+        the member's row locks it: a concurrent routing to the same agent,
+        or a count of their load, waits, then fails to serialize and is
+        retried by Odoo with fresh counts, so nobody is pushed past
+        capacity."""
         self.ensure_one()
-        if not capped:
-            claimed = self.env.execute_query(
-                SQL(
-                    """
-            UPDATE service_team_member SET last_assigned_date = %s
-             WHERE id = %s AND COALESCE(max_open_tickets, 0) = 0
-         RETURNING id
-                    """,
-                    now,
-                    self.id,
-                )
-            )
-            if claimed:
-                self.invalidate_recordset(["last_assigned_date"])
-                return True
-        self.env["service.ticket"].flush_model(["team_id", "user_id", "active", "is_closed", "channel"])
-        self.env["service.team.channel.weight"].flush_model()
+        self.flush_recordset(["max_open_tickets", "open_units"])
         claimed = self.env.execute_query(
             SQL(
                 """
-            UPDATE service_team_member member
-               SET last_assigned_date = %(now)s
-             WHERE member.id = %(member)s
-               AND (COALESCE(member.max_open_tickets, 0) = 0 OR member.max_open_tickets >= %(new_units)s + (
-                    SELECT COALESCE(SUM(%(units)s), 0)
-                      FROM service_ticket ticket %(weight_join)s
-                     WHERE %(open_ticket)s))
-         RETURNING member.id
-            """,
-                open_ticket=OPEN_TICKET_OF_MEMBER,
-                units=TICKET_UNITS,
-                weight_join=TICKET_CHANNEL_WEIGHT_JOIN,
-                new_units=units,
+            UPDATE service_team_member
+               SET last_assigned_date = %(now)s, open_units = COALESCE(open_units, 0) + %(units)s
+             WHERE id = %(member)s
+               AND (COALESCE(max_open_tickets, 0) = 0 OR COALESCE(open_units, 0) + %(units)s <= max_open_tickets)
+         RETURNING id
+                """,
                 now=now,
+                units=units,
                 member=self.id,
             )
         )
-        self.invalidate_recordset(["last_assigned_date"])
+        self.invalidate_recordset(["last_assigned_date", "open_units"])
         return bool(claimed)
 
 

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from .service_ticket import TICKET_CHANNELS
 
@@ -29,6 +30,30 @@ class ServiceTeamChannelWeight(models.Model):
         "UNIQUE(team_id, channel)",
         "A team weighs each channel once.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        weights = super().create(vals_list)
+        weights._count_team_loads(weights.team_id)
+        return weights
+
+    def write(self, vals):
+        teams_before = self.team_id
+        result = super().write(vals)
+        self._count_team_loads(teams_before | self.team_id)
+        return result
+
+    def unlink(self):
+        teams = self.team_id
+        result = super().unlink()
+        self._count_team_loads(teams)
+        return result
+
+    @api.model
+    def _count_team_loads(self, teams):
+        """A weight changed: the members of `teams` count their open units again."""
+        if teams:
+            self.env["service.team.member"]._recount_open_units(SQL("member.team_id = ANY(%s)", teams.ids))
 
     @api.constrains("weight")
     def _check_weight(self):

@@ -13,6 +13,9 @@ from odoo.tools.misc import babel_locale_parse, format_datetime, get_lang, posix
 
 from .batch_lock import lock_next_batch
 
+# the values that change which agent's load a ticket weighs on, and by how much (_count_agent_loads)
+LOAD_VALUES = {"team_id", "user_id", "active", "stage_id", "channel"}
+
 TICKET_PRIORITIES = [("0", "Low"), ("1", "Medium"), ("2", "High"), ("3", "Urgent")]
 TICKET_TYPES = [
     ("question", "Question"),
@@ -377,7 +380,10 @@ class ServiceTicket(models.Model):
            decision, and its note, which tells the routed agent (queued as
            above) why them; the seniors asked when nobody could take it;
         9. ``_record_creation_events``: the customer's last contact, the
-           help-center visit the ticket ends (service_ticket_knowledge.py).
+           help-center visit the ticket ends (service_ticket_knowledge.py);
+        10. ``_count_new_agent_loads`` (service_ticket_routing.py): the
+            load of the agents given by hand (routing's claim added its
+            own).
         """
         now = fields.Datetime.now()
         Stage = self.env["service.stage"]
@@ -410,6 +416,9 @@ class ServiceTicket(models.Model):
                 ticket._routing_record(*decision, creation=routing_notes_first)
         tickets = tickets.with_env(self.env)
         tickets._record_creation_events(now)
+        tickets._count_new_agent_loads(
+            {ticket for ticket, decision in zip(tickets, decisions, strict=True) if decision and decision[0]}
+        )
         return tickets
 
     def write(self, vals):
@@ -445,7 +454,10 @@ class ServiceTicket(models.Model):
            again when a condition or the contract changed while a target
            is open;
         6. ``_escalation_follow_agent``: the escalation activity follows a
-           new agent.
+           new agent;
+        7. ``_count_agent_loads`` (service_ticket_routing.py): when the
+           agent, team, stage, channel or archiving changed, the load of
+           the members the tickets weighed on before and weigh on now.
 
         A new customer follows the ticket, as a new agent does, by mail's
         subscription after saving (``_message_auto_subscribe_followers``).
@@ -455,6 +467,7 @@ class ServiceTicket(models.Model):
         self._prepare_queue_exit(vals)
         self._check_escalated_assignment(vals)
         now = fields.Datetime.now()
+        loads_before = self._agent_loads() if LOAD_VALUES & vals.keys() else None
         may_move = "stage_id" in vals or "team_id" in vals
         old_stages = {ticket: ticket.stage_id for ticket in self} if may_move else {}
         for tickets, values in self._prepare_stage_changes(vals, now):
@@ -468,7 +481,16 @@ class ServiceTicket(models.Model):
         self._sla_reevaluate(vals)
         if "user_id" in vals:
             self._escalation_follow_agent()
+        if loads_before is not None:
+            self._count_agent_loads(loads_before)
         return True
+
+    def unlink(self):
+        """Delete tickets; the members they weighed on count their load again."""
+        loads_before = self._agent_loads()
+        result = super().unlink()
+        self.browse()._count_agent_loads(loads_before)
+        return result
 
     # ------------------------------------------------------------------
     # Steps of the save path

@@ -156,9 +156,7 @@ class ServiceTicket(models.Model):
         queue = not escalation and team.off_shift_routing == "queue"
         verdicts, unlisted = ticket._routing_verdicts(team, candidates, now)
         winner, why = ticket._routing_pick(verdicts, queue)
-        while winner and not winner._routing_claim(
-            now, verdicts[winner.id]["units"], capped=bool(verdicts[winner.id]["capacity"])
-        ):
+        while winner and not winner._routing_claim(now, verdicts[winner.id]["units"]):
             verdicts[winner.id]["excluded"] = ("claimed",)
             winner, why = ticket._routing_pick(verdicts, queue)
         return winner, team, ticket._routing_facts_of(verdicts, winner, why, escalation, unlisted)
@@ -256,7 +254,6 @@ class ServiceTicket(models.Model):
                 "time_off_until": time_off_until,
                 "last_assigned": last_assigned,
                 "units": units,
-                "capacity": capacity,
             }
         # when the members who qualify work: the others are excluded whatever their hours
         qualified = [member_id for member_id, verdict in verdicts.items() if not verdict["excluded"]]
@@ -359,6 +356,37 @@ class ServiceTicket(models.Model):
             "rest": rest.most_common(),
             "others": others.most_common(),
         }
+
+    def _agent_loads(self):
+        """{(team id, user id)}: the members whose load these tickets weigh
+        on, open or not (see service.team.member._recount_open_units)."""
+        return {(ticket.team_id.id, ticket.user_id.id) for ticket in self if ticket.team_id and ticket.user_id}
+
+    def _count_agent_loads(self, before=()):
+        """Count again the open units of the members these tickets weigh on
+        and of those of `before` (where they weighed before a change)."""
+        self.env["service.team.member"]._recount_open_units_of(self._agent_loads() | set(before))
+
+    def _count_new_agent_loads(self, claimed):
+        """Add these new tickets to the load of the members they weigh on,
+        but those routing `claimed` (its claim added them): open tickets
+        given by hand to a member of their team, in one statement; none
+        when nobody in the team holds one (the staff cache says so, without
+        a query). A claimed ticket saved closed or archived weighs nothing:
+        its member counts again."""
+        Member = self.env["service.team.member"]
+        added, again = [], set()
+        for ticket in self:
+            if not (ticket.team_id and ticket.user_id):
+                continue
+            weighs = ticket.active and not ticket.stage_id.is_closed
+            if ticket in claimed:
+                if not weighs:
+                    again.add((ticket.team_id.id, ticket.user_id.id))
+            elif weighs and ticket.user_id.id in Member._team_user_ids(ticket.team_id):
+                added.append((ticket.team_id.id, ticket.user_id.id, ticket.channel or "web"))
+        Member._add_open_units(added)
+        Member._recount_open_units_of(again)
 
     def _routing_ask_seniors(self):
         self.ensure_one()

@@ -131,7 +131,7 @@ class TestQueuedRouting(RoutingCommon):
                     for __ in range(count)
                 ]
             )
-        self.assertEqual((chats | emails)._routing_open_counts(), {chats.id: 3, emails.id: 2})
+        self.assertEqual((chats.open_units, emails.open_units), (3, 2))
         self.assertEqual((chats.load_percent, emails.load_percent), (100, 67))
         ticket = self._queued(WEDNESDAY_10, channel="email")
         self.assertEqual(ticket.user_id, emails.user_id, "four emails weigh two: room for more")
@@ -140,7 +140,7 @@ class TestQueuedRouting(RoutingCommon):
 
         # a team weighing emails as a whole ticket: both are full
         self.queue_team.channel_weight_ids = [(0, 0, {"channel": "email", "weight": 1})]
-        self.assertEqual((chats | emails)._routing_open_counts(), {chats.id: 3, emails.id: 5})
+        self.assertEqual((chats.open_units, emails.open_units), (3, 5), "counted again with the new weight")
         self.assertFalse(self._queued(WEDNESDAY_10, channel="email").user_id)
 
     def test_a_ticket_is_given_only_where_its_weight_fits(self):
@@ -156,7 +156,7 @@ class TestQueuedRouting(RoutingCommon):
         self.assertEqual(chat.routing_decision_ids.facts["why"], {"queue": "capacity"})
         email = self._queued(WEDNESDAY_10, channel="email")
         self.assertEqual(email.user_id, member.user_id, "room for half a unit")
-        self.assertEqual(member._routing_open_counts(), {member.id: 3})
+        self.assertEqual(member.open_units, 3)
 
     def test_zero_or_negative_weights_are_refused_and_nothing_changes(self):
         weight = self.env["service.team.channel.weight"].create(

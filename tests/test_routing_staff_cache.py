@@ -96,16 +96,19 @@ class TestRoutingStaffCache(RoutingCommon):
         skilled_employee.user_id = newcomer.user_id
         self.assertEqual(self._ticket().user_id, newcomer.user_id)
 
-    def test_uncapped_claim_fails_once_a_cap_is_set(self):
-        """Routing read the member without a cap and claims without counting;
-        a cap set since, already reached, makes the claim fail."""
+    def test_claim_reserves_its_units_within_the_cap(self):
+        """A claim adds the ticket's units to the member's load at once (a
+        second routing in the same transaction sees them) and fails when
+        they would not fit: the cap is read when claiming, not when routing
+        read the member."""
         member = self._agent("Capped since", {self.printers: self.expert})
         self._load(member, 2)
         now = datetime(2030, 1, 9, 10, 0)
-        self.assertTrue(member._routing_claim(now, 1, capped=False))
-        member.max_open_tickets = 2
-        self.env.flush_all()
-        self.assertFalse(member._routing_claim(now, 1, capped=False))
+        self.assertTrue(member._routing_claim(now, 1))
+        self.assertEqual(member.open_units, 3)
         member.max_open_tickets = 3
-        self.env.flush_all()
-        self.assertTrue(member._routing_claim(now, 1, capped=False))
+        self.assertFalse(member._routing_claim(now, 0.5))
+        self.assertEqual(member.open_units, 3, "a failed claim reserves nothing")
+        member.max_open_tickets = 4
+        self.assertTrue(member._routing_claim(now, 0.5))
+        self.assertEqual(member.open_units, 3.5)
