@@ -379,7 +379,7 @@ class ServiceTicket(models.Model):
         for ticket in self:
             if not (ticket.team_id and ticket.user_id):
                 continue
-            weighs = ticket.active and not ticket.stage_id.is_closed
+            weighs = ticket.active and not ticket.is_closed
             if ticket in claimed:
                 if not weighs:
                     again.add((ticket.team_id.id, ticket.user_id.id))

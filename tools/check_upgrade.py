@@ -84,6 +84,17 @@ def _second_choice(model, field_name):
     return next(key for key, __ in selection if key != default)
 
 
+def _open_units_held(env, member):
+    """The open units of `member`'s tickets, counted one by one."""
+    from odoo.addons.service_desk.models.service_team_member_routing import DEFAULT_CHANNEL_WEIGHTS
+
+    weights = {line.channel: line.weight for line in member.team_id.channel_weight_ids}
+    tickets = env["service.ticket"].search(
+        [("team_id", "=", member.team_id.id), ("user_id", "=", member.user_id.id), ("is_closed", "=", False)]
+    )
+    return sum(weights.get(t.channel, DEFAULT_CHANNEL_WEIGHTS.get(t.channel, 1.0)) for t in tickets)
+
+
 def verify(env):
     errors = []
     company = env.company
@@ -115,6 +126,9 @@ def verify(env):
             errors.append(f"the team's reopen window is {team.reopen_window_days}")
         if team.member_ids.mapped("max_open_tickets") != [9]:
             errors.append(f"the team's members are {team.member_ids.mapped('max_open_tickets')}")
+        held = _open_units_held(env, team.member_ids[:1])
+        if team.member_ids[:1].open_units != held:
+            errors.append(f"the member's load is {team.member_ids[:1].open_units}, its tickets weigh {held}")
     tickets = env["service.ticket"].search([("name", "in", TICKET_NAMES)], order="name")
     if tickets.mapped("name") != TICKET_NAMES:
         errors.append(f"tickets left: {tickets.mapped('name')}")
