@@ -249,7 +249,7 @@ class ServiceTeamMember(models.Model):
                 where=where,
             )
         )
-        self.invalidate_model(["open_units"])
+        self.invalidate_model(["open_units", "load_percent"])
 
     @api.model
     def _add_open_units(self, tickets):
@@ -281,7 +281,7 @@ class ServiceTeamMember(models.Model):
                 channels=list(channels),
             )
         )
-        self.invalidate_model(["open_units"])
+        self.invalidate_model(["open_units", "load_percent"])
 
     @api.model
     def _team_user_ids(self, team):
@@ -359,7 +359,7 @@ class ServiceTeamMember(models.Model):
         retried by Odoo with fresh counts, so nobody is pushed past
         capacity."""
         self.ensure_one()
-        self.flush_recordset(["max_open_tickets", "open_units"])
+        self.flush_recordset(["max_open_tickets"])
         claimed = self.env.execute_query(
             SQL(
                 """
@@ -374,7 +374,7 @@ class ServiceTeamMember(models.Model):
                 member=self.id,
             )
         )
-        self.invalidate_recordset(["last_assigned_date", "open_units"])
+        self.invalidate_recordset(["last_assigned_date", "open_units", "load_percent"])
         return bool(claimed)
 
 

@@ -55,8 +55,10 @@ class TestAgentLoad(RoutingCommon):
         self.assertEqual(routed.user_id, self.ann.user_id)
         self.assertLoads(3.5, 0, 0)
 
+        self.assertEqual(self.bob.load_percent, 0)
         first.user_id = self.bob.user_id
         self.assertLoads(2.5, 1, 0)
+        self.assertEqual(self.bob.load_percent, 10, "1 unit of 10")
         first.channel = "email"
         self.assertLoads(2.5, 0.5, 0)
         second.stage_id = self.stage_closed
