@@ -42,8 +42,9 @@ data, in a PostgreSQL cluster of its own, all removed afterwards), or:
    answered (retries and asynchronous ones included), no asynchronous one
    failed, every email reply is on its ticket, every
    ticket of the run is whole (number, SLA targets, messages, acknowledgement,
-   idempotency record, attachment), no agent is above capacity because of
-   the run, every ticket's sla_deadline is the earliest deadline of its
+   idempotency record, attachment), no agent is above capacity (in
+   capacity units) because of the run, each member's kept load is what its
+   open tickets weigh, every ticket's sla_deadline is the earliest deadline of its
    running lines, nothing answered before the database restart is missing
    after it. Exit status 1 when a check fails.
 """
@@ -161,7 +162,8 @@ def prepare(env):
         raise SystemExit(f"the team {team.name} has no email address")
     hold_scheduled_jobs(env)
     members = env["service.team.member"].search([])
-    capacity = {member.id: (member.max_open_tickets, member.open_ticket_count) for member in members}
+    loads = agent_loads(env)
+    capacity = {member.id: (member.max_open_tickets, loads[member.id][1]) for member in members}
     sequences = env["ir.sequence"].search([("code", "=", "service.ticket"), ("implementation", "=", "standard")])
     probe = env["service.ticket"].with_user(agent).search([], limit=1)
     return {
@@ -283,13 +285,21 @@ def check(env, prepared, results):
     if strays:
         failures.append(f"{len(strays)} email tickets that no delivered email explains: {strays.mapped('name')[:5]}")
     failures += check_whole(env, new)
-    # no agent above capacity because of the run
+    # no agent above capacity because of the run, counted in capacity units
+    # (tickets weighted by channel); the load kept on each member is its tickets'
+    loads = agent_loads(env)
     for member in env["service.team.member"].search([]):
         capacity, before = prepared["capacity"].get(member.id, (member.max_open_tickets, 0))
-        if capacity and member.open_ticket_count > max(capacity, before):
+        kept, counted = loads[member.id]
+        if capacity and counted > max(capacity, before):
             failures.append(
-                f"{member.user_id.login} has {member.open_ticket_count} open tickets in "
-                f"{member.team_id.name}, capacity {capacity} ({before} before the run)"
+                f"{member.user_id.login} holds {counted} capacity units ({member.open_ticket_count} open "
+                f"tickets) in {member.team_id.name}, capacity {capacity} ({before} before the run)"
+            )
+        if kept != counted:
+            failures.append(
+                f"{member.user_id.login}'s load kept in {member.team_id.name} is {kept}, its open tickets "
+                f"weigh {counted}"
             )
     # sla_deadline is the earliest deadline of the running lines, on every ticket
     env.cr.execute("""
@@ -303,6 +313,34 @@ def check(env, prepared, results):
     for number, deadline, earliest in env.cr.fetchall():
         failures.append(f"{number}: sla_deadline {deadline} but earliest running deadline {earliest}")
     return failures, len(new)
+
+
+def agent_loads(env):
+    """{member id: (open units kept on the member, open units its open
+    tickets weigh)}, the second counted from the tickets by the desk's
+    weighting rule."""
+    from odoo.tools import SQL
+
+    from odoo.addons.service_desk.models.service_team_member_routing import (
+        OPEN_TICKET_OF_MEMBER,
+        TICKET_CHANNEL_WEIGHT_JOIN,
+        TICKET_UNITS,
+    )
+
+    env.flush_all()
+    rows = env.execute_query(
+        SQL(
+            """
+        SELECT member.id, COALESCE(member.open_units, 0)::float8,
+               (SELECT COALESCE(SUM(%s), 0) FROM service_ticket ticket %s WHERE %s)::float8
+          FROM service_team_member member
+            """,
+            TICKET_UNITS,
+            TICKET_CHANNEL_WEIGHT_JOIN,
+            OPEN_TICKET_OF_MEMBER,
+        )
+    )
+    return {member_id: (kept, counted) for member_id, kept, counted in rows}
 
 
 def check_whole(env, tickets):
