@@ -105,7 +105,7 @@ class ServiceTeamMember(models.Model):
          LEFT JOIN (
                 SELECT resource_id, MAX(date_to) AS date_to
                   FROM resource_calendar_leaves
-                 WHERE resource_id = ANY(%(resources)s) AND date_from <= %(now)s AND date_to > %(now)s
+                 WHERE resource_id = ANY(%(resources)s::int[]) AND date_from <= %(now)s AND date_to > %(now)s
               GROUP BY resource_id
             ) time_off ON time_off.resource_id = staff.resource_id
         CROSS JOIN (
@@ -118,8 +118,8 @@ class ServiceTeamMember(models.Model):
                 new_units=channel_units(SQL("%s::varchar", channel)),
                 channel=channel,
                 team=team.id or 0,
-                members=list(staff),
-                resources=[resource_id for __, resource_id, *__ in staff.values()],
+                members=int_array(staff),
+                resources=int_array(resource_id for __, resource_id, *__ in staff.values()),
                 now=now,
             )
         )
@@ -394,6 +394,15 @@ def _listed(rows, requirements, listed):
                 continue
         kept.append(row)
     return tuple(kept), tuple(unlisted.items())
+
+
+def int_array(values):
+    """The text of a PostgreSQL integer array of `values` (ints or None),
+    one parameter to cast with ``::int[]``: psycopg2 adapts a list value by
+    value, which for the hundreds of members of a large team costs more
+    than the query reading them."""
+    items = ",".join("NULL" if value is None else str(int(value)) for value in values)
+    return f"{{{items}}}"
 
 
 def routing_schedule(fact):

@@ -3,6 +3,7 @@ from datetime import date, datetime
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from ..models.service_team_member_routing import int_array
 from .common import WEDNESDAY_10, WEDNESDAY_20, RoutingCommon
 
 
@@ -112,3 +113,10 @@ class TestRoutingStaffCache(RoutingCommon):
         member.max_open_tickets = 4
         self.assertTrue(member._routing_claim(now, 0.5))
         self.assertEqual(member.open_units, 3.5)
+
+    def test_member_ids_reach_the_query_as_one_array(self):
+        """The members' ids and resources are given to the per-ticket query
+        as one array each; a member without an employee has no resource."""
+        for values in ([], [7], [3, None, 5], range(1, 400)):
+            with self.subTest(values=values):
+                self.assertEqual(self.env.execute_query(SQL("SELECT %s::int[]", int_array(values)))[0][0], list(values))
