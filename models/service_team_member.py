@@ -1,10 +1,8 @@
 from odoo import api, fields, models
 
-# what makes a user work in a team (res.users.service_team_ids)
+# what makes a user work in a team (res.users.service_team_ids), and whose
+# open tickets the member's load counts (service_team_member_routing.py)
 MEMBERSHIP_FIELDS = {"team_id", "user_id", "active"}
-# whose open tickets a member's load counts, and whether new tickets add to it
-# (service_team_member_routing.py)
-LOAD_OWNER_FIELDS = {"team_id", "user_id", "active"}
 
 
 class ServiceTeamMember(models.Model):
@@ -60,7 +58,6 @@ class ServiceTeamMember(models.Model):
         result = super().write(vals)
         if MEMBERSHIP_FIELDS & vals.keys():
             self._agent_teams_changed()
-        if LOAD_OWNER_FIELDS & vals.keys():
             self._count_open_units()
         return result
 

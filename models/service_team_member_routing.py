@@ -299,7 +299,6 @@ class ServiceTeamMember(models.Model):
     def _recount_open_units_of(self, pairs):
         """Count again the open units of the members of the (team id, user
         id) `pairs` (see _recount_open_units)."""
-        pairs = {(team_id, user_id) for team_id, user_id in pairs if team_id and user_id}
         if pairs:
             teams, users = zip(*pairs, strict=True)
             self._recount_open_units(

@@ -12,9 +12,11 @@ from odoo.tools import SQL, clean_context, email_normalize, ormcache
 from odoo.tools.misc import babel_locale_parse, format_datetime, get_lang, posix_to_ldml
 
 from .batch_lock import lock_next_batch
+from .service_team_member_routing import TICKET_LOAD_FIELDS
 
-# the values that change which agent's load a ticket weighs on, and by how much (_count_agent_loads)
-LOAD_VALUES = {"team_id", "user_id", "active", "stage_id", "channel"}
+# the values that change which agent's load a ticket weighs on, and by how much
+# (_count_agent_loads): what the load reads, the stage deciding `is_closed`
+LOAD_VALUES = set(TICKET_LOAD_FIELDS) - {"is_closed"} | {"stage_id"}
 
 TICKET_PRIORITIES = [("0", "Low"), ("1", "Medium"), ("2", "High"), ("3", "Urgent")]
 TICKET_TYPES = [
