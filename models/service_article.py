@@ -280,14 +280,20 @@ class ServiceArticle(models.Model):
         pending = cr.fetchall()
         for start in range(0, len(pending), SEGMENT_BATCH):
             batch = pending[start : start + SEGMENT_BATCH]
+            article_ids = sorted({row[0] for row in batch})
+            # Each statement names the batch's articles by `= ANY`: a bulk
+            # import leaves the planner's statistics stale (an analyze that
+            # saw none of its rows yet), and a join on the batch alone could
+            # then be planned as a walk over the whole table per batch.
             cr.execute(
                 """
                 SELECT p.article_id, p.lang, COALESCE(a.name->>p.lang, a.name->>'en_US', ''),
                        COALESCE(a.body->>p.lang, a.body->>'en_US', '')
                   FROM unnest(%s::int[], %s::varchar[]) AS p(article_id, lang)
                   JOIN service_article a ON a.id = p.article_id
+                 WHERE a.id = ANY(%s)
                 """,
-                [[row[0] for row in batch], [row[1] for row in batch]],
+                [[row[0] for row in batch], [row[1] for row in batch], article_ids],
             )
             rows = [
                 (
@@ -306,9 +312,10 @@ class ServiceArticle(models.Model):
                        pending_segmentation = false
                   FROM unnest(%s::int[], %s::varchar[], %s::text[], %s::text[]) AS v(article_id, lang, title, body),
                        service_article_search_lang l
-                 WHERE s.article_id = v.article_id AND s.lang = v.lang AND l.lang = v.lang
+                 WHERE s.article_id = ANY(%s)
+                   AND s.article_id = v.article_id AND s.lang = v.lang AND l.lang = v.lang
                 """,
-                [[row[i] for row in rows] for i in range(4)],
+                [*([row[i] for row in rows] for i in range(4)), article_ids],
             )
         return len(pending)
 

@@ -176,6 +176,54 @@ class TestKnowledgeSearchLanguages(KnowledgeCommon):
         self.assertFalse(self._document(imported, "th_TH")[1])
         self.assertIn(imported, self.Thai.search_articles("กะพริบ"))
 
+    def _import_thai_articles(self, count):
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            INSERT INTO service_article (name, body, sequence, active, is_published, portal_visible,
+                                         create_date, write_date, create_uid, write_uid)
+            SELECT jsonb_build_object('en_US', 'ไฟแดงกะพริบ ' || n), jsonb_build_object('en_US', '<p>ตลอดเวลา</p>'),
+                   10, TRUE, TRUE, TRUE, now(), now(), 1, 1
+              FROM generate_series(1, %s) AS n
+            RETURNING id
+            """,
+            [count],
+        )
+        return self.Article.browse(row[0] for row in self.env.cr.fetchall())
+
+    def _documents_read(self):
+        """Rows of the articles and of their documents this transaction read so far."""
+        self.env.cr.execute(
+            """SELECT COALESCE(SUM(COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0)), 0)
+                 FROM pg_stat_xact_user_tables
+                WHERE relname IN ('service_article', 'service_article_search')"""
+        )
+        return self.env.cr.fetchone()[0]
+
+    def test_segmenting_reads_its_own_documents_when_statistics_are_stale(self):
+        """A bulk import over rows the planner statistics never saw (analyzed
+        after rolled-back rows only: the tables look empty, however many
+        pages they span) is segmented one batch at a time through the keys,
+        not by reading every document for each batch."""
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute("SAVEPOINT stale_statistics")
+        self._import_thai_articles(600)
+        cr.execute("ROLLBACK TO SAVEPOINT stale_statistics")
+        cr.execute("ANALYZE service_article, service_article_search")
+        # the statistics of what the test leaves, not of rows that never were
+        self.addCleanup(cr.execute, "ANALYZE service_article, service_article_search")
+        self.Article.browse(self._import_thai_articles(300).ids)._segment_pending_documents()
+        cr.execute("SELECT count(*) FROM service_article_search")
+        documents = cr.fetchone()[0]
+        self.assertGreater(documents, 600)
+
+        imported = self._import_thai_articles(2)
+        before = self._documents_read()
+        self.assertEqual(imported._segment_pending_documents(), 4, "Thai and Chinese documents of two articles")
+        self.assertLess(self._documents_read() - before, 40, f"read among {documents} documents")
+        self.assertIn(imported[0], self.Thai.search_articles("กะพริบ ตลอด"))
+
     def test_without_pyicu_the_desk_searches_as_before(self):
         with without_icu(), mute_logger("odoo.addons.service_desk.models.service_article"):
             self.assertFalse(segmentation.is_available())
