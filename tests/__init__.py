@@ -43,3 +43,4 @@ from . import test_sla_ladder
 from . import test_sla_deescalation
 from . import test_sla_rule_cache
 from . import test_recall
+from . import test_bench_harness
