@@ -274,7 +274,11 @@ class TestRemediesOnTheCustomer(RemedyReportCommon):
         self.assertEqual(self.customer_b.with_user(self.user_manager).service_repair_count, 0)
 
     def test_service_review_has_a_remedies_section(self):
-        self._make_remedies()
+        # made at 10:00 UTC of the transaction's day: the credit note is dated
+        # in its author's time zone (Brussels), the return in UTC, and after
+        # 23:00 UTC the two fell on different days of the reviewed period
+        with freeze_time(f"{self.env.cr.now().date()} 10:00:00"):
+            self._make_remedies()
         Review = self.env["report.service_desk.report_service_review"].with_user(self.user_manager)
         today = str(self.env.cr.now().date())
         data = {"date_from": today, "date_to": today}
