@@ -59,31 +59,24 @@ class Bench:
         self.env = env
         self.args = args
         self.rows = []
-        self.savepoints = 0
 
     @contextmanager
     def rolled_back(self):
-        """Undo everything done inside, nested ones included: each level has
-        its own savepoint, released once rolled back, so that an outer level
-        never rolls back to an inner one only."""
-        from odoo.tools import SQL  # Odoo is imported once its configuration is parsed
-
-        self.savepoints += 1
-        name = f"bench_{self.savepoints}"
+        """Undo everything done inside, nested ones included: each level is
+        Odoo's savepoint (its own name, released once rolled back, so that an
+        outer level never rolls back to an inner one only), whose rollback
+        also drops the hooks the undone work left for the commit, such as
+        mail's tracking of tickets that no longer exist (the scale benchmark
+        commits)."""
         self.env.flush_all()
-        self.env.cr.execute(SQL("SAVEPOINT %s", SQL.identifier(name)))
+        savepoint = self.env.cr.savepoint()
         try:
             yield
         finally:
-            cr = self.env.cr
             self.env.invalidate_all(flush=False)
-            cr.execute(SQL("ROLLBACK TO SAVEPOINT %s", SQL.identifier(name)))
-            cr.execute(SQL("RELEASE SAVEPOINT %s", SQL.identifier(name)))
-            # what was undone must not run at the next commit (the scale
-            # benchmark commits): mail's tracking of tickets that no longer
-            # exist, their notifications
-            cr.precommit.clear()
-            cr.postcommit.clear()
+            savepoint.close(rollback=True)
+            # Odoo keeps the after-commit calls: those of the undone work go too
+            self.env.cr.postcommit.clear()
             self.env.invalidate_all(flush=False)
             self.env.registry.clear_cache()
 

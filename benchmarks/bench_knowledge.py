@@ -113,10 +113,16 @@ def _time_searches(env, name, search, queries):
         found += bool(search(query))
         durations.append(time.perf_counter() - start)
         env.invalidate_all()
+    return _report_percentiles(name, durations, found)
+
+
+def _report_percentiles(name, durations, found):
+    """(p50, p95) of a search's ``durations``, one per query, printed with
+    how many of the queries ``found`` something."""
     p50, p95 = _percentiles(durations)
     # a benchmark run from the command line: its output is the measurement
     print(  # pylint: disable=print-used
-        f"{name}: p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, {found}/{len(queries)} queries with results",
+        f"{name}: p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, {found}/{len(durations)} queries with results",
         flush=True,
     )
     return p50, p95
@@ -226,16 +232,12 @@ def _time_language_searches(env, queries, rounds=3):
                 found[lang] += bool(searches[lang](query))
                 runs[lang][index].append(time.perf_counter() - start)
                 env.invalidate_all()
-    results = {}
-    for lang, lang_runs in runs.items():
-        results[lang] = p50, p95 = _percentiles([statistics.median(durations) for durations in lang_runs])
-        # a benchmark run from the command line: its output is the measurement
-        print(  # pylint: disable=print-used
-            f"search in {lang}: p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, "
-            f"{found[lang] // rounds}/{len(queries[lang])} queries with results",
-            flush=True,
+    return {
+        lang: _report_percentiles(
+            f"search in {lang}", [statistics.median(durations) for durations in lang_runs], found[lang] // rounds
         )
-    return results
+        for lang, lang_runs in runs.items()
+    }
 
 
 def bench_knowledge_search_languages(bench):
