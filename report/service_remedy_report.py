@@ -14,6 +14,13 @@ REMEDY_FACTS = [
 PRODUCT_QUANTITY = "move.quantity * move_uom.factor / NULLIF(product_uom.factor, 0)"
 
 
+def reader_date(env, column):
+    """SQL for the day of a UTC datetime `column` in the reader's time zone
+    (the context's, else the user's, else UTC), the one Odoo groups
+    datetimes by."""
+    return SQL("(%s AT TIME ZONE 'UTC' AT TIME ZONE %s)::date", SQL(column), env.tz.zone)
+
+
 class ServiceRemedyReport(models.Model):
     """The cost of service: one row per remedy of a ticket and product, with
     the ticket's customer, team and the document's company and date.
@@ -30,7 +37,12 @@ class ServiceRemedyReport(models.Model):
     Per-fact measures (refund amount, replacement cost, free and paid
     repairs, returned quantity) let one pivot by product, category, customer
     or month show them side by side; `cost_amount` adds what the company
-    gives away (refunds and replacements at cost)."""
+    gives away (refunds and replacements at cost).
+
+    A credit note is dated by its accounting date; a move or a repair, which
+    happen at a moment, by that moment's day in the reader's time zone, as
+    Odoo groups datetimes: a return received at 23:30 UTC is the next day's
+    for a manager in Bangkok, and the same day's in Brussels."""
 
     _name = "service.remedy.report"
     _description = "Cost of Service Analysis"
@@ -119,7 +131,7 @@ class ServiceRemedyReport(models.Model):
          UNION ALL
             SELECT move.id * 5 + CASE WHEN picking.service_remedy_kind = 'replacement' THEN 1 ELSE 2 END,
                    picking.service_remedy_kind, picking.service_ticket_id, move.company_id, move.product_id,
-                   move.date::date, picking.id, NULL, NULL, %(quantity)s,
+                   %(move_date)s, picking.id, NULL, NULL, %(quantity)s,
                    CASE WHEN picking.service_remedy_kind = 'return' THEN 0
                         WHEN move.is_out THEN move.value
                         ELSE %(quantity)s
@@ -136,7 +148,7 @@ class ServiceRemedyReport(models.Model):
          UNION ALL
             SELECT repair.id * 5 + 3 + CASE WHEN repair.under_warranty THEN 0 ELSE 1 END,
                    CASE WHEN repair.under_warranty THEN 'repair_free' ELSE 'repair_paid' END,
-                   repair.service_ticket_id, repair.company_id, repair.product_id, repair.create_date::date,
+                   repair.service_ticket_id, repair.company_id, repair.product_id, %(repair_date)s,
                    NULL, NULL, repair.id, COALESCE(repair.product_qty, 1),
                    CASE WHEN repair.under_warranty IS NOT TRUE AND quotation.state != 'cancel'
                         THEN quotation.amount_untaxed / COALESCE(NULLIF(quotation.currency_rate, 0), 1.0)
@@ -146,6 +158,8 @@ class ServiceRemedyReport(models.Model):
              WHERE repair.service_ticket_id IS NOT NULL AND repair.state != 'cancel'
             """,
             quantity=SQL(PRODUCT_QUANTITY),
+            move_date=reader_date(self.env, "move.date"),
+            repair_date=reader_date(self.env, "repair.create_date"),
         )
 
     @api.readonly
@@ -157,9 +171,10 @@ class ServiceRemedyReport(models.Model):
 
 
 class ServiceReturnRateReport(models.Model):
-    """What breaks: per product, company and month, the quantity delivered
-    to customers and the quantity customers sent back (done moves, in the
-    product's unit), for the products ever delivered. `return_rate` is
+    """What breaks: per product, company and month (in the reader's time
+    zone, as the cost of service), the quantity delivered to customers and
+    the quantity customers sent back (done moves, in the product's unit),
+    for the products ever delivered. `return_rate` is
     returned / delivered of whatever the pivot groups, summed first: a
     category's rate weighs its products by what was delivered."""
 
@@ -187,7 +202,7 @@ class ServiceReturnRateReport(models.Model):
         return SQL(
             """
             WITH customer_move AS (
-                SELECT move.product_id, move.company_id, date_trunc('month', move.date)::date AS date,
+                SELECT move.product_id, move.company_id, date_trunc('month', %(move_date)s)::date AS date,
                        CASE WHEN source.usage != 'customer' THEN %(quantity)s ELSE 0 END AS delivered,
                        CASE WHEN source.usage = 'customer' THEN %(quantity)s ELSE 0 END AS returned,
                        move.id
@@ -211,6 +226,7 @@ class ServiceReturnRateReport(models.Model):
           GROUP BY customer_move.product_id, template.categ_id, customer_move.company_id, customer_move.date
             """,
             quantity=SQL(PRODUCT_QUANTITY),
+            move_date=reader_date(self.env, "move.date"),
         )
 
     def _compute_return_rate(self):

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from odoo import api, fields, models
 
@@ -17,11 +17,19 @@ class ServiceReviewReport(models.AbstractModel):
         return date_from, date_to
 
     @api.model
+    def _review_window(self, date_from, date_to):
+        """The period's days as UTC datetimes, from the first day's midnight
+        to the midnight after the last, in the reader's time zone: the days
+        the remedies are dated in."""
+        tz = self.env.tz
+        bounds = (date_from, date_to + timedelta(days=1))
+        return [tz.localize(datetime.combine(day, time.min)).astimezone(UTC).replace(tzinfo=None) for day in bounds]
+
+    @api.model
     def _review_of(self, partner, date_from, date_to):
         # sudo: a customer's review for managers, of the companies they opened only (the domain below)
         Report = self.env["service.ticket.report"].sudo()
-        start = fields.Datetime.to_datetime(date_from)
-        end = fields.Datetime.to_datetime(date_to) + timedelta(days=1)
+        start, end = self._review_window(date_from, date_to)
         domain = [
             ("partner_id", "=", partner.commercial_partner_id.id),
             ("company_id", "in", self.env.companies.ids),

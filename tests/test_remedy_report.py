@@ -2,10 +2,12 @@
 rows of real remedies made through the ticket's buttons, as agents make
 them, read by managers only."""
 
+from datetime import timedelta
+
 from freezegun import freeze_time
 from lxml import etree
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 
@@ -147,7 +149,11 @@ class TestCostOfService(RemedyReportCommon):
         self.assertEqual(by_kind["repair_paid"].repair_paid_count, 1)
         self.assertGreater(quotation.amount_untaxed, 0)
         self.assertAlmostEqual(by_kind["repair_paid"].repair_paid_amount, quotation.amount_untaxed)
-        self.assertEqual(by_kind["repair_paid"].date, paid.create_date.date())
+        self.assertEqual(
+            by_kind["repair_paid"].date,
+            fields.Datetime.context_timestamp(self.user_manager, paid.create_date).date(),
+            "its creation's day for the manager, in Brussels",
+        )
 
         # the cost of service adds the refunds and the replacements at cost, per product and month
         Report = self.env["service.remedy.report"].with_user(self.user_manager)
@@ -274,14 +280,12 @@ class TestRemediesOnTheCustomer(RemedyReportCommon):
         self.assertEqual(self.customer_b.with_user(self.user_manager).service_repair_count, 0)
 
     def test_service_review_has_a_remedies_section(self):
-        # made at 10:00 UTC of the transaction's day: the credit note is dated
-        # in its author's time zone (Brussels), the return in UTC, and after
-        # 23:00 UTC the two fell on different days of the reviewed period
-        with freeze_time(f"{self.env.cr.now().date()} 10:00:00"):
-            self._make_remedies()
+        self._make_remedies()
         Review = self.env["report.service_desk.report_service_review"].with_user(self.user_manager)
-        today = str(self.env.cr.now().date())
-        data = {"date_from": today, "date_to": today}
+        # the days around the transaction's: its remedies fall on its day in
+        # the manager's time zone (Brussels), whatever the hour in UTC
+        today = self.env.cr.now().date()
+        data = {"date_from": str(today - timedelta(days=1)), "date_to": str(today + timedelta(days=1))}
         remedies = Review._get_report_values(self.customer_a.ids, data)["remedies"][self.customer_a.id]
         self.assertEqual(remedies["returned"], 1.0)
         self.assertEqual(remedies["credit_note_count"], 1)
@@ -297,6 +301,52 @@ class TestRemediesOnTheCustomer(RemedyReportCommon):
         self.assertIn("Repairs free of charge", html)
         before = {"date_from": "2025-01-01", "date_to": "2025-01-31"}
         self.assertIsNone(Review._get_report_values(self.customer_a.ids, before)["remedies"][self.customer_a.id])
+
+    def test_remedies_and_reviewed_tickets_are_dated_in_the_readers_time_zone(self):
+        # everything happens at 23:30 UTC on 31 May: already 1 June in
+        # Bangkok (UTC+7), still 31 May in Sao Paulo (UTC-3)
+        moment = "2026-05-31 23:30:00"
+        with freeze_time(moment):
+            pickings, credit_note, repairs = self._make_remedies()
+        self.env.cr.execute("UPDATE repair_order SET create_date = %s WHERE id = ANY(%s)", [moment, repairs.ids])
+        self.env.cr.execute(
+            "UPDATE service_ticket SET create_date = %s WHERE id = %s", [moment, pickings.service_ticket_id.id]
+        )
+        self.env.invalidate_all()
+        self.assertEqual(str(credit_note.date), "2026-06-01", "its accounting date, in its author's Brussels")
+
+        def dates(tz):
+            self.env.invalidate_all()  # as between two requests: a report's row is read in one time zone
+            rows = self._rows(user=self.user_manager.with_context(tz=tz))
+            return {row.kind: str(row.date) for row in rows.with_context(tz=tz)}
+
+        self.assertEqual(
+            dates("Asia/Bangkok"),
+            {"return": "2026-06-01", "refund": "2026-06-01", "repair_free": "2026-06-01", "repair_paid": "2026-06-01"},
+        )
+        self.assertEqual(
+            dates("America/Sao_Paulo"),
+            {"return": "2026-05-31", "refund": "2026-06-01", "repair_free": "2026-05-31", "repair_paid": "2026-05-31"},
+        )
+        # the return rate's month of the return is June in Bangkok, May in Sao Paulo
+        for tz, month in (("Asia/Bangkok", "2026-06-01"), ("America/Sao_Paulo", "2026-05-01")):
+            self.env.invalidate_all()
+            ReturnRate = self.env["service.return.rate.report"].with_user(self.user_manager).with_context(tz=tz)
+            returned = ReturnRate.search([("product_id", "=", self.product_serial.id), ("returned_quantity", ">", 0)])
+            self.assertEqual([str(row.date) for row in returned], [month], tz)
+
+        # the review of 1 June counts the ticket and its return in Bangkok only
+        first_june = {"date_from": "2026-06-01", "date_to": "2026-06-01"}
+        for tz, tickets, returned, repairs_count in (("Asia/Bangkok", 1, 1.0, 2), ("America/Sao_Paulo", 0, 0.0, 0)):
+            Review = self.env["report.service_desk.report_service_review"].with_user(self.user_manager)
+            values = Review.with_context(tz=tz)._get_report_values(self.customer_a.ids, first_june)
+            review = values["reviews"][self.customer_a.id]
+            self.assertEqual(review["ticket_count"], tickets, tz)
+            self.assertEqual(review["tickets"].ticket_id, pickings.service_ticket_id[:tickets], tz)
+            remedies = values["remedies"][self.customer_a.id]
+            self.assertEqual(remedies["returned"], returned, tz)
+            self.assertEqual(remedies["credit_note_count"], 1, tz)
+            self.assertEqual(remedies["repair_free_count"] + remedies["repair_paid_count"], repairs_count, tz)
 
 
 @tagged("post_install", "-at_install")
