@@ -12,8 +12,8 @@ from . import service_ticket
 from . import service_ticket_mail
 from . import mail_thread
 from . import service_ticket_auto_close
-from . import service_ticket_type
 from . import service_sla_rule_mixin
+from . import service_ticket_type
 from . import service_sla_policy
 from . import service_ticket_sla
 from . import service_ticket_sla_rules

@@ -1,13 +1,17 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .service_ticket import TICKET_TYPES
 
 
 class ServiceTicketType(models.Model):
     """One record per value of the ticket's `ticket_type` selection, so that
-    SLA policies can be conditioned on several types at once."""
+    SLA policies can be conditioned on several types at once. The policies'
+    cached conditions hold the types' codes (service.sla.policy.
+    _matching_rules), so a type is one of the records SLA rules are planned
+    from."""
 
     _name = "service.ticket.type"
+    _inherit = ["service.sla.rule.mixin"]
     _description = "Service Ticket Type"
     _order = "sequence, id"
 
@@ -17,14 +21,8 @@ class ServiceTicketType(models.Model):
 
     _code_uniq = models.UniqueIndex("(code)", "Each ticket type exists once.")
 
-    # SLA policies match tickets on these codes (service.sla.policy._matching_rules)
-    def write(self, vals):
-        result = super().write(vals)
-        if "code" in vals:
-            self.env["res.company"]._service_renew_sla_rules()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env["res.company"]._service_renew_sla_rules()
-        return result
+    @api.model
+    def _sla_rules_changed(self, vals):
+        """Policies match tickets on the types' codes: renaming or reordering
+        a type changes no rule."""
+        return "code" in vals

@@ -41,3 +41,12 @@ class TestSlaRuleCache(SlaCommon):
         self.assertEqual(self.env["service.sla.policy"]._ladder_rules()[policy.id], ((level.id, "percent_used", 60),))
         self.assertRenewed(level.unlink)
         self.assertNotIn(policy.id, self.env["service.sla.policy"]._ladder_rules())
+
+    def test_ticket_type_code_changes_renew_the_rules(self):
+        # policies' cached conditions hold the types' codes, not their names or order
+        incident = self.env.ref("service_desk.ticket_type_incident")
+        self.env.ref("service_desk.ticket_type_complaint").unlink()
+        self.assertRenewed(lambda: incident.write({"name": "Outage"}), renewed=False)
+        self.assertRenewed(lambda: incident.write({"sequence": 99}), renewed=False)
+        self.assertRenewed(lambda: incident.write({"code": "complaint"}))
+        self.assertRenewed(incident.unlink)
