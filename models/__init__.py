@@ -12,6 +12,7 @@ from . import service_ticket
 from . import service_ticket_mail
 from . import mail_thread
 from . import service_ticket_auto_close
+from . import service_cache_source
 from . import service_sla_rule_mixin
 from . import service_ticket_type
 from . import service_sla_policy

@@ -14,27 +14,10 @@ class ServiceRoutingStaffSource(models.AbstractModel):
     ticket (loads, last assignments, time off) is never cached."""
 
     _name = "service.routing.staff.source"
+    _inherit = ["service.cache.source"]
     _description = "Source of Cached Routing Staff"
 
-    # the fields routing reads of these records; None: all of them
-    _service_routing_staff_fields = None
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        records = super().create(vals_list)
-        self.env["res.company"]._service_renew_routing_staff()
-        return records
-
-    def write(self, vals):
-        result = super().write(vals)
-        if self._service_routing_staff_fields is None or vals.keys() & self._service_routing_staff_fields:
-            self.env["res.company"]._service_renew_routing_staff()
-        return result
-
-    def unlink(self):
-        result = super().unlink()
-        self.env["res.company"]._service_renew_routing_staff()
-        return result
+    _service_cache_version = "service_routing_staff_version"
 
 
 class ResCompany(models.Model):
@@ -62,21 +45,21 @@ class ServiceTeam(models.Model):
     _inherit = ["service.team", "service.routing.staff.source"]
 
     # a team's company is its members' (service.team.member.company_id)
-    _service_routing_staff_fields = frozenset({"company_id"})
+    _service_cached_fields = frozenset({"company_id"})
 
 
 class ServiceTeamMember(models.Model):
     _name = "service.team.member"
     _inherit = ["service.team.member", "service.routing.staff.source"]
 
-    _service_routing_staff_fields = frozenset({"team_id", "user_id", "active"})
+    _service_cached_fields = frozenset({"team_id", "user_id", "active"})
 
 
 class HrEmployee(models.Model):
     _name = "hr.employee"
     _inherit = ["hr.employee", "service.routing.staff.source"]
 
-    _service_routing_staff_fields = frozenset({"user_id", "company_id", "active", "resource_id", "current_version_id"})
+    _service_cached_fields = frozenset({"user_id", "company_id", "active", "resource_id", "current_version_id"})
 
     def _cron_update_current_version_id(self):
         # the current versions move with the date, computed without write()
@@ -90,14 +73,14 @@ class HrVersion(models.Model):
     _inherit = ["hr.version", "service.routing.staff.source"]
 
     # which version is an employee's current one, and its calendar
-    _service_routing_staff_fields = frozenset({"employee_id", "date_version", "resource_calendar_id", "active"})
+    _service_cached_fields = frozenset({"employee_id", "date_version", "resource_calendar_id", "active"})
 
 
 class ResourceResource(models.Model):
     _name = "resource.resource"
     _inherit = ["resource.resource", "service.routing.staff.source"]
 
-    _service_routing_staff_fields = frozenset({"calendar_id", "tz"})
+    _service_cached_fields = frozenset({"calendar_id", "tz"})
 
 
 class HrEmployeeSkill(models.Model):
@@ -109,7 +92,7 @@ class HrSkillLevel(models.Model):
     _name = "hr.skill.level"
     _inherit = ["hr.skill.level", "service.routing.staff.source"]
 
-    _service_routing_staff_fields = frozenset({"level_progress", "skill_type_id"})
+    _service_cached_fields = frozenset({"level_progress", "skill_type_id"})
 
 
 class HrSkill(models.Model):
@@ -117,7 +100,7 @@ class HrSkill(models.Model):
     _name = "hr.skill"
     _inherit = ["hr.skill", "service.routing.staff.source"]
 
-    _service_routing_staff_fields = frozenset({"skill_type_id"})
+    _service_cached_fields = frozenset({"skill_type_id"})
 
 
 class HrSkillType(models.Model):
@@ -125,4 +108,4 @@ class HrSkillType(models.Model):
     _name = "hr.skill.type"
     _inherit = ["hr.skill.type", "service.routing.staff.source"]
 
-    _service_routing_staff_fields = frozenset()
+    _service_cached_fields = frozenset()

@@ -29,6 +29,8 @@ class ServiceSlaPolicy(models.Model):
     _description = "Service Level Agreement Policy"
     _inherit = ["mail.thread", "service.sla.rule.mixin"]
     _order = "sequence, id"
+    # only the fields that choose a policy are cached (_matching_rules)
+    _service_cached_fields = RULE_FIELDS
 
     name = fields.Char(required=True, translate=True, tracking=True)
     sequence = fields.Integer(default=10, help="Policies are tried in this order; the first that matches applies.")
@@ -221,8 +223,3 @@ class ServiceSlaPolicy(models.Model):
         # sudo: ids of the active policies in order, cached for every user; no field is read
         # pylint: disable-next=no-search-all  # a company has a few dozen policies, all needed in order
         return tuple(self.sudo().search([], order="sequence, id").ids)
-
-    @api.model
-    def _sla_rules_changed(self, vals):
-        """Only the fields that choose a policy are cached (_matching_rules)."""
-        return bool(vals.keys() & RULE_FIELDS)

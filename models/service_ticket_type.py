@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 from .service_ticket import TICKET_TYPES
 
@@ -14,15 +14,11 @@ class ServiceTicketType(models.Model):
     _inherit = ["service.sla.rule.mixin"]
     _description = "Service Ticket Type"
     _order = "sequence, id"
+    # policies match tickets on the types' codes, not their names or order
+    _service_cached_fields = frozenset({"code"})
 
     name = fields.Char(required=True, translate=True)
     code = fields.Selection(TICKET_TYPES, required=True)
     sequence = fields.Integer(default=10)
 
     _code_uniq = models.UniqueIndex("(code)", "Each ticket type exists once.")
-
-    @api.model
-    def _sla_rules_changed(self, vals):
-        """Policies match tickets on the types' codes: renaming or reordering
-        a type changes no rule."""
-        return "code" in vals
