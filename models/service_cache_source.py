@@ -1,20 +1,19 @@
 from odoo import api, models
 
-from .cache_version import renew_company_version
-
 
 class ServiceCacheSource(models.AbstractModel):
     """Records a cache of every worker is computed from (cache_version):
     creating or deleting one, or writing one of the fields the cache reads
-    (`_service_cached_fields`, None: any field), renews the companies'
-    version field `_service_cache_version` in the same transaction, so every
-    worker computes the cache again at its next request."""
+    (`_service_cached_fields`, None: any field), calls the res.company method
+    that renews the cache's version (`_service_cache_renewal`) in the same
+    transaction, so every worker computes the cache again at its next
+    request."""
 
     _name = "service.cache.source"
     _description = "Source of a Cached Value"
 
-    # the res.company version field the cache is kept under
-    _service_cache_version = None
+    # the name of the res.company method renewing the version the cache is kept under
+    _service_cache_renewal = None
     # the fields of these records the cache reads; None: all of them
     _service_cached_fields = None
 
@@ -37,4 +36,4 @@ class ServiceCacheSource(models.AbstractModel):
 
     @api.model
     def _service_renew_cache(self):
-        renew_company_version(self.env, self._service_cache_version)
+        getattr(self.env["res.company"], self._service_cache_renewal)()

@@ -17,7 +17,7 @@ class ServiceRoutingStaffSource(models.AbstractModel):
     _inherit = ["service.cache.source"]
     _description = "Source of Cached Routing Staff"
 
-    _service_cache_version = "service_routing_staff_version"
+    _service_cache_renewal = "_service_renew_routing_staff"
 
 
 class ResCompany(models.Model):

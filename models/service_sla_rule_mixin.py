@@ -13,4 +13,4 @@ class ServiceSlaRuleMixin(models.AbstractModel):
     _inherit = ["service.cache.source"]
     _description = "Cached SLA Rules"
 
-    _service_cache_version = "service_sla_rules_version"
+    _service_cache_renewal = "_service_renew_sla_rules"
