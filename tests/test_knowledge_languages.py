@@ -196,10 +196,9 @@ class TestKnowledgeSearchLanguages(KnowledgeCommon):
         pages they span) is segmented one batch at a time through the keys,
         not by reading every document for each batch."""
         cr = self.env.cr
-        self.env.flush_all()
-        cr.execute("SAVEPOINT stale_statistics")
+        savepoint = cr.savepoint()
         self._import_thai_articles(600)
-        cr.execute("ROLLBACK TO SAVEPOINT stale_statistics")
+        savepoint.close(rollback=True)
         cr.execute("ANALYZE service_article, service_article_search")
         # the statistics of what the test leaves, not of rows that never were
         self.addCleanup(cr.execute, "ANALYZE service_article, service_article_search")
